@@ -1,0 +1,295 @@
+// The account form's script: @vscode-elements components, keyboard-friendly (Enter submits),
+// prefilling host and user from the email address, and showing the host's verdicts as text.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import { type CertificateView, type FormHostToView, type FormValues, type FormViewToHost } from '../src/accounts/formProtocol';
+import { DEFAULT_PORTS, type Security, suggestFromEmail } from '../src/core/account';
+
+interface VsCodeApi {
+  postMessage(message: FormViewToHost): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+
+type Field = keyof FormValues;
+interface ValueElement extends HTMLElement {
+  value: string;
+}
+
+const inputs = new Map<Field, ValueElement>();
+const helpers = new Map<Field, HTMLElement>();
+let mode: 'add' | 'edit' = 'add';
+let pinned: string | undefined;
+let lastSuggestion: { host?: string; user?: string } = {};
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+function field(name: Field, label: string, help: string, options: { type?: string; placeholder?: string; required?: boolean } = {}): HTMLElement {
+  const row = el('div', 'field');
+  const lab = document.createElement('vscode-label');
+  lab.setAttribute('for', `f-${name}`);
+  lab.textContent = label;
+  if (options.required) {
+    lab.setAttribute('required', '');
+  }
+  const input = document.createElement('vscode-textfield') as unknown as ValueElement;
+  input.id = `f-${name}`;
+  input.setAttribute('name', name);
+  if (options.type) {
+    input.setAttribute('type', options.type);
+  }
+  if (options.placeholder) {
+    input.setAttribute('placeholder', options.placeholder);
+  }
+  input.addEventListener('keydown', (event: KeyboardEvent) => {
+    if (event.key === 'Enter') {
+      submit('save');
+    }
+  });
+  const helper = document.createElement('vscode-form-helper');
+  helper.id = `h-${name}`;
+  helper.textContent = help;
+  input.setAttribute('aria-describedby', helper.id);
+  row.append(lab, input, helper);
+  inputs.set(name, input);
+  helpers.set(name, helper);
+  return row;
+}
+
+function securityField(): HTMLElement {
+  const row = el('div', 'field');
+  const lab = document.createElement('vscode-label');
+  lab.setAttribute('for', 'f-security');
+  lab.textContent = 'Security';
+  const select = document.createElement('vscode-single-select') as unknown as ValueElement;
+  select.id = 'f-security';
+  for (const [value, text] of [
+    ['tls', 'TLS (port 993)'],
+    ['starttls', 'STARTTLS (port 143), required'],
+    ['none', 'None: password sent in clear text'],
+  ] as const) {
+    const option = document.createElement('vscode-option');
+    option.setAttribute('value', value);
+    option.textContent = text;
+    select.append(option);
+  }
+  const helper = document.createElement('vscode-form-helper');
+  helper.id = 'h-security';
+  helper.textContent = 'STARTTLS is never skipped: if the server does not offer it, the connection stops before the password is sent.';
+  select.setAttribute('aria-describedby', helper.id);
+  select.addEventListener('change', () => {
+    const security = select.value as Security;
+    const port = inputs.get('port')!;
+    if (Object.values(DEFAULT_PORTS).map(String).includes(port.value) || !port.value) {
+      port.value = String(DEFAULT_PORTS[security]);
+    }
+    warning.hidden = security !== 'none';
+  });
+  row.append(lab, select, helper);
+  inputs.set('security', select);
+  helpers.set('security', helper);
+  return row;
+}
+
+const warning = el('div', 'warning', 'Without encryption, anyone on the network path can read your password and your mail. Use this only for a server on this machine or a test server.');
+warning.setAttribute('role', 'alert');
+warning.hidden = true;
+
+const status = el('div', 'status');
+status.setAttribute('role', 'status');
+status.setAttribute('aria-live', 'polite');
+const certBox = el('section', 'certificate');
+certBox.hidden = true;
+
+function values(): FormValues {
+  const get = (f: Field) => inputs.get(f)?.value ?? '';
+  return {
+    email: get('email'),
+    displayName: get('displayName'),
+    host: get('host'),
+    port: get('port'),
+    security: (get('security') || 'tls') as Security,
+    user: get('user'),
+    password: get('password'),
+  };
+}
+
+function clearErrors(): void {
+  for (const [name, helper] of helpers) {
+    helper.classList.remove('error');
+    helper.textContent = helper.dataset.help ?? helper.textContent;
+    inputs.get(name)?.removeAttribute('invalid');
+  }
+}
+
+function submit(action: 'test' | 'save'): void {
+  clearErrors();
+  vscode.postMessage({ type: 'submit', action, values: values() });
+}
+
+function setBusy(text: string | undefined): void {
+  status.replaceChildren();
+  status.className = 'status';
+  if (text) {
+    const ring = document.createElement('vscode-progress-ring');
+    status.append(ring, el('span', '', text));
+  }
+  document.querySelectorAll('vscode-button').forEach((b) => (b as HTMLElement & { disabled: boolean }).disabled = Boolean(text));
+}
+
+function showCertificate(cert: CertificateView | undefined, canTrust: boolean): void {
+  certBox.replaceChildren();
+  certBox.hidden = !cert;
+  if (!cert) {
+    return;
+  }
+  certBox.append(el('h2', '', cert.selfSigned ? 'Self-signed certificate' : 'Certificate not trusted'));
+  const dl = el('dl');
+  for (const [k, v] of [
+    ['Subject', cert.subject],
+    ['Issuer', cert.issuer],
+    ['Valid until', cert.validTo],
+    ['SHA-256', cert.sha256],
+  ]) {
+    dl.append(el('dt', '', k), el('dd', k === 'SHA-256' ? 'fingerprint' : '', v));
+  }
+  certBox.append(dl);
+  if (canTrust) {
+    certBox.append(el('p', '', 'Compare this fingerprint with the one your server administrator gave you. Trusting it pins exactly this certificate for this account: any other certificate, even a valid one, will be refused.'));
+    const trust = document.createElement('vscode-button');
+    trust.id = 'trust-certificate';
+    trust.textContent = 'Trust this certificate';
+    trust.addEventListener('click', () => vscode.postMessage({ type: 'trust', sha256: cert.sha256, values: values() }));
+    certBox.append(trust);
+  }
+}
+
+function showPinned(): void {
+  pinnedBox.replaceChildren();
+  pinnedBox.hidden = !pinned;
+  if (pinned) {
+    pinnedBox.append(el('span', '', 'Pinned certificate (SHA-256): '), el('code', 'fingerprint', pinned));
+    const forget = document.createElement('vscode-button');
+    forget.setAttribute('secondary', '');
+    forget.textContent = 'Forget';
+    forget.addEventListener('click', () => vscode.postMessage({ type: 'forgetPin', values: values() }));
+    pinnedBox.append(forget);
+  }
+}
+const pinnedBox = el('div', 'pinned');
+pinnedBox.hidden = true;
+
+function build(): void {
+  const form = el('div', 'form');
+  form.setAttribute('role', 'form');
+  const title = el('h1', '', mode === 'add' ? 'Add Mail Account' : 'Edit Account');
+  const intro = el('p', 'intro', 'The connection is tested before anything is saved. The password goes to VS Code\'s secret storage, never to settings.');
+  form.append(
+    title,
+    intro,
+    field('email', 'Email address', 'Host and user name are filled in from it.', { type: 'email', placeholder: 'you@example.com', required: true }),
+    field('displayName', 'Your name', 'Shown on mail you send (optional).', { placeholder: 'Ada Lovelace' }),
+    field('host', 'IMAP server', 'For example imap.example.com.', { placeholder: 'imap.example.com', required: true }),
+    securityField(),
+    warning,
+    field('port', 'Port', '993 for TLS, 143 for STARTTLS.', { type: 'number', required: true }),
+    field('user', 'User name', 'Often the email address.', { required: true }),
+    field('password', 'Password', mode === 'edit' ? 'Leave empty to keep the stored password.' : 'Stored in VS Code\'s secret storage.', { type: 'password', required: mode === 'add' }),
+    pinnedBox,
+  );
+  for (const helper of helpers.values()) {
+    helper.dataset.help = helper.textContent ?? '';
+  }
+  const email = inputs.get('email')!;
+  const suggest = () => {
+    const s = suggestFromEmail(email.value);
+    const host = inputs.get('host')!;
+    const user = inputs.get('user')!;
+    if (s.host && (!host.value || host.value === lastSuggestion.host)) {
+      host.value = s.host;
+    }
+    if (s.user && (!user.value || user.value === lastSuggestion.user)) {
+      user.value = s.user;
+    }
+    lastSuggestion = { host: s.host, user: s.user };
+  };
+  email.addEventListener('input', suggest);
+  email.addEventListener('change', suggest);
+
+  const buttons = el('div', 'buttons');
+  const save = document.createElement('vscode-button');
+  save.id = 'save';
+  save.textContent = mode === 'add' ? 'Test and Save' : 'Test and Save';
+  save.addEventListener('click', () => submit('save'));
+  const test = document.createElement('vscode-button');
+  test.id = 'test';
+  test.setAttribute('secondary', '');
+  test.textContent = 'Test Connection';
+  test.addEventListener('click', () => submit('test'));
+  const cancel = document.createElement('vscode-button');
+  cancel.setAttribute('secondary', '');
+  cancel.textContent = 'Cancel';
+  cancel.addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+  buttons.append(save, test, cancel);
+  form.append(buttons, status, certBox);
+  app.replaceChildren(form);
+}
+
+window.addEventListener('message', (event: MessageEvent<FormHostToView>) => {
+  const message = event.data;
+  switch (message?.type) {
+    case 'init': {
+      mode = message.mode;
+      pinned = message.pinned;
+      build();
+      for (const [name, value] of Object.entries(message.values) as Array<[Field, string]>) {
+        const input = inputs.get(name);
+        if (input) {
+          input.value = value;
+        }
+      }
+      lastSuggestion = { host: message.values.host, user: message.values.user };
+      warning.hidden = message.values.security !== 'none';
+      showPinned();
+      setTimeout(() => inputs.get('email')?.focus(), 50);
+      break;
+    }
+    case 'busy':
+      setBusy(message.text);
+      break;
+    case 'result': {
+      setBusy(undefined);
+      pinned = message.pinned;
+      showPinned();
+      status.textContent = message.message;
+      status.className = message.ok ? 'status ok' : 'status failed';
+      for (const problem of message.fieldErrors ?? []) {
+        const helper = helpers.get(problem.field as Field);
+        if (helper) {
+          helper.textContent = problem.message;
+          helper.classList.add('error');
+          inputs.get(problem.field as Field)?.setAttribute('invalid', '');
+        }
+      }
+      showCertificate(message.certificate, message.canTrust === true);
+      break;
+    }
+  }
+});
+
+vscode.postMessage({ type: 'ready' });

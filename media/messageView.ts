@@ -1,0 +1,258 @@
+// The message view's script. It renders header fields with textContent only, puts the host's
+// sanitized body document into a sandboxed iframe (no allow-scripts: nothing in the mail runs),
+// and turns clicks on links and buttons into protocol messages. It never builds HTML from data.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { type HostToView, type ViewToHost } from '../src/messageView/protocol';
+import { type AddressView, type MessageViewModel } from '../src/core/viewModel';
+
+interface VsCodeApi {
+  postMessage(message: ViewToHost): void;
+  setState(state: unknown): void;
+  getState(): unknown;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+const post = (message: ViewToHost) => vscode.postMessage(message);
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+function button(label: string, onClick: () => void, options: { secondary?: boolean; icon?: string; title?: string } = {}): HTMLElement {
+  const b = document.createElement('vscode-button');
+  b.textContent = label;
+  if (options.secondary) {
+    b.setAttribute('secondary', '');
+  }
+  if (options.icon) {
+    b.setAttribute('icon', options.icon);
+  }
+  if (options.title) {
+    b.setAttribute('title', options.title);
+  }
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function formatAddress(a: AddressView): string {
+  if (a.name && a.address && a.name.toLowerCase() !== a.address.toLowerCase()) {
+    return `${a.name} <${a.address}>`;
+  }
+  return a.name || a.address;
+}
+
+function headerRow(label: string, values: AddressView[] | string): HTMLElement | undefined {
+  const text = typeof values === 'string' ? values : values.map(formatAddress).join(', ');
+  if (!text) {
+    return undefined;
+  }
+  const row = el('div', 'row');
+  row.append(el('span', 'label', label), el('span', 'value', text));
+  return row;
+}
+
+const THEME_VARS: Array<[string, string]> = [
+  ['--mx-fg', '--vscode-foreground'],
+  ['--mx-link', '--vscode-textLink-foreground'],
+  ['--mx-focus', '--vscode-focusBorder'],
+  ['--mx-font', '--vscode-font-family'],
+  ['--mx-font-size', '--vscode-font-size'],
+  ['--mx-mono', '--vscode-editor-font-family'],
+  ['--mx-mono-size', '--vscode-editor-font-size'],
+  ['--mx-quote-border', '--vscode-textBlockQuote-border'],
+  ['--mx-quote-fg', '--vscode-descriptionForeground'],
+];
+
+function applyTheme(frame: HTMLIFrameElement): void {
+  const doc = frame.contentDocument;
+  if (!doc?.documentElement) {
+    return;
+  }
+  const styles = getComputedStyle(document.documentElement);
+  for (const [ours, theirs] of THEME_VARS) {
+    const value = styles.getPropertyValue(theirs).trim();
+    if (value) {
+      doc.documentElement.style.setProperty(ours, value);
+    }
+  }
+  doc.documentElement.style.colorScheme = document.body.classList.contains('vscode-light') ? 'light' : 'dark';
+}
+
+let currentFrame: HTMLIFrameElement | undefined;
+let status: HTMLElement | undefined;
+
+function linkOf(target: EventTarget | null): HTMLElement | undefined {
+  const node = target as Element | null;
+  const anchor = node && typeof node.closest === 'function' ? node.closest('[data-href]') : null;
+  return anchor instanceof HTMLElement || (anchor && 'dataset' in anchor) ? (anchor as HTMLElement) : undefined;
+}
+
+function wireFrame(frame: HTMLIFrameElement): void {
+  const doc = frame.contentDocument;
+  if (!doc) {
+    return;
+  }
+  applyTheme(frame);
+  const open = (event: Event) => {
+    const link = linkOf(event.target);
+    event.preventDefault();
+    if (link?.dataset.href) {
+      post({ type: 'openLink', href: link.dataset.href, deceptive: link.hasAttribute('data-mx-deceptive') });
+    }
+  };
+  doc.addEventListener('click', (event) => {
+    if (linkOf(event.target) || (event.target as Element | null)?.closest?.('a')) {
+      open(event);
+    }
+  }, true);
+  doc.addEventListener('auxclick', (event) => event.preventDefault(), true);
+  doc.addEventListener('submit', (event) => event.preventDefault(), true);
+  doc.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && linkOf(event.target)) {
+      open(event);
+    }
+  }, true);
+  const showTarget = (event: Event) => {
+    const link = linkOf(event.target);
+    if (status) {
+      status.textContent = link?.dataset.href ?? '';
+      status.classList.toggle('visible', Boolean(link));
+    }
+  };
+  doc.addEventListener('mouseover', showTarget, true);
+  doc.addEventListener('focusin', showTarget, true);
+  doc.addEventListener('mouseout', () => status?.classList.remove('visible'), true);
+  const resize = () => {
+    const height = Math.max(doc.documentElement.scrollHeight, doc.body?.scrollHeight ?? 0);
+    frame.style.height = `${Math.max(height, 60)}px`;
+  };
+  resize();
+  const observer = new ResizeObserver(resize);
+  observer.observe(doc.documentElement);
+  doc.querySelectorAll('img').forEach((img) => img.addEventListener('load', resize));
+}
+
+function render(model: MessageViewModel): void {
+  app.replaceChildren();
+  const header = el('header', 'message-header');
+  const subject = el('h1', 'subject', model.subject);
+  subject.id = 'subject';
+  header.append(subject);
+  const rows = el('div', 'rows');
+  for (const row of [
+    headerRow('From', model.from),
+    headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : []),
+    headerRow('To', model.to),
+    headerRow('Cc', model.cc),
+    headerRow('Date', model.date),
+  ]) {
+    if (row) {
+      rows.append(row);
+    }
+  }
+  header.append(rows);
+  if (model.origin === 'imap') {
+    const actions = el('div', 'header-actions');
+    actions.append(button('View Source', () => post({ type: 'viewSource' }), { secondary: true, icon: 'file-code' }));
+    header.append(actions);
+  }
+  app.append(header);
+
+  for (const notice of model.notices) {
+    const bar = el('div', 'notice');
+    bar.setAttribute('role', 'status');
+    bar.textContent = notice;
+    app.append(bar);
+  }
+
+  if (model.remote.blocked > 0 && !model.remote.allowed) {
+    const bar = el('div', 'remote-bar');
+    bar.setAttribute('role', 'status');
+    bar.id = 'remote-bar';
+    const text = el('span', 'remote-text', `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
+    const buttons = el('span', 'remote-buttons');
+    buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
+    if (model.remote.sender) {
+      buttons.append(button(`Always for ${model.remote.sender}`, () => post({ type: 'loadRemote', scope: 'sender' }), { secondary: true }));
+    }
+    bar.append(el('span', 'codicon codicon-shield'), text, buttons);
+    app.append(bar);
+  }
+
+  if (model.attachments.length) {
+    const list = el('section', 'attachments');
+    list.setAttribute('aria-label', 'Attachments');
+    list.append(el('div', 'attachments-title', `${model.attachments.length} ${model.attachments.length === 1 ? 'attachment' : 'attachments'}`));
+    for (const a of model.attachments) {
+      const item = el('div', 'attachment');
+      const info = el('span', 'attachment-info');
+      info.append(el('span', 'codicon codicon-file'), el('span', 'attachment-name', a.filename), el('span', 'attachment-meta', `${a.contentType} · ${a.sizeLabel}`));
+      const actions = el('span', 'attachment-actions');
+      actions.append(
+        button('Open', () => post({ type: 'openAttachment', id: a.id }), { secondary: true, title: `Open ${a.filename}` }),
+        button('Save As...', () => post({ type: 'saveAttachment', id: a.id }), { secondary: true, title: `Save ${a.filename}` }),
+      );
+      item.append(info, actions);
+      list.append(item);
+    }
+    app.append(list);
+  }
+
+  const frame = document.createElement('iframe');
+  frame.className = model.paper ? 'body-frame paper' : 'body-frame';
+  frame.title = 'Message body';
+  // allow-same-origin only, never allow-scripts: the view can wire links, the mail can run nothing
+  frame.setAttribute('sandbox', 'allow-same-origin');
+  frame.setAttribute('referrerpolicy', 'no-referrer');
+  frame.addEventListener('load', () => wireFrame(frame));
+  frame.srcdoc = model.document;
+  currentFrame = frame;
+  app.append(frame);
+
+  status = el('div', 'link-status');
+  status.setAttribute('aria-hidden', 'true');
+  app.append(status);
+}
+
+function showLoading(title: string): void {
+  app.replaceChildren();
+  const box = el('div', 'loading');
+  box.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), el('span', '', `Loading ${title}...`));
+  app.append(box);
+}
+
+function showError(title: string, message: string): void {
+  app.replaceChildren();
+  const box = el('div', 'error-page');
+  box.append(el('h1', 'subject', title), el('p', '', message));
+  app.append(box);
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToView>) => {
+  const message = event.data;
+  switch (message?.type) {
+    case 'loading':
+      showLoading(message.title);
+      break;
+    case 'show':
+      vscode.setState({ ref: message.state });
+      render(message.model);
+      break;
+    case 'error':
+      showError(message.title, message.message);
+      break;
+  }
+});
+
+new MutationObserver(() => currentFrame && applyTheme(currentFrame)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+post({ type: 'ready' });

@@ -1,0 +1,63 @@
+// Non-secret account settings in `imapExplorer.accounts` (user settings, with a JSON schema).
+import * as vscode from 'vscode';
+import { type AccountConfig, parseAccounts } from '../core/account';
+import { Disposable } from '../util/dispose';
+
+export class AccountStore extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this.changed.event;
+  private cached: AccountConfig[] | undefined;
+  private reportedProblems = '';
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    super();
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('imapExplorer.accounts')) {
+          this.cached = undefined;
+          this.changed.fire();
+        }
+      }),
+    );
+  }
+
+  all(): AccountConfig[] {
+    if (!this.cached) {
+      const raw = vscode.workspace.getConfiguration('imapExplorer').get<unknown>('accounts');
+      const { accounts, problems } = parseAccounts(raw);
+      const text = problems.join(' ');
+      if (text && text !== this.reportedProblems) {
+        this.log.warn(`Settings: ${text}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Some mail accounts in settings are invalid and were skipped: {0}', text));
+      }
+      this.reportedProblems = text;
+      this.cached = accounts;
+    }
+    return this.cached;
+  }
+
+  get(id: string): AccountConfig | undefined {
+    return this.all().find((a) => a.id === id);
+  }
+
+  private async write(accounts: AccountConfig[]): Promise<void> {
+    await vscode.workspace.getConfiguration('imapExplorer').update('accounts', accounts, vscode.ConfigurationTarget.Global);
+    this.cached = undefined;
+  }
+
+  async save(account: AccountConfig): Promise<void> {
+    const all = this.all();
+    const index = all.findIndex((a) => a.id === account.id);
+    const next = [...all];
+    if (index >= 0) {
+      next[index] = account;
+    } else {
+      next.push(account);
+    }
+    await this.write(next);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.write(this.all().filter((a) => a.id !== id));
+  }
+}

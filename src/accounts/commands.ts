@@ -1,0 +1,141 @@
+// Account commands: add, edit, remove, retry, enter a password, trust a certificate.
+import * as vscode from 'vscode';
+import { type AccountConfig, accountLabel } from '../core/account';
+import { MailError } from '../core/errors';
+import { probeCertificate, type PinStore } from '../core/tls';
+import { plainLabel } from '../core/text';
+import { AccountNode } from '../tree/nodes';
+import { type MailTreeProvider } from '../tree/provider';
+import { type CommandTable } from '../util/commands';
+import { AccountForm, type AccountFormDeps } from './accountForm';
+import { type AccountStore } from './accountStore';
+import { type Keychain } from './keychain';
+import { type SessionPool } from './sessions';
+
+export interface AccountCommandDeps {
+  accounts: AccountStore;
+  keychain: Keychain;
+  pins: PinStore;
+  sessions: SessionPool;
+  tree: MailTreeProvider;
+  form: Omit<AccountFormDeps, 'saved'>;
+}
+
+/** Commands get an AccountNode from the tree, an id from a row's command, or nothing from the palette. */
+async function pickAccount(accounts: AccountStore, arg: unknown): Promise<AccountConfig | undefined> {
+  if (arg instanceof AccountNode) {
+    return arg.account;
+  }
+  if (typeof arg === 'string') {
+    return accounts.get(arg);
+  }
+  const all = accounts.all();
+  if (all.length <= 1) {
+    return all[0];
+  }
+  const picked = await vscode.window.showQuickPick(
+    all.map((a) => ({ label: plainLabel(accountLabel(a)), description: plainLabel(a.email), account: a })),
+    { placeHolder: vscode.l10n.t('Choose an account') },
+  );
+  return picked?.account;
+}
+
+export function accountCommands(deps: AccountCommandDeps): CommandTable {
+  const { accounts, keychain, pins, sessions, tree } = deps;
+  const formDeps: AccountFormDeps = {
+    ...deps.form,
+    saved: (account) => {
+      sessions.drop(account.id);
+      tree.refresh();
+    },
+  };
+  return {
+    'imapExplorer.addAccount': () => {
+      AccountForm.show(formDeps);
+    },
+    'imapExplorer.editAccount': async (arg?: unknown) => {
+      const account = await pickAccount(accounts, arg);
+      if (account) {
+        AccountForm.show(formDeps, account);
+      }
+    },
+    'imapExplorer.removeAccount': async (arg?: unknown) => {
+      const account = await pickAccount(accounts, arg);
+      if (!account) {
+        return;
+      }
+      const remove = vscode.l10n.t('Remove');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Remove the account {0}?', plainLabel(account.email)),
+        { modal: true, detail: vscode.l10n.t('Its settings and stored password are deleted from VS Code. Nothing is deleted on the server.') },
+        remove,
+      );
+      if (choice !== remove) {
+        return;
+      }
+      sessions.drop(account.id);
+      await keychain.delete(account.id);
+      await accounts.remove(account.id);
+      tree.refresh();
+    },
+    'imapExplorer.retryAccount': async (arg?: unknown) => {
+      const account = await pickAccount(accounts, arg);
+      if (account) {
+        sessions.get(account.id).retry();
+        tree.refreshAccount(account.id);
+      }
+    },
+    'imapExplorer.enterPassword': async (arg?: unknown) => {
+      const account = await pickAccount(accounts, arg);
+      if (!account) {
+        return;
+      }
+      const password = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Password for {0}', plainLabel(account.email)),
+        password: true,
+        ignoreFocusOut: true,
+        prompt: vscode.l10n.t('Stored in VS Code\'s secret storage.'),
+      });
+      if (password) {
+        await keychain.set(account.id, password);
+        sessions.drop(account.id);
+        tree.refreshAccount(account.id);
+      }
+    },
+    'imapExplorer.trustCertificate': async (arg?: unknown) => {
+      const account = await pickAccount(accounts, arg);
+      if (!account) {
+        return;
+      }
+      const known = tree.accountError(account.id)?.details.certificate ?? sessions.get(account.id).lastError?.details.certificate;
+      const { host, port, security } = account.imap;
+      const certificate = known ?? (await probeCertificate(host, port, security));
+      const trust = vscode.l10n.t('Trust This Certificate');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('{0} presented a certificate that no trusted authority vouches for.', plainLabel(host)),
+        {
+          modal: true,
+          detail: [
+            `${vscode.l10n.t('Subject')}: ${plainLabel(certificate.subject)}`,
+            `${vscode.l10n.t('Issuer')}: ${plainLabel(certificate.issuer)}`,
+            `${vscode.l10n.t('Valid until')}: ${plainLabel(certificate.validTo)}`,
+            `SHA-256: ${certificate.sha256}`,
+            '',
+            vscode.l10n.t('Trust it only if this fingerprint is the one your server administrator gave you. Any other certificate will then be refused for this account.'),
+          ].join('\n'),
+        },
+        trust,
+      );
+      if (choice !== trust) {
+        return;
+      }
+      if (!certificate.pem) {
+        throw new MailError('TLS_FAILED', vscode.l10n.t('The certificate could not be read; try again.'));
+      }
+      await pins.set(certificate.sha256, certificate.pem);
+      await accounts.save({ ...account, pinnedCertificate: certificate.sha256 });
+      sessions.drop(account.id);
+      tree.refresh();
+    },
+  };
+}

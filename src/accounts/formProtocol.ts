@@ -1,0 +1,83 @@
+// Messages between the account form (webview) and the host. Validated on receipt like the
+// message view's protocol.
+import { type Security } from '../core/account';
+
+export interface FormValues {
+  email: string;
+  displayName: string;
+  host: string;
+  port: string;
+  security: Security;
+  user: string;
+  /** Empty when editing and the stored password should stay. */
+  password: string;
+}
+
+export interface CertificateView {
+  sha256: string;
+  subject: string;
+  issuer: string;
+  validTo: string;
+  selfSigned: boolean;
+}
+
+export type FormHostToView =
+  | { type: 'init'; mode: 'add' | 'edit'; values: FormValues; hasPassword: boolean; pinned?: string }
+  | { type: 'busy'; text: string }
+  | { type: 'result'; ok: boolean; message: string; fieldErrors?: Array<{ field: string; message: string }>; certificate?: CertificateView; canTrust?: boolean; pinned?: string };
+
+export type FormViewToHost =
+  | { type: 'ready' }
+  | { type: 'submit'; action: 'test' | 'save'; values: FormValues }
+  | { type: 'trust'; sha256: string; values: FormValues }
+  | { type: 'forgetPin'; values: FormValues }
+  | { type: 'cancel' };
+
+function str(value: unknown, max = 1000): string | undefined {
+  return typeof value === 'string' && value.length <= max ? value : undefined;
+}
+
+function values(raw: unknown): FormValues | undefined {
+  if (!raw || typeof raw !== 'object') {
+    return undefined;
+  }
+  const v = raw as Record<string, unknown>;
+  const security = v.security === 'tls' || v.security === 'starttls' || v.security === 'none' ? v.security : undefined;
+  const out = {
+    email: str(v.email, 320),
+    displayName: str(v.displayName, 200),
+    host: str(v.host, 253),
+    port: str(v.port, 10),
+    security,
+    user: str(v.user, 320),
+    password: str(v.password, 2000),
+  };
+  return Object.values(out).every((x) => x !== undefined) ? (out as FormValues) : undefined;
+}
+
+export function parseFormMessage(raw: unknown): FormViewToHost | undefined {
+  if (!raw || typeof raw !== 'object') {
+    return undefined;
+  }
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+    case 'cancel':
+      return { type: m.type };
+    case 'submit': {
+      const v = values(m.values);
+      return v && (m.action === 'test' || m.action === 'save') ? { type: 'submit', action: m.action, values: v } : undefined;
+    }
+    case 'trust': {
+      const v = values(m.values);
+      const sha = str(m.sha256, 200);
+      return v && sha ? { type: 'trust', sha256: sha, values: v } : undefined;
+    }
+    case 'forgetPin': {
+      const v = values(m.values);
+      return v ? { type: 'forgetPin', values: v } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

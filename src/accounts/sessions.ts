@@ -1,0 +1,84 @@
+// One MailSession per configured account, rebuilt when the account's settings or password change.
+import * as vscode from 'vscode';
+import { type AccountConfig } from '../core/account';
+import { type Logger } from '../core/log';
+import { MailSession } from '../core/session';
+import { type PinStore } from '../core/tls';
+import { Disposable } from '../util/dispose';
+import { type AccountStore } from './accountStore';
+import { type Keychain } from './keychain';
+
+export class SessionPool extends Disposable {
+  private readonly sessions = new Map<string, { session: MailSession; config: string }>();
+  private readonly changed = this._register(new vscode.EventEmitter<string>());
+  /** Fires with an account id when its session was replaced or changed state. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly keychain: Keychain,
+    private readonly pins: PinStore,
+    private readonly logger: Logger,
+    private readonly extraCa: string[] | undefined,
+  ) {
+    super();
+    this._register(accounts.onDidChange(() => this.sync()));
+    this._register(keychain.onDidChange((id) => this.drop(id)));
+  }
+
+  get(accountId: string): MailSession {
+    const account = this.accounts.get(accountId);
+    if (!account) {
+      throw new Error(vscode.l10n.t('The account no longer exists.'));
+    }
+    const config = JSON.stringify(account);
+    const existing = this.sessions.get(accountId);
+    if (existing && existing.config === config) {
+      return existing.session;
+    }
+    if (existing) {
+      void existing.session.close();
+    }
+    const session = this.create(account);
+    this.sessions.set(accountId, { session, config });
+    return session;
+  }
+
+  private create(account: AccountConfig): MailSession {
+    const session = new MailSession({
+      account,
+      password: () => this.keychain.get(account.id),
+      pins: this.pins,
+      logger: this.logger,
+      extraCa: this.extraCa,
+    });
+    session.onStateChange(() => this.changed.fire(account.id));
+    return session;
+  }
+
+  /** Closes sessions of accounts whose settings changed or that were removed. */
+  private sync(): void {
+    for (const [id, entry] of this.sessions) {
+      const account = this.accounts.get(id);
+      if (!account || JSON.stringify(account) !== entry.config) {
+        this.drop(id);
+      }
+    }
+  }
+
+  drop(accountId: string): void {
+    const entry = this.sessions.get(accountId);
+    if (entry) {
+      this.sessions.delete(accountId);
+      void entry.session.close();
+      this.changed.fire(accountId);
+    }
+  }
+
+  override dispose(): void {
+    for (const id of [...this.sessions.keys()]) {
+      this.drop(id);
+    }
+    super.dispose();
+  }
+}

@@ -1,0 +1,144 @@
+// Errors the UI can map to advice: every failure that reaches a user carries a code, a plain-text
+// message, and the details the advice needs (a certificate fingerprint, the server's NO text).
+
+export type MailErrorCode =
+  | 'AUTH_FAILED'
+  | 'NO_PASSWORD'
+  | 'TLS_UNTRUSTED'
+  | 'TLS_PIN_MISMATCH'
+  | 'TLS_HOSTNAME'
+  | 'TLS_EXPIRED'
+  | 'TLS_FAILED'
+  | 'TLS_NOT_TLS'
+  | 'STARTTLS_UNAVAILABLE'
+  | 'CONNECTION_REFUSED'
+  | 'HOST_NOT_FOUND'
+  | 'TIMEOUT'
+  | 'DISCONNECTED'
+  | 'SERVER_NO'
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'UNKNOWN';
+
+export interface CertificateSummary {
+  /** SHA-256 fingerprint, colon-separated upper-case hex as Node prints it. */
+  sha256: string;
+  subject: string;
+  issuer: string;
+  validTo: string;
+  selfSigned: boolean;
+  /** PEM of the leaf certificate, kept so that trusting it can pin it without a second probe. */
+  pem: string;
+}
+
+export interface MailErrorDetails {
+  certificate?: CertificateSummary;
+  /** The server's own words (a NO or BAD text), shown as plain text. */
+  serverText?: string;
+  host?: string;
+  port?: number;
+}
+
+export class MailError extends Error {
+  override readonly name = 'MailError';
+  constructor(
+    readonly code: MailErrorCode,
+    message: string,
+    readonly details: MailErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Failures that a retry cannot fix without the user changing something. */
+  get needsUser(): boolean {
+    return (
+      this.code === 'AUTH_FAILED' ||
+      this.code === 'NO_PASSWORD' ||
+      this.code.startsWith('TLS_') ||
+      this.code === 'STARTTLS_UNAVAILABLE' ||
+      this.code === 'INVALID_INPUT'
+    );
+  }
+}
+
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  authenticationFailed?: unknown;
+  responseText?: unknown;
+  serverResponseCode?: unknown;
+  responseStatus?: unknown;
+  _err?: unknown;
+  cause?: unknown;
+}
+
+const TLS_UNTRUSTED_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+function codeOf(err: ErrorLike): string {
+  if (typeof err.code === 'string') {
+    return err.code;
+  }
+  const inner = (err._err ?? err.cause) as ErrorLike | undefined;
+  return inner && typeof inner === 'object' ? codeOf(inner) : '';
+}
+
+/** Maps an imapflow, Node socket or TLS error to a MailError with a code and a sentence a user understands. */
+export function toMailError(error: unknown, where: { host?: string; port?: number } = {}): MailError {
+  if (error instanceof MailError) {
+    return error;
+  }
+  const err = (error && typeof error === 'object' ? error : { message: String(error) }) as ErrorLike;
+  const code = codeOf(err);
+  const message = typeof err.message === 'string' ? err.message : String(error);
+  const at = where.host ? `${where.host}${where.port ? `:${where.port}` : ''}` : 'the server';
+  const serverText = typeof err.responseText === 'string' ? err.responseText : undefined;
+  const details: MailErrorDetails = { ...where, ...(serverText ? { serverText } : {}) };
+
+  if (err.authenticationFailed || err.serverResponseCode === 'AUTHENTICATIONFAILED') {
+    return new MailError('AUTH_FAILED', `Authentication failed at ${at}: the user name or password was not accepted.`, details, { cause: error });
+  }
+  if (TLS_UNTRUSTED_CODES.has(code)) {
+    return new MailError('TLS_UNTRUSTED', `The certificate of ${at} is not trusted (${code}).`, details, { cause: error });
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return new MailError('TLS_EXPIRED', `The certificate of ${at} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'}.`, details, { cause: error });
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new MailError('TLS_HOSTNAME', `The certificate of ${at} is for a different host name.`, details, { cause: error });
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(message)) {
+    return new MailError('TLS_NOT_TLS', `${at} did not answer with TLS: this port may speak plain IMAP (use STARTTLS on it, or port 993).`, details, { cause: error });
+  }
+  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /\bSSL\b|TLS/.test(code)) {
+    return new MailError('TLS_FAILED', `The TLS handshake with ${at} failed (${code}).`, details, { cause: error });
+  }
+  if (/STARTTLS/i.test(message) && /(not|no|unavailable|unsupported|fail|cannot)/i.test(message)) {
+    return new MailError('STARTTLS_UNAVAILABLE', `${at} does not offer STARTTLS; the connection was stopped before sending the password.`, details, { cause: error });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new MailError('CONNECTION_REFUSED', `Nothing accepts connections at ${at} (connection refused). Check the host and port.`, details, { cause: error });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new MailError('HOST_NOT_FOUND', `The host name ${where.host ?? ''} could not be resolved.`.replace('  ', ' '), details, { cause: error });
+  }
+  if (code === 'ETIMEDOUT' || code === 'CONNECT_TIMEOUT' || code === 'GREETING_TIMEOUT' || /timeout|timed out/i.test(message)) {
+    return new MailError('TIMEOUT', `${at} did not answer in time${code === 'GREETING_TIMEOUT' ? ' (no IMAP greeting: is this the right port and security?)' : ''}.`, details, { cause: error });
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'NoConnection' || code === 'ClosedAfterConnectTLS' || code === 'ClosedAfterConnectText' || /connection (not available|closed)|socket (hang up|closed)|Unexpected close/i.test(message)) {
+    return new MailError('DISCONNECTED', `The connection to ${at} was lost.`, details, { cause: error });
+  }
+  if (err.responseStatus === 'NO' || err.responseStatus === 'BAD' || serverText) {
+    const said = serverText ?? message;
+    return new MailError('SERVER_NO', `The server refused: ${said}`, details, { cause: error });
+  }
+  return new MailError('UNKNOWN', message, details, { cause: error });
+}

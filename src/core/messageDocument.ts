@@ -1,0 +1,74 @@
+// The document shown inside the message view's sandboxed iframe (srcdoc): its own Content
+// Security Policy (no scripts at all; images only from data: unless the user allowed remote
+// content), DNS prefetching off, and base styles that take the VS Code theme from variables the
+// view copies in. The outer webview has a CSP too: both must allow a load for it to happen.
+import { type SanitizedHtml } from './sanitize';
+
+export type DocumentBody =
+  | { kind: 'html'; sanitized: SanitizedHtml }
+  | { kind: 'text'; html: string }
+  | { kind: 'empty' };
+
+export function bodyCsp(allowRemote: boolean): string {
+  const remote = allowRemote ? ' http: https:' : '';
+  return [
+    "default-src 'none'",
+    `img-src data:${remote}`,
+    "style-src 'unsafe-inline'",
+    `font-src data:${remote}`,
+    "script-src 'none'",
+    "form-action 'none'",
+    "frame-src 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+const BASE_STYLE = `
+:root { color-scheme: light dark; }
+html, body { margin: 0; padding: 0; }
+body { font-family: var(--mx-font, system-ui, sans-serif); font-size: var(--mx-font-size, 13px); line-height: 1.5;
+  color: var(--mx-fg, #222); background: transparent; overflow-wrap: anywhere; }
+.mx-content { padding: 12px 16px 24px; }
+body.mx-paper { background: transparent; }
+body.mx-paper .mx-content { background: #ffffff; color: #1f1f1f; border-radius: 4px; }
+a[data-href] { color: var(--mx-link, #3794ff); text-decoration: underline; cursor: pointer; }
+body.mx-paper a[data-href] { color: #0b57d0; }
+a[data-href]:focus-visible { outline: 1px solid var(--mx-focus, #007fd4); outline-offset: 1px; }
+img[data-mx-blocked] { display: inline-block; min-width: 0; min-height: 0; background: repeating-linear-gradient(45deg, rgba(128,128,128,.12) 0 6px, rgba(128,128,128,.2) 6px 12px); }
+img { max-width: 100%; height: auto; }
+pre, code, .mx-text { font-family: var(--mx-mono, ui-monospace, Menlo, Consolas, monospace); }
+.mx-text { white-space: pre-wrap; font-size: var(--mx-mono-size, 13px); }
+.mx-signature { opacity: .7; }
+blockquote.mx-quote { margin: 4px 0; padding: 0 0 0 10px; border-left: 3px solid var(--mx-quote-border, rgba(128,128,128,.5)); color: var(--mx-quote-fg, inherit); }
+blockquote.mx-quote blockquote.mx-quote { border-left-color: var(--mx-quote-border-2, rgba(128,128,128,.35)); }
+.mx-empty { opacity: .7; font-style: italic; }
+`;
+
+export function messageDocument(body: DocumentBody, allowRemote: boolean): string {
+  let content: string;
+  let mailStyles = '';
+  let bodyClass = '';
+  let contentStyle = '';
+  switch (body.kind) {
+    case 'html':
+      content = body.sanitized.body;
+      mailStyles = body.sanitized.styles;
+      bodyClass = body.sanitized.styled ? 'mx-paper mx-html' : 'mx-html';
+      contentStyle = body.sanitized.bodyStyle;
+      break;
+    case 'text':
+      content = body.html;
+      bodyClass = 'mx-plain';
+      break;
+    default:
+      content = '<p class="mx-empty">This message has no text.</p>';
+  }
+  const escapedStyle = contentStyle.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return `<!DOCTYPE html><html><head><meta charset="utf-8">`
+    + `<meta http-equiv="Content-Security-Policy" content="${bodyCsp(allowRemote)}">`
+    + `<meta http-equiv="x-dns-prefetch-control" content="off">`
+    + `<meta name="referrer" content="no-referrer">`
+    + `<style>${BASE_STYLE}</style>`
+    + (mailStyles ? `<style>${mailStyles}</style>` : '')
+    + `</head><body class="${bodyClass}"><div class="mx-content"${escapedStyle ? ` style="${escapedStyle}"` : ''}>${content}</div></body></html>`;
+}

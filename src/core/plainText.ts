@@ -1,0 +1,80 @@
+// Plain text mail to HTML for the message view: line breaks kept, quoted text ("> ") shown as
+// nested quotes, the signature dimmed, and URLs turned into links that open only after the user
+// confirmed them (data-href, like sanitized HTML mail).
+import { escapeAttribute, escapeText, safeLinkTarget } from './sanitize';
+
+const URL_PATTERN = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+|\bwww\.[a-z0-9-]+(?:\.[a-z0-9-]+)+[^\s<>"'`]*/gi;
+
+function trimTrailing(url: string): string {
+  let out = url.replace(/[.,;:!?'"]+$/, '');
+  // keep a closing parenthesis only when the URL opened one (Wikipedia-style links)
+  while (out.endsWith(')') && (out.match(/\(/g)?.length ?? 0) < (out.match(/\)/g)?.length ?? 0)) {
+    out = out.slice(0, -1);
+  }
+  return out.replace(/[\]}>]+$/, '');
+}
+
+export function linkify(line: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of line.matchAll(URL_PATTERN)) {
+    const raw = trimTrailing(match[0]);
+    const start = match.index ?? 0;
+    const target = safeLinkTarget(raw.toLowerCase().startsWith('www.') ? `https://${raw}` : raw);
+    if (!target) {
+      continue;
+    }
+    out += escapeText(line.slice(last, start));
+    out += `<a data-href="${escapeAttribute(target)}" title="${escapeAttribute(target)}" tabindex="0" role="link">${escapeText(raw)}</a>`;
+    last = start + raw.length;
+  }
+  return out + escapeText(line.slice(last));
+}
+
+function quoteDepth(line: string): { depth: number; rest: string } {
+  const m = /^((?:>[ \t]?)+)/.exec(line);
+  if (!m) {
+    return { depth: 0, rest: line };
+  }
+  return { depth: (m[1].match(/>/g) ?? []).length, rest: line.slice(m[1].length) };
+}
+
+/** Returns body HTML; the view styles .mx-text with white-space: pre-wrap. */
+export function renderPlainText(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  let out = '';
+  let depth = 0;
+  let inSignature = false;
+  let buffer: string[] = [];
+  const flush = () => {
+    if (buffer.length) {
+      out += `<div class="mx-text${inSignature ? ' mx-signature' : ''}">${buffer.join('\n')}</div>`;
+      buffer = [];
+    }
+  };
+  for (const line of lines) {
+    const q = quoteDepth(line);
+    if (q.depth === 0 && line === '-- ' && !inSignature) {
+      flush();
+      inSignature = true;
+    }
+    if (q.depth !== depth) {
+      flush();
+      while (depth < q.depth) {
+        out += '<blockquote class="mx-quote">';
+        depth++;
+      }
+      while (depth > q.depth) {
+        out += '</blockquote>';
+        depth--;
+      }
+    }
+    buffer.push(linkify(q.rest));
+  }
+  flush();
+  while (depth > 0) {
+    out += '</blockquote>';
+    depth--;
+  }
+  return out;
+}

@@ -1,0 +1,290 @@
+// One IMAP connection per account, reused by every action: connects on demand, serialises work
+// through imapflow's mailbox locks, rebuilds a dropped connection on the next action (with a
+// backoff after repeated failures), and stops for good on failures only the user can fix (a
+// wrong password, an untrusted or changed certificate) until retry() is called.
+import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
+import { type AccountConfig } from './account';
+import { MailError, toMailError } from './errors';
+import { imapflowLogger, type Logger, registerSecret } from './log';
+import { type PinStore, probeCertificate, tlsOptionsFor } from './tls';
+
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'failed';
+
+export interface SessionDeps {
+  account: AccountConfig;
+  /** Reads the password from SecretStorage (or a test); undefined when none is stored. */
+  password(): Promise<string | undefined>;
+  pins: PinStore;
+  logger: Logger;
+  /** Additional trusted CAs (tests trust their private CA this way). */
+  extraCa?: string[];
+  /** Overrides of imapflow options, e.g. shorter timeouts in tests. */
+  clientOptions?: Partial<ImapFlowOptions>;
+  now?: () => number;
+}
+
+const BACKOFF_MS = [0, 1000, 2000, 5000, 10000, 30000, 60000];
+
+export interface RunOptions {
+  /** Safe to repeat on a fresh connection when the first one dropped mid-way (reads, idempotent stores). */
+  idempotent?: boolean;
+}
+
+export class MailSession {
+  private client: ImapFlow | undefined;
+  private connecting: Promise<ImapFlow> | undefined;
+  private failure: { error: MailError; at: number; attempts: number } | undefined;
+  private stateValue: SessionState = 'idle';
+  private readonly listeners = new Set<(state: SessionState, error?: MailError) => void>();
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  get account(): AccountConfig {
+    return this.deps.account;
+  }
+
+  get state(): SessionState {
+    return this.stateValue;
+  }
+
+  get lastError(): MailError | undefined {
+    return this.failure?.error;
+  }
+
+  /** The live client, if connected (for capability checks and byte counters). */
+  get current(): ImapFlow | undefined {
+    return this.client?.usable ? this.client : undefined;
+  }
+
+  onStateChange(listener: (state: SessionState, error?: MailError) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private setState(state: SessionState, error?: MailError): void {
+    if (state === this.stateValue && !error) {
+      return;
+    }
+    this.stateValue = state;
+    for (const listener of [...this.listeners]) {
+      listener(state, error);
+    }
+  }
+
+  /** Clears a stop (wrong password, certificate) or a backoff, so the next action connects again. */
+  retry(): void {
+    this.failure = undefined;
+    if (this.stateValue === 'failed') {
+      this.setState('idle');
+    }
+  }
+
+  async connection(): Promise<ImapFlow> {
+    if (this.closed) {
+      throw new MailError('DISCONNECTED', 'The account was closed.');
+    }
+    if (this.client?.usable) {
+      return this.client;
+    }
+    if (this.connecting) {
+      return this.connecting;
+    }
+    if (this.failure) {
+      const { error, at, attempts } = this.failure;
+      const wait = BACKOFF_MS[Math.min(attempts, BACKOFF_MS.length - 1)];
+      if (error.needsUser || this.now() - at < wait) {
+        throw error;
+      }
+    }
+    this.connecting = this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async trust(): Promise<{ sha256: string; pem: string } | undefined> {
+    const { account, pins } = this.deps;
+    const sha256 = account.pinnedCertificate;
+    if (!sha256 || account.imap.security === 'none') {
+      return undefined;
+    }
+    const known = pins.get(sha256);
+    if (known) {
+      return { sha256, pem: known };
+    }
+    // The pin came from settings (edited by hand, or synced from another machine) without the
+    // certificate itself: fetch it, and accept it only if it is exactly the pinned one.
+    const seen = await probeCertificate(account.imap.host, account.imap.port, account.imap.security);
+    if (seen.sha256 !== sha256) {
+      throw new MailError('TLS_PIN_MISMATCH', `The certificate of ${account.imap.host} changed: it is not the one you trusted.`, { certificate: seen, host: account.imap.host, port: account.imap.port });
+    }
+    await pins.set(sha256, seen.pem);
+    return { sha256, pem: seen.pem };
+  }
+
+  private async open(): Promise<ImapFlow> {
+    const { account, logger } = this.deps;
+    const { host, port, security, user } = account.imap;
+    this.setState('connecting');
+    let client: ImapFlow | undefined;
+    try {
+      const pass = await this.deps.password();
+      if (!pass) {
+        throw new MailError('NO_PASSWORD', `No password is stored for ${account.email}.`);
+      }
+      registerSecret(pass);
+      const pin = await this.trust();
+      client = new ImapFlow({
+        host,
+        port,
+        secure: security === 'tls',
+        // STARTTLS when chosen is mandatory: imapflow fails instead of continuing in cleartext.
+        doSTARTTLS: security === 'starttls' ? true : security === 'none' ? false : undefined,
+        auth: { user, pass },
+        tls: tlsOptionsFor(host, pin, this.deps.extraCa),
+        logger: imapflowLogger(logger, account.id),
+        disableAutoIdle: true,
+        connectionTimeout: 20000,
+        greetingTimeout: 15000,
+        socketTimeout: 5 * 60 * 1000,
+        clientInfo: { name: 'IMAP Mailbox Explorer' },
+        ...this.deps.clientOptions,
+      });
+      // Without an 'error' listener, an error emitted by the client would crash the extension host.
+      client.on('error', (err: unknown) => logger.warn(`[${account.id}] connection error: ${toMailError(err, { host, port }).message}`));
+      const opened = client;
+      client.on('close', () => {
+        if (this.client === opened) {
+          this.client = undefined;
+          logger.info(`[${account.id}] connection closed`);
+          if (this.stateValue === 'connected') {
+            this.setState('idle');
+          }
+        }
+      });
+      await client.connect();
+      this.client = client;
+      this.failure = undefined;
+      logger.info(`[${account.id}] connected to ${host}:${port} (${security})`);
+      this.setState('connected');
+      return client;
+    } catch (err) {
+      client?.close();
+      const error = await this.explain(err);
+      this.failure = { error, at: this.now(), attempts: (this.failure?.attempts ?? 0) + 1 };
+      logger.error(`[${account.id}] cannot connect: ${error.message}`);
+      this.setState('failed', error);
+      throw error;
+    }
+  }
+
+  /** Maps a connect failure, and for certificate problems attaches the certificate the server showed. */
+  private async explain(err: unknown): Promise<MailError> {
+    const { host, port, security } = this.deps.account.imap;
+    const error = toMailError(err, { host, port });
+    if (!error.code.startsWith('TLS_') || error.details.certificate || security === 'none') {
+      return error;
+    }
+    let certificate;
+    try {
+      certificate = await probeCertificate(host, port, security, 5000);
+    } catch {
+      return error;
+    }
+    if (this.deps.account.pinnedCertificate && certificate.sha256 !== this.deps.account.pinnedCertificate) {
+      return new MailError('TLS_PIN_MISMATCH', `The certificate of ${host} changed: it is not the one you trusted.`, { ...error.details, certificate }, { cause: err });
+    }
+    return new MailError(error.code, error.message, { ...error.details, certificate }, { cause: err });
+  }
+
+  /** Runs fn on the connection; a connection lost mid-way is rebuilt once for idempotent work. */
+  async run<T>(fn: (client: ImapFlow) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connection();
+      try {
+        return await fn(client);
+      } catch (err) {
+        const error = toMailError(err, { host: this.deps.account.imap.host, port: this.deps.account.imap.port });
+        if (error.code === 'DISCONNECTED' || !client.usable) {
+          if (this.client === client) {
+            this.client = undefined;
+          }
+          client.close();
+          if (options.idempotent && attempt === 0) {
+            this.deps.logger.info(`[${this.deps.account.id}] connection lost, reconnecting once`);
+            continue;
+          }
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Selects the folder under imapflow's mailbox lock and runs fn while holding it. */
+  async withMailbox<T>(path: string, fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>, options: RunOptions & { readOnly?: boolean } = {}): Promise<T> {
+    return this.run(async (client) => {
+      const lock = await client.getMailboxLock(path, options.readOnly ? { readOnly: true } : {});
+      try {
+        const mailbox = client.mailbox;
+        if (!mailbox) {
+          throw new MailError('NOT_FOUND', `The folder "${path}" could not be opened.`);
+        }
+        return await fn(client, mailbox);
+      } finally {
+        lock.release();
+      }
+    }, options);
+  }
+
+  /**
+   * Takes the mailbox lock and keeps it until release() is called: for streams that are read
+   * after this call returns (saving an attachment).
+   */
+  async lockMailbox(path: string): Promise<{ client: ImapFlow; release(): void }> {
+    const client = await this.connection();
+    try {
+      const lock = await client.getMailboxLock(path);
+      return { client, release: () => lock.release() };
+    } catch (err) {
+      throw toMailError(err, { host: this.deps.account.imap.host, port: this.deps.account.imap.port });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    this.listeners.clear();
+    if (client?.usable) {
+      try {
+        await Promise.race([client.logout(), new Promise((r) => setTimeout(r, 2000))]);
+      } catch {
+        // closing anyway
+      }
+    }
+    client?.close();
+  }
+}
+
+export interface LoginCheck {
+  capabilities: string[];
+  secure: boolean;
+}
+
+/**
+ * Connects, logs in and logs out: what the account form runs before saving. Throws a MailError
+ * that says what failed (password, certificate with its fingerprint, port, timeout).
+ */
+export async function testLogin(deps: Omit<SessionDeps, 'now'>): Promise<LoginCheck> {
+  const session = new MailSession({ ...deps, clientOptions: { connectionTimeout: 15000, greetingTimeout: 10000, ...deps.clientOptions } });
+  try {
+    const client = await session.connection();
+    return { capabilities: [...client.capabilities.keys()], secure: client.secureConnection };
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,47 @@
+// .eml files open in the same message view as IMAP mail (a read-only custom editor), with the
+// same sanitizing, sandbox and remote-content blocking.
+import * as vscode from 'vscode';
+import { MailError } from '../core/errors';
+import { parseSource } from '../core/messageLoader';
+import { type MessageSource, MessageView, type MessageViewDeps } from '../messageView/messageView';
+
+export const EML_VIEW_TYPE = 'imapExplorer.eml';
+const MAX_EML_BYTES = 64 * 1024 * 1024;
+
+export class EmlEditorProvider implements vscode.CustomReadonlyEditorProvider {
+  constructor(private readonly deps: MessageViewDeps) {}
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    const view = new MessageView(panel.webview, this.deps, (title) => (panel.title = title));
+    panel.onDidDispose(() => view.dispose());
+    await view.show(fileSource(document.uri));
+  }
+}
+
+function fileSource(uri: vscode.Uri): MessageSource {
+  let parsed: Awaited<ReturnType<typeof parseSource>> | undefined;
+  return {
+    title: uri.path.split('/').pop() ?? 'message.eml',
+    state: uri.toString(),
+    origin: 'file',
+    load: async () => {
+      const stat = await vscode.workspace.fs.stat(uri);
+      if (stat.size > MAX_EML_BYTES) {
+        throw new MailError('INVALID_INPUT', vscode.l10n.t('This file is larger than {0} MB; open it as text instead.', MAX_EML_BYTES / 1024 / 1024));
+      }
+      parsed = await parseSource(Buffer.from(await vscode.workspace.fs.readFile(uri)));
+      return parsed;
+    },
+    attachment: async (id) => {
+      const data = parsed?.attachmentData.get(id);
+      if (!data) {
+        throw new MailError('NOT_FOUND', vscode.l10n.t('This attachment is not part of the message.'));
+      }
+      return { data };
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// activate(): builds the services and registers everything on one disposables root.
+import { rm } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { accountCommands } from './accounts/commands';
+import { AccountStore } from './accounts/accountStore';
+import { Keychain } from './accounts/keychain';
+import { globalStatePinStore } from './accounts/pins';
+import { SessionPool } from './accounts/sessions';
+import { type Logger, redacting } from './core/log';
+import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
+import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
+import { MessagePanels } from './messageView/panels';
+import { MessageSourceProvider, SOURCE_SCHEME, sourceUri } from './source/sourceProvider';
+import { treeCommands } from './tree/commands';
+import { MailTreeProvider } from './tree/provider';
+import { registerCommands } from './util/commands';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('IMAP Mailbox Explorer', { log: true });
+  const subscriptions = context.subscriptions;
+  subscriptions.push(log);
+  const logger: Logger = redacting({
+    trace: (m) => log.trace(m),
+    debug: (m) => log.debug(m),
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
+  });
+
+  const accounts = new AccountStore(log);
+  const keychain = new Keychain(context.secrets, log);
+  const pins = globalStatePinStore(context.globalState);
+  const sessions = new SessionPool(accounts, keychain, pins, logger, undefined);
+  const tree = new MailTreeProvider(accounts, sessions, log);
+  const view = vscode.window.createTreeView('imapExplorer.mailboxes', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  subscriptions.push(accounts, sessions, tree, view);
+  subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
+
+  const extensionUri = context.extensionUri;
+  const viewDeps: MessageViewDeps = {
+    log,
+    remote: new RemoteContentPolicy(),
+    tempRoot: sessionTempRoot,
+    resources: (webview) => ({
+      script: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'messageView.js')),
+      style: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'messageView.css')),
+      codicons: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicons', 'codicon.css')),
+      roots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    }),
+  };
+  const panels = new MessagePanels(accounts, sessions, tree, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
+  subscriptions.push(panels);
+  subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
+  subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
+
+  subscriptions.push(
+    ...registerCommands(
+      {
+        ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri } }),
+        ...treeCommands({ tree, panels, log, sourceUri }),
+      },
+      log,
+    ),
+  );
+  subscriptions.push({ dispose: () => void rm(tempRootPath(), { recursive: true, force: true }) });
+  log.info('IMAP Mailbox Explorer activated');
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}

@@ -1,0 +1,156 @@
+// Message panels: one reused preview panel (like VS Code's preview tabs) and any number of
+// panels opened "in a new tab". Panels survive a window reload through the serializer.
+import * as vscode from 'vscode';
+import { type AccountStore } from '../accounts/accountStore';
+import { type SessionPool } from '../accounts/sessions';
+import { MailError } from '../core/errors';
+import { downloadPart, loadImapMessage } from '../core/messageLoader';
+import { plainLabel } from '../core/text';
+import { type MessageRef } from '../tree/nodes';
+import { type MailTreeProvider } from '../tree/provider';
+import { Disposable } from '../util/dispose';
+import { type MessageSource, MessageView, type MessageViewDeps } from './messageView';
+import { sourceUri } from '../source/sourceProvider';
+
+export const MESSAGE_VIEW_TYPE = 'imapExplorer.message';
+
+export function encodeRef(ref: MessageRef): string {
+  return JSON.stringify({ a: ref.accountId, p: ref.path, u: ref.uid, v: ref.uidValidity ?? null });
+}
+
+export function decodeRef(state: unknown): MessageRef | undefined {
+  if (typeof state !== 'string' || state.length > 4000) {
+    return undefined;
+  }
+  try {
+    const o = JSON.parse(state) as Record<string, unknown>;
+    if (typeof o.a !== 'string' || typeof o.p !== 'string' || !Number.isInteger(o.u) || (o.u as number) <= 0) {
+      return undefined;
+    }
+    return { accountId: o.a, path: o.p, uid: o.u as number, ...(typeof o.v === 'string' ? { uidValidity: o.v } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+export class MessagePanels extends Disposable implements vscode.WebviewPanelSerializer {
+  private preview: { panel: vscode.WebviewPanel; view: MessageView } | undefined;
+
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly sessions: SessionPool,
+    private readonly tree: MailTreeProvider,
+    private readonly deps: MessageViewDeps,
+    private readonly icon: vscode.Uri,
+  ) {
+    super();
+    this._register(vscode.window.registerWebviewPanelSerializer(MESSAGE_VIEW_TYPE, this));
+  }
+
+  private imapSource(ref: MessageRef): MessageSource {
+    const account = this.accounts.get(ref.accountId);
+    if (!account) {
+      throw new MailError('NOT_FOUND', vscode.l10n.t('The account of this message no longer exists.'));
+    }
+    const session = () => this.sessions.get(ref.accountId);
+    const summary = this.tree.summaryOf(ref);
+    return {
+      title: plainLabel(summary?.subject, 80) || vscode.l10n.t('Message'),
+      state: encodeRef(ref),
+      origin: 'imap',
+      load: () =>
+        session().withMailbox(ref.path, async (client, mailbox) => {
+          if (ref.uidValidity && String(mailbox.uidValidity) !== ref.uidValidity) {
+            throw new MailError('NOT_FOUND', vscode.l10n.t('The folder was reset by the server since this message was listed; refresh it.'));
+          }
+          return loadImapMessage(client, ref.uid, this.tree.summaryOf(ref));
+        }, { idempotent: true }),
+      attachment: async (id) => {
+        const lock = await session().lockMailbox(ref.path);
+        let held = true;
+        const release = () => {
+          if (held) {
+            held = false;
+            lock.release();
+          }
+        };
+        try {
+          const { content, size } = await downloadPart(lock.client, ref.uid, id);
+          content.once('close', release);
+          return { stream: content, size, release };
+        } catch (err) {
+          release();
+          throw err;
+        }
+      },
+      viewSource: async () => {
+        await vscode.commands.executeCommand('vscode.open', sourceUri(ref), { preview: true });
+      },
+      shown: async (message) => {
+        const markRead = vscode.workspace.getConfiguration('imapExplorer').get<boolean>('markAsReadOnOpen', true);
+        if (!markRead || message.flags.some((f) => f.toLowerCase() === '\\seen')) {
+          return;
+        }
+        await session().withMailbox(ref.path, (client) => client.messageFlagsAdd(String(ref.uid), ['\\Seen'], { uid: true }), { idempotent: true });
+        message.flags.push('\\Seen');
+        this.tree.applyFlag(ref, '\\Seen', true);
+      },
+    };
+  }
+
+  private createPanel(title: string, preserveFocus: boolean): vscode.WebviewPanel {
+    return vscode.window.createWebviewPanel(MESSAGE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus }, {
+      enableScripts: true,
+      enableForms: false,
+      enableCommandUris: false,
+      retainContextWhenHidden: false,
+    });
+  }
+
+  private attach(panel: vscode.WebviewPanel): MessageView {
+    panel.iconPath = this.icon;
+    const view = new MessageView(panel.webview, this.deps, (title) => (panel.title = title));
+    panel.onDidDispose(() => {
+      view.dispose();
+      if (this.preview?.panel === panel) {
+        this.preview = undefined;
+      }
+    });
+    return view;
+  }
+
+  async open(ref: MessageRef, options: { newTab?: boolean; preserveFocus?: boolean } = {}): Promise<void> {
+    const source = this.imapSource(ref);
+    if (!options.newTab && this.preview) {
+      this.preview.panel.reveal(undefined, options.preserveFocus ?? true);
+      await this.preview.view.show(source);
+      return;
+    }
+    const panel = this.createPanel(source.title, options.preserveFocus ?? !options.newTab);
+    const view = this.attach(panel);
+    if (!options.newTab) {
+      this.preview = { panel, view };
+    }
+    await view.show(source);
+  }
+
+  /** The message shown in the active panel, for commands run from the palette. */
+  activeRef(): MessageRef | undefined {
+    return this.preview?.panel.active ? decodeRef(this.preview.view.current?.state) : undefined;
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const view = this.attach(panel);
+    const ref = decodeRef((state as { ref?: unknown } | undefined)?.ref);
+    if (!ref || !this.accounts.get(ref.accountId)) {
+      panel.webview.html = `<!DOCTYPE html><html><body><p>${vscode.l10n.t('This message is no longer available.')}</p></body></html>`;
+      return;
+    }
+    await view.show(this.imapSource(ref));
+  }
+
+  override dispose(): void {
+    this.preview?.panel.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,45 @@
+// The one message protocol between the message view (webview) and the extension host. The
+// webview never names a command: it reports what the user clicked, and the host decides. The host
+// validates every message it receives with parseViewMessage() before acting on it.
+import { type MessageViewModel } from '../core/viewModel';
+
+export type HostToView =
+  | { type: 'loading'; title: string }
+  | { type: 'show'; model: MessageViewModel; state: string }
+  | { type: 'error'; title: string; message: string };
+
+export type ViewToHost =
+  | { type: 'ready' }
+  | { type: 'openLink'; href: string; deceptive: boolean }
+  | { type: 'loadRemote'; scope: 'message' | 'sender' }
+  | { type: 'openAttachment'; id: string }
+  | { type: 'saveAttachment'; id: string }
+  | { type: 'viewSource' };
+
+const MAX_STRING = 8192;
+
+function isString(value: unknown, max = MAX_STRING): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= max;
+}
+
+/** Accepts exactly the shapes above, with bounded strings, and nothing else. */
+export function parseViewMessage(raw: unknown): ViewToHost | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return undefined;
+  }
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+    case 'viewSource':
+      return { type: m.type };
+    case 'openLink':
+      return isString(m.href) ? { type: 'openLink', href: m.href, deceptive: m.deceptive === true } : undefined;
+    case 'loadRemote':
+      return m.scope === 'message' || m.scope === 'sender' ? { type: 'loadRemote', scope: m.scope } : undefined;
+    case 'openAttachment':
+    case 'saveAttachment':
+      return isString(m.id, 200) ? { type: m.type, id: m.id } : undefined;
+    default:
+      return undefined;
+  }
+}

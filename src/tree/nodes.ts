@@ -1,0 +1,267 @@
+// Tree nodes as small classes: each knows how to render itself and load its children lazily.
+// Rows for "Load more" and errors are ordinary nodes that carry a command.
+import * as vscode from 'vscode';
+import { type AccountConfig, accountLabel } from '../core/account';
+import { type MailError } from '../core/errors';
+import { type FolderInfo, type SpecialUse } from '../core/folders';
+import { type MessageSummary } from '../core/headers';
+import { formatAddresses, formatSize, fullDate, plainLabel, relativeDate, senderName } from '../core/text';
+import { FolderMessages } from './folderModel';
+
+export interface MessageRef {
+  accountId: string;
+  path: string;
+  uid: number;
+  uidValidity?: string;
+}
+
+export interface TreeHost {
+  loadFolders(node: AccountNode): Promise<TreeNode[]>;
+  loadMessages(node: FolderNode): Promise<TreeNode[]>;
+}
+
+export abstract class TreeNode {
+  constructor(readonly parent: TreeNode | undefined) {}
+  abstract treeItem(): vscode.TreeItem;
+  children(_host: TreeHost): Promise<TreeNode[]> | TreeNode[] {
+    return [];
+  }
+}
+
+export class AccountNode extends TreeNode {
+  folders: FolderNode[] | undefined;
+
+  constructor(readonly account: AccountConfig) {
+    super(undefined);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(plainLabel(accountLabel(this.account)), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `account:${this.account.id}`;
+    item.description = this.account.label ? plainLabel(this.account.email) : undefined;
+    item.tooltip = `${this.account.email}\n${this.account.imap.user} @ ${this.account.imap.host}:${this.account.imap.port} (${this.account.imap.security.toUpperCase()})`;
+    item.iconPath = new vscode.ThemeIcon('account');
+    item.contextValue = 'account';
+    item.accessibilityInformation = { label: vscode.l10n.t('{0}, mail account', String(item.label)) };
+    return item;
+  }
+
+  override children(host: TreeHost): Promise<TreeNode[]> {
+    return host.loadFolders(this);
+  }
+}
+
+const FOLDER_ICONS: Record<SpecialUse, string> = {
+  inbox: 'inbox',
+  sent: 'send',
+  drafts: 'edit',
+  trash: 'trash',
+  junk: 'circle-slash',
+  archive: 'archive',
+  flagged: 'star-full',
+  all: 'mail',
+};
+
+export class FolderNode extends TreeNode {
+  readonly messages = new FolderMessages();
+  subfolders: FolderNode[];
+
+  constructor(
+    readonly account: AccountConfig,
+    public folder: FolderInfo,
+    parent: TreeNode,
+  ) {
+    super(parent);
+    this.subfolders = folder.children.map((child) => new FolderNode(account, child, this));
+  }
+
+  get accountId(): string {
+    return this.account.id;
+  }
+
+  treeItem(): vscode.TreeItem {
+    const { folder } = this;
+    const expandable = folder.selectable || folder.children.length > 0;
+    const item = new vscode.TreeItem(plainLabel(folder.name) || folder.path, expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `folder:${this.account.id}:${folder.path}`;
+    const unseen = folder.unseen ?? 0;
+    item.description = folder.selectable && unseen > 0 ? String(unseen) : undefined;
+    const counts = folder.selectable && folder.total !== undefined ? `\n${folder.total} messages, ${unseen} unread` : '';
+    item.tooltip = `${plainLabel(folder.path)}${counts}${folder.selectable ? '' : '\n(a container: it holds folders, not messages)'}`;
+    item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : folder.selectable ? 'folder' : 'folder-library');
+    item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}${folder.specialUse ? `:${folder.specialUse}` : ''}`;
+    item.accessibilityInformation = { label: folder.selectable ? vscode.l10n.t('{0}, {1} unread', String(item.label), unseen) : String(item.label) };
+    return item;
+  }
+
+  override async children(host: TreeHost): Promise<TreeNode[]> {
+    if (!this.folder.selectable) {
+      return this.subfolders;
+    }
+    return [...this.subfolders, ...(await host.loadMessages(this))];
+  }
+}
+
+export class MessageNode extends TreeNode {
+  constructor(
+    readonly folderNode: FolderNode,
+    public summary: MessageSummary,
+  ) {
+    super(folderNode);
+  }
+
+  get ref(): MessageRef {
+    return { accountId: this.folderNode.accountId, path: this.folderNode.folder.path, uid: this.summary.uid, uidValidity: this.folderNode.messages.uidValidity };
+  }
+
+  treeItem(): vscode.TreeItem {
+    const m = this.summary;
+    const flags = new Set(m.flags.map((f) => f.toLowerCase()));
+    const unread = !flags.has('\\seen');
+    const flagged = flags.has('\\flagged');
+    const answered = flags.has('\\answered');
+    const item = new vscode.TreeItem(plainLabel(m.subject) || vscode.l10n.t('(no subject)'), vscode.TreeItemCollapsibleState.None);
+    item.id = `message:${this.folderNode.accountId}:${this.folderNode.folder.path}:${this.folderNode.messages.uidValidity}:${m.uid}`;
+    const date = relativeDate(m.date);
+    item.description = [m.hasAttachment ? '📎' : '', senderName(m.from), date ? `· ${date}` : ''].filter(Boolean).join(' ');
+    item.tooltip = [
+      `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
+      `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
+      `${vscode.l10n.t('To')}: ${formatAddresses(m.to) || '-'}`,
+      m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
+      `${vscode.l10n.t('Date')}: ${fullDate(m.date)}`,
+      `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
+      [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : ''].filter(Boolean).join(', '),
+    ]
+      .filter(Boolean)
+      .join('\n');
+    if (flagged) {
+      item.iconPath = new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.orange'));
+    } else if (unread) {
+      item.iconPath = new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'));
+    } else if (answered) {
+      item.iconPath = new vscode.ThemeIcon('reply');
+    } else {
+      item.iconPath = new vscode.ThemeIcon('mail-read');
+    }
+    item.contextValue = ['message', unread ? 'unread' : 'read', flagged ? 'flagged' : '', answered ? 'answered' : '', m.hasAttachment ? 'attachment' : ''].filter(Boolean).join(':');
+    item.accessibilityInformation = { label: `${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${plainLabel(m.subject)}, from ${senderName(m.from)}, ${date}${m.hasAttachment ? ', has attachments' : ''}` };
+    item.command = { command: 'imapExplorer.openMessage', title: vscode.l10n.t('Open Message'), arguments: [this.ref] };
+    return item;
+  }
+}
+
+export class LoadMoreNode extends TreeNode {
+  constructor(readonly folderNode: FolderNode) {
+    super(folderNode);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const { messages } = this.folderNode;
+    const item = new vscode.TreeItem(vscode.l10n.t('Load more...'), vscode.TreeItemCollapsibleState.None);
+    item.id = `more:${this.folderNode.accountId}:${this.folderNode.folder.path}:${messages.messages.length}`;
+    item.description = vscode.l10n.t('{0} of {1} shown', messages.messages.length.toLocaleString('en-US'), messages.total.toLocaleString('en-US'));
+    item.iconPath = new vscode.ThemeIcon('fold-down');
+    item.accessibilityInformation = { label: `${String(item.label)} ${String(item.description)}` };
+    item.contextValue = 'loadMore';
+    item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages'), arguments: [this.folderNode] };
+    return item;
+  }
+}
+
+export interface RowAction {
+  label: string;
+  command: string;
+  args: unknown[];
+}
+
+/** An error shown where the content would be: "Authentication failed - Edit account". */
+export class ErrorNode extends TreeNode {
+  constructor(
+    parent: TreeNode | undefined,
+    readonly error: MailError,
+    readonly action: RowAction,
+    readonly key: string,
+  ) {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(`${plainLabel(headline(this.error))} - ${this.action.label}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `error:${this.key}`;
+    item.tooltip = plainLabel(this.error.message, 1000) + (this.error.details.serverText ? `\n${vscode.l10n.t('Server said')}: ${plainLabel(this.error.details.serverText, 500)}` : '');
+    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    item.contextValue = 'error';
+    item.accessibilityInformation = { label: `${String(item.label)}. ${plainLabel(this.error.message, 300)}` };
+    item.command = { command: this.action.command, title: this.action.label, arguments: this.action.args };
+    return item;
+  }
+}
+
+export class InfoNode extends TreeNode {
+  constructor(
+    parent: TreeNode | undefined,
+    readonly label: string,
+    readonly key: string,
+  ) {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `info:${this.key}`;
+    item.iconPath = new vscode.ThemeIcon('info');
+    item.contextValue = 'info';
+    item.accessibilityInformation = { label: this.label };
+    return item;
+  }
+}
+
+export function headline(error: MailError): string {
+  switch (error.code) {
+    case 'AUTH_FAILED':
+      return vscode.l10n.t('Authentication failed');
+    case 'NO_PASSWORD':
+      return vscode.l10n.t('No password stored');
+    case 'TLS_UNTRUSTED':
+      return error.details.certificate?.selfSigned ? vscode.l10n.t('Self-signed certificate') : vscode.l10n.t('Certificate not trusted');
+    case 'TLS_HOSTNAME':
+      return vscode.l10n.t('Certificate is for another host');
+    case 'TLS_EXPIRED':
+      return vscode.l10n.t('Certificate expired');
+    case 'TLS_PIN_MISMATCH':
+      return vscode.l10n.t('Certificate changed');
+    case 'TLS_NOT_TLS':
+      return vscode.l10n.t('Port does not speak TLS');
+    case 'TLS_FAILED':
+      return vscode.l10n.t('TLS handshake failed');
+    case 'STARTTLS_UNAVAILABLE':
+      return vscode.l10n.t('Server does not offer STARTTLS');
+    case 'SERVER_NO':
+      return vscode.l10n.t('Server refused');
+    case 'NOT_FOUND':
+      return vscode.l10n.t('Not found');
+    default:
+      return vscode.l10n.t('Cannot connect');
+  }
+}
+
+/** The one action that fixes an error, for its row. */
+export function actionFor(error: MailError, accountId: string, retry: RowAction): RowAction {
+  switch (error.code) {
+    case 'AUTH_FAILED':
+    case 'STARTTLS_UNAVAILABLE':
+    case 'TLS_PIN_MISMATCH':
+    case 'TLS_NOT_TLS':
+      return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
+    case 'NO_PASSWORD':
+      return { label: vscode.l10n.t('Enter password'), command: 'imapExplorer.enterPassword', args: [accountId] };
+    case 'TLS_UNTRUSTED':
+    case 'TLS_HOSTNAME':
+      return error.details.certificate
+        ? { label: vscode.l10n.t('Review certificate'), command: 'imapExplorer.trustCertificate', args: [accountId] }
+        : { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
+    default:
+      return retry;
+  }
+}

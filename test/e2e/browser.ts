@@ -1,0 +1,19 @@
+// Debian's Chromium driven by playwright-core (never `playwright install`).
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { CHROMIUM, ensurePackages } from '../support/system';
+
+export async function launchChromium(): Promise<Browser> {
+  ensurePackages([CHROMIUM]);
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+export async function openWorkbench(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'dark' });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  return page;
+}

@@ -1,0 +1,226 @@
+// A private Dovecot for tests, the demo and the benchmark: its own config, users, certificate and
+// loopback ports, in a temporary folder. Recipe: ../../../shared/RECIPES.md, section 1.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { caSignedCert, type CertFiles, selfSignedCert, testCa } from './certs';
+import { freePort, waitForPort } from './net';
+import { DOVECOT, OPENSSL, ensurePackages } from './system';
+
+export interface DovecotUser {
+  name: string;
+  password: string;
+}
+
+export interface DovecotOptions {
+  users?: DovecotUser[];
+  /** 'ca' (default): a certificate signed by a test CA the caller can trust; 'self-signed'. */
+  certificate?: 'ca' | 'self-signed';
+  /** Replaces the post-login CAPABILITY list (Dovecot's imap_capability), e.g. to hide MOVE. */
+  imapCapability?: string;
+  /** Extra config lines, appended as they are. */
+  extraConfig?: string;
+  /** Reuse this folder (and the mail in it) instead of a fresh temporary one. */
+  dir?: string;
+}
+
+export interface DovecotServer {
+  host: string;
+  /** Plain IMAP with STARTTLS. */
+  imapPort: number;
+  /** Implicit TLS. */
+  imapsPort: number;
+  dir: string;
+  conf: string;
+  /** The test CA that signed the server certificate (certificate: 'ca'). */
+  ca: CertFiles | undefined;
+  cert: CertFiles;
+  users: DovecotUser[];
+  homeOf(user: string): string;
+  doveadm(args: string[], input?: string | Buffer): string;
+  /** Fixes ownership after files were written into a user's Maildir directly. */
+  chownMail(): void;
+  /** Closes every session of the user, as an admin would (`doveadm kick`). */
+  kick(user: string): void;
+  /** Rewrites the config with other options and restarts, keeping ports, mail and certificate. */
+  restart(options?: Pick<DovecotOptions, 'imapCapability' | 'extraConfig'>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_USER: DovecotUser = { name: 'alice', password: 'correct horse battery staple' };
+
+function dovecotIds(): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', 'dovecot']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'dovecot']).toString().trim());
+  return { uid, gid };
+}
+
+function renderConfig(dir: string, ports: { imap: number; imaps: number }, cert: CertFiles, options: DovecotOptions): string {
+  const capability = options.imapCapability ? `protocol imap {\n  imap_capability = ${options.imapCapability}\n}\n` : '';
+  return `base_dir = ${dir}/run
+state_dir = ${dir}/run/state
+log_path = ${dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <${cert.cert}
+ssl_key = <${cert.key}
+mail_location = maildir:~/Maildir
+auth_mechanisms = plain login
+first_valid_uid = 0
+disable_plaintext_auth = no
+mail_max_userip_connections = 50
+passdb {
+  driver = passwd-file
+  args = ${dir}/users
+}
+userdb {
+  driver = passwd-file
+  args = ${dir}/users
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = ${ports.imap}
+  }
+  inet_listener imaps {
+    port = ${ports.imaps}
+    ssl = yes
+  }
+}
+service anvil {
+  chroot =
+}
+namespace inbox {
+  inbox = yes
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+}
+${capability}${options.extraConfig ?? ''}
+`;
+}
+
+export async function startDovecot(options: DovecotOptions = {}): Promise<DovecotServer> {
+  ensurePackages([DOVECOT, OPENSSL]);
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'imapx-dovecot-'));
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'run'), { recursive: true });
+  mkdirSync(join(dir, 'ssl'), { recursive: true });
+  mkdirSync(join(dir, 'mail'), { recursive: true });
+  const users = options.users ?? [DEFAULT_USER];
+  const { uid, gid } = dovecotIds();
+  const homeOf = (user: string) => join(dir, 'mail', user);
+  writeFileSync(join(dir, 'users'), users.map((u) => `${u.name}:{PLAIN}${u.password}:${uid}:${gid}::${homeOf(u.name)}\n`).join(''));
+  for (const user of users) {
+    mkdirSync(join(homeOf(user.name), 'Maildir'), { recursive: true });
+  }
+
+  let ca: CertFiles | undefined;
+  let cert: CertFiles;
+  const sslDir = join(dir, 'ssl');
+  if (existsSync(join(sslDir, 'server.pem'))) {
+    cert = { cert: join(sslDir, 'server.pem'), key: join(sslDir, 'server.key'), pem: readFileSync(join(sslDir, 'server.pem'), 'utf8') };
+    ca = existsSync(join(sslDir, 'ca.pem')) ? { cert: join(sslDir, 'ca.pem'), key: join(sslDir, 'ca.key'), pem: readFileSync(join(sslDir, 'ca.pem'), 'utf8') } : undefined;
+  } else if (options.certificate === 'self-signed') {
+    cert = selfSignedCert(sslDir, 'server');
+  } else {
+    ca = testCa(sslDir);
+    cert = caSignedCert(sslDir, ca);
+  }
+
+  const ports = { imap: await freePort(), imaps: await freePort() };
+  const conf = join(dir, 'dovecot.conf');
+  let current: DovecotOptions = options;
+
+  const doveadm = (args: string[], input?: string | Buffer): string => {
+    const result = spawnSync('doveadm', ['-c', conf, ...args], { input, maxBuffer: 64 * 1024 * 1024 });
+    if (result.status !== 0) {
+      throw new Error(`doveadm ${args.join(' ')} failed: ${result.stderr.toString()}`);
+    }
+    return result.stdout.toString();
+  };
+  const chownMail = () => execFileSync('chown', ['-R', `${uid}:${gid}`, join(dir, 'mail')]);
+
+  const launch = async () => {
+    writeFileSync(conf, renderConfig(dir, ports, cert, current));
+    chownMail();
+    // The master daemonizes and its child keeps inherited pipes open: never give it ours.
+    const result = spawnSync('dovecot', ['-c', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
+    if (result.status !== 0) {
+      throw new Error(`dovecot did not start (exit ${result.status}):\n${readLog()}`);
+    }
+    await waitForPort(ports.imap);
+    await waitForPort(ports.imaps);
+  };
+  const readLog = () => (existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : '');
+  const shutdown = async () => {
+    const pidFile = join(dir, 'run', 'master.pid');
+    if (!existsSync(pidFile)) {
+      return;
+    }
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    process.kill(pid, 'SIGKILL');
+  };
+
+  await launch();
+  return {
+    host: '127.0.0.1',
+    imapPort: ports.imap,
+    imapsPort: ports.imaps,
+    dir,
+    conf,
+    ca,
+    cert,
+    users,
+    homeOf,
+    doveadm,
+    chownMail,
+    kick: (user) => {
+      doveadm(['kick', user]);
+    },
+    restart: async (next = {}) => {
+      await shutdown();
+      current = { ...options, ...next };
+      await launch();
+    },
+    stop: async () => {
+      await shutdown();
+      if (!options.dir) {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
