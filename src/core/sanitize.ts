@@ -105,14 +105,21 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
   }
 }
 
-function textOf(node: ChildNode): string {
-  if (isText(node)) {
-    return node.data;
+/** Text content, iteratively: hostile mail nests thousands of elements deep. */
+function textOf(root: ChildNode): string {
+  let out = '';
+  const stack: ChildNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (isText(node)) {
+      out += node.data;
+    } else if (isTag(node)) {
+      for (let i = node.children.length - 1; i >= 0; i--) {
+        stack.push(node.children[i]);
+      }
+    }
   }
-  if (isTag(node)) {
-    return node.children.map(textOf).join('');
-  }
-  return '';
+  return out;
 }
 
 function hostOfVisible(text: string): string | undefined {

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type ListResponse } from 'imapflow';
+import { buildFolderTree, flattenFolders } from '../../src/core/folders';
+
+function entry(path: string, flags: string[] = [], specialUse?: string, status?: { unseen: number; messages: number }): ListResponse {
+  const parts = path.split('.');
+  return { path, pathAsListed: path, name: parts[parts.length - 1], delimiter: '.', parent: parts.slice(0, -1), parentPath: parts.slice(0, -1).join('.'), flags: new Set(flags), specialUse, listed: true, subscribed: true, ...(status ? { status: { path, ...status } } : {}) } as ListResponse;
+}
+
+describe('folder tree', () => {
+  it('nests folders, invents missing parents as containers and orders special folders first', () => {
+    const tree = buildFolderTree([
+      entry('Zeta'),
+      entry('Trash', [], '\\Trash'),
+      entry('Lists.2024.Reports', [], undefined, { unseen: 2, messages: 5 }),
+      entry('INBOX', [], '\\Inbox', { unseen: 3, messages: 10 }),
+      entry('Projects.Café & Co'),
+      entry('Projects'),
+      entry('Sent', [], '\\Sent'),
+      entry('Old', ['\\Noselect', '\\HasChildren']),
+      entry('Old.Stuff'),
+    ]);
+    assert.deepEqual(tree.map((f) => f.path), ['INBOX', 'Sent', 'Trash', 'Lists', 'Old', 'Projects', 'Zeta']);
+    const lists = tree.find((f) => f.path === 'Lists')!;
+    assert.equal(lists.selectable, false);
+    assert.equal(lists.children[0].path, 'Lists.2024');
+    assert.equal(lists.children[0].selectable, false);
+    assert.equal(lists.children[0].children[0].name, 'Reports');
+    assert.equal(lists.children[0].children[0].unseen, 2);
+    assert.equal(tree.find((f) => f.path === 'Old')!.selectable, false);
+    assert.equal(tree[0].specialUse, 'inbox');
+    assert.equal(tree[0].unseen, 3);
+    assert.equal(flattenFolders(tree).length, 11);
+  });
+});

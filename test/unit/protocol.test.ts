@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseFormMessage } from '../../src/accounts/formProtocol';
+import { parseViewMessage } from '../../src/messageView/protocol';
+
+describe('webview message validation', () => {
+  it('accepts exactly the known message shapes', () => {
+    assert.deepEqual(parseViewMessage({ type: 'ready' }), { type: 'ready' });
+    assert.deepEqual(parseViewMessage({ type: 'openLink', href: 'https://a.test', deceptive: 'yes' }), { type: 'openLink', href: 'https://a.test', deceptive: false });
+    assert.deepEqual(parseViewMessage({ type: 'loadRemote', scope: 'sender', extra: 1 }), { type: 'loadRemote', scope: 'sender' });
+    assert.deepEqual(parseViewMessage({ type: 'saveAttachment', id: '2.1' }), { type: 'saveAttachment', id: '2.1' });
+  });
+
+  it('rejects anything else', () => {
+    for (const bad of [null, 'ready', [], { type: 'runCommand', command: 'workbench.action.terminal.new' }, { type: 'openLink' }, { type: 'openLink', href: 'x'.repeat(9000) }, { type: 'loadRemote', scope: 'everything' }, { type: 'openAttachment', id: 7 }, { type: 'pwned' }]) {
+      assert.equal(parseViewMessage(bad), undefined, JSON.stringify(bad)?.slice(0, 60));
+    }
+  });
+
+  it('validates account form messages', () => {
+    const values = { email: 'a@b.test', displayName: '', host: 'h', port: '993', security: 'tls', user: 'a', password: 'p' };
+    assert.deepEqual(parseFormMessage({ type: 'submit', action: 'save', values }), { type: 'submit', action: 'save', values });
+    assert.equal(parseFormMessage({ type: 'submit', action: 'delete', values }), undefined);
+    assert.equal(parseFormMessage({ type: 'submit', action: 'save', values: { ...values, security: 'ssl' } }), undefined);
+    assert.equal(parseFormMessage({ type: 'trust', values }), undefined);
+  });
+});
