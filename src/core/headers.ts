@@ -1,7 +1,7 @@
 // Header pages: the newest `pageSize` messages of a folder, then the next older page, and so on.
 // The cursor is a UID (never re-show or skip a message when others arrive or vanish); the
-// sequence number of the oldest loaded message is only a hint to ask for the next page in one
-// FETCH without materialising the folder's UID list.
+// sequence number of the oldest loaded message only sizes the UID window of the next page, so a
+// page is one FETCH and the folder's UID list is never materialised.
 import { type FetchMessageObject, type ImapFlow, type MailboxObject, type MessageStructureObject } from 'imapflow';
 import { hasAttachments } from './mime';
 import { type Address } from './text';
@@ -61,42 +61,81 @@ export function toSummary(message: FetchMessageObject): MessageSummary {
   };
 }
 
-async function fetchRange(client: ImapFlow, range: string): Promise<MessageSummary[]> {
+async function fetchUidRange(client: ImapFlow, lo: number, hi: number | '*'): Promise<MessageSummary[]> {
   const out: MessageSummary[] = [];
-  for await (const message of client.fetch(range, HEADER_QUERY)) {
+  for await (const message of client.fetch(`${lo}:${hi}`, HEADER_QUERY, { uid: true })) {
     out.push(toSummary(message));
   }
   return out;
 }
 
+const MAX_ROUNDS = 16;
+
 /**
  * Fetches one page, newest first. The caller holds the mailbox lock of `mailbox`.
- * First page: the last `pageSize` sequence numbers (one FETCH). Next pages: the sequence range
- * just below the hint; messages at or above `beforeUid` (the hint was stale because messages were
- * expunged) are dropped, and the gap is filled with a further FETCH below.
+ *
+ * Always UID FETCH: RFC 3501 7.4.1 forbids EXPUNGE responses during a sequence-number FETCH, so a
+ * FETCH by sequence would return messages another client already deleted; a UID FETCH lets the
+ * server report them first. The window below the cursor is sized from the cursor's sequence
+ * number (how dense the UIDs are), so a page is one round trip unless UIDs are very sparse, in
+ * which case the window doubles until the page is full or UID 1 is reached.
  */
 export async function fetchHeaderPage(client: ImapFlow, mailbox: MailboxObject, pageSize: number, cursor?: PageCursor): Promise<HeaderPage> {
-  const total = mailbox.exists;
   const uidValidity = String(mailbox.uidValidity);
-  if (total === 0) {
-    return { messages: [], uidValidity, total };
+  // Servers may send FETCH data for messages and only then the EXPUNGE of some of them in the
+  // same response (Dovecot: "OK [EXPUNGEISSUED]"). Whenever the page fetch saw an expunge, it is
+  // fetched again on the now synchronised state, so no deleted message is ever shown.
+  let expunged = false;
+  const onExpunge = () => void (expunged = true);
+  client.on('expunge', onExpunge);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      expunged = false;
+      if ((client.mailbox || mailbox).exists === 0) {
+        return { messages: [], uidValidity, total: 0 };
+      }
+      const byUid = await collectPage(client, client.mailbox || mailbox, pageSize, cursor);
+      if (expunged && attempt < 3) {
+        continue;
+      }
+      return finishPage(byUid, pageSize, uidValidity, (client.mailbox || mailbox).exists);
+    }
+  } finally {
+    client.off('expunge', onExpunge);
   }
-  let top = cursor ? Math.min(cursor.seqHint - 1, total) : total;
-  const collected: MessageSummary[] = [];
-  // at most a few rounds: each round only repeats when messages vanished under the hint
-  for (let round = 0; round < 4 && top >= 1 && collected.length < pageSize; round++) {
-    const want = pageSize - collected.length;
-    const bottom = Math.max(1, top - want + 1);
-    const batch = await fetchRange(client, `${bottom}:${top}`);
-    for (const m of batch) {
+}
+
+async function collectPage(client: ImapFlow, mailbox: MailboxObject, pageSize: number, cursor?: PageCursor): Promise<Map<number, MessageSummary>> {
+  const byUid = new Map<number, MessageSummary>();
+  let hi: number | '*';
+  let lo: number;
+  if (cursor) {
+    hi = cursor.beforeUid - 1;
+    const density = Math.max(1, cursor.beforeUid / Math.max(1, cursor.seqHint));
+    lo = Math.max(1, Math.floor(cursor.beforeUid - pageSize * density * 1.05));
+  } else {
+    hi = '*';
+    lo = Math.max(1, mailbox.uidNext - pageSize);
+  }
+  for (let round = 0; round < MAX_ROUNDS && (hi === '*' || hi >= 1); round++) {
+    for (const m of await fetchUidRange(client, lo, hi)) {
       if (!cursor || m.uid < cursor.beforeUid) {
-        collected.push(m);
+        byUid.set(m.uid, m);
       }
     }
-    top = bottom - 1;
+    if (byUid.size >= pageSize || lo <= 1) {
+      break;
+    }
+    const width = (hi === '*' ? mailbox.uidNext : hi) - lo + 1;
+    hi = lo - 1;
+    lo = Math.max(1, hi - Math.max(width * 2, (pageSize - byUid.size) * 2) + 1);
   }
-  const unique = [...new Map(collected.map((m) => [m.uid, m])).values()].sort((a, b) => b.uid - a.uid).slice(0, pageSize);
-  const oldest = unique[unique.length - 1];
+  return byUid;
+}
+
+function finishPage(byUid: Map<number, MessageSummary>, pageSize: number, uidValidity: string, total: number): HeaderPage {
+  const messages = [...byUid.values()].sort((a, b) => b.uid - a.uid).slice(0, pageSize);
+  const oldest = messages[messages.length - 1];
   const next = oldest && oldest.seq > 1 ? { beforeUid: oldest.uid, seqHint: oldest.seq } : undefined;
-  return { messages: unique, next, uidValidity, total };
+  return { messages, next, uidValidity, total };
 }

@@ -1,0 +1,226 @@
+// Failures a user meets, against real servers: each ends in a clear MailError, loses nothing,
+// and never loops or falls back to something less safe.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { MailError } from '../../src/core/errors';
+import { fetchHeaderPage } from '../../src/core/headers';
+import { listFolders } from '../../src/core/folders';
+import { memoryPinStore, probeCertificate } from '../../src/core/tls';
+import { selfSignedCert } from '../support/certs';
+import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
+import { noStarttlsServer, silentServer } from '../support/fakeImap';
+import { freePort } from '../support/net';
+import { startProxy } from '../support/proxy';
+import { seedBulkFolder } from '../support/seed';
+import { clientCommands, testAccount, testSession } from '../support/session';
+
+let server: DovecotServer;
+let selfSigned: DovecotServer;
+
+async function failure(promise: Promise<unknown>): Promise<MailError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof MailError, `expected a MailError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a failure');
+}
+
+function opensslFingerprint(certFile: string): string {
+  return execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', certFile]).toString().trim().split('=')[1];
+}
+
+describe('connection faults', () => {
+  before(async () => {
+    server = await startDovecot();
+    seedBulkFolder(server, DEFAULT_USER.name, 'Bulk', 300);
+    selfSigned = await startDovecot({ certificate: 'self-signed' });
+  });
+  after(async () => {
+    await server?.stop();
+    await selfSigned?.stop();
+  });
+
+  it('reports a wrong password once and does not try again until the user acts', async () => {
+    const session = testSession(server, { password: 'wrong password' });
+    const error = await failure(session.run((c) => listFolders(c)));
+    assert.equal(error.code, 'AUTH_FAILED');
+    assert.match(error.message, /user name or password was not accepted/);
+    const again = await failure(session.run((c) => listFolders(c)));
+    assert.equal(again, error, 'the second action gets the same error without a new login');
+    const log = readFileSync(`${server.dir}/dovecot.log`, 'utf8');
+    assert.equal((log.match(/auth failed, 1 attempts/g) ?? []).length, 1, log);
+    session.retry();
+    await failure(session.run((c) => listFolders(c)));
+    assert.equal((readFileSync(`${server.dir}/dovecot.log`, 'utf8').match(/auth failed, 1 attempts/g) ?? []).length, 2);
+    await session.close();
+  });
+
+  it('asks for a password when none is stored, without connecting', async () => {
+    const session = testSession(server, { password: '' });
+    assert.equal((await failure(session.connection())).code, 'NO_PASSWORD');
+    await session.close();
+  });
+
+  it('never writes the password to the log', async () => {
+    const session = testSession(server);
+    await session.run((c) => listFolders(c));
+    const text = session.logger.lines.join('\n');
+    assert.ok(!text.includes(DEFAULT_USER.password));
+    assert.ok(clientCommands(session.logger).some((c) => /^\S+ (LOGIN|AUTHENTICATE)/.test(c)), text);
+    await session.close();
+  });
+
+  it('refuses a self-signed certificate and shows its SHA-256 fingerprint', async () => {
+    const session = testSession(selfSigned, { extraCa: [] });
+    const error = await failure(session.connection());
+    assert.equal(error.code, 'TLS_UNTRUSTED');
+    assert.equal(error.details.certificate?.selfSigned, true);
+    assert.equal(error.details.certificate?.sha256, opensslFingerprint(selfSigned.cert.cert));
+    assert.ok(error.needsUser);
+    await session.close();
+  });
+
+  it('connects to a pinned self-signed certificate, and fails hard when it changes', async () => {
+    const fingerprint = opensslFingerprint(selfSigned.cert.cert);
+    const pins = memoryPinStore();
+    const seen = await probeCertificate(selfSigned.host, selfSigned.imapsPort, 'tls');
+    pins.set(seen.sha256, seen.pem);
+    const pinned = testSession(selfSigned, { extraCa: [], pins, account: testAccount(selfSigned, { pinnedCertificate: fingerprint }) });
+    const folders = await pinned.run((c) => listFolders(c));
+    assert.ok(folders.some((f) => f.path === 'INBOX'));
+    await pinned.close();
+
+    // the same pin over STARTTLS
+    const starttls = testSession(selfSigned, { extraCa: [], pins, account: testAccount(selfSigned, { security: 'starttls', pinnedCertificate: fingerprint }) });
+    assert.equal((await starttls.connection()).secureConnection, true);
+    await starttls.close();
+
+    // a pin from settings whose certificate is not cached yet is fetched and checked first
+    const fresh = testSession(selfSigned, { extraCa: [], pins: memoryPinStore(), account: testAccount(selfSigned, { pinnedCertificate: fingerprint }) });
+    await fresh.connection();
+    await fresh.close();
+
+    // the server now presents another self-signed certificate for the same name
+    const other = selfSignedCert(selfSigned.dir + '/ssl', 'replacement');
+    writeFileSync(selfSigned.cert.cert, readFileSync(other.cert));
+    writeFileSync(selfSigned.cert.key, readFileSync(other.key));
+    await selfSigned.restart();
+    const changed = testSession(selfSigned, { extraCa: [], pins, account: testAccount(selfSigned, { pinnedCertificate: fingerprint }) });
+    const error = await failure(changed.connection());
+    assert.equal(error.code, 'TLS_PIN_MISMATCH');
+    assert.equal(error.details.certificate?.sha256, opensslFingerprint(other.cert));
+    assert.ok(error.needsUser);
+    await changed.close();
+    const uncached = testSession(selfSigned, { extraCa: [], pins: memoryPinStore(), account: testAccount(selfSigned, { pinnedCertificate: fingerprint }) });
+    assert.equal((await failure(uncached.connection())).code, 'TLS_PIN_MISMATCH');
+    await uncached.close();
+  });
+
+  it('upgrades with STARTTLS when chosen, and stops before the password when the server lacks it', async () => {
+    const session = testSession(server, { account: testAccount(server, { security: 'starttls' }) });
+    const client = await session.connection();
+    assert.equal(client.secureConnection, true);
+    await session.close();
+
+    const fake = await noStarttlsServer();
+    try {
+      const insecure = testSession(server, { account: testAccount(server, { security: 'starttls', port: fake.port }) });
+      const error = await failure(insecure.connection());
+      assert.equal(error.code, 'STARTTLS_UNAVAILABLE');
+      assert.ok(!fake.received.some((line) => /LOGIN|AUTHENTICATE/i.test(line)), fake.received.join('\n'));
+      await insecure.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('says when the port does not match the security setting', async () => {
+    const tlsOnPlainPort = testSession(server, { account: testAccount(server, { security: 'tls', port: server.imapPort }) });
+    const error = await failure(tlsOnPlainPort.connection());
+    assert.equal(error.code, 'TLS_NOT_TLS');
+    assert.match(error.message, /plain IMAP/);
+    await tlsOnPlainPort.close();
+
+    const starttlsOnTlsPort = testSession(server, { account: testAccount(server, { security: 'starttls', port: server.imapsPort }), clientOptions: { greetingTimeout: 1500 } });
+    const second = await failure(starttlsOnTlsPort.connection());
+    assert.ok(['TIMEOUT', 'DISCONNECTED'].includes(second.code), second.code);
+    assert.match(second.message, /greeting|lost/);
+    await starttlsOnTlsPort.close();
+  });
+
+  it('tells a closed port from a silent one', async () => {
+    const closed = testSession(server, { account: testAccount(server, { security: 'tls', port: await freePort() }) });
+    assert.equal((await failure(closed.connection())).code, 'CONNECTION_REFUSED');
+    await closed.close();
+    const silent = await silentServer();
+    try {
+      const quiet = testSession(server, { account: testAccount(server, { security: 'starttls', port: silent.port }), clientOptions: { greetingTimeout: 800 } });
+      const error = await failure(quiet.connection());
+      assert.equal(error.code, 'TIMEOUT');
+      await quiet.close();
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('waits before reconnecting after repeated failures, and retries at once when asked', async () => {
+    let now = 1_000_000;
+    const port = await freePort();
+    const session = testSession(server, { account: testAccount(server, { port }), now: () => now });
+    const first = await failure(session.connection());
+    now += 100;
+    const second = await failure(session.connection());
+    assert.equal(second, first, 'within the backoff the stored error is returned');
+    now += 1500;
+    const third = await failure(session.connection());
+    assert.notEqual(third, first, 'after the backoff it connects again');
+    session.retry();
+    assert.notEqual(await failure(session.connection()), third);
+    await session.close();
+  });
+
+  it('rebuilds a dropped connection on the next action', async () => {
+    const proxy = await startProxy({ targetPort: server.imapsPort });
+    try {
+      const session = testSession(server, { account: testAccount(server, { port: proxy.port, host: 'localhost' }) });
+      await session.run((c) => listFolders(c));
+      proxy.cutAll();
+      await new Promise((r) => setTimeout(r, 100));
+      const page = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 20), { idempotent: true });
+      assert.equal(page.messages[0].uid, 300);
+      assert.equal(proxy.connections, 2);
+      await session.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('repeats a read that lost its connection mid-command, once', async () => {
+    const proxy = await startProxy({ targetPort: server.imapsPort });
+    try {
+      const session = testSession(server, { account: testAccount(server, { port: proxy.port, host: 'localhost' }) });
+      await session.run((c) => listFolders(c));
+      // TLS hides the command bytes from the proxy: cut on the next client write instead
+      const cut = proxy.cutWhenClientSends(/./s);
+      const page = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 20), { idempotent: true });
+      await cut;
+      assert.equal(page.messages.length, 20);
+      assert.equal(proxy.connections, 2);
+      await session.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('reports the server\'s NO as plain words', async () => {
+    const session = testSession(server);
+    const error = await failure(session.withMailbox('No Such Folder', async () => undefined));
+    assert.ok(['SERVER_NO', 'NOT_FOUND'].includes(error.code), error.code);
+    assert.match(error.message + (error.details.serverText ?? ''), /exist/i);
+    await session.close();
+  });
+});
