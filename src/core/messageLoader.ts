@@ -75,6 +75,12 @@ export async function loadImapMessage(client: ImapFlow, uid: number, known?: Mes
   message.attachments = plan.attachments;
   const body: PartRef | undefined = plan.html ?? plan.text;
   const wanted: PartRef[] = body ? [body] : [];
+  // the plain alternative rides along in the same FETCH: it is what shows when the HTML turns out
+  // empty once sanitized (a frameset, a body of scripts)
+  const alternative = plan.html && plan.text && (plan.text.size ?? 0) <= 256 * 1024 ? plan.text : undefined;
+  if (alternative) {
+    wanted.push(alternative);
+  }
   if (plan.html) {
     let total = 0;
     for (const image of plan.inline.values()) {
@@ -122,12 +128,10 @@ export async function loadImapMessage(client: ImapFlow, uid: number, known?: Mes
       message.inline.set(cid, { contentType: image.type, data: content, filename: image.filename, part: image.part });
     }
   }
-  // an empty HTML alternative: show the plain one instead
-  if (plan.html && message.html !== undefined && message.html.trim() === '' && plan.text) {
-    const fallback = await client.downloadMany(String(uid), [plan.text.part], { uid: true, maxBytes: MAX_BODY_BYTES });
-    const content = fallback[plan.text.part]?.content;
+  if (alternative) {
+    const content = parts[alternative.part]?.content;
     if (content) {
-      message.text = decodeText(content, plan.text);
+      message.text = decodeText(content, { ...alternative, charset: parts[alternative.part]?.meta?.charset ?? alternative.charset });
     }
   }
   return message;

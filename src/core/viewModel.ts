@@ -66,6 +66,11 @@ function addresses(list: Address[] | undefined): AddressView[] {
   return (list ?? []).slice(0, 200).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
 }
 
+/** Whether sanitized HTML has anything to look at (text or an image) once tags are gone. */
+function showsSomething(body: string): boolean {
+  return /<img\s/i.test(body) || body.replace(/<[^>]*>/g, '').replace(/&nbsp;|&#160;|\s/g, '') !== '';
+}
+
 export function buildViewModel(message: LoadedMessage, options: { allowRemote: boolean; origin: 'imap' | 'file' }): MessageViewModel {
   const flags = new Set(message.flags.map((f) => f.toLowerCase()));
   const inlineData = new Map<string, string>();
@@ -83,22 +88,23 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
   let blocked = 0;
   const attachments: AttachmentView[] = message.attachments.map((a) => ({ id: a.part, filename: plainLabel(a.filename, 200), contentType: plainLabel(a.contentType, 100), size: a.size, sizeLabel: formatSize(a.size) }));
 
-  if (message.html !== undefined && message.html.trim() !== '') {
-    const sanitized = sanitizeHtml(message.html, { allowRemote: options.allowRemote, inlineImages: inlineData });
+  const sanitized = message.html !== undefined && message.html.trim() !== '' ? sanitizeHtml(message.html, { allowRemote: options.allowRemote, inlineImages: inlineData }) : undefined;
+  const hasText = message.text !== undefined && message.text.trim() !== '';
+  if (sanitized && (showsSomething(sanitized.body) || !hasText)) {
     bodyKind = 'html';
     paper = sanitized.styled;
     blocked = sanitized.remoteBlocked;
     document = messageDocument({ kind: 'html', sanitized }, options.allowRemote);
     // inline parts the HTML never shows are attachments for the user
-    const used = cidReferences(message.html);
+    const used = cidReferences(message.html ?? "");
     for (const [cid, image] of message.inline) {
       if (!used.has(cid)) {
         attachments.push({ id: image.part ?? `cid:${cid}`, filename: plainLabel(image.filename, 200), contentType: plainLabel(image.contentType, 100), size: image.data.length, sizeLabel: formatSize(image.data.length) });
       }
     }
-  } else if (message.text !== undefined && message.text.trim() !== '') {
+  } else if (hasText) {
     bodyKind = 'text';
-    document = messageDocument({ kind: 'text', html: renderPlainText(message.text) }, false);
+    document = messageDocument({ kind: 'text', html: renderPlainText(message.text!) }, false);
   } else {
     document = messageDocument({ kind: 'empty' }, false);
   }

@@ -1,0 +1,133 @@
+// Every message of the hostile corpus through the real pipeline (parse, sanitize, view model)
+// into the real message-view webview (same shell, CSP and script) in Debian's Chromium: no
+// script runs, no request reaches the network, and the visible text still shows.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DomUtils, parseDocument } from 'htmlparser2';
+import { type Browser } from 'playwright-core';
+import { parseSource } from '../../src/core/messageLoader';
+import { buildViewModel } from '../../src/core/viewModel';
+import { launchChromium } from '../e2e/browser';
+import { compose } from '../fixtures/mail';
+import { hostileCorpus } from '../support/hostile';
+import { type CountingServer, startCountingServer } from '../support/http';
+import { startViewHarness, type ViewHarness } from '../support/webviewHarness';
+
+let browser: Browser;
+let remote: CountingServer;
+let view: ViewHarness;
+
+describe('hostile mail in the message view', () => {
+  before(async () => {
+    browser = await launchChromium();
+    remote = await startCountingServer();
+    view = await startViewHarness(browser);
+    await view.load(false);
+  });
+  after(async () => {
+    await view?.close();
+    await browser?.close();
+    await remote?.close();
+  });
+
+  it('renders the whole corpus without running a script or making a request', async () => {
+    const corpus = hostileCorpus(remote.hostPort);
+    assert.ok(corpus.length >= 40, `corpus has ${corpus.length} messages`);
+    const notShown: string[] = [];
+    for (const message of corpus) {
+      const loaded = await parseSource(message.raw);
+      const model = buildViewModel(loaded, { allowRemote: false, origin: 'file' });
+      const frame = await view.show({ type: 'show', model, state: message.file });
+      const text = await frame.evaluate(() => document.body.innerText);
+      if (!text.includes(`Visible text ${message.id}`)) {
+        notShown.push(message.file);
+      }
+      // hover and focus every link: the view shows targets without loading anything
+      for (const link of await frame.$$('[data-href]')) {
+        await link.hover().catch(() => undefined);
+      }
+      const titles = await view.page.evaluate(() => [document.title, (document.querySelector('iframe.body-frame') as HTMLIFrameElement).contentDocument?.title ?? '']);
+      assert.ok(!titles.some((t) => /PWNED/.test(t)), `${message.file} changed a title: ${titles.join(' / ')}`);
+    }
+    await view.page.waitForTimeout(500);
+    assert.deepEqual(remote.requests, [], 'no request reached the remote server');
+    const posted = await view.posted();
+    assert.deepEqual([...new Set(posted.map((m) => m.type))], ['ready']);
+    assert.deepEqual(await view.foreignMessages(), []);
+    assert.deepEqual(notShown, [], 'every message still shows its visible text');
+  });
+
+  it('removes every vector in the sanitizer alone, before CSP and sandbox are involved', async () => {
+    // Parse what the view would get and look at elements and attributes: text is inert, so a
+    // script shown as text is fine; any element, attribute or style that could act is not.
+    const allowedTags = new Set(['html', 'head', 'meta', 'style', 'body', 'div', 'p', 'br', 'span', 'a', 'img', 'b', 'i', 'u', 's', 'em', 'strong', 'small', 'big', 'font', 'center', 'blockquote', 'pre', 'code', 'table', 'tbody', 'thead', 'tfoot', 'tr', 'td', 'th', 'caption', 'col', 'colgroup', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'sub', 'sup', 'details', 'summary', 'section', 'article', 'header', 'footer', 'nav', 'main', 'aside', 'figure', 'figcaption', 'abbr', 'cite', 'q', 'mark', 'del', 'ins', 'kbd', 'samp', 'var', 'tt', 'strike', 'address', 'time', 'wbr', 'bdi', 'bdo', 'dfn', 'ruby', 'rt', 'rp', 'acronym', 'hgroup']);
+    for (const message of hostileCorpus(remote.hostPort)) {
+      const model = buildViewModel(await parseSource(message.raw), { allowRemote: false, origin: 'file' });
+      const dom = parseDocument(model.document);
+      const elements = DomUtils.findAll(() => true, dom.children);
+      for (const el of elements) {
+        assert.ok(allowedTags.has(el.name), `${message.file}: <${el.name}> survived`);
+        for (const [name, value] of Object.entries(el.attribs)) {
+          assert.doesNotMatch(name, /^on/i, `${message.file}: ${name} on <${el.name}>`);
+          assert.ok(!['href', 'src', 'srcset', 'action', 'formaction', 'poster', 'background', 'ping', 'xlink:href', 'lowsrc', 'dynsrc', 'data'].includes(name) || (name === 'src' && value.startsWith('data:image/')), `${message.file}: ${name}="${value.slice(0, 60)}" on <${el.name}>`);
+          assert.ok(!value.includes(remote.hostPort) || name === 'data-href' || name === 'title', `${message.file}: ${name} loads from the remote server`);
+          if (['data-href', 'src', 'style'].includes(name)) {
+            assert.doesNotMatch(value, /(javascript|vbscript|data:text)/i, `${message.file}: ${name}`);
+          }
+        }
+        if (el.name === 'style') {
+          const css = DomUtils.textContent(el);
+          assert.ok(!css.includes(remote.hostPort), `${message.file}: style sheet loads from the remote server`);
+          assert.doesNotMatch(css, /@import|expression|behavior|binding|javascript:/i, message.file);
+        }
+        if (el.name === 'meta') {
+          assert.ok(['Content-Security-Policy', 'x-dns-prefetch-control', undefined].includes(el.attribs['http-equiv']), `${message.file}: meta ${JSON.stringify(el.attribs)}`);
+        }
+      }
+      const frameHead = model.document.slice(0, model.document.indexOf('</head>'));
+      assert.equal((frameHead.match(/<meta http-equiv="Content-Security-Policy"/g) ?? []).length, 1, message.file);
+    }
+  });
+
+  it('opens links only through the host, never by navigating', async () => {
+    const before = (await view.posted()).length;
+    const deceptive = hostileCorpus(remote.hostPort).find((m) => m.file.startsWith('57'))!;
+    const model = buildViewModel(await parseSource(deceptive.raw), { allowRemote: false, origin: 'file' });
+    const frame = await view.show({ type: 'show', model, state: deceptive.file });
+    const links = await frame.$$('[data-href]');
+    assert.ok(links.length > 0);
+    for (const link of links) {
+      await link.click();
+    }
+    await view.page.waitForTimeout(300);
+    const opened = (await view.posted()).slice(before).filter((m) => m.type === 'openLink');
+    assert.equal(opened.length, links.length);
+    for (const m of opened) {
+      assert.ok(m.type === 'openLink' && /^(https?:|mailto:)/.test(m.href), JSON.stringify(m));
+    }
+    assert.ok(opened.some((m) => m.type === 'openLink' && m.deceptive), 'the lying link is marked deceptive');
+    assert.equal(frame.url(), 'about:srcdoc');
+    assert.deepEqual(remote.requests, []);
+  });
+
+  it('loads remote images only after "Load for this message"', async () => {
+    remote.reset();
+    const raw = await compose({ from: 'news@newsletter.test', to: 'alice@example.test', subject: 'Newsletter', html: `<p>News</p><img src="${remote.origin}/pixel.gif" alt="pixel"><div style="background-image:url(${remote.origin}/bg.png)">bg</div>` });
+    const loaded = await parseSource(raw);
+    const blocked = buildViewModel(loaded, { allowRemote: false, origin: 'file' });
+    await view.show({ type: 'show', model: blocked, state: 'news' });
+    await view.page.waitForSelector('#remote-bar');
+    await view.page.waitForTimeout(300);
+    assert.equal(remote.requests.length, 0, 'nothing loads while blocked');
+    await view.page.getByText('Load for this message').click();
+    const posted = await view.posted();
+    assert.deepEqual(posted[posted.length - 1], { type: 'loadRemote', scope: 'message' });
+    // the host answers by relaxing the shell's CSP and rendering with remote content allowed
+    await view.load(true);
+    const frame = await view.show({ type: 'show', model: buildViewModel(loaded, { allowRemote: true, origin: 'file' }), state: 'news' });
+    await frame.waitForFunction(() => [...document.images].every((img) => img.complete));
+    await view.page.waitForTimeout(300);
+    assert.deepEqual(remote.requests.map((r) => r.url).sort(), ['/bg.png', '/pixel.gif']);
+    assert.equal(await view.page.$('#remote-bar'), null);
+  });
+});
