@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands(
       {
         ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri } }),
-        ...treeCommands({ tree, panels, log, sourceUri }),
+        ...treeCommands({ tree, panels, log, sourceUri, selection: () => view.selection }),
       },
       log,
     ),

@@ -97,9 +97,8 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
         prompt: vscode.l10n.t('Stored in VS Code\'s secret storage.'),
       });
       if (password) {
+        // the secret change drops the session and refreshes the account's rows (extension.ts)
         await keychain.set(account.id, password);
-        sessions.drop(account.id);
-        tree.refreshAccount(account.id);
       }
     },
     'imapExplorer.trustCertificate': async (arg?: unknown) => {

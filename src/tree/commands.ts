@@ -2,11 +2,13 @@
 import * as vscode from 'vscode';
 import { type MessagePanels } from '../messageView/panels';
 import { type CommandTable } from '../util/commands';
-import { AccountNode, FolderNode, type MessageRef, MessageNode, type TreeNode } from './nodes';
+import { AccountNode, FolderNode, LoadMoreNode, type MessageRef, MessageNode, type TreeNode } from './nodes';
 import { type MailTreeProvider } from './provider';
 
 export interface TreeCommandDeps {
   tree: MailTreeProvider;
+  /** The tree's current selection (rows run their commands without arguments). */
+  selection(): readonly TreeNode[];
   panels: MessagePanels;
   log: vscode.LogOutputChannel;
   sourceUri(ref: MessageRef): vscode.Uri;
@@ -17,14 +19,18 @@ function isRef(value: unknown): value is MessageRef {
   return Boolean(v) && typeof v!.accountId === 'string' && typeof v!.path === 'string' && Number.isInteger(v!.uid);
 }
 
-function refOf(arg: unknown, panels: MessagePanels): MessageRef | undefined {
+function refOf(arg: unknown, deps: TreeCommandDeps): MessageRef | undefined {
   if (arg instanceof MessageNode) {
     return arg.ref;
   }
   if (isRef(arg)) {
     return arg;
   }
-  return panels.activeRef();
+  const selected = deps.selection();
+  if (selected.length === 1 && selected[0] instanceof MessageNode) {
+    return selected[0].ref;
+  }
+  return deps.panels.activeRef();
 }
 
 export function treeCommands(deps: TreeCommandDeps): CommandTable {
@@ -38,24 +44,27 @@ export function treeCommands(deps: TreeCommandDeps): CommandTable {
       }
     },
     'imapExplorer.loadMore': async (node: unknown) => {
-      if (node instanceof FolderNode) {
-        await tree.loadMore(node);
+      const target = node ?? deps.selection()[0];
+      if (target instanceof LoadMoreNode) {
+        await tree.loadMore(target.folderNode);
+      } else if (target instanceof FolderNode) {
+        await tree.loadMore(target);
       }
     },
     'imapExplorer.openMessage': async (arg: unknown) => {
-      const ref = refOf(arg, panels);
+      const ref = refOf(arg, deps);
       if (ref) {
         await panels.open(ref, { newTab: false, preserveFocus: true });
       }
     },
     'imapExplorer.openMessageInNewTab': async (arg: unknown) => {
-      const ref = refOf(arg, panels);
+      const ref = refOf(arg, deps);
       if (ref) {
         await panels.open(ref, { newTab: true });
       }
     },
     'imapExplorer.viewSource': async (arg: unknown) => {
-      const ref = refOf(arg, panels);
+      const ref = refOf(arg, deps);
       if (ref) {
         await vscode.commands.executeCommand('vscode.open', deps.sourceUri(ref), { preview: true });
       }

@@ -146,7 +146,10 @@ export class MessageNode extends TreeNode {
     }
     item.contextValue = ['message', unread ? 'unread' : 'read', flagged ? 'flagged' : '', answered ? 'answered' : '', m.hasAttachment ? 'attachment' : ''].filter(Boolean).join(':');
     item.accessibilityInformation = { label: `${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${plainLabel(m.subject)}, from ${senderName(m.from)}, ${date}${m.hasAttachment ? ', has attachments' : ''}` };
-    item.command = { command: 'imapExplorer.openMessage', title: vscode.l10n.t('Open Message'), arguments: [this.ref] };
+    // No arguments: VS Code turns command arguments into handles that die when the tree
+    // refreshes, and a click landing during a refresh then fails with "command not found".
+    // The command reads the selection instead (VS Code sends it before running the command).
+    item.command = { command: 'imapExplorer.openMessage', title: vscode.l10n.t('Open Message') };
     return item;
   }
 }
@@ -164,7 +167,7 @@ export class LoadMoreNode extends TreeNode {
     item.iconPath = new vscode.ThemeIcon('fold-down');
     item.accessibilityInformation = { label: `${String(item.label)} ${String(item.description)}` };
     item.contextValue = 'loadMore';
-    item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages'), arguments: [this.folderNode] };
+    item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages') };
     return item;
   }
 }

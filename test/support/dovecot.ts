@@ -209,7 +209,8 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     doveadm,
     chownMail,
     kick: (user) => {
-      doveadm(['kick', user]);
+      // exits non-zero when the user had no session: nothing to kick is fine
+      spawnSync('doveadm', ['-c', conf, 'kick', user]);
     },
     restart: async (next = {}) => {
       await shutdown();

@@ -1,0 +1,219 @@
+// User journeys in a real VS Code (code-server 4.100.3) driven by Playwright in Debian's
+// Chromium, against a real Dovecot. Each journey asserts what is on screen, then what the server
+// holds, and saves a screenshot after each step into test-results/<journey>/.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type Page } from 'playwright-core';
+import { fixtureMessages, SUBJECTS } from '../fixtures/mail';
+import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
+import { hostileCorpus } from '../support/hostile';
+import { type CountingServer, startCountingServer } from '../support/http';
+import { createFolders, saveMessage, seedFixtures } from '../support/seed';
+import { launchChromium, openWorkbench } from './browser';
+import { type CodeServer, startCodeServer } from './codeServer';
+import { expandRow, Journal, messageBody, openMailView, setColorTheme, treeRow, webviewFrame } from './workbench';
+
+let server: DovecotServer;
+let remote: CountingServer;
+let vscode: CodeServer;
+let browser: Browser;
+let page: Page;
+const PAGE_SIZE = 10;
+
+async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  const journal = new Journal(page, name);
+  try {
+    await body(journal);
+    await journal.shot('done');
+  } catch (err) {
+    await journal.shot('failure').catch(() => undefined);
+    journal.saveLogs(vscode.logsDir);
+    throw err;
+  }
+}
+
+function userSettings(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(vscode.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+}
+
+describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
+  before(async () => {
+    remote = await startCountingServer();
+    server = await startDovecot();
+    seedFixtures(server, DEFAULT_USER.name, await fixtureMessages({ remoteOrigin: remote.origin, big: false }));
+    createFolders(server, DEFAULT_USER.name, ['Hostile']);
+    for (const message of hostileCorpus(remote.hostPort)) {
+      saveMessage(server, DEFAULT_USER.name, 'Hostile', message.raw);
+    }
+    const caFile = join(server.dir, 'ssl', 'ca.pem');
+    vscode = await startCodeServer({
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.pageSize': PAGE_SIZE, 'window.dialogStyle': 'custom' },
+    });
+    browser = await launchChromium();
+    page = await openWorkbench(browser, vscode.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await vscode?.stop();
+    await server?.stop();
+    await remote?.close();
+  });
+
+  it('1. first run: welcome view, Add Account form, folders with unread counts', async () => {
+    await journey('1-first-run', async (journal) => {
+      await openMailView(page);
+      const welcome = page.locator('.welcome-view-content');
+      await welcome.getByText('No mail account yet').waitFor();
+      await journal.shot('welcome');
+      await welcome.getByRole('button', { name: 'Add Account' }).click();
+      const form = await webviewFrame(page, '#f-email');
+      await journal.shot('form-empty');
+      await form.locator('#f-email input').fill('alice@example.test');
+      await form.locator('#f-displayName input').fill('Alice Admin');
+      assert.equal(await form.locator('#f-host input').inputValue(), 'imap.example.test', 'host prefilled from the address');
+      assert.equal(await form.locator('#f-user input').inputValue(), 'alice@example.test', 'user prefilled from the address');
+      await form.locator('#f-host input').fill('localhost');
+      await form.locator('#f-port input').fill(String(server.imapsPort));
+      await form.locator('#f-user input').fill(DEFAULT_USER.name);
+      await form.locator('#f-password input').fill('not the password');
+      await form.locator('#save').click();
+      await form.locator('.status.failed').waitFor();
+      assert.match(await form.locator('.status').innerText(), /Authentication failed/);
+      await journal.shot('wrong-password');
+      await form.locator('#f-password input').fill(DEFAULT_USER.password);
+      await form.locator('#f-password input').press('Enter');
+      await treeRow(page, 'alice@example.test').waitFor({ timeout: 30000 });
+      await expandRow(page, 'alice@example.test');
+      const inbox = treeRow(page, 'INBOX');
+      await inbox.waitFor();
+      assert.equal((await inbox.locator('.label-description').innerText()).trim(), '10');
+      for (const folder of ['Drafts', 'Sent', 'Archive', 'Junk', 'Trash', 'Projects', 'R&D', 'Lists', 'Hostile']) {
+        await treeRow(page, folder).waitFor();
+      }
+      await journal.shot('account-folders');
+      const saved = userSettings()['imapExplorer.accounts'] as Array<Record<string, unknown>>;
+      assert.equal(saved.length, 1);
+      assert.equal(saved[0].email, 'alice@example.test');
+      assert.ok(!JSON.stringify(userSettings()).includes(DEFAULT_USER.password), 'no password in settings');
+    });
+  });
+
+  it('2. read: newest page, load more, HTML with blocked remote content, then loaded', async () => {
+    await journey('2-read', async (journal) => {
+      await expandRow(page, 'INBOX');
+      await treeRow(page, SUBJECTS.links).waitFor();
+      const rows = page.locator('.pane-body .monaco-list-row[role="treeitem"][aria-level="3"]');
+      await page.waitForTimeout(500);
+      const subjects = await rows.locator('.label-name').allInnerTexts();
+      assert.equal(subjects.length, PAGE_SIZE + 1, subjects.join(' | '));
+      assert.equal(subjects[0], SUBJECTS.links);
+      assert.match(subjects[PAGE_SIZE], /Load more/);
+      await journal.shot('inbox-first-page');
+      await treeRow(page, /Load more/).click();
+      await treeRow(page, SUBJECTS.plain).waitFor();
+      await journal.shot('inbox-all');
+      assert.equal(remote.requests.length, 0);
+      await treeRow(page, SUBJECTS.html).click();
+      const view = await webviewFrame(page, '#remote-bar');
+      assert.equal(await view.locator('#subject').innerText(), SUBJECTS.html);
+      await messageBody(page, 'This week');
+      await page.waitForTimeout(500);
+      assert.equal(remote.requests.length, 0, 'no request before the user asks');
+      await journal.shot('newsletter-blocked');
+      await view.getByText('Load for this message').click();
+      await messageBody(page, 'This week');
+      const deadline = Date.now() + 10000;
+      while (remote.requests.length < 2 && Date.now() < deadline) {
+        await page.waitForTimeout(100);
+      }
+      assert.deepEqual(remote.requests.map((r) => r.url).sort(), ['/banner.png', '/pixel.gif']);
+      await journal.shot('newsletter-loaded');
+      await treeRow(page, SUBJECTS.plain).click();
+      await messageBody(page, 'at Parser.parse');
+      await journal.shot('plain-text');
+      await setColorTheme(page, 'Light Modern');
+      await journal.shot('plain-text-light');
+      await treeRow(page, SUBJECTS.attachments).click();
+      const attachments = await webviewFrame(page, '.attachments');
+      assert.deepEqual(await attachments.locator('.attachment-name').allInnerTexts(), ['server.log', 'fix.patch', 'report.pdf']);
+      await journal.shot('attachments-light');
+      await treeRow(page, SUBJECTS.html).click();
+      await messageBody(page, 'This week');
+      await journal.shot('newsletter-light');
+      await setColorTheme(page, 'Dark Modern');
+      // INBOX unread count followed the messages that were read
+      await page.waitForTimeout(1000);
+      assert.equal((await treeRow(page, 'INBOX').locator('.label-description').innerText()).trim(), '7');
+      const status = server.doveadm(['mailbox', 'status', '-u', DEFAULT_USER.name, 'unseen', 'INBOX']);
+      assert.match(status, /unseen=7/);
+    });
+  });
+
+  it('3. hostile mail: every corpus message opens in the real webview, nothing runs, nothing loads', async () => {
+    await journey('3-hostile', async (journal) => {
+      remote.reset();
+      await treeRow(page, 'INBOX').click();
+      await page.keyboard.press('ArrowLeft');
+      await expandRow(page, 'Hostile');
+      await treeRow(page, /Load more/).waitFor();
+      const corpus = hostileCorpus(remote.hostPort);
+      let opened = 0;
+      const focusedLabel = () => page.locator('.pane-body .monaco-list-row.focused .label-name').innerText().catch(() => '');
+      await treeRow(page, '[hostile 76]').click();
+      for (const message of [...corpus].reverse()) {
+        // walk down with the keyboard as a reader would; "Load more" is activated with Enter
+        for (let tries = 0; tries < 6 && !(await focusedLabel()).includes(`[hostile ${message.id}]`); tries++) {
+          if (/Load more/.test(await focusedLabel())) {
+            await page.keyboard.press('Enter');
+            await treeRow(page, `[hostile ${message.id}]`).waitFor();
+            await treeRow(page, `[hostile ${message.id}]`).click();
+          } else {
+            await page.keyboard.press('ArrowDown');
+          }
+        }
+        assert.match(await focusedLabel(), new RegExp(`\\[hostile ${message.id}\\]`));
+        await page.keyboard.press('Enter');
+        await messageBody(page, `Visible text ${message.id}`, 15000);
+        opened++;
+        if (['01', '20', '47', '55', '66', '67'].includes(message.id)) {
+          await journal.shot(`hostile-${message.id}`);
+        }
+      }
+      assert.equal(opened, corpus.length);
+      await page.waitForTimeout(1000);
+      assert.doesNotMatch(await page.title(), /PWNED/);
+      for (const frame of page.frames()) {
+        const title = await frame.evaluate(() => document.title).catch(() => '');
+        assert.doesNotMatch(title, /PWNED/);
+      }
+      assert.deepEqual(remote.requests, [], 'no request reached the loopback server');
+    });
+  });
+
+  it('7. errors: a password changed on the server shows an error row whose action fixes it', async () => {
+    await journey('7-errors', async (journal) => {
+      const newPassword = 'rotated password 2026';
+      const users = readFileSync(join(server.dir, 'users'), 'utf8');
+      writeFileSync(join(server.dir, 'users'), users.replace(`{PLAIN}${DEFAULT_USER.password}`, `{PLAIN}${newPassword}`));
+      server.kick(DEFAULT_USER.name);
+      await expandRow(page, 'alice@example.test');
+      await treeRow(page, 'alice@example.test').hover();
+      await treeRow(page, 'alice@example.test').locator('.action-label[aria-label="Refresh"]').click();
+      const row = treeRow(page, /Authentication failed - Edit account/);
+      await row.waitFor({ timeout: 30000 });
+      await journal.shot('auth-error-row');
+      await row.click();
+      const form = await webviewFrame(page, '#f-password');
+      await form.locator('#f-password input').fill(newPassword);
+      await journal.shot('edit-account');
+      await form.locator('#save').click();
+      await treeRow(page, 'INBOX').waitFor({ timeout: 30000 });
+      await journal.shot('fixed');
+      writeFileSync(join(server.dir, 'users'), users);
+    });
+  });
+});

@@ -1,0 +1,114 @@
+// Driving VS Code (code-server) as a person would: the activity bar, tree rows, the command
+// palette, webviews. Every step can save a screenshot into test-results/<journey>/.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Frame, type Locator, type Page } from 'playwright-core';
+import { REPO_ROOT } from './codeServer';
+
+export class Journal {
+  private step = 0;
+  readonly dir: string;
+
+  constructor(
+    private readonly page: Page,
+    journey: string,
+  ) {
+    this.dir = join(REPO_ROOT, 'test-results', journey);
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  async shot(name: string): Promise<void> {
+    this.step++;
+    await this.page.waitForTimeout(300);
+    await this.page.screenshot({ path: join(this.dir, `${String(this.step).padStart(2, '0')}-${name}.png`) });
+  }
+
+  /** Copies the extension host logs next to the screenshots (on failure). */
+  saveLogs(logsDir: string): void {
+    const walk = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)])) : []);
+    for (const file of walk(logsDir).filter((f) => /exthost|IMAP Mailbox Explorer/.test(f))) {
+      copyFileSync(file, join(this.dir, file.slice(logsDir.length + 1).replace(/[/\\]/g, '__')));
+    }
+  }
+}
+
+export async function openMailView(page: Page): Promise<void> {
+  await page.locator('.activitybar [aria-label^="Mail"]').first().click();
+  // with one view in the container VS Code hides the pane header: wait for the sidebar title
+  await page.locator('.part.sidebar .composite.title').filter({ hasText: /Mail/i }).waitFor({ timeout: 30000 });
+}
+
+export function treeRow(page: Page, name: string | RegExp): Locator {
+  return page.locator('.pane-body .monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
+}
+
+export async function expandRow(page: Page, name: string | RegExp): Promise<void> {
+  const row = treeRow(page, name);
+  await row.waitFor({ timeout: 30000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') {
+    await row.click();
+  }
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+  await row.waitFor();
+  await row.click();
+}
+
+/** The frame of a webview (VS Code nests each webview's document in an iframe of an iframe). */
+export async function webviewFrame(page: Page, selector: string, timeoutMs = 30000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame.url().startsWith('vscode-webview://') || frame.url().includes('/webview/')) {
+        try {
+          if (await frame.$(selector)) {
+            return frame;
+          }
+        } catch {
+          // frame detached while looking
+        }
+      }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no webview shows ${selector}`);
+}
+
+/** The sandboxed body frame of the message view, once it shows `text`. */
+export async function messageBody(page: Page, text: string | RegExp, timeoutMs = 30000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame.url() === 'about:srcdoc') {
+        try {
+          const body = await frame.evaluate(() => document.body?.innerText ?? '');
+          if (typeof text === 'string' ? body.includes(text) : text.test(body)) {
+            return frame;
+          }
+        } catch {
+          // replaced while reading
+        }
+      }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no message body shows ${String(text)}`);
+}
+
+/** Switches the color theme through the palette, as a user would. */
+export async function setColorTheme(page: Page, theme: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(theme);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: theme }).first();
+  await row.waitFor();
+  await row.click();
+  await page.waitForTimeout(800);
+}
