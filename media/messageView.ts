@@ -244,7 +244,8 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       showLoading(message.title);
       break;
     case 'show':
-      vscode.setState({ ref: message.state });
+      // kept with the webview: a hidden panel that VS Code reloads shows the message at once
+      vscode.setState({ ref: message.state, model: message.model });
       render(message.model);
       break;
     case 'error':
@@ -255,4 +256,8 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
 
 new MutationObserver(() => currentFrame && applyTheme(currentFrame)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
+const saved = vscode.getState() as { model?: MessageViewModel } | undefined;
+if (saved?.model) {
+  render(saved.model);
+}
 post({ type: 'ready' });

@@ -1,6 +1,6 @@
 // The document shown inside the message view's sandboxed iframe (srcdoc): its own Content
 // Security Policy (no scripts at all; images only from data: unless the user allowed remote
-// content), DNS prefetching off, and base styles that take the VS Code theme from variables the
+// content), no referrer, and base styles that take the VS Code theme from variables the
 // view copies in. The outer webview has a CSP too: both must allow a load for it to happen.
 import { type SanitizedHtml } from './sanitize';
 
@@ -66,7 +66,6 @@ export function messageDocument(body: DocumentBody, allowRemote: boolean): strin
   const escapedStyle = contentStyle.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   return `<!DOCTYPE html><html><head><meta charset="utf-8">`
     + `<meta http-equiv="Content-Security-Policy" content="${bodyCsp(allowRemote)}">`
-    + `<meta http-equiv="x-dns-prefetch-control" content="off">`
     + `<meta name="referrer" content="no-referrer">`
     + `<style>${BASE_STYLE}</style>`
     + (mailStyles ? `<style>${mailStyles}</style>` : '')

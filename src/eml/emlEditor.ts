@@ -22,6 +22,22 @@ export class EmlEditorProvider implements vscode.CustomReadonlyEditorProvider {
   }
 }
 
+async function readMessageFile(uri: vscode.Uri): Promise<Buffer> {
+  try {
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.size > MAX_EML_BYTES) {
+      throw new MailError('INVALID_INPUT', vscode.l10n.t('This file is larger than {0} MB; open it as text instead.', MAX_EML_BYTES / 1024 / 1024));
+    }
+    return Buffer.from(await vscode.workspace.fs.readFile(uri));
+  } catch (err) {
+    if (err instanceof MailError) {
+      throw err;
+    }
+    // a document from a content provider (no file system behind it) is still text
+    return Buffer.from((await vscode.workspace.openTextDocument(uri)).getText(), 'utf8');
+  }
+}
+
 function fileSource(uri: vscode.Uri): MessageSource {
   let parsed: Awaited<ReturnType<typeof parseSource>> | undefined;
   return {
@@ -29,11 +45,7 @@ function fileSource(uri: vscode.Uri): MessageSource {
     state: uri.toString(),
     origin: 'file',
     load: async () => {
-      const stat = await vscode.workspace.fs.stat(uri);
-      if (stat.size > MAX_EML_BYTES) {
-        throw new MailError('INVALID_INPUT', vscode.l10n.t('This file is larger than {0} MB; open it as text instead.', MAX_EML_BYTES / 1024 / 1024));
-      }
-      parsed = await parseSource(Buffer.from(await vscode.workspace.fs.readFile(uri)));
+      parsed = await parseSource(await readMessageFile(uri));
       return parsed;
     },
     attachment: async (id) => {

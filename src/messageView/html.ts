@@ -35,7 +35,6 @@ export function shellHtml(webview: vscode.Webview, resources: ShellResources, al
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta http-equiv="x-dns-prefetch-control" content="off">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${resources.codicons.toString()}" id="vscode-codicon-stylesheet">

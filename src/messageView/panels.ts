@@ -84,7 +84,8 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
         }
       },
       viewSource: async () => {
-        await vscode.commands.executeCommand('vscode.open', sourceUri(ref), { preview: true });
+        // 'default': the text editor, not our own .eml message view
+        await vscode.commands.executeCommand('vscode.openWith', sourceUri(ref), 'default', { preview: true });
       },
       shown: async (message) => {
         const markRead = vscode.workspace.getConfiguration('imapExplorer').get<boolean>('markAsReadOnOpen', true);

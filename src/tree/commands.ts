@@ -19,14 +19,18 @@ function isRef(value: unknown): value is MessageRef {
   return Boolean(v) && typeof v!.accountId === 'string' && typeof v!.path === 'string' && Number.isInteger(v!.uid);
 }
 
-function refOf(arg: unknown, deps: TreeCommandDeps): MessageRef | undefined {
+async function refOf(arg: unknown, deps: TreeCommandDeps): Promise<MessageRef | undefined> {
   if (arg instanceof MessageNode) {
     return arg.ref;
   }
   if (isRef(arg)) {
     return arg;
   }
-  const selected = deps.selection();
+  let selected = deps.selection();
+  if (selected.length === 0) {
+    await deps.tree.whenIdle();
+    selected = deps.selection();
+  }
   if (selected.length === 1 && selected[0] instanceof MessageNode) {
     return selected[0].ref;
   }
@@ -44,6 +48,9 @@ export function treeCommands(deps: TreeCommandDeps): CommandTable {
       }
     },
     'imapExplorer.loadMore': async (node: unknown) => {
+      if (!node && deps.selection().length === 0) {
+        await tree.whenIdle();
+      }
       const target = node ?? deps.selection()[0];
       if (target instanceof LoadMoreNode) {
         await tree.loadMore(target.folderNode);
@@ -52,21 +59,21 @@ export function treeCommands(deps: TreeCommandDeps): CommandTable {
       }
     },
     'imapExplorer.openMessage': async (arg: unknown) => {
-      const ref = refOf(arg, deps);
+      const ref = await refOf(arg, deps);
       if (ref) {
         await panels.open(ref, { newTab: false, preserveFocus: true });
       }
     },
     'imapExplorer.openMessageInNewTab': async (arg: unknown) => {
-      const ref = refOf(arg, deps);
+      const ref = await refOf(arg, deps);
       if (ref) {
         await panels.open(ref, { newTab: true });
       }
     },
     'imapExplorer.viewSource': async (arg: unknown) => {
-      const ref = refOf(arg, deps);
+      const ref = await refOf(arg, deps);
       if (ref) {
-        await vscode.commands.executeCommand('vscode.open', deps.sourceUri(ref), { preview: true });
+        await vscode.commands.executeCommand('vscode.openWith', deps.sourceUri(ref), 'default', { preview: true });
       }
     },
     'imapExplorer.showLog': () => log.show(true),

@@ -32,7 +32,42 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     return node.parent;
   }
 
+  private pending = 0;
+  private readonly idle = this._register(new vscode.EventEmitter<void>());
+
+  /**
+   * Resolves once no getChildren call is running. While VS Code refreshes a folder it forgets the
+   * folder's rows until getChildren returns, so the selection it reports in that window resolves
+   * to nothing; commands that read the selection wait for this first.
+   */
+  whenIdle(timeoutMs = 3000): Promise<void> {
+    if (this.pending === 0) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, timeoutMs);
+      const listener = this.idle.event(finish);
+      function finish() {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve();
+      }
+    });
+  }
+
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    this.pending++;
+    try {
+      return await this.children(node);
+    } finally {
+      if (--this.pending === 0) {
+        // let VS Code register the returned rows before anyone reads the selection again
+        setTimeout(() => this.idle.fire(), 0);
+      }
+    }
+  }
+
+  private async children(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) {
       const accounts = this.accounts.all();
       void vscode.commands.executeCommand('setContext', 'imapExplorer.accountCount', accounts.length);

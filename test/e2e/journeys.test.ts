@@ -2,7 +2,7 @@
 // Chromium, against a real Dovecot. Each journey asserts what is on screen, then what the server
 // holds, and saves a screenshot after each step into test-results/<journey>/.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
@@ -13,7 +13,7 @@ import { type CountingServer, startCountingServer } from '../support/http';
 import { createFolders, saveMessage, seedFixtures } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { expandRow, Journal, messageBody, openMailView, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { clickInBody, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
 
 let server: DovecotServer;
 let remote: CountingServer;
@@ -21,6 +21,7 @@ let vscode: CodeServer;
 let browser: Browser;
 let page: Page;
 const PAGE_SIZE = 10;
+const BOB = { name: 'bob', password: 'bob secret 42' };
 
 async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
   const journal = new Journal(page, name);
@@ -41,14 +42,18 @@ function userSettings(): Record<string, unknown> {
 describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
   before(async () => {
     remote = await startCountingServer();
-    server = await startDovecot();
+    server = await startDovecot({ users: [DEFAULT_USER, BOB] });
     seedFixtures(server, DEFAULT_USER.name, await fixtureMessages({ remoteOrigin: remote.origin, big: false }));
     createFolders(server, DEFAULT_USER.name, ['Hostile']);
     for (const message of hostileCorpus(remote.hostPort)) {
       saveMessage(server, DEFAULT_USER.name, 'Hostile', message.raw);
     }
     const caFile = join(server.dir, 'ssl', 'ca.pem');
+    const workspace = join(server.dir, 'workspace');
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(join(workspace, 'saved.eml'), (await fixtureMessages({ big: false }))[0].raw);
     vscode = await startCodeServer({
+      workspace,
       env: { NODE_EXTRA_CA_CERTS: caFile },
       settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.pageSize': PAGE_SIZE, 'window.dialogStyle': 'custom' },
     });
@@ -145,11 +150,44 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await messageBody(page, 'This week');
       await journal.shot('newsletter-light');
       await setColorTheme(page, 'Dark Modern');
+
+      // an attachment opens in an editor tab; View Source shows the raw message
+      await treeRow(page, SUBJECTS.attachments).click();
+      const withAttachments = await webviewFrame(page, '.attachments');
+      await withAttachments.getByTitle('Open server.log').click();
+      await page.locator('.tab[aria-label^="server.log"]').waitFor();
+      await page.locator('.monaco-editor .view-lines').filter({ hasText: 'ERROR something broke' }).first().waitFor();
+      await journal.shot('attachment-opened');
+      await treeRow(page, SUBJECTS.attachments).click();
+      await (await webviewFrame(page, '.attachments')).getByText('View Source').click();
+      await page.locator('.monaco-editor .view-lines').filter({ hasText: 'Content-Type: multipart/mixed' }).first().waitFor();
+      await journal.shot('view-source');
+
+      // a link asks first and shows where it really goes
+      await treeRow(page, SUBJECTS.links).click();
+      await clickInBody(page, 'javascript link', 'https://github.com/login');
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor();
+      const dialogText = await dialog.innerText();
+      assert.match(dialogText, /different address/);
+      assert.ok(dialogText.includes(`${remote.origin}/phish`), dialogText);
+      await journal.shot('link-confirmation');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(remote.requests.filter((r) => r.url === '/phish').length, 0, 'a cancelled link is not opened');
+
+      // an .eml file in the workspace opens in the same message view
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('saved.eml');
+      await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'saved.eml' }).first().click();
+      await messageBody(page, 'at Parser.parse');
+      assert.equal(await (await webviewFrame(page, '#subject')).locator('#subject').innerText(), SUBJECTS.plain);
+      await journal.shot('eml-file');
       // INBOX unread count followed the messages that were read
       await page.waitForTimeout(1000);
-      assert.equal((await treeRow(page, 'INBOX').locator('.label-description').innerText()).trim(), '7');
+      assert.equal((await treeRow(page, 'INBOX').locator('.label-description').innerText()).trim(), '6');
       const status = server.doveadm(['mailbox', 'status', '-u', DEFAULT_USER.name, 'unseen', 'INBOX']);
-      assert.match(status, /unseen=7/);
+      assert.match(status, /unseen=6/);
     });
   });
 
@@ -214,6 +252,43 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await treeRow(page, 'INBOX').waitFor({ timeout: 30000 });
       await journal.shot('fixed');
       writeFileSync(join(server.dir, 'users'), users);
+    });
+  });
+
+  it('8. accounts side by side: a second account, then Remove Account deletes its settings and password', async () => {
+    await journey('8-accounts', async (journal) => {
+      await runCommand(page, 'Mail: Add Account');
+      const form = await webviewFrame(page, '#f-email:not([data-used])');
+      await form.locator('#f-email input').fill('bob@example.test');
+      await form.locator('#f-host input').fill('localhost');
+      await form.locator('#f-port input').fill(String(server.imapsPort));
+      await form.locator('#f-user input').fill(BOB.name);
+      await form.locator('#f-password input').fill(BOB.password);
+      await form.locator('#save').click();
+      await treeRow(page, 'bob@example.test').waitFor();
+      await expandRow(page, 'bob@example.test');
+      await page.locator('.pane-body .monaco-list-row[aria-level="2"]').filter({ hasText: 'INBOX' }).nth(1).waitFor();
+      await journal.shot('two-accounts');
+      assert.equal((userSettings()['imapExplorer.accounts'] as unknown[]).length, 2);
+
+      await treeRow(page, 'bob@example.test').click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Remove Account' }).click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /Remove the account bob@example\.test\?/);
+      await journal.shot('remove-confirmation');
+      await dialog.getByRole('button', { name: 'Remove' }).click();
+      await treeRow(page, 'bob@example.test').waitFor({ state: 'detached' });
+      const accounts = userSettings()['imapExplorer.accounts'] as Array<{ email: string }>;
+      assert.deepEqual(accounts.map((a) => a.email), ['alice@example.test']);
+
+      // the same account written back by hand finds no password: the secret went with it
+      const bob = { id: 'bob-example-test', email: 'bob@example.test', imap: { host: 'localhost', port: server.imapsPort, security: 'tls', user: BOB.name } };
+      await replaceUserSettings(page, { ...userSettings(), 'imapExplorer.accounts': [...accounts, bob] });
+      await expandRow(page, 'bob@example.test');
+      await treeRow(page, /No password stored - Enter password/).waitFor();
+      await journal.shot('secret-gone');
+      await replaceUserSettings(page, { ...userSettings(), 'imapExplorer.accounts': accounts });
     });
   });
 });

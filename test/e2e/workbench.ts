@@ -112,3 +112,37 @@ export async function setColorTheme(page: Page, theme: string): Promise<void> {
   await row.click();
   await page.waitForTimeout(800);
 }
+
+/** Clicks an element of the message body by its text, finding the body frame again if it was replaced. */
+export async function clickInBody(page: Page, bodyText: string | RegExp, target: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const frame = await messageBody(page, bodyText);
+    try {
+      await frame.getByText(target, { exact: true }).first().click({ timeout: 5000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) {
+        throw err;
+      }
+    }
+  }
+}
+
+/**
+ * Replaces the user settings through the settings.json editor, as a user editing by hand would
+ * (code-server does not pick up changes written to the file behind its back).
+ */
+export async function replaceUserSettings(page: Page, settings: Record<string, unknown>): Promise<void> {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.evaluate((text) => navigator.clipboard.writeText(text), JSON.stringify(settings, null, 2));
+  await runCommand(page, 'Preferences: Open User Settings (JSON)');
+  const editor = page.locator('.editor-instance .monaco-editor textarea').first();
+  await editor.waitFor();
+  await page.waitForTimeout(500);
+  await editor.focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Control+V');
+  await page.keyboard.press('Control+S');
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Control+W');
+}
