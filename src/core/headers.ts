@@ -32,6 +32,8 @@ export interface PageCursor {
 
 export interface HeaderPage {
   messages: MessageSummary[];
+  /** HIGHESTMODSEQ when the page was fetched (CONDSTORE), the starting point of a later resync. */
+  highestModseq?: bigint;
   /** Where the next page starts, or undefined when the oldest message is loaded. */
   next?: PageCursor;
   uidValidity: string;
@@ -39,6 +41,20 @@ export interface HeaderPage {
 }
 
 export const HEADER_QUERY = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true } as const;
+
+/** Compresses UIDs into an IMAP sequence set ("3:7,9,12:13"), for one command on many messages. */
+export function uidSet(uids: Iterable<number>): string {
+  const sorted = [...new Set(uids)].filter((u) => Number.isInteger(u) && u > 0).sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const start = sorted[i];
+    while (i + 1 < sorted.length && sorted[i + 1] === sorted[i] + 1) {
+      i++;
+    }
+    parts.push(start === sorted[i] ? String(start) : `${start}:${sorted[i]}`);
+  }
+  return parts.join(',');
+}
 
 export function toSummary(message: FetchMessageObject): MessageSummary {
   const envelope = message.envelope ?? {};
@@ -98,7 +114,9 @@ export async function fetchHeaderPage(client: ImapFlow, mailbox: MailboxObject, 
       if (expunged && attempt < 3) {
         continue;
       }
-      return finishPage(byUid, pageSize, uidValidity, (client.mailbox || mailbox).exists);
+      const page = finishPage(byUid, pageSize, uidValidity, (client.mailbox || mailbox).exists);
+      const modseq = (client.mailbox || mailbox).highestModseq;
+      return modseq !== undefined ? { ...page, highestModseq: modseq } : page;
     }
   } finally {
     client.off('expunge', onExpunge);

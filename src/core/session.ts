@@ -10,6 +10,15 @@ import { type PinStore, probeCertificate, tlsOptionsFor } from './tls';
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'failed';
 
+/** What the server reported about the selected mailbox, unasked (during IDLE or with a response). */
+export type MailboxEvent =
+  | { type: 'exists'; path: string; count: number; prevCount: number }
+  | { type: 'expunge'; path: string; uid?: number; seq?: number }
+  | { type: 'flags'; path: string; uid?: number; seq: number; flags: string[]; modseq?: bigint }
+  | { type: 'opened'; path: string; uidValidity: string; highestModseq?: bigint }
+  | { type: 'closed'; path: string }
+  | { type: 'alert'; text: string };
+
 export interface SessionDeps {
   account: AccountConfig;
   /** Reads the password from SecretStorage (or a test); undefined when none is stored. */
@@ -38,6 +47,9 @@ export class MailSession {
   private readonly listeners = new Set<(state: SessionState, error?: MailError) => void>();
   private closed = false;
   private readonly now: () => number;
+  private readonly eventListeners = new Set<(event: MailboxEvent) => void>();
+  private refusal: string | undefined;
+  private watching: { path: string; timer?: ReturnType<typeof setTimeout> } | undefined;
 
   constructor(private readonly deps: SessionDeps) {
     this.now = deps.now ?? Date.now;
@@ -58,6 +70,37 @@ export class MailSession {
   /** The live client, if connected (for capability checks and byte counters). */
   get current(): ImapFlow | undefined {
     return this.client?.usable ? this.client : undefined;
+  }
+
+  /** Unsolicited mailbox changes (new mail, expunges, flag changes) on this session's connection. */
+  onMailboxEvent(listener: (event: MailboxEvent) => void): { dispose(): void } {
+    this.eventListeners.add(listener);
+    return { dispose: () => this.eventListeners.delete(listener) };
+  }
+
+  private emit(event: MailboxEvent): void {
+    for (const listener of [...this.eventListeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.deps.logger.error(`[${this.deps.account.id}] mailbox event handler failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  /** Whether the connected server announced a capability (false while disconnected). */
+  has(capability: string): boolean {
+    return Boolean(this.client?.capabilities.has(capability.toUpperCase()));
+  }
+
+  /**
+   * The text of the last NO/BAD the server answered. imapflow reports a refused command as
+   * `false` and only logs the server's words; they are kept here so the user can read them.
+   */
+  takeRefusal(): string | undefined {
+    const text = this.refusal;
+    this.refusal = undefined;
+    return text;
   }
 
   onStateChange(listener: (state: SessionState, error?: MailError) => void): { dispose(): void } {
@@ -146,8 +189,10 @@ export class MailSession {
         doSTARTTLS: security === 'starttls' ? true : security === 'none' ? false : undefined,
         auth: { user, pass },
         tls: tlsOptionsFor(host, pin, this.deps.extraCa),
-        logger: imapflowLogger(logger, account.id),
+        logger: this.captureRefusals(imapflowLogger(logger, account.id)),
         disableAutoIdle: true,
+        // QRESYNC: expunges arrive as UIDs (VANISHED) and a reconnect asks only for changes
+        qresync: true,
         connectionTimeout: 20000,
         greetingTimeout: 15000,
         socketTimeout: 5 * 60 * 1000,
@@ -156,6 +201,7 @@ export class MailSession {
       });
       // Without an 'error' listener, an error emitted by the client would crash the extension host.
       client.on('error', (err: unknown) => logger.warn(`[${account.id}] connection error: ${toMailError(err, { host, port }).message}`));
+      this.forwardEvents(client);
       const opened = client;
       client.on('close', () => {
         if (this.client === opened) {
@@ -164,6 +210,7 @@ export class MailSession {
           if (this.stateValue === 'connected') {
             this.setState('idle');
           }
+          this.scheduleWatch();
         }
       });
       await client.connect();
@@ -180,6 +227,75 @@ export class MailSession {
       this.setState('failed', error);
       throw error;
     }
+  }
+
+  private captureRefusals(inner: ReturnType<typeof imapflowLogger>): ReturnType<typeof imapflowLogger> {
+    return {
+      ...inner,
+      warn: (entry) => {
+        const err = entry.err as { responseText?: string; responseStatus?: string } | undefined;
+        if (err && (err.responseStatus === 'NO' || err.responseStatus === 'BAD') && err.responseText) {
+          this.refusal = err.responseText;
+        }
+        inner.warn(entry);
+      },
+    };
+  }
+
+  private forwardEvents(client: ImapFlow): void {
+    client.on('exists', (e) => this.emit({ type: 'exists', path: e.path, count: e.count, prevCount: e.prevCount }));
+    client.on('expunge', (e) => this.emit({ type: 'expunge', path: e.path, ...(e.uid !== undefined ? { uid: e.uid } : {}), ...(e.seq !== undefined ? { seq: e.seq } : {}) }));
+    client.on('flags', (e) => this.emit({ type: 'flags', path: e.path, seq: e.seq, flags: [...e.flags], ...(e.uid !== undefined ? { uid: e.uid } : {}), ...(e.modseq !== undefined ? { modseq: e.modseq } : {}) }));
+    client.on('mailboxOpen', (m) => this.emit({ type: 'opened', path: m.path, uidValidity: String(m.uidValidity), ...(m.highestModseq !== undefined ? { highestModseq: m.highestModseq } : {}) }));
+    client.on('mailboxClose', (m) => this.emit({ type: 'closed', path: m.path }));
+    client.on('alert', (a) => this.emit({ type: 'alert', text: String((a as { message?: string }).message ?? a) }));
+  }
+
+  /**
+   * Keeps `path` selected on this connection and lets imapflow IDLE on it (a watcher session is
+   * created with auto-IDLE on). A dropped connection is rebuilt with the session's backoff, and
+   * `onReconnect` runs on the new one (to resync what happened meanwhile).
+   */
+  watch(path: string, onReconnect?: () => Promise<void>): void {
+    this.watching = { path };
+    this.reconnectHook = onReconnect;
+    void this.selectWatched(false);
+  }
+
+  private reconnectHook: (() => Promise<void>) | undefined;
+
+  private async selectWatched(reconnect: boolean): Promise<void> {
+    const watching = this.watching;
+    if (!watching || this.closed) {
+      return;
+    }
+    try {
+      const client = await this.connection();
+      const lock = await client.getMailboxLock(watching.path);
+      lock.release();
+      if (reconnect) {
+        await this.reconnectHook?.();
+      }
+    } catch (err) {
+      const error = toMailError(err);
+      this.deps.logger.warn(`[${this.deps.account.id}] watching ${watching.path} failed: ${error.message}`);
+      if (!error.needsUser) {
+        this.scheduleWatch();
+      }
+    }
+  }
+
+  private scheduleWatch(): void {
+    const watching = this.watching;
+    if (!watching || this.closed || watching.timer) {
+      return;
+    }
+    const attempts = this.failure?.attempts ?? 0;
+    const wait = Math.max(500, BACKOFF_MS[Math.min(attempts + 1, BACKOFF_MS.length - 1)]);
+    watching.timer = setTimeout(() => {
+      watching.timer = undefined;
+      void this.selectWatched(true);
+    }, wait);
   }
 
   /** Maps a connect failure, and for certificate problems attaches the certificate the server showed. */
@@ -256,6 +372,11 @@ export class MailSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.watching?.timer) {
+      clearTimeout(this.watching.timer);
+    }
+    this.watching = undefined;
+    this.eventListeners.clear();
     const client = this.client;
     this.client = undefined;
     this.listeners.clear();

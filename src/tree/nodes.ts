@@ -6,7 +6,7 @@ import { type MailError } from '../core/errors';
 import { type FolderInfo, type SpecialUse } from '../core/folders';
 import { type MessageSummary } from '../core/headers';
 import { formatAddresses, formatSize, fullDate, plainLabel, relativeDate, senderName } from '../core/text';
-import { FolderMessages } from './folderModel';
+import { FolderMessages } from '../core/folderModel';
 
 export interface MessageRef {
   accountId: string;

@@ -8,6 +8,24 @@ export interface ProxyOptions {
   targetHost?: string;
   /** Delay added to each chunk, in each direction (so the round trip grows by twice this). */
   delayMs?: number;
+  /**
+   * Extra delay for the first chunk a client sends on each connection: the TCP handshake a real
+   * network would cost before the client can send anything (loopback completes it at once).
+   */
+  connectDelayMs?: number;
+  /**
+   * Sees every chunk twice: when the proxy receives it, and when it hands it on after the delay.
+   * `connection` numbers connections from 1. For counting round trips (client sends that follow
+   * server data) and per-connection bytes.
+   */
+  onChunk?: (event: ChunkEvent) => void;
+}
+
+export interface ChunkEvent {
+  direction: 'up' | 'down';
+  phase: 'received' | 'delivered';
+  bytes: number;
+  connection: number;
 }
 
 export interface TcpProxy {
@@ -20,6 +38,13 @@ export interface TcpProxy {
   cutAll(): void;
   /** Cuts the connection the next time the client sends something matching the pattern. */
   cutWhenClientSends(pattern: RegExp): Promise<void>;
+  /**
+   * Cuts the connection when the server's answer matches the pattern, before the client sees it:
+   * the server did the work, the client never learns.
+   */
+  cutWhenServerSends(pattern: RegExp): Promise<void>;
+  /** Stops forwarding on every open connection without closing it: a silently dead link. */
+  freezeAll(): void;
   /** Stops accepting (connections are refused until resume()). */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -28,27 +53,38 @@ export interface TcpProxy {
 
 export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
   const delay = options.delayMs ?? 0;
+  const onChunk = options.onChunk;
   const sockets = new Set<Socket>();
   const bytes = { up: 0, down: 0 };
   let connections = 0;
   let trigger: { pattern: RegExp; fired: () => void } | undefined;
+  let serverTrigger: { pattern: RegExp; fired: () => void } | undefined;
+  const frozen = new WeakSet<Socket>();
 
   // Keeps chunk order per direction while delaying each chunk by `delay` ms from its arrival.
-  const pipeDelayed = (from: Socket, to: Socket, count: (n: number) => void, inspect?: (chunk: Buffer) => boolean) => {
+  const pipeDelayed = (from: Socket, to: Socket, count: (n: number) => void, inspect?: (chunk: Buffer) => boolean, tap?: { direction: 'up' | 'down'; connection: number; firstExtraMs: number }) => {
     let chain = Promise.resolve();
+    let extra = tap?.firstExtraMs ?? 0;
     from.on('data', (chunk: Buffer) => {
       count(chunk.length);
       if (inspect && inspect(chunk)) {
         return;
       }
-      const due = Date.now() + delay;
+      if (tap && onChunk) {
+        onChunk({ direction: tap.direction, phase: 'received', bytes: chunk.length, connection: tap.connection });
+      }
+      const due = Date.now() + delay + extra;
+      extra = 0;
       chain = chain.then(async () => {
         const wait = due - Date.now();
         if (wait > 0) {
           await new Promise((r) => setTimeout(r, wait));
         }
-        if (!to.destroyed) {
+        if (!to.destroyed && !frozen.has(to)) {
           to.write(chunk);
+          if (tap && onChunk) {
+            onChunk({ direction: tap.direction, phase: 'delivered', bytes: chunk.length, connection: tap.connection });
+          }
         }
       });
     });
@@ -57,6 +93,7 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
 
   const handle = (client: Socket) => {
     connections++;
+    const id = connections;
     const upstream = connect(options.targetPort, options.targetHost ?? '127.0.0.1');
     sockets.add(client);
     sockets.add(upstream);
@@ -77,8 +114,17 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
         return true;
       }
       return false;
-    });
-    pipeDelayed(upstream, client, (n) => (bytes.down += n));
+    }, { direction: 'up', connection: id, firstExtraMs: options.connectDelayMs ?? 0 });
+    pipeDelayed(upstream, client, (n) => (bytes.down += n), (chunk) => {
+      if (serverTrigger && serverTrigger.pattern.test(chunk.toString('latin1'))) {
+        const fired = serverTrigger.fired;
+        serverTrigger = undefined;
+        kill();
+        fired();
+        return true;
+      }
+      return false;
+    }, { direction: 'down', connection: id, firstExtraMs: 0 });
   };
 
   let server: Server = createServer(handle);
@@ -103,6 +149,12 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
       sockets.clear();
     },
     cutWhenClientSends: (pattern) => new Promise<void>((resolve) => (trigger = { pattern, fired: resolve })),
+    cutWhenServerSends: (pattern) => new Promise<void>((resolve) => (serverTrigger = { pattern, fired: resolve })),
+    freezeAll: () => {
+      for (const s of sockets) {
+        frozen.add(s);
+      }
+    },
     pause: () => new Promise<void>((resolve) => server.close(() => resolve())),
     resume: async () => {
       server = createServer(handle);

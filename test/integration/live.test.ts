@@ -1,0 +1,208 @@
+// Live updates against Dovecot: IDLE on INBOX, changes by another client, reconnects after
+// `doveadm kick`, a silently dead link, servers without IDLE or CONDSTORE, a new UIDVALIDITY.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ImapFlow } from 'imapflow';
+import { FolderMessages } from '../../src/core/folderModel';
+import { type FolderChange } from '../../src/core/folderSync';
+import { fetchHeaderPage, type MessageSummary } from '../../src/core/headers';
+import { AccountLive, type LiveHost } from '../../src/core/live';
+import { type SessionDeps } from '../../src/core/session';
+import { compose } from '../fixtures/mail';
+import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
+import { startProxy } from '../support/proxy';
+import { saveMessage } from '../support/seed';
+import { clientCommands, type RecordingLogger, recordingLogger, testAccount, testSession } from '../support/session';
+
+const WATCH = { disableAutoIdle: false, autoIdleDelay: 50, maxIdleTime: 2000, missingIdleCommand: 'NOOP' as const };
+const NO_IDLE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
+const NO_CONDSTORE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
+
+class RecordingHost implements LiveHost {
+  readonly model = new FolderMessages();
+  readonly changes: FolderChange[] = [];
+  readonly arrived: MessageSummary[] = [];
+  unseen: number | undefined;
+  folder(path: string) {
+    return path === 'INBOX' && this.model.loaded ? this.model : undefined;
+  }
+  changed(_path: string, change: FolderChange) {
+    this.changes.push(change);
+  }
+  inboxUnseen(count: number) {
+    this.unseen = count;
+  }
+  newMail(messages: MessageSummary[]) {
+    this.arrived.push(...messages);
+  }
+  alert() {}
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function otherClient(server: DovecotServer): ImapFlow {
+  return new ImapFlow({ host: server.host, port: server.imapsPort, secure: true, auth: { user: DEFAULT_USER.name, pass: DEFAULT_USER.password }, tls: { ca: [server.ca!.pem] }, logger: false });
+}
+
+async function append(server: DovecotServer, subject: string): Promise<void> {
+  const client = otherClient(server);
+  await client.connect();
+  await client.append('INBOX', await compose({ from: 'x@y.test', to: 'alice@example.test', subject, text: 'live' }));
+  await client.logout();
+}
+
+async function withOther(server: DovecotServer, work: (client: ImapFlow) => Promise<void>): Promise<void> {
+  const client = otherClient(server);
+  await client.connect();
+  const lock = await client.getMailboxLock('INBOX');
+  try {
+    await work(client);
+  } finally {
+    lock.release();
+    await client.logout();
+  }
+}
+
+/** Starts AccountLive with a host whose INBOX model holds the first page. */
+async function startLive(server: DovecotServer, options: { account?: SessionDeps['account']; clientOptions?: SessionDeps['clientOptions'] } = {}) {
+  const host = new RecordingHost();
+  const loader = testSession(server, options.account ? { account: options.account } : {});
+  host.model.addPage(await loader.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50)), true);
+  await loader.close();
+  const loggers: RecordingLogger[] = [];
+  const live = new AccountLive(() => {
+    const logger = recordingLogger();
+    loggers.push(logger);
+    return testSession(server, { ...(options.account ? { account: options.account } : {}), logger, clientOptions: { ...WATCH, ...options.clientOptions } });
+  }, host, recordingLogger(), 'test');
+  live.start();
+  await until('the first unread count', () => host.unseen !== undefined);
+  return { host, live, loggers };
+}
+
+describe('live updates', () => {
+  let server: DovecotServer;
+  before(async () => {
+    server = await startDovecot();
+    for (let i = 0; i < 5; i++) {
+      saveMessage(server, DEFAULT_USER.name, 'INBOX', await compose({ from: 'a@b.test', to: 'alice@example.test', subject: `seed ${i}`, text: 'x' }));
+    }
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('delivers new mail, flags and expunges from another client through IDLE', async () => {
+    const { host, live, loggers } = await startLive(server);
+    const unseenBefore = host.unseen!;
+    await append(server, 'arrives while idling');
+    await until('the new message in the model', () => host.model.messages.some((m) => m.subject === 'arrives while idling'));
+    assert.equal(host.arrived.at(-1)?.subject, 'arrives while idling');
+    await until('the unread count to grow', () => host.unseen === unseenBefore + 1);
+    assert.ok(clientCommands(loggers[0]).some((c) => /IDLE/.test(c)), 'the watcher idled');
+
+    const target = host.model.messages[1];
+    await withOther(server, async (client) => {
+      await client.messageFlagsAdd(String(target.uid), ['\\Flagged'], { uid: true });
+    });
+    await until('the flag change', () => host.model.find(target.uid)?.flags.includes('\\Flagged') === true);
+
+    const doomed = host.model.messages[2];
+    await withOther(server, async (client) => {
+      await client.messageDelete(String(doomed.uid), { uid: true });
+    });
+    await until('the expunge', () => !host.model.find(doomed.uid));
+    assert.ok(host.changes.some((c) => c.removed.some((m) => m.uid === doomed.uid)));
+    await live.stop();
+  });
+
+  it('reconnects after doveadm kick and asks only for what changed meanwhile', async () => {
+    const { host, live, loggers } = await startLive(server);
+    server.kick(DEFAULT_USER.name);
+    // while our watcher is away: one message flagged, one deleted, one new
+    const [first, second] = host.model.messages;
+    await withOther(server, async (client) => {
+      await client.messageFlagsAdd(String(first.uid), ['$label2'], { uid: true });
+      await client.messageDelete(String(second.uid), { uid: true });
+    });
+    await append(server, 'arrived while disconnected');
+    await until('the resync', () => host.model.messages.some((m) => m.subject === 'arrived while disconnected') && !host.model.find(second.uid) && host.model.find(first.uid)?.flags.includes('$label2') === true, 15000);
+    const commands = loggers.flatMap((l) => clientCommands(l));
+    assert.ok(commands.some((c) => /CHANGEDSINCE \d+ VANISHED/.test(c)), commands.filter((c) => /FETCH/.test(c)).join('\n'));
+    await live.stop();
+  });
+
+  it('rebuilds a silently dead connection and catches up', async () => {
+    const proxy = await startProxy({ targetPort: server.imapsPort });
+    try {
+      const account = testAccount(server, { port: proxy.port, host: 'localhost' });
+      const { host, live } = await startLive(server, { account, clientOptions: { socketTimeout: 3000, maxIdleTime: 1000 } });
+      const connections = proxy.connections;
+      proxy.freezeAll();
+      await append(server, 'sent into the void');
+      await until('a new watcher connection', () => proxy.connections > connections, 20000);
+      await until('the message that arrived during the outage', () => host.model.messages.some((m) => m.subject === 'sent into the void'), 20000);
+      await live.stop();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('polls a server without IDLE', async () => {
+    const plain = await startDovecot({ imapCapability: NO_IDLE });
+    try {
+      saveMessage(plain, DEFAULT_USER.name, 'INBOX', await compose({ from: 'a@b.test', to: 'c@d.test', subject: 'first', text: 'x' }));
+      const { host, live, loggers } = await startLive(plain);
+      await append(plain, 'found by polling');
+      await until('the polled message', () => host.model.messages.some((m) => m.subject === 'found by polling'), 15000);
+      const commands = loggers.flatMap((l) => clientCommands(l));
+      assert.ok(!commands.some((c) => / IDLE$/.test(c)), 'never sends IDLE to a server without it');
+      assert.ok(commands.some((c) => / NOOP$/.test(c)), commands.join('\n'));
+      await live.stop();
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('falls back to the flags of the loaded range without CONDSTORE', async () => {
+    const old = await startDovecot({ imapCapability: NO_CONDSTORE });
+    try {
+      for (let i = 0; i < 3; i++) {
+        saveMessage(old, DEFAULT_USER.name, 'INBOX', await compose({ from: 'a@b.test', to: 'c@d.test', subject: `m${i}`, text: 'x' }));
+      }
+      const { host, live, loggers } = await startLive(old);
+      old.kick(DEFAULT_USER.name);
+      const [first, second] = host.model.messages;
+      await withOther(old, async (client) => {
+        await client.messageFlagsAdd(String(first.uid), ['\\Answered'], { uid: true });
+        await client.messageDelete(String(second.uid), { uid: true });
+      });
+      await until('the fallback resync', () => host.model.find(first.uid)?.flags.includes('\\Answered') === true && !host.model.find(second.uid), 15000);
+      const commands = loggers.flatMap((l) => clientCommands(l));
+      assert.ok(!commands.some((c) => /CHANGEDSINCE/.test(c)));
+      assert.ok(commands.some((c) => new RegExp(`UID FETCH ${host.model.minUid}:\\d+ \\(UID FLAGS\\)`).test(c)), commands.join('\n'));
+      await live.stop();
+    } finally {
+      await old.stop();
+    }
+  });
+
+  it('drops every cached UID when UIDVALIDITY changes', async () => {
+    const { host, live } = await startLive(server);
+    assert.ok(host.model.messages.length > 0);
+    server.doveadm(['mailbox', 'update', '-u', DEFAULT_USER.name, '--uid-validity', '4242', 'INBOX']);
+    server.kick(DEFAULT_USER.name);
+    await until('the reset', () => host.changes.some((c) => c.reset), 15000);
+    assert.equal(host.model.loaded, false);
+    assert.deepEqual(host.model.messages, []);
+    await live.stop();
+  });
+});
