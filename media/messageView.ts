@@ -2,7 +2,9 @@
 // sanitized body document into a sandboxed iframe (no allow-scripts: nothing in the mail runs),
 // and turns clicks on links and buttons into protocol messages. It never builds HTML from data.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { type HostToView, type ViewToHost } from '../src/messageView/protocol';
+import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
+import { type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
 import { type AddressView, type MessageViewModel } from '../src/core/viewModel';
 
 interface VsCodeApi {
@@ -88,6 +90,54 @@ function applyTheme(frame: HTMLIFrameElement): void {
 }
 
 let currentFrame: HTMLIFrameElement | undefined;
+let noticeBar: HTMLElement | undefined;
+let flagButton: HTMLElement | undefined;
+let readButton: HTMLElement | undefined;
+
+function toolButton(icon: string, label: string, action: MessageAction | 'viewSource', keys?: string): HTMLElement {
+  const b = document.createElement('vscode-toolbar-button');
+  b.setAttribute('icon', icon);
+  b.setAttribute('label', keys ? `${label} (${keys})` : label);
+  b.setAttribute('title', keys ? `${label} (${keys})` : label);
+  b.dataset.action = action;
+  b.addEventListener('click', () => post(action === 'viewSource' ? { type: 'viewSource' } : { type: 'action', action }));
+  return b;
+}
+
+function setToggle(buttonEl: HTMLElement | undefined, icon: string, label: string): void {
+  if (buttonEl) {
+    buttonEl.setAttribute('icon', icon);
+    buttonEl.setAttribute('label', label);
+    buttonEl.setAttribute('title', label);
+  }
+}
+
+function showFlags(flagged: boolean, seen: boolean): void {
+  setToggle(flagButton, flagged ? 'star-full' : 'star-empty', flagged ? 'Unflag (S)' : 'Flag (S)');
+  setToggle(readButton, seen ? 'mail' : 'mail-read', seen ? 'Mark Unread (Shift+U)' : 'Mark Read (Shift+I)');
+}
+
+function toolbar(model: MessageViewModel): HTMLElement {
+  const bar = document.createElement('vscode-toolbar-container');
+  bar.className = 'header-actions';
+  bar.setAttribute('role', 'toolbar');
+  bar.setAttribute('aria-label', 'Message actions');
+  flagButton = toolButton('star-empty', 'Flag', 'toggleFlag');
+  readButton = toolButton('mail-read', 'Mark Read', 'toggleRead');
+  bar.append(
+    flagButton,
+    readButton,
+    toolButton('archive', 'Archive', 'archive', 'E'),
+    toolButton('circle-slash', 'Mark as Junk', 'junk', '!'),
+    toolButton('trash', 'Delete', 'delete', 'Delete'),
+    toolButton('folder-active', 'Move to...', 'moveTo', 'V'),
+    toolButton('copy', 'Copy to...', 'copyTo'),
+    toolButton('tag', 'Add Keyword...', 'addKeyword', 'L'),
+    toolButton('file-code', 'View Source', 'viewSource'),
+  );
+  showFlags(model.flags.flagged, model.flags.seen);
+  return bar;
+}
 let status: HTMLElement | undefined;
 
 function linkOf(target: EventTarget | null): HTMLElement | undefined {
@@ -144,6 +194,9 @@ function wireFrame(frame: HTMLIFrameElement): void {
 function render(model: MessageViewModel): void {
   app.replaceChildren();
   const header = el('header', 'message-header');
+  if (model.origin === 'imap') {
+    header.append(toolbar(model));
+  }
   const subject = el('h1', 'subject', model.subject);
   subject.id = 'subject';
   header.append(subject);
@@ -160,12 +213,17 @@ function render(model: MessageViewModel): void {
     }
   }
   header.append(rows);
-  if (model.origin === 'imap') {
-    const actions = el('div', 'header-actions');
-    actions.append(button('View Source', () => post({ type: 'viewSource' }), { secondary: true, icon: 'file-code' }));
-    header.append(actions);
+  if (model.keywords.length) {
+    const row = headerRow('Keywords', model.keywords.join(', '));
+    if (row) {
+      rows.append(row);
+    }
   }
   app.append(header);
+  noticeBar = el('div', 'notice');
+  noticeBar.hidden = true;
+  noticeBar.setAttribute('role', 'status');
+  app.append(noticeBar);
 
   for (const notice of model.notices) {
     const bar = el('div', 'notice');
@@ -250,6 +308,15 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       break;
     case 'error':
       showError(message.title, message.message);
+      break;
+    case 'flags':
+      showFlags(message.flagged, message.seen);
+      break;
+    case 'notice':
+      if (noticeBar) {
+        noticeBar.textContent = message.text;
+        noticeBar.hidden = false;
+      }
       break;
   }
 });

@@ -8,10 +8,17 @@ import { globalStatePinStore } from './accounts/pins';
 import { SessionPool } from './accounts/sessions';
 import { type Logger, redacting } from './core/log';
 import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
+import { LiveMail } from './live/liveMail';
 import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
 import { MessagePanels } from './messageView/panels';
 import { MessageSourceProvider, SOURCE_SCHEME, sourceUri } from './source/sourceProvider';
+import { triageCommands } from './triage/commands';
+import { MessageDragAndDrop } from './triage/dragAndDrop';
+import { FolderPicker } from './triage/folderPicker';
+import { Triage } from './triage/triage';
+import { UndoStack } from './triage/undo';
 import { treeCommands } from './tree/commands';
+import { type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
 
@@ -32,8 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const pins = globalStatePinStore(context.globalState);
   const sessions = new SessionPool(accounts, keychain, pins, logger, undefined);
   const tree = new MailTreeProvider(accounts, sessions, log);
-  const view = vscode.window.createTreeView('imapExplorer.mailboxes', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
-  subscriptions.push(accounts, sessions, tree, view);
+  subscriptions.push(accounts, sessions, tree);
   subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
 
   const extensionUri = context.extensionUri;
@@ -50,6 +56,35 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const panels = new MessagePanels(accounts, sessions, tree, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
   subscriptions.push(panels);
+
+  // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection
+  const holder: { view?: vscode.TreeView<TreeNode> } = {};
+  const selection = () => holder.view?.selection ?? [];
+  const triage = new Triage({
+    accounts,
+    sessions,
+    tree,
+    picker: new FolderPicker(context.globalState),
+    undo: new UndoStack(),
+    log,
+    targets: { tree, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
+    moved: (accountId, path, uids, destination) => panels.removed(accountId, path, uids, destination),
+  });
+  const view = vscode.window.createTreeView('imapExplorer.mailboxes', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+    canSelectMany: true,
+    dragAndDropController: new MessageDragAndDrop(triage, log),
+  });
+  holder.view = view;
+  subscriptions.push(view);
+
+  const live = new LiveMail(accounts, keychain, sessions, tree, view, logger);
+  subscriptions.push(live);
+  subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => live.viewFolder(accountId, path)));
+  subscriptions.push(tree.onDidChangeFlags(({ accountId, path, uids }) => panels.flagsChanged(accountId, path, uids)));
+  subscriptions.push(live.onDidRemove((accountId, path, uids) => panels.removed(accountId, path, uids, undefined)));
+
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
@@ -57,7 +92,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands(
       {
         ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri } }),
-        ...treeCommands({ tree, panels, log, sourceUri, selection: () => view.selection }),
+        ...treeCommands({ tree, panels, log, sourceUri, selection }),
+        ...triageCommands(triage),
       },
       log,
     ),

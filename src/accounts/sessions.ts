@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { type AccountConfig } from '../core/account';
 import { type Logger } from '../core/log';
-import { MailSession } from '../core/session';
+import { MailSession, type SessionDeps } from '../core/session';
 import { type PinStore } from '../core/tls';
 import { Disposable } from '../util/dispose';
 import { type AccountStore } from './accountStore';
@@ -44,16 +44,39 @@ export class SessionPool extends Disposable {
     return session;
   }
 
-  private create(account: AccountConfig): MailSession {
+  private create(account: AccountConfig, clientOptions?: SessionDeps['clientOptions']): MailSession {
     const session = new MailSession({
       account,
       password: () => this.keychain.get(account.id),
       pins: this.pins,
       logger: this.logger,
       extraCa: this.extraCa,
+      ...(clientOptions ? { clientOptions } : {}),
     });
     session.onStateChange(() => this.changed.fire(account.id));
     return session;
+  }
+
+  /**
+   * A connection of its own that IDLEs on one folder (live updates), so the account's main
+   * connection stays free for the user's commands. The caller owns and closes it.
+   */
+  createWatcher(accountId: string): MailSession {
+    const account = this.accounts.get(accountId);
+    if (!account) {
+      throw new Error(vscode.l10n.t('The account no longer exists.'));
+    }
+    const seconds = vscode.workspace.getConfiguration('imapExplorer').get<number>('liveUpdates.pollIntervalSeconds', 60);
+    // RFC 2177: IDLE must be renewed within 29 minutes; we renew (or poll, without IDLE) far sooner
+    const maxIdleTime = Math.min(25 * 60, Math.max(10, seconds)) * 1000;
+    return this.create(account, {
+      disableAutoIdle: false,
+      autoIdleDelay: 200,
+      maxIdleTime,
+      missingIdleCommand: 'NOOP',
+      // a link that died silently is noticed when a renewal gets no answer
+      socketTimeout: maxIdleTime + 60_000,
+    });
   }
 
   /** Closes sessions of accounts whose settings changed or that were removed. */

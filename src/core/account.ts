@@ -20,7 +20,12 @@ export interface AccountConfig {
   imap: ImapSettings;
   /** SHA-256 fingerprint of a certificate the user chose to trust although no CA vouches for it. */
   pinnedCertificate?: string;
+  /** Folders for roles the server does not mark with SPECIAL-USE (asked once, then remembered). */
+  folders?: Partial<Record<FolderRole, string>>;
 }
+
+export type FolderRole = 'archive' | 'junk' | 'trash' | 'sent' | 'drafts';
+export const FOLDER_ROLES: FolderRole[] = ['archive', 'junk', 'trash', 'sent', 'drafts'];
 
 export const DEFAULT_PORTS: Record<Security, number> = { tls: 993, starttls: 143, none: 143 };
 
@@ -121,6 +126,18 @@ export function parseAccounts(raw: unknown): { accounts: AccountConfig[]; proble
     }
     if (typeof e.label === 'string' && e.label) {
       candidate.label = e.label;
+    }
+    if (e.folders && typeof e.folders === 'object') {
+      const folders: Partial<Record<FolderRole, string>> = {};
+      for (const role of FOLDER_ROLES) {
+        const value = (e.folders as Record<string, unknown>)[role];
+        if (typeof value === 'string' && value) {
+          folders[role] = value;
+        }
+      }
+      if (Object.keys(folders).length) {
+        candidate.folders = folders;
+      }
     }
     if (typeof e.pinnedCertificate === 'string' && e.pinnedCertificate) {
       candidate.pinnedCertificate = normaliseFingerprint(e.pinnedCertificate) ?? e.pinnedCertificate;

@@ -56,8 +56,9 @@ export interface MessageViewModel {
   remote: { blocked: number; allowed: boolean; sender: string };
   attachments: AttachmentView[];
   notices: string[];
-  /** Where it came from: IMAP messages offer View Source, files do not need to. */
+  /** Where it came from: IMAP messages offer View Source and the triage toolbar, files do not. */
   origin: 'imap' | 'file';
+  keywords: string[];
 }
 
 const MAX_INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
@@ -126,5 +127,6 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
     attachments,
     notices: message.notices.map((n) => plainLabel(n, 500)),
     origin: options.origin,
+    keywords: message.flags.filter((f) => !f.startsWith('\\') && !/^\$(MDNSent|Forwarded|Junk|NotJunk)$/i.test(f)).map((f) => plainLabel(f, 60)),
   };
 }

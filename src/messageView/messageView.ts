@@ -14,7 +14,7 @@ import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../co
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
 import { shellHtml, type ShellResources } from './html';
-import { type HostToView, parseViewMessage, type ViewToHost } from './protocol';
+import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
 
 export type AttachmentContent = { data: Buffer } | { stream: Readable; size?: number; release(): void };
 
@@ -27,6 +27,8 @@ export interface MessageSource {
   load(): Promise<LoadedMessage>;
   attachment(id: string): Promise<AttachmentContent>;
   viewSource?(): Promise<void>;
+  /** A toolbar action on this message (IMAP only). */
+  runAction?(action: MessageAction): Promise<void>;
   /** After the message is on screen (marks it \Seen). */
   shown?(message: LoadedMessage): Promise<void>;
 }
@@ -69,7 +71,7 @@ export class MessageView extends Disposable {
   private model: MessageViewModel | undefined;
   private cspRemote: boolean | undefined;
   private ready = false;
-  private pending: HostToView | undefined;
+  private pending: HostToView[] = [];
   private generation = 0;
 
   constructor(
@@ -98,7 +100,8 @@ export class MessageView extends Disposable {
 
   private post(message: HostToView): void {
     if (!this.ready) {
-      this.pending = message;
+      // a new message replaces whatever was queued for the old one
+      this.pending = message.type === 'show' || message.type === 'loading' || message.type === 'error' ? [message] : [...this.pending, message];
       return;
     }
     void this.webview.postMessage(message);
@@ -162,10 +165,10 @@ export class MessageView extends Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        if (this.pending) {
+        if (this.pending.length) {
           const pending = this.pending;
-          this.pending = undefined;
-          void this.webview.postMessage(pending);
+          this.pending = [];
+          pending.forEach((m) => void this.webview.postMessage(m));
         } else if (this.model && this.source) {
           void this.webview.postMessage({ type: 'show', model: this.model, state: this.source.state } satisfies HostToView);
         }
@@ -180,7 +183,28 @@ export class MessageView extends Disposable {
         return this.saveAttachment(message.id);
       case 'viewSource':
         return this.source?.viewSource?.();
+      case 'action':
+        return this.source?.runAction?.(message.action);
     }
+  }
+
+  /** The message as loaded (flags, Message-ID) for commands run from the palette. */
+  get message(): LoadedMessage | undefined {
+    return this.loaded;
+  }
+
+  /** Shows new flags in the toolbar (changed from the tree, the toolbar or another client). */
+  updateFlags(flags: string[]): void {
+    if (this.loaded) {
+      this.loaded.flags = [...flags];
+      const lower = new Set(flags.map((f) => f.toLowerCase()));
+      this.post({ type: 'flags', flagged: lower.has('\\flagged'), seen: lower.has('\\seen') });
+    }
+  }
+
+  /** A bar above the body: "Moved to Archive", "Deleted by another client". */
+  notice(text: string): void {
+    this.post({ type: 'notice', text });
   }
 
   private async openLink(href: string, deceptive: boolean): Promise<void> {

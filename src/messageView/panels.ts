@@ -10,9 +10,21 @@ import { type MessageRef } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { Disposable } from '../util/dispose';
 import { type MessageSource, MessageView, type MessageViewDeps } from './messageView';
+import { type MessageAction } from './protocol';
 import { sourceUri } from '../source/sourceProvider';
 
 export const MESSAGE_VIEW_TYPE = 'imapExplorer.message';
+
+const ACTION_COMMANDS: Record<MessageAction, string> = {
+  toggleFlag: 'imapExplorer.toggleFlag',
+  toggleRead: 'imapExplorer.toggleRead',
+  archive: 'imapExplorer.archive',
+  junk: 'imapExplorer.markJunk',
+  delete: 'imapExplorer.delete',
+  moveTo: 'imapExplorer.moveTo',
+  copyTo: 'imapExplorer.copyTo',
+  addKeyword: 'imapExplorer.addKeyword',
+};
 
 export function encodeRef(ref: MessageRef): string {
   return JSON.stringify({ a: ref.accountId, p: ref.path, u: ref.uid, v: ref.uidValidity ?? null });
@@ -83,6 +95,10 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
           throw err;
         }
       },
+      runAction: async (action) => {
+        const command = ACTION_COMMANDS[action];
+        await vscode.commands.executeCommand(command, ref);
+      },
       viewSource: async () => {
         // 'default': the text editor, not our own .eml message view
         await vscode.commands.executeCommand('vscode.openWith', sourceUri(ref), 'default', { preview: true });
@@ -111,7 +127,10 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
   private attach(panel: vscode.WebviewPanel): MessageView {
     panel.iconPath = this.icon;
     const view = new MessageView(panel.webview, this.deps, (title) => (panel.title = title));
+    const entry = { panel, view };
+    this.panels.add(entry);
     panel.onDidDispose(() => {
+      this.panels.delete(entry);
       view.dispose();
       if (this.preview?.panel === panel) {
         this.preview = undefined;
@@ -135,9 +154,51 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
     await view.show(source);
   }
 
+  private readonly panels = new Set<{ panel: vscode.WebviewPanel; view: MessageView }>();
+
   /** The message shown in the active panel, for commands run from the palette. */
   activeRef(): MessageRef | undefined {
-    return this.preview?.panel.active ? decodeRef(this.preview.view.current?.state) : undefined;
+    return this.activeMessage()?.ref;
+  }
+
+  activeMessage(): { ref: MessageRef; flags: string[]; messageId?: string; subject?: string } | undefined {
+    for (const entry of this.panels) {
+      if (entry.panel.active) {
+        const ref = decodeRef(entry.view.current?.state);
+        const message = entry.view.message;
+        return ref ? { ref, flags: message?.flags ?? [], ...(message?.messageId ? { messageId: message.messageId } : {}), ...(message?.subject ? { subject: message.subject } : {}) } : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private showing(accountId: string, path: string, uids: number[]): MessageView[] {
+    return [...this.panels].map((e) => e.view).filter((view) => {
+      const ref = decodeRef(view.current?.state);
+      return ref && ref.accountId === accountId && ref.path === path && uids.includes(ref.uid);
+    });
+  }
+
+  /** Keeps the toolbar's flag buttons true to the model. */
+  flagsChanged(accountId: string, path: string, uids: number[]): void {
+    for (const view of this.showing(accountId, path, uids)) {
+      const ref = decodeRef(view.current?.state)!;
+      const summary = this.tree.summaryOf(ref);
+      if (summary) {
+        view.updateFlags(summary.flags);
+      }
+    }
+  }
+
+  /** The message shown left its folder: say where it went (or that someone else removed it). */
+  removed(accountId: string, path: string, uids: number[], destination: string | undefined): void {
+    for (const view of this.showing(accountId, path, uids)) {
+      view.notice(destination === undefined
+        ? vscode.l10n.t('This message was deleted or moved by another mail client.')
+        : destination
+          ? vscode.l10n.t('This message was moved to {0}.', plainLabel(destination))
+          : vscode.l10n.t('This message was deleted.'));
+    }
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {

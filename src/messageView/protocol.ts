@@ -3,9 +3,15 @@
 // validates every message it receives with parseViewMessage() before acting on it.
 import { type MessageViewModel } from '../core/viewModel';
 
+/** What the toolbar can ask for; the host maps each to a command on the message it shows. */
+export const MESSAGE_ACTIONS = ['toggleFlag', 'toggleRead', 'archive', 'junk', 'delete', 'moveTo', 'copyTo', 'addKeyword'] as const;
+export type MessageAction = (typeof MESSAGE_ACTIONS)[number];
+
 export type HostToView =
   | { type: 'loading'; title: string }
   | { type: 'show'; model: MessageViewModel; state: string }
+  | { type: 'flags'; flagged: boolean; seen: boolean }
+  | { type: 'notice'; text: string }
   | { type: 'error'; title: string; message: string };
 
 export type ViewToHost =
@@ -14,7 +20,8 @@ export type ViewToHost =
   | { type: 'loadRemote'; scope: 'message' | 'sender' }
   | { type: 'openAttachment'; id: string }
   | { type: 'saveAttachment'; id: string }
-  | { type: 'viewSource' };
+  | { type: 'viewSource' }
+  | { type: 'action'; action: MessageAction };
 
 const MAX_STRING = 8192;
 
@@ -36,6 +43,8 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
       return isString(m.href) ? { type: 'openLink', href: m.href, deceptive: m.deceptive === true } : undefined;
     case 'loadRemote':
       return m.scope === 'message' || m.scope === 'sender' ? { type: 'loadRemote', scope: m.scope } : undefined;
+    case 'action':
+      return typeof m.action === 'string' && (MESSAGE_ACTIONS as readonly string[]).includes(m.action) ? { type: 'action', action: m.action as MessageAction } : undefined;
     case 'openAttachment':
     case 'saveAttachment':
       return isString(m.id, 200) ? { type: m.type, id: m.id } : undefined;

@@ -89,7 +89,7 @@ export class FolderNode extends TreeNode {
     const counts = folder.selectable && folder.total !== undefined ? `\n${folder.total} messages, ${unseen} unread` : '';
     item.tooltip = `${plainLabel(folder.path)}${counts}${folder.selectable ? '' : '\n(a container: it holds folders, not messages)'}`;
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : folder.selectable ? 'folder' : 'folder-library');
-    item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}${folder.specialUse ? `:${folder.specialUse}` : ''}`;
+    item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}:${folder.subscribed ? 'subscribed' : 'unsubscribed'}${folder.specialUse ? `:${folder.specialUse}` : ''}`;
     item.accessibilityInformation = { label: folder.selectable ? vscode.l10n.t('{0}, {1} unread', String(item.label), unseen) : String(item.label) };
     return item;
   }
@@ -114,16 +114,22 @@ export class MessageNode extends TreeNode {
     return { accountId: this.folderNode.accountId, path: this.folderNode.folder.path, uid: this.summary.uid, uidValidity: this.folderNode.messages.uidValidity };
   }
 
+  get account() {
+    return this.folderNode.account;
+  }
+
   treeItem(): vscode.TreeItem {
     const m = this.summary;
     const flags = new Set(m.flags.map((f) => f.toLowerCase()));
     const unread = !flags.has('\\seen');
     const flagged = flags.has('\\flagged');
     const answered = flags.has('\\answered');
+    const deleted = flags.has('\\deleted');
+    const keywords = keywordsOf(m.flags);
     const item = new vscode.TreeItem(plainLabel(m.subject) || vscode.l10n.t('(no subject)'), vscode.TreeItemCollapsibleState.None);
     item.id = `message:${this.folderNode.accountId}:${this.folderNode.folder.path}:${this.folderNode.messages.uidValidity}:${m.uid}`;
     const date = relativeDate(m.date);
-    item.description = [m.hasAttachment ? '📎' : '', senderName(m.from), date ? `· ${date}` : ''].filter(Boolean).join(' ');
+    item.description = [deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', senderName(m.from), date ? `· ${date}` : '', keywords.length ? `· ${keywords.map((k) => plainLabel(k, 30)).join(', ')}` : ''].filter(Boolean).join(' ');
     item.tooltip = [
       `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
       `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
@@ -131,11 +137,14 @@ export class MessageNode extends TreeNode {
       m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
       `${vscode.l10n.t('Date')}: ${fullDate(m.date)}`,
       `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
-      [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : ''].filter(Boolean).join(', '),
+      [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : '', deleted ? vscode.l10n.t('Marked deleted (not yet expunged)') : ''].filter(Boolean).join(', '),
+      keywords.length ? `${vscode.l10n.t('Keywords')}: ${keywords.map((k) => plainLabel(k, 60)).join(', ')}` : '',
     ]
       .filter(Boolean)
       .join('\n');
-    if (flagged) {
+    if (deleted) {
+      item.iconPath = new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'));
+    } else if (flagged) {
       item.iconPath = new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.orange'));
     } else if (unread) {
       item.iconPath = new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'));
@@ -152,6 +161,11 @@ export class MessageNode extends TreeNode {
     item.command = { command: 'imapExplorer.openMessage', title: vscode.l10n.t('Open Message') };
     return item;
   }
+}
+
+/** User keywords of a message: every flag that is not a system flag (\\Seen...) nor $Forwarded-like noise. */
+export function keywordsOf(flags: string[]): string[] {
+  return flags.filter((f) => !f.startsWith('\\') && !/^\$(MDNSent|Forwarded|Junk|NotJunk|Phishing|SubmitPending|Submitted)$/i.test(f));
 }
 
 export class LoadMoreNode extends TreeNode {

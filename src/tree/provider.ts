@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type SessionPool } from '../accounts/sessions';
 import { MailError, toMailError } from '../core/errors';
-import { listFolders } from '../core/folders';
+import { type FolderMessages } from '../core/folderModel';
+import { type FolderInfo, flattenFolders, listFolders } from '../core/folders';
 import { fetchHeaderPage } from '../core/headers';
 import { Disposable } from '../util/dispose';
 import { AccountNode, actionFor, ErrorNode, FolderNode, InfoNode, LoadMoreNode, type MessageRef, MessageNode, type TreeHost, type TreeNode } from './nodes';
@@ -84,6 +85,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
+  accountNodes(): AccountNode[] {
+    return this.roots ?? [];
+  }
+
   accountError(accountId: string): MailError | undefined {
     return this.accountErrors.get(accountId);
   }
@@ -99,9 +104,13 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     return new ErrorNode(node, error, actionFor(error, accountId, retry), `${node.treeItem().id}:${error.code}`);
   }
 
+  private subscribedOnly(): boolean {
+    return vscode.workspace.getConfiguration('imapExplorer').get<boolean>('showSubscribedOnly', false);
+  }
+
   async loadFolders(node: AccountNode): Promise<TreeNode[]> {
     const session = this.sessions.get(node.account.id);
-    const folders = await session.run((client) => listFolders(client), { idempotent: true });
+    const folders = await session.run((client) => listFolders(client, { subscribedOnly: this.subscribedOnly() }), { idempotent: true });
     this.accountErrors.delete(node.account.id);
     const previous = new Map((node.folders ?? []).flatMap(flatten).map((f) => [f.folder.path, f]));
     node.folders = folders.map((f) => new FolderNode(node.account, f, node));
@@ -121,6 +130,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   async loadMessages(node: FolderNode): Promise<TreeNode[]> {
     if (!node.messages.loaded) {
       await this.loadPage(node, true);
+      this.folderLoaded.fire({ accountId: node.accountId, path: node.folder.path });
     }
     const rows: TreeNode[] = node.messages.messages.map((m) => new MessageNode(node, m));
     if (node.messages.next) {
@@ -189,6 +199,135 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       folder.folder.unseen = Math.max(0, folder.folder.unseen + (on ? -1 : 1));
     }
     this.changed.fire(folder);
+  }
+
+  /** The loaded messages of a folder, or undefined when nobody expanded it (live updates use this). */
+  folderModel(accountId: string, path: string): FolderMessages | undefined {
+    const folder = this.findFolder(accountId, path);
+    return folder?.messages.loaded ? folder.messages : undefined;
+  }
+
+  /** All folders of an account as listed last (for pickers), without asking the server again. */
+  knownFolders(accountId: string): FolderInfo[] | undefined {
+    const account = this.roots?.find((r) => r.account.id === accountId);
+    return account?.folders?.flatMap(flatten).map((f) => f.folder);
+  }
+
+  private readonly pendingFolders = new Set<FolderNode>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Re-renders a folder (and its rows) soon; bursts of changes become one refresh. */
+  folderChanged(accountId: string, path: string): void {
+    const folder = this.findFolder(accountId, path);
+    if (!folder) {
+      return;
+    }
+    this.pendingFolders.add(folder);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      for (const f of this.pendingFolders) {
+        this.changed.fire(f);
+      }
+      this.pendingFolders.clear();
+    }, 50);
+  }
+
+  /** Sets a folder's unread count from elsewhere (the INBOX watcher's count). */
+  setFolderUnseen(accountId: string, path: string, unseen: number): void {
+    const folder = this.findFolder(accountId, path);
+    if (folder && folder.folder.unseen !== unseen) {
+      folder.folder.unseen = unseen;
+      this.changed.fire(folder);
+    }
+  }
+
+  private readonly folderLoaded = this._register(new vscode.EventEmitter<{ accountId: string; path: string }>());
+  /** A folder's messages were loaded: the user is looking at it. */
+  readonly onDidLoadFolder = this.folderLoaded.event;
+
+  private readonly flagsChanged = this._register(new vscode.EventEmitter<{ accountId: string; path: string; uids: number[] }>());
+  /** Flags of loaded messages changed (by us or by another client). */
+  readonly onDidChangeFlags = this.flagsChanged.event;
+
+  /** Reflects a flag change we made on the server. */
+  setFlagsInModel(accountId: string, path: string, uids: number[], flags: string[], on: boolean): void {
+    const folder = this.findFolder(accountId, path);
+    if (!folder) {
+      return;
+    }
+    let unseenDelta = 0;
+    for (const uid of uids) {
+      for (const flag of flags) {
+        if (folder.messages.setFlag(uid, flag, on) && flag === '\\Seen') {
+          unseenDelta += on ? -1 : 1;
+        }
+      }
+    }
+    if (unseenDelta && folder.folder.unseen !== undefined) {
+      folder.folder.unseen = Math.max(0, folder.folder.unseen + unseenDelta);
+    }
+    this.folderChanged(accountId, path);
+    this.flagsChanged.fire({ accountId, path, uids });
+  }
+
+  /** Reflects messages that left a folder (moved, deleted, expunged). */
+  removeFromModel(accountId: string, path: string, uids: number[]): void {
+    const folder = this.findFolder(accountId, path);
+    if (!folder) {
+      return;
+    }
+    const removed = folder.messages.remove(uids);
+    if (folder.folder.unseen !== undefined) {
+      folder.folder.unseen = Math.max(0, folder.folder.unseen - removed.filter((m) => !m.flags.includes('\\Seen')).length);
+    }
+    if (folder.folder.total !== undefined) {
+      folder.folder.total = Math.max(0, folder.folder.total - removed.length);
+    }
+    this.folderChanged(accountId, path);
+  }
+
+  /** A folder received messages: its loaded pages are stale, reload them when shown. */
+  invalidateFolder(accountId: string, path: string): void {
+    const folder = this.findFolder(accountId, path);
+    if (folder?.messages.loaded) {
+      folder.messages.reset();
+      this.folderChanged(accountId, path);
+    }
+  }
+
+  private countsTimer = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** Asks the server for every folder's counts again (one LIST-STATUS) and updates the rows. */
+  refreshCounts(accountId: string): void {
+    clearTimeout(this.countsTimer.get(accountId));
+    this.countsTimer.set(accountId, setTimeout(() => {
+      this.countsTimer.delete(accountId);
+      void this.updateCounts(accountId);
+    }, 300));
+  }
+
+  private async updateCounts(accountId: string): Promise<void> {
+    const account = this.roots?.find((r) => r.account.id === accountId);
+    if (!account?.folders) {
+      return;
+    }
+    try {
+      const fresh = flattenFolders(await this.sessions.get(accountId).run((client) => listFolders(client, { subscribedOnly: this.subscribedOnly() }), { idempotent: true }));
+      const byPath = new Map(fresh.map((f) => [f.path, f]));
+      for (const node of account.folders.flatMap(flatten)) {
+        const info = byPath.get(node.folder.path);
+        if (info && (info.unseen !== node.folder.unseen || info.total !== node.folder.total)) {
+          node.folder.unseen = info.unseen;
+          node.folder.total = info.total;
+          this.changed.fire(node);
+        }
+      }
+      if (fresh.length !== account.folders.flatMap(flatten).length) {
+        this.changed.fire(account);
+      }
+    } catch (err) {
+      this.log.warn(`Cannot update folder counts: ${toMailError(err).message}`);
+    }
   }
 
   summaryOf(ref: MessageRef) {

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
+import { decodeWords } from '../../src/core/text';
 import { fixtureMessages, SUBJECTS } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { hostileCorpus } from '../support/hostile';
@@ -13,7 +14,7 @@ import { type CountingServer, startCountingServer } from '../support/http';
 import { createFolders, saveMessage, seedFixtures } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { clickInBody, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { clickInBody, contextMenu, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
 
 let server: DovecotServer;
 let remote: CountingServer;
@@ -32,6 +33,28 @@ async function journey(name: string, body: (journal: Journal) => Promise<void>):
     await journal.shot('failure').catch(() => undefined);
     journal.saveLogs(vscode.logsDir);
     throw err;
+  }
+}
+
+/** Subjects in a folder, as the server holds them (doveadm, not our code). */
+function serverSubjects(folder: string): string[] {
+  const out = server.doveadm(['fetch', '-u', DEFAULT_USER.name, 'hdr.subject', 'mailbox', folder, 'all']);
+  return [...out.matchAll(/^hdr\.subject: (.*)$/gm)].map((m) => decodeWords(m[1].trim()));
+}
+
+function serverFlags(folder: string, subject: string): string {
+  const out = server.doveadm(['fetch', '-u', DEFAULT_USER.name, 'flags hdr.subject', 'mailbox', folder, 'all']);
+  const block = out.split(/\n(?=flags:)/).find((b) => decodeWords(b).includes(subject));
+  return /flags: (.*)/.exec(block ?? '')?.[1] ?? '';
+}
+
+async function until(check: () => boolean, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error('the server did not reach the expected state');
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -232,6 +255,42 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
     });
   });
 
+  it('4. triage: flag from the context menu, move three messages with the keyboard, undo', async () => {
+    await journey('4-triage', async (journal) => {
+      await treeRow(page, /^Hostile$/).click();
+      await page.keyboard.press('ArrowLeft');
+      await expandRow(page, /^INBOX$/);
+      await contextMenu(page, treeRow(page, SUBJECTS.alternative), 'Toggle Flag');
+      await until(() => serverFlags('INBOX', SUBJECTS.alternative).includes('\\Flagged'));
+      await treeRow(page, SUBJECTS.alternative).locator('.codicon-star-full').waitFor();
+      await journal.shot('flagged');
+
+      const moving = [SUBJECTS.sjis, SUBJECTS.latin1, SUBJECTS.inline];
+      await treeRow(page, moving[0]).click();
+      await treeRow(page, moving[2]).click({ modifiers: ['Shift'] });
+      assert.equal(await page.locator('.pane-body .monaco-list-row.selected').count(), 3);
+      await journal.shot('three-selected');
+      await page.keyboard.press('v');
+      const picker = page.locator('.quick-input-widget');
+      await picker.waitFor();
+      assert.match(await picker.innerText(), /Move 3 messages to/);
+      await picker.locator('input').fill('Archive');
+      await journal.shot('move-picker');
+      await page.keyboard.press('Enter');
+      await until(() => serverSubjects('Archive').length === 3);
+      assert.deepEqual(serverSubjects('Archive').sort(), [...moving].sort());
+      assert.ok(moving.every((s) => !serverSubjects('INBOX').includes(s)));
+      await treeRow(page, moving[0]).waitFor({ state: 'detached' });
+      await journal.shot('moved');
+
+      await treeRow(page, SUBJECTS.flagged).click();
+      await page.keyboard.press('z');
+      await until(() => serverSubjects('Archive').length === 0 && moving.every((s) => serverSubjects('INBOX').includes(s)));
+      await treeRow(page, moving[0]).waitFor();
+      await journal.shot('undone');
+    });
+  });
+
   it('7. errors: a password changed on the server shows an error row whose action fixes it', async () => {
     await journey('7-errors', async (journal) => {
       const newPassword = 'rotated password 2026';
@@ -271,8 +330,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await journal.shot('two-accounts');
       assert.equal((userSettings()['imapExplorer.accounts'] as unknown[]).length, 2);
 
-      await treeRow(page, 'bob@example.test').click({ button: 'right' });
-      await page.locator('.context-view .action-label', { hasText: 'Remove Account' }).click();
+      await contextMenu(page, treeRow(page, 'bob@example.test'), 'Remove Account');
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor();
       assert.match(await dialog.innerText(), /Remove the account bob@example\.test\?/);

@@ -146,3 +146,21 @@ export async function replaceUserSettings(page: Page, settings: Record<string, u
   await page.waitForTimeout(500);
   await page.keyboard.press('Control+W');
 }
+
+/** Runs a row's context menu item, as a right click and a click would (retrying a click the menu swallowed). */
+export async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await row.click({ button: 'right' });
+    const entry = page.locator('.context-view .action-item').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+    await entry.waitFor();
+    await entry.hover();
+    await entry.click();
+    try {
+      await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 2000 });
+      return;
+    } catch {
+      await page.keyboard.press('Escape');
+    }
+  }
+  throw new Error(`the context menu item ${item} could not be run`);
+}

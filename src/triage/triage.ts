@@ -1,0 +1,451 @@
+// The triage actions as the user sees them: flag, read/unread, keywords, move, copy, archive,
+// junk, delete, undo, and folder management. Each action is one IMAP command per folder, reports
+// failures in plain words (the server's own text included), offers Undo, and leaves the tree
+// showing what the server holds.
+import * as vscode from 'vscode';
+import { type AccountStore } from '../accounts/accountStore';
+import { type SessionPool } from '../accounts/sessions';
+import { type AccountConfig, type FolderRole } from '../core/account';
+import { expungeUids, setFlags } from '../core/actions';
+import { MailError, toMailError } from '../core/errors';
+import { createFolder, deleteFolder, folderMessageCount, renameFolder, setSubscribed } from '../core/folderOps';
+import { type FolderInfo, flattenFolders, listFolders } from '../core/folders';
+import { type MovePlan, runMove, undoMove } from '../core/moveOperation';
+import { plainLabel } from '../core/text';
+import { AccountNode, FolderNode, keywordsOf } from '../tree/nodes';
+import { type MailTreeProvider } from '../tree/provider';
+import { type FolderPicker } from './folderPicker';
+import { type MessageSet, resolveTargets, type TargetDeps } from './targets';
+import { type UndoEntry, type UndoStack } from './undo';
+
+export interface TriageDeps {
+  accounts: AccountStore;
+  sessions: SessionPool;
+  tree: MailTreeProvider;
+  picker: FolderPicker;
+  undo: UndoStack;
+  log: vscode.LogOutputChannel;
+  targets: TargetDeps;
+  /** Tells the message view that its message left the folder. */
+  moved(accountId: string, path: string, uids: number[], destination: string): void;
+}
+
+const ROLE_NAMES: Record<FolderRole, string> = { archive: 'Archive', junk: 'Junk', trash: 'Trash', sent: 'Sent', drafts: 'Drafts' };
+
+function count(n: number): string {
+  return n === 1 ? vscode.l10n.t('1 message') : vscode.l10n.t('{0} messages', n);
+}
+
+function display(path: string): string {
+  return plainLabel(path, 120);
+}
+
+export class Triage {
+  constructor(private readonly deps: TriageDeps) {}
+
+  async targets(args: unknown[]): Promise<MessageSet[]> {
+    const sets = await resolveTargets(args, this.deps.targets);
+    if (!sets.length) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Select one or more messages first.'));
+    }
+    return sets;
+  }
+
+  private session(set: MessageSet) {
+    return this.deps.sessions.get(set.account.id);
+  }
+
+  /** After a failure the tree may be wrong: reload what it shows from the server. */
+  private showServerTruth(set: MessageSet): void {
+    this.deps.tree.invalidateFolder(set.account.id, set.path);
+    this.deps.tree.refreshCounts(set.account.id);
+  }
+
+  private offerUndo(text: string, entry: UndoEntry): void {
+    this.deps.undo.push(entry);
+    const undo = vscode.l10n.t('Undo');
+    void vscode.window.showInformationMessage(text, undo).then(async (choice) => {
+      if (choice === undo && this.deps.undo.remove(entry)) {
+        await this.runUndo(entry);
+      }
+    });
+  }
+
+  private async runUndo(entry: UndoEntry): Promise<void> {
+    try {
+      await entry.undo();
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Undone: {0}', entry.label), 4000);
+    } catch (err) {
+      const error = toMailError(err);
+      this.deps.log.error(`Undo failed: ${error.message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not undo: {0}', plainLabel(error.message, 300)));
+    }
+  }
+
+  async undo(): Promise<void> {
+    const entry = this.deps.undo.pop();
+    if (!entry) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to undo.'));
+      return;
+    }
+    await this.runUndo(entry);
+  }
+
+  /** Sets or clears flags; `on` undefined toggles (set when any message lacks it). */
+  async flag(args: unknown[], flag: string, on?: boolean): Promise<void> {
+    const sets = await this.targets(args);
+    if (!sets.length) {
+      return;
+    }
+    const value = on ?? !sets.every((s) => s.messages.every((m) => m.flags.includes(flag)));
+    const changed: Array<{ set: MessageSet; uids: number[] }> = [];
+    for (const set of sets) {
+      const uids = set.messages.filter((m) => m.flags.includes(flag) !== value).map((m) => m.uid);
+      if (!uids.length) {
+        continue;
+      }
+      const session = this.session(set);
+      try {
+        await session.withMailbox(set.path, (client) => setFlags({ client, refusal: () => session.takeRefusal() }, uids, [flag], value), { idempotent: true });
+      } catch (err) {
+        this.showServerTruth(set);
+        throw err;
+      }
+      this.deps.tree.setFlagsInModel(set.account.id, set.path, uids, [flag], value);
+      changed.push({ set, uids });
+    }
+    if (flag === '\\Seen') {
+      changed.forEach(({ set }) => this.deps.tree.refreshCounts(set.account.id));
+    }
+    if (changed.length) {
+      const n = changed.reduce((sum, c) => sum + c.uids.length, 0);
+      this.deps.undo.push({
+        label: vscode.l10n.t('{0} {1} on {2}', value ? vscode.l10n.t('set') : vscode.l10n.t('cleared'), flag, count(n)),
+        undo: async () => {
+          for (const { set, uids } of changed) {
+            const session = this.session(set);
+            await session.withMailbox(set.path, (client) => setFlags({ client, refusal: () => session.takeRefusal() }, uids, [flag], !value), { idempotent: true });
+            this.deps.tree.setFlagsInModel(set.account.id, set.path, uids, [flag], !value);
+            if (flag === '\\Seen') {
+              this.deps.tree.refreshCounts(set.account.id);
+            }
+          }
+        },
+      });
+      vscode.window.setStatusBarMessage(vscode.l10n.t('{0}: {1} {2}', count(n), flag, value ? vscode.l10n.t('set') : vscode.l10n.t('cleared')), 3000);
+    }
+  }
+
+  private async folders(account: AccountConfig): Promise<FolderInfo[]> {
+    const known = this.deps.tree.knownFolders(account.id);
+    if (known?.length) {
+      return known;
+    }
+    return flattenFolders(await this.deps.sessions.get(account.id).run((client) => listFolders(client), { idempotent: true }));
+  }
+
+  /** The folder for a role: SPECIAL-USE, else the account setting, else ask once and remember. */
+  async roleFolder(account: AccountConfig, role: FolderRole): Promise<string | undefined> {
+    const folders = await this.folders(account);
+    const special = folders.find((f) => f.specialUse === role && f.selectable);
+    if (special) {
+      return special.path;
+    }
+    const configured = account.folders?.[role];
+    if (configured && folders.some((f) => f.path === configured)) {
+      return configured;
+    }
+    const name = ROLE_NAMES[role];
+    const create = `\u0000create`;
+    const picked = await this.deps.picker.pick(account.id, folders, {
+      title: vscode.l10n.t('{0} folder for {1}', name, plainLabel(account.email)),
+      placeHolder: vscode.l10n.t('The server marks no folder as {0}. Choose one; it is remembered for this account.', name),
+      extra: [{ label: vscode.l10n.t('Create a folder named "{0}"', name), iconPath: new vscode.ThemeIcon('new-folder'), value: create }],
+    });
+    if (!picked) {
+      return undefined;
+    }
+    let path = picked;
+    if (picked === create) {
+      path = await this.deps.sessions.get(account.id).run((client) => createFolder(client, undefined, name));
+      this.deps.tree.refresh(this.accountNode(account.id));
+    }
+    await this.deps.accounts.save({ ...account, folders: { ...account.folders, [role]: path } });
+    return path;
+  }
+
+  private accountNode(accountId: string) {
+    return this.deps.tree.accountNodes().find((n) => n.account.id === accountId);
+  }
+
+  private oneAccount(sets: MessageSet[]): AccountConfig {
+    const accounts = new Set(sets.map((s) => s.account.id));
+    if (accounts.size > 1) {
+      throw new MailError('INVALID_INPUT', vscode.l10n.t('Select messages of one account: moving mail between accounts is not supported.'));
+    }
+    return sets[0].account;
+  }
+
+  async moveTo(args: unknown[], copy = false): Promise<void> {
+    const sets = await this.targets(args);
+    if (!sets.length) {
+      return;
+    }
+    const account = this.oneAccount(sets);
+    const total = sets.reduce((n, s) => n + s.messages.length, 0);
+    const destination = await this.deps.picker.pick(account.id, await this.folders(account), {
+      title: copy ? vscode.l10n.t('Copy {0} to...', count(total)) : vscode.l10n.t('Move {0} to...', count(total)),
+      placeHolder: vscode.l10n.t('Type to find a folder'),
+      exclude: sets.length === 1 && !copy ? [sets[0].path] : [],
+    });
+    if (destination) {
+      await this.deps.picker.remember(account.id, destination);
+      await this.transfer(sets, destination, { copy });
+    }
+  }
+
+  async toRole(args: unknown[], role: 'archive' | 'junk'): Promise<void> {
+    const sets = await this.targets(args);
+    if (!sets.length) {
+      return;
+    }
+    const destination = await this.roleFolder(this.oneAccount(sets), role);
+    if (destination) {
+      await this.transfer(sets.filter((s) => s.path !== destination), destination, { label: ROLE_NAMES[role] });
+    }
+  }
+
+  async delete(args: unknown[]): Promise<void> {
+    const sets = await this.targets(args);
+    if (!sets.length) {
+      return;
+    }
+    const account = this.oneAccount(sets);
+    const trash = await this.roleFolder(account, 'trash');
+    if (!trash) {
+      return;
+    }
+    const inTrash = sets.filter((s) => s.path === trash);
+    const elsewhere = sets.filter((s) => s.path !== trash);
+    if (elsewhere.length) {
+      await this.transfer(elsewhere, trash, { label: ROLE_NAMES.trash, verb: vscode.l10n.t('Deleted') });
+    }
+    for (const set of inTrash) {
+      await this.expunge(set);
+    }
+  }
+
+  /** Deleting inside Trash removes for good: asked first, and only those UIDs are expunged. */
+  private async expunge(set: MessageSet): Promise<void> {
+    const remove = vscode.l10n.t('Delete Permanently');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Permanently delete {0} from {1}?', count(set.messages.length), display(set.path)),
+      { modal: true, detail: vscode.l10n.t('This cannot be undone.') },
+      remove,
+    );
+    if (choice !== remove) {
+      return;
+    }
+    const session = this.session(set);
+    const uids = set.messages.map((m) => m.uid);
+    let expunged = false;
+    try {
+      expunged = (await session.withMailbox(set.path, (client) => expungeUids({ client, refusal: () => session.takeRefusal() }, uids), { idempotent: true })).expunged;
+    } catch (err) {
+      this.showServerTruth(set);
+      throw err;
+    }
+    if (expunged) {
+      this.deps.tree.removeFromModel(set.account.id, set.path, uids);
+      this.deps.moved(set.account.id, set.path, uids, '');
+      vscode.window.setStatusBarMessage(vscode.l10n.t('{0} deleted permanently.', count(uids.length)), 4000);
+    } else {
+      this.deps.tree.setFlagsInModel(set.account.id, set.path, uids, ['\\Deleted'], true);
+      void vscode.window.showWarningMessage(vscode.l10n.t('The server cannot expunge single messages (no UIDPLUS): {0} are marked deleted and disappear when the folder is expunged.', count(uids.length)));
+    }
+    this.deps.tree.refreshCounts(set.account.id);
+  }
+
+  /** Moves (or copies) every set to `destination`, one command per folder, with Undo. */
+  async transfer(sets: MessageSet[], destination: string, options: { copy?: boolean; label?: string; verb?: string } = {}): Promise<void> {
+    const done: Array<{ set: MessageSet; plan: MovePlan; outcome: Awaited<ReturnType<typeof runMove>> }> = [];
+    for (const set of sets) {
+      const plan: MovePlan = { from: set.path, to: destination, messages: set.messages.map((m) => ({ uid: m.uid, ...(m.messageId ? { messageId: m.messageId } : {}) })), ...(options.copy ? { copy: true } : {}) };
+      let outcome;
+      try {
+        outcome = await runMove(this.session(set), plan);
+      } catch (err) {
+        this.showServerTruth(set);
+        this.deps.tree.invalidateFolder(set.account.id, destination);
+        throw err;
+      }
+      done.push({ set, plan, outcome });
+      const moved = [...outcome.placed.keys()];
+      if (!options.copy) {
+        if (outcome.leftMarkedDeleted) {
+          this.deps.tree.setFlagsInModel(set.account.id, set.path, moved, ['\\Deleted'], true);
+        } else {
+          this.deps.tree.removeFromModel(set.account.id, set.path, moved);
+        }
+        this.deps.moved(set.account.id, set.path, moved, destination);
+      }
+      if (outcome.recovered) {
+        this.deps.log.info(`A ${options.copy ? 'copy' : 'move'} to ${destination} lost its connection and was completed from the server's state.`);
+        this.showServerTruth(set);
+      }
+      this.deps.tree.invalidateFolder(set.account.id, destination);
+      this.deps.tree.refreshCounts(set.account.id);
+    }
+    const n = done.reduce((sum, d) => sum + d.outcome.placed.size, 0);
+    const name = options.label ?? display(destination);
+    if (options.copy) {
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} to {1}.', count(n), name), 4000);
+      return;
+    }
+    const marked = done.some((d) => d.outcome.leftMarkedDeleted);
+    const text = `${options.verb ? vscode.l10n.t('{0} {1}.', options.verb, count(n)) : vscode.l10n.t('Moved {0} to {1}.', count(n), name)}${marked ? ` ${vscode.l10n.t('The server has no UIDPLUS: the originals are marked deleted, not removed.')}` : ''}`;
+    this.offerUndo(text, {
+      label: vscode.l10n.t('move of {0} to {1}', count(n), name),
+      undo: async () => {
+        for (const { set, plan, outcome } of done) {
+          await undoMove(this.session(set), plan, outcome);
+          this.deps.tree.invalidateFolder(set.account.id, set.path);
+          this.deps.tree.invalidateFolder(set.account.id, destination);
+          this.deps.tree.refreshCounts(set.account.id);
+        }
+      },
+    });
+  }
+
+  async keyword(args: unknown[], add: boolean): Promise<void> {
+    const sets = await this.targets(args);
+    if (!sets.length) {
+      return;
+    }
+    const present = [...new Set(sets.flatMap((s) => s.messages.flatMap((m) => keywordsOf(m.flags))))];
+    let keyword: string | undefined;
+    if (add) {
+      const set = sets[0];
+      const session = this.session(set);
+      const permanent = await session.withMailbox(set.path, async (_client, mailbox) => [...(mailbox.permanentFlags ?? [])], { idempotent: true });
+      const allowsNew = permanent.includes('\\*');
+      const offered = [...new Set([...permanent.filter((f) => !f.startsWith('\\')), ...(this.deps.tree.folderModel(set.account.id, set.path)?.messages.flatMap((m) => keywordsOf(m.flags)) ?? []), '$label1', '$label2', '$label3', '$label4', '$label5'])];
+      if (!allowsNew && !offered.length) {
+        throw new MailError('SERVER_NO', vscode.l10n.t('This folder does not accept keywords (its PERMANENTFLAGS has none).'));
+      }
+      keyword = allowsNew
+        ? await pickOrType(offered, vscode.l10n.t('Add a keyword'), vscode.l10n.t('Pick a keyword or type a new one'))
+        : (await vscode.window.showQuickPick(offered, { title: vscode.l10n.t('Add a keyword') }));
+      if (keyword && !/^[^\s()\\{%*"\]]+$/.test(keyword)) {
+        throw new MailError('INVALID_INPUT', vscode.l10n.t('A keyword is one word without spaces, parentheses, quotes or backslashes.'));
+      }
+    } else {
+      if (!present.length) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('The selected messages have no keywords.'));
+        return;
+      }
+      keyword = await vscode.window.showQuickPick(present, { title: vscode.l10n.t('Remove a keyword') });
+    }
+    if (keyword) {
+      await this.flag(args, keyword, add);
+    }
+  }
+
+  // ---- folders ----
+
+  async newFolder(node: unknown): Promise<void> {
+    const { account, parent } = this.folderContext(node);
+    const name = await vscode.window.showInputBox({ title: parent ? vscode.l10n.t('New folder in {0}', display(parent.path)) : vscode.l10n.t('New folder in {0}', plainLabel(account.email)), prompt: vscode.l10n.t('Folder name') });
+    if (!name) {
+      return;
+    }
+    const path = await this.deps.sessions.get(account.id).run((client) => createFolder(client, parent?.path, name));
+    this.deps.tree.refresh(this.accountNode(account.id));
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Created {0}.', display(path)), 4000);
+  }
+
+  async renameFolder(node: unknown): Promise<void> {
+    const folder = this.requireFolder(node);
+    const name = await vscode.window.showInputBox({ title: vscode.l10n.t('Rename {0}', display(folder.folder.path)), value: folder.folder.name, prompt: vscode.l10n.t('New name') });
+    if (!name || name === folder.folder.name) {
+      return;
+    }
+    await this.deps.sessions.get(folder.accountId).run((client) => renameFolder(client, folder.folder.path, name));
+    this.deps.tree.refresh(this.accountNode(folder.accountId));
+  }
+
+  async deleteFolder(node: unknown): Promise<void> {
+    const folder = this.requireFolder(node);
+    const session = this.deps.sessions.get(folder.accountId);
+    const messages = folder.folder.selectable ? await session.run((client) => folderMessageCount(client, folder.folder.path), { idempotent: true }) : 0;
+    const remove = vscode.l10n.t('Delete Folder');
+    const detail = messages > 0
+      ? vscode.l10n.t('It holds {0}. They are deleted with it; this cannot be undone.', count(messages))
+      : vscode.l10n.t('The folder is empty.');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the folder {0}?', display(folder.folder.path)), { modal: true, detail }, remove);
+    if (choice !== remove) {
+      return;
+    }
+    await session.run((client) => deleteFolder(client, folder.folder.path));
+    this.deps.tree.refresh(this.accountNode(folder.accountId));
+  }
+
+  async subscribe(node: unknown, subscribed: boolean): Promise<void> {
+    const folder = this.requireFolder(node);
+    await this.deps.sessions.get(folder.accountId).run((client) => setSubscribed(client, folder.folder.path, subscribed));
+    this.deps.tree.refresh(this.accountNode(folder.accountId));
+  }
+
+  private requireFolder(node: unknown): FolderNode {
+    if (node instanceof FolderNode) {
+      return node;
+    }
+    const selected = this.deps.targets.selection()[0];
+    if (selected instanceof FolderNode) {
+      return selected;
+    }
+    throw new MailError('INVALID_INPUT', vscode.l10n.t('Select a folder first.'));
+  }
+
+  private folderContext(node: unknown): { account: AccountConfig; parent?: FolderNode['folder'] } {
+    const target = node ?? this.deps.targets.selection()[0];
+    if (target instanceof FolderNode) {
+      return { account: target.account, parent: target.folder };
+    }
+    if (target instanceof AccountNode) {
+      return { account: target.account };
+    }
+    const accounts = this.deps.accounts.all();
+    if (accounts.length === 1) {
+      return { account: accounts[0] };
+    }
+    throw new MailError('INVALID_INPUT', vscode.l10n.t('Select an account or a folder first.'));
+  }
+}
+
+/** A quick pick that also accepts what the user typed. */
+async function pickOrType(items: string[], title: string, placeHolder: string): Promise<string | undefined> {
+  const pick = vscode.window.createQuickPick();
+  pick.title = title;
+  pick.placeholder = placeHolder;
+  pick.items = items.map((label) => ({ label }));
+  return new Promise((resolve) => {
+    let done = false;
+    pick.onDidChangeValue((value) => {
+      const typed = value.trim();
+      pick.items = [...(typed && !items.includes(typed) ? [{ label: typed, description: vscode.l10n.t('new keyword') }] : []), ...items.map((label) => ({ label }))];
+    });
+    pick.onDidAccept(() => {
+      done = true;
+      resolve(pick.selectedItems[0]?.label ?? (pick.value.trim() || undefined));
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (!done) {
+        resolve(undefined);
+      }
+      pick.dispose();
+    });
+    pick.show();
+  });
+}
