@@ -10,12 +10,26 @@ export type MailErrorCode =
   | 'TLS_EXPIRED'
   | 'TLS_FAILED'
   | 'TLS_NOT_TLS'
+  /** The port answered with TLS where a plaintext greeting (STARTTLS or none) was expected. */
+  | 'TLS_UNEXPECTED'
   | 'STARTTLS_UNAVAILABLE'
+  /** Something other than the expected mail protocol answers on the port (a web server, SSH, SMTP on an IMAP port). */
+  | 'WRONG_PROTOCOL'
+  /** The server refuses passwords on this connection (IMAP LOGINDISABLED, SMTP 530/538 before TLS). */
+  | 'LOGIN_DISABLED'
+  /** The provider wants an application-specific password instead of the account password. */
+  | 'APP_PASSWORD_REQUIRED'
+  /** The server accepts only OAuth 2 tokens (XOAUTH2 / OAUTHBEARER), never a password. */
+  | 'OAUTH_REQUIRED'
   | 'CONNECTION_REFUSED'
   | 'HOST_NOT_FOUND'
   | 'TIMEOUT'
   | 'DISCONNECTED'
   | 'SERVER_NO'
+  /** The SMTP server refused one or more recipients (nothing was sent). */
+  | 'RECIPIENT_REJECTED'
+  /** The connection ended after the message was handed over: it may or may not have been accepted. */
+  | 'SEND_UNCERTAIN'
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
   | 'UNKNOWN';
@@ -57,6 +71,10 @@ export class MailError extends Error {
       this.code === 'NO_PASSWORD' ||
       this.code.startsWith('TLS_') ||
       this.code === 'STARTTLS_UNAVAILABLE' ||
+      this.code === 'WRONG_PROTOCOL' ||
+      this.code === 'LOGIN_DISABLED' ||
+      this.code === 'APP_PASSWORD_REQUIRED' ||
+      this.code === 'OAUTH_REQUIRED' ||
       this.code === 'INVALID_INPUT'
     );
   }
@@ -83,9 +101,17 @@ const TLS_UNTRUSTED_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
+const ERRNO_NAMES = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH)\b/;
+
 function codeOf(err: ErrorLike): string {
-  if (typeof err.code === 'string') {
+  // some libraries wrap socket errors in their own code (nodemailer: ESOCKET) and keep the errno
+  // name only in the message
+  const named = typeof err.message === 'string' ? ERRNO_NAMES.exec(err.message)?.[1] : undefined;
+  if (typeof err.code === 'string' && (!named || !/^E(SOCKET|CONNECTION)$/.test(err.code))) {
     return err.code;
+  }
+  if (named) {
+    return named;
   }
   const inner = (err._err ?? err.cause) as ErrorLike | undefined;
   return inner && typeof inner === 'object' ? codeOf(inner) : '';

@@ -1,5 +1,6 @@
 // A real SMTP server on loopback (npm smtp-server, by nodemailer's authors) that keeps what it
 // receives: the SMTP sink of the demo and the server of the sending tests.
+import { readFileSync } from 'node:fs';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { freePort } from './net';
 
@@ -15,13 +16,47 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: Partial<SMTPServerOptions> & { port?: number; onMail?: (mail: ReceivedMail) => void } = {}): Promise<SmtpSink> {
+export interface SinkOptions extends Partial<SMTPServerOptions> {
+  port?: number;
+  onMail?: (mail: ReceivedMail) => void;
+  /** Offer STARTTLS with this certificate (and require it before AUTH). */
+  tls?: { cert: string; key: string };
+  /** Require AUTH with exactly these credentials. */
+  credentials?: { user: string; pass: string };
+  /** Refuse these recipients with 550. */
+  rejectRecipients?: string[];
+}
+
+export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
-  const { onMail, port: wanted, ...rest } = options;
+  const { onMail, port: wanted, tls, credentials, rejectRecipients, ...rest } = options;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    authOptional: !credentials,
+    disabledCommands: tls ? [] : ['STARTTLS'],
     logger: false,
+    ...(tls ? { key: readFileSync(tls.key), cert: readFileSync(tls.cert) } : {}),
+    ...(credentials
+      ? {
+          onAuth(auth, _session, callback) {
+            if (auth.username === credentials.user && auth.password === credentials.pass) {
+              callback(null, { user: auth.username });
+            } else {
+              callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+            }
+          },
+        }
+      : {}),
+    ...(rejectRecipients
+      ? {
+          onRcptTo(address, _session, callback) {
+            if (rejectRecipients.includes(address.address.toLowerCase())) {
+              callback(Object.assign(new Error(`<${address.address}>: no such user here`), { responseCode: 550 }));
+            } else {
+              callback();
+            }
+          },
+        }
+      : {}),
     ...rest,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

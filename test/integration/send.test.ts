@@ -1,0 +1,195 @@
+// Sending against real servers: smtp-server on loopback (STARTTLS, AUTH) receives the message;
+// Dovecot then holds the copy in Sent, the flag on the original, and no draft. Failures keep the
+// message unsent (or say it may have been sent) and never send twice.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { simpleParser } from 'mailparser';
+import { ImapFlow } from 'imapflow';
+import { buildMessage, newMessageId } from '../../src/core/compose/build';
+import { formatAddressList } from '../../src/core/compose/addresses';
+import { loadOriginal, originalSource } from '../../src/core/compose/original';
+import { attribution, forwardedBlock, forwardSubject, quote, replyRecipients, replySubject, threadHeaders } from '../../src/core/compose/reply';
+import { saveDraftCopy, sendMessage } from '../../src/core/compose/send';
+import { type SmtpSettings } from '../../src/core/compose/smtp';
+import { MailError } from '../../src/core/errors';
+import { fetchHeaderPage, type MessageSummary } from '../../src/core/headers';
+import { downloadPart, readStream } from '../../src/core/messageLoader';
+import { compose } from '../fixtures/mail';
+import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
+import { freePort } from '../support/net';
+import { startProxy } from '../support/proxy';
+import { saveMessage } from '../support/seed';
+import { recordingLogger, testSession } from '../support/session';
+import { type SmtpSink, startSmtpSink } from '../support/smtp';
+
+const SMTP_USER = { user: 'alice', pass: 'smtp secret 7' };
+const ME = 'Alice Admin <alice@example.test>';
+
+let server: DovecotServer;
+let sink: SmtpSink;
+
+function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSettings {
+  return { host: 'localhost', port: sink.port, security: 'starttls', user: SMTP_USER.user, pass: SMTP_USER.pass, extraCa: [server.ca!.pem], timeoutMs: 5000, ...overrides };
+}
+
+async function held(folder: string): Promise<Array<{ messageId: string; flags: string[]; raw?: Buffer }>> {
+  const client = new ImapFlow({ host: server.host, port: server.imapsPort, secure: true, auth: { user: DEFAULT_USER.name, pass: DEFAULT_USER.password }, tls: { ca: [server.ca!.pem] }, logger: false });
+  await client.connect();
+  const out: Array<{ messageId: string; flags: string[]; raw?: Buffer }> = [];
+  const lock = await client.getMailboxLock(folder, { readOnly: true });
+  try {
+    if ((client.mailbox || { exists: 0 }).exists) {
+      for await (const m of client.fetch('1:*', { envelope: true, flags: true, source: true })) {
+        out.push({ messageId: m.envelope?.messageId ?? '', flags: [...(m.flags ?? [])], raw: m.source });
+      }
+    }
+  } finally {
+    lock.release();
+    await client.logout();
+  }
+  return out;
+}
+
+async function original(subject: string): Promise<MessageSummary> {
+  const session = testSession(server);
+  const page = await session.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50));
+  await session.close();
+  return page.messages.find((m) => m.subject === subject)!;
+}
+
+describe('sending mail', () => {
+  before(async () => {
+    server = await startDovecot();
+    sink = await startSmtpSink({ tls: { cert: server.cert.cert, key: server.cert.key }, credentials: SMTP_USER, rejectRecipients: ['nobody@example.test'] });
+    saveMessage(server, DEFAULT_USER.name, 'INBOX', await compose({
+      from: '"Reporter, Dana" <dana@reporter.test>', to: 'alice@example.test, bob@team.test', cc: 'Alice Alias <ALICE@example.test>, carol@team.test', replyTo: 'bugs@lists.test',
+      subject: 'Re: [Bug] Crash on start', messageId: '<orig-1@reporter.test>', references: ['<root@reporter.test>', '<mid@reporter.test>'], inReplyTo: '<mid@reporter.test>',
+      text: 'It crashes.\n\n> earlier words\n',
+      attachments: [{ filename: 'trace.log', content: 'TRACE LINE\n' }],
+    }));
+  });
+  after(async () => {
+    await sink?.close();
+    await server?.stop();
+  });
+
+  it('sends a reply all with the right headers, keeps it in Sent, marks the original answered, removes the draft', async () => {
+    const summary = await original('Re: [Bug] Crash on start');
+    const session = testSession(server);
+    const orig = await session.withMailbox('INBOX', (c) => loadOriginal(c, summary.uid, summary));
+    const { to, cc } = replyRecipients(orig, ['alice@example.test'], true);
+    const thread = threadHeaders(orig);
+    const messageId = newMessageId('alice@example.test', 'reply-1');
+    const body = `Thanks, looking into it.\n\n${attribution(orig)}\n${quote(orig.text)}\n`;
+    const headers = { from: ME, to: formatAddressList(to), cc: formatAddressList(cc), bcc: '', subject: replySubject(orig.subject), attach: [] };
+    const built = await buildMessage({ headers, body, messageId, ...thread, html: true, attachments: [] });
+    // a draft copy saved earlier must be gone after sending
+    await saveDraftCopy(session, 'Drafts', built.rawForSent, messageId);
+    await saveDraftCopy(session, 'Drafts', built.rawForSent, messageId);
+    assert.equal((await held('Drafts')).length, 1, 'saving again replaces the previous copy');
+
+    const before = sink.received.length;
+    const log = recordingLogger();
+    const report = await sendMessage({ built, smtp: smtpSettings(), imap: session, sentFolder: 'Sent', serverSavesSent: false, original: { accountId: 'test', path: 'INBOX', uid: summary.uid, flag: '\\Answered' }, draftCopy: { path: 'Drafts', messageId } }, log);
+    const transcript = log.lines.join('\n');
+    assert.match(transcript, /C: AUTH PLAIN \(redacted\)|C: AUTH LOGIN/, 'the SMTP dialogue is logged');
+    assert.ok(!transcript.includes(SMTP_USER.pass) && !transcript.includes(Buffer.from(`\0${SMTP_USER.user}\0${SMTP_USER.pass}`).toString('base64')), 'without the password');
+    assert.deepEqual(report.warnings, []);
+    assert.equal(report.sent, 'saved');
+    assert.equal(sink.received.length, before + 1);
+    const mail = sink.received.at(-1)!;
+    assert.deepEqual(mail.to.sort(), ['bob@team.test', 'bugs@lists.test', 'carol@team.test']);
+    const parsed = await simpleParser(mail.raw);
+    assert.equal(parsed.subject, 'Re: [Bug] Crash on start');
+    assert.deepEqual(parsed.from?.value, [{ name: 'Alice Admin', address: 'alice@example.test' }]);
+    assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '', 'bugs@lists.test');
+    assert.equal(parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.text : '', 'bob@team.test, carol@team.test');
+    assert.equal(parsed.messageId, '<reply-1@example.test>');
+    assert.equal(parsed.inReplyTo, '<orig-1@reporter.test>');
+    assert.deepEqual(parsed.references, ['<root@reporter.test>', '<mid@reporter.test>', '<orig-1@reporter.test>']);
+    assert.match(mail.raw.toString(), /Content-Type: multipart\/alternative/);
+    assert.match(parsed.text ?? '', /On .*, Reporter, Dana wrote:\n> It crashes\.\n>\n>> earlier words/);
+    assert.match(String(parsed.html), /<blockquote>/);
+
+    const sent = await held('Sent');
+    assert.deepEqual(sent.map((m) => m.messageId), ['<reply-1@example.test>']);
+    assert.ok(sent[0].flags.includes('\\Seen'));
+    assert.ok((await held('INBOX')).find((m) => m.messageId === '<orig-1@reporter.test>')!.flags.includes('\\Answered'));
+    assert.deepEqual(await held('Drafts'), []);
+    await session.close();
+  });
+
+  it('forwards inline with the original attachments, or as an attachment, and marks $Forwarded', async () => {
+    const summary = await original('Re: [Bug] Crash on start');
+    const session = testSession(server);
+    const orig = await session.withMailbox('INBOX', (c) => loadOriginal(c, summary.uid, summary));
+    const parts = await session.withMailbox('INBOX', async (c) => Promise.all(orig.attachments.map(async (a) => ({ filename: a.filename, contentType: a.contentType, content: await readStream((await downloadPart(c, summary.uid, a.part)).content) }))));
+    const inline = await buildMessage({ headers: { from: ME, to: 'team@team.test', cc: '', bcc: '', subject: forwardSubject(orig.subject), attach: [] }, body: `FYI\n\n${forwardedBlock(orig)}`, messageId: newMessageId('alice@example.test', 'fwd-1'), html: true, attachments: parts });
+    await sendMessage({ built: inline, smtp: smtpSettings(), imap: session, sentFolder: 'Sent', serverSavesSent: false, original: { accountId: 'test', path: 'INBOX', uid: summary.uid, flag: '$Forwarded' } }, recordingLogger());
+    const parsedInline = await simpleParser(sink.received.at(-1)!.raw);
+    assert.equal(parsedInline.subject, 'Fwd: Re: [Bug] Crash on start');
+    assert.match(parsedInline.text ?? '', /---------- Forwarded message ----------\nFrom: Reporter, Dana <dana@reporter\.test>/);
+    assert.deepEqual(parsedInline.attachments.map((a) => [a.filename, a.content.toString()]), [['trace.log', 'TRACE LINE\n']]);
+
+    const source = await session.withMailbox('INBOX', (c) => originalSource(c, summary.uid));
+    const asAttachment = await buildMessage({ headers: { from: ME, to: 'team@team.test', cc: '', bcc: '', subject: forwardSubject(orig.subject), attach: [] }, body: 'See attached.', messageId: newMessageId('alice@example.test', 'fwd-2'), html: false, attachments: [{ filename: 'original.eml', contentType: 'message/rfc822', content: source }] });
+    await sendMessage({ built: asAttachment, smtp: smtpSettings(), imap: session, sentFolder: 'Sent', serverSavesSent: false }, recordingLogger());
+    assert.match(sink.received.at(-1)!.raw.toString(), /Content-Type: message\/rfc822/);
+    assert.ok((await held('INBOX')).find((m) => m.messageId === '<orig-1@reporter.test>')!.flags.includes('$Forwarded'));
+    await session.close();
+  });
+
+  async function failing(settings: SmtpSettings, to = 'dana@reporter.test'): Promise<MailError> {
+    const session = testSession(server);
+    const built = await buildMessage({ headers: { from: ME, to, cc: '', bcc: '', subject: 'will fail', attach: [] }, body: 'x', messageId: newMessageId('alice@example.test', `fail-${Math.random()}`), html: false, attachments: [] });
+    try {
+      await sendMessage({ built, smtp: settings, imap: session, sentFolder: 'Sent', serverSavesSent: false }, recordingLogger());
+    } catch (err) {
+      assert.ok(err instanceof MailError);
+      return err;
+    } finally {
+      await session.close();
+    }
+    assert.fail('expected the send to fail');
+  }
+
+  it('refuses a wrong SMTP password, a rejected recipient and a closed port: nothing sent, nothing saved', async () => {
+    const before = sink.received.length;
+    const sentBefore = (await held('Sent')).length;
+    assert.equal((await failing(smtpSettings({ pass: 'wrong' }))).code, 'AUTH_FAILED');
+    const rejected = await failing(smtpSettings(), 'nobody@example.test');
+    assert.equal(rejected.code, 'RECIPIENT_REJECTED');
+    assert.match(rejected.message, /no such user/);
+    assert.equal((await failing(smtpSettings({ port: await freePort() }))).code, 'CONNECTION_REFUSED');
+    assert.equal(sink.received.length, before);
+    assert.equal((await held('Sent')).length, sentBefore);
+  });
+
+  it('says the message may have been sent when the connection drops after DATA, and does not retry', async () => {
+    const plain = await startSmtpSink();
+    const proxy = await startProxy({ targetPort: plain.port });
+    try {
+      const cut = proxy.cutWhenServerSends(/250 OK: message queued/i);
+      const settings = smtpSettings({ port: proxy.port, security: 'none', user: '', pass: '' });
+      const error = await failing(settings);
+      await cut;
+      assert.equal(error.code, 'SEND_UNCERTAIN');
+      assert.match(error.message, /may have been delivered/);
+      assert.equal(plain.received.length, 1, 'the server got it once; we did not send it again');
+    } finally {
+      await proxy.close();
+      await plain.close();
+    }
+  });
+
+  it('reports a failed copy to Sent as a warning and never sends again', async () => {
+    const session = testSession(server);
+    const built = await buildMessage({ headers: { from: ME, to: 'dana@reporter.test', cc: '', bcc: '', subject: 'sent, not saved', attach: [] }, body: 'x', messageId: newMessageId('alice@example.test', 'nosent'), html: false, attachments: [] });
+    const before = sink.received.length;
+    const report = await sendMessage({ built, smtp: smtpSettings(), imap: session, sentFolder: 'No Such Sent Folder', serverSavesSent: false }, recordingLogger());
+    assert.equal(report.sent, 'failed');
+    assert.match(report.warnings.join(' '), /was sent, but saving a copy in No Such Sent Folder failed.*will not be sent again/);
+    assert.equal(sink.received.length, before + 1);
+    await session.close();
+  });
+});
