@@ -7,8 +7,9 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { type CertificateView, type FormHostToView, type FormValues, type FormViewToHost } from '../src/accounts/formProtocol';
-import { DEFAULT_PORTS, type Security, suggestFromEmail } from '../src/core/account';
+import { DEFAULT_PORTS, type Security, serverSavesSentByDefault, suggestFromEmail, suggestSmtp } from '../src/core/account';
 
 interface VsCodeApi {
   postMessage(message: FormViewToHost): void;
@@ -18,6 +19,12 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 
 type Field = keyof FormValues;
+type CheckField = 'smtpSameLogin' | 'serverSavesSent';
+interface CheckElement extends HTMLElement {
+  checked: boolean;
+}
+const checks = new Map<CheckField, CheckElement>();
+let lastSmtpSuggestion: string | undefined;
 interface ValueElement extends HTMLElement {
   value: string;
 }
@@ -71,40 +78,55 @@ function field(name: Field, label: string, help: string, options: { type?: strin
   return row;
 }
 
-function securityField(): HTMLElement {
+function checkbox(name: CheckField, label: string, onChange?: () => void): HTMLElement {
+  const box = document.createElement('vscode-checkbox') as unknown as CheckElement;
+  box.id = `f-${name}`;
+  box.setAttribute('label', label);
+  box.addEventListener('change', () => onChange?.());
+  checks.set(name, box);
+  const row = el('div', 'field checkbox');
+  row.append(box);
+  return row;
+}
+
+function securityField(name: 'security' | 'smtpSecurity' = 'security', choices: ReadonlyArray<readonly [string, string]> = [
+  ['tls', 'TLS (port 993)'],
+  ['starttls', 'STARTTLS (port 143), required'],
+  ['none', 'None: password sent in clear text'],
+], ports: Record<string, number> = DEFAULT_PORTS): HTMLElement {
   const row = el('div', 'field');
   const lab = document.createElement('vscode-label');
-  lab.setAttribute('for', 'f-security');
+  lab.setAttribute('for', `f-${name}`);
   lab.textContent = 'Security';
   const select = document.createElement('vscode-single-select') as unknown as ValueElement;
-  select.id = 'f-security';
-  for (const [value, text] of [
-    ['tls', 'TLS (port 993)'],
-    ['starttls', 'STARTTLS (port 143), required'],
-    ['none', 'None: password sent in clear text'],
-  ] as const) {
+  select.id = `f-${name}`;
+  for (const [value, text] of choices) {
     const option = document.createElement('vscode-option');
     option.setAttribute('value', value);
     option.textContent = text;
     select.append(option);
   }
   const helper = document.createElement('vscode-form-helper');
-  helper.id = 'h-security';
+  helper.id = `h-${name}`;
   helper.textContent = 'STARTTLS is never skipped: if the server does not offer it, the connection stops before the password is sent.';
   select.setAttribute('aria-describedby', helper.id);
   select.addEventListener('change', () => {
     const security = select.value as Security;
-    const port = inputs.get('port')!;
-    if (Object.values(DEFAULT_PORTS).map(String).includes(port.value) || !port.value) {
-      port.value = String(DEFAULT_PORTS[security]);
+    const port = inputs.get(name === 'security' ? 'port' : 'smtpPort')!;
+    if (Object.values(ports).map(String).includes(port.value) || !port.value) {
+      port.value = String(ports[security]);
     }
-    warning.hidden = security !== 'none';
+    if (name === 'security') {
+      warning.hidden = security !== 'none';
+    }
   });
   row.append(lab, select, helper);
-  inputs.set('security', select);
-  helpers.set('security', helper);
+  inputs.set(name, select);
+  helpers.set(name, helper);
   return row;
 }
+
+const SMTP_PORTS: Record<string, number> = { starttls: 587, tls: 465, none: 25 };
 
 const warning = el('div', 'warning', 'Without encryption, anyone on the network path can read your password and your mail. Use this only for a server on this machine or a test server.');
 warning.setAttribute('role', 'alert');
@@ -118,6 +140,7 @@ certBox.hidden = true;
 
 function values(): FormValues {
   const get = (f: Field) => inputs.get(f)?.value ?? '';
+  const yes = (f: CheckField) => (checks.get(f)?.checked ? 'yes' : 'no') as 'yes' | 'no';
   return {
     email: get('email'),
     displayName: get('displayName'),
@@ -126,8 +149,21 @@ function values(): FormValues {
     security: (get('security') || 'tls') as Security,
     user: get('user'),
     password: get('password'),
+    smtpHost: get('smtpHost'),
+    smtpPort: get('smtpPort'),
+    smtpSecurity: (get('smtpSecurity') || 'starttls') as Security,
+    smtpSameLogin: yes('smtpSameLogin'),
+    smtpUser: get('smtpUser'),
+    smtpPassword: get('smtpPassword'),
+    serverSavesSent: yes('serverSavesSent'),
   };
 }
+
+function showSmtpLogin(): void {
+  const same = checks.get('smtpSameLogin')?.checked ?? true;
+  smtpLogin.hidden = same;
+}
+const smtpLogin = el('div', 'smtp-login');
 
 function clearErrors(): void {
   for (const [name, helper] of helpers) {
@@ -211,6 +247,17 @@ function build(): void {
     field('user', 'User name', 'Often the email address.', { required: true }),
     field('password', 'Password', mode === 'edit' ? 'Leave empty to keep the stored password.' : 'Stored in VS Code\'s secret storage.', { type: 'password', required: mode === 'add' }),
     pinnedBox,
+    el('h2', 'section', 'Outgoing mail (SMTP)'),
+    field('smtpHost', 'SMTP server', 'For replies and new mail; leave empty to only read mail.', { placeholder: 'smtp.example.com' }),
+    securityField('smtpSecurity', [['starttls', 'STARTTLS (port 587), required'], ['tls', 'TLS (port 465)'], ['none', 'None: password sent in clear text']], SMTP_PORTS),
+    field('smtpPort', 'Port', '587 for STARTTLS, 465 for TLS.', { type: 'number' }),
+    checkbox('smtpSameLogin', 'Sign in with the IMAP user name and password', showSmtpLogin),
+    smtpLogin,
+    checkbox('serverSavesSent', 'The server files sent mail in Sent itself (Gmail, Outlook)'),
+  );
+  smtpLogin.append(
+    field('smtpUser', 'SMTP user name', 'The IMAP user name when empty.'),
+    field('smtpPassword', 'SMTP password', mode === 'edit' ? 'Leave empty to keep the stored password.' : 'Stored in VS Code\'s secret storage.', { type: 'password' }),
   );
   for (const helper of helpers.values()) {
     helper.dataset.help = helper.textContent ?? '';
@@ -230,6 +277,22 @@ function build(): void {
   };
   email.addEventListener('input', suggest);
   email.addEventListener('change', suggest);
+  const host = inputs.get('host')!;
+  const suggestOutgoing = () => {
+    const smtpHost = inputs.get('smtpHost')!;
+    const proposal = suggestSmtp(host.value.trim());
+    if (host.value.trim() && (!smtpHost.value || smtpHost.value === lastSmtpSuggestion)) {
+      smtpHost.value = proposal.host;
+      lastSmtpSuggestion = proposal.host;
+      const saves = checks.get('serverSavesSent');
+      if (saves) {
+        saves.checked = serverSavesSentByDefault(proposal.host);
+      }
+    }
+  };
+  host.addEventListener('input', suggestOutgoing);
+  host.addEventListener('change', suggestOutgoing);
+  email.addEventListener('input', () => setTimeout(suggestOutgoing, 0));
 
   const buttons = el('div', 'buttons');
   const save = document.createElement('vscode-button');
@@ -264,6 +327,10 @@ window.addEventListener('message', (event: MessageEvent<FormHostToView>) => {
         }
       }
       lastSuggestion = { host: message.values.host, user: message.values.user };
+      lastSmtpSuggestion = message.values.smtpHost || undefined;
+      checks.get('smtpSameLogin')!.checked = message.values.smtpSameLogin === 'yes';
+      checks.get('serverSavesSent')!.checked = message.values.serverSavesSent === 'yes';
+      showSmtpLogin();
       warning.hidden = message.values.security !== 'none';
       showPinned();
       setTimeout(() => inputs.get('email')?.focus(), 50);

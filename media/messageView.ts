@@ -125,6 +125,9 @@ function toolbar(model: MessageViewModel): HTMLElement {
   flagButton = toolButton('star-empty', 'Flag', 'toggleFlag');
   readButton = toolButton('mail-read', 'Mark Read', 'toggleRead');
   bar.append(
+    toolButton('reply', 'Reply', 'reply', 'R'),
+    toolButton('mail-reply', 'Reply All', 'replyAll', 'A'),
+    toolButton('forward', 'Forward', 'forward', 'F'),
     flagButton,
     readButton,
     toolButton('archive', 'Archive', 'archive', 'E'),

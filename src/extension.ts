@@ -7,6 +7,11 @@ import { Keychain } from './accounts/keychain';
 import { globalStatePinStore } from './accounts/pins';
 import { SessionPool } from './accounts/sessions';
 import { type Logger, redacting } from './core/log';
+import { AddressBook } from './compose/addressBook';
+import { composeCommands } from './compose/commands';
+import { Composer } from './compose/composer';
+import { DraftEditorSupport } from './compose/draftEditor';
+import { DraftStore } from './compose/draftStore';
 import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
 import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
@@ -85,6 +90,21 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(tree.onDidChangeFlags(({ accountId, path, uids }) => panels.flagsChanged(accountId, path, uids)));
   subscriptions.push(live.onDidRemove((accountId, path, uids) => panels.removed(accountId, path, uids, undefined)));
 
+  const drafts = new DraftStore(context.globalStorageUri);
+  const addressBook = new AddressBook(sessions);
+  subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => addressBook.add(tree.folderModel(accountId, path)?.messages ?? [])));
+  const composer = new Composer({ accounts, keychain, sessions, pins, tree, triage, drafts, addressBook, logger, log });
+  subscriptions.push(new DraftEditorSupport(drafts, accounts, addressBook));
+  panels.setDraftOpener(async (ref) => {
+    const drafts = await triage.knownRoleFolder(ref.accountId, 'drafts');
+    if (drafts && drafts === ref.path) {
+      await composer.continueDraft(ref);
+      return true;
+    }
+    return false;
+  });
+  setTimeout(() => void composer.offerUnsent().catch((err) => log.warn(`Cannot list drafts: ${String(err)}`)), 1500);
+
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
@@ -94,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri } }),
         ...treeCommands({ tree, panels, log, sourceUri, selection }),
         ...triageCommands(triage),
+        ...composeCommands(composer),
       },
       log,
     ),

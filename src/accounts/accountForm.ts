@@ -3,7 +3,8 @@
 // after the user saw its fingerprint.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { type AccountConfig, newAccountId, validateAccount } from '../core/account';
+import { type AccountConfig, isValidHost, newAccountId, serverSavesSentByDefault, validateAccount } from '../core/account';
+import { verifySmtp } from '../core/compose/smtp';
 import { type CertificateSummary, MailError, toMailError } from '../core/errors';
 import { type Logger } from '../core/log';
 import { testLogin } from '../core/session';
@@ -24,7 +25,15 @@ export interface AccountFormDeps {
 }
 
 function toValues(account: AccountConfig | undefined): FormValues {
+  const smtp = account?.smtp;
   return {
+    smtpHost: smtp?.host ?? '',
+    smtpPort: String(smtp?.port ?? 587),
+    smtpSecurity: smtp?.security ?? 'starttls',
+    smtpSameLogin: smtp?.separatePassword ? 'no' : 'yes',
+    smtpUser: smtp?.user ?? '',
+    smtpPassword: '',
+    serverSavesSent: smtp ? ((smtp.serverSavesSent ?? serverSavesSentByDefault(smtp.host)) ? 'yes' : 'no') : 'no',
     email: account?.email ?? '',
     displayName: account?.displayName ?? '',
     host: account?.imap.host ?? '',
@@ -147,6 +156,20 @@ export class AccountForm extends Disposable {
     if (this.pinned) {
       account.pinnedCertificate = this.pinned;
     }
+    for (const key of ['folders', 'addresses'] as const) {
+      if (this.existing?.[key]) {
+        (account as unknown as Record<string, unknown>)[key] = this.existing[key];
+      }
+    }
+    if (values.smtpHost.trim()) {
+      account.smtp = {
+        host: values.smtpHost.trim(),
+        port: Number(values.smtpPort),
+        security: values.smtpSecurity,
+        ...(values.smtpSameLogin === 'no' ? { separatePassword: true, ...(values.smtpUser.trim() ? { user: values.smtpUser.trim() } : {}) } : {}),
+        serverSavesSent: values.serverSavesSent === 'yes',
+      };
+    }
     return account;
   }
 
@@ -157,6 +180,18 @@ export class AccountForm extends Disposable {
     if (!password) {
       problems.push({ field: 'password', message: vscode.l10n.t('Enter the password.') });
     }
+    const smtpPassword = values.smtpSameLogin === 'no' ? values.smtpPassword || (this.existing ? await this.deps.keychain.getSmtp(this.existing.id) : undefined) : password;
+    if (account.smtp) {
+      if (!isValidHost(account.smtp.host)) {
+        problems.push({ field: 'smtpHost', message: vscode.l10n.t('Enter the SMTP server host name, like smtp.example.com.') });
+      }
+      if (!Number.isInteger(account.smtp.port) || account.smtp.port < 1 || account.smtp.port > 65535) {
+        problems.push({ field: 'smtpPort', message: vscode.l10n.t('The port is a number from 1 to 65535 (587 for STARTTLS, 465 for TLS).') });
+      }
+      if (values.smtpSameLogin === 'no' && !smtpPassword) {
+        problems.push({ field: 'smtpPassword', message: vscode.l10n.t('Enter the SMTP password.') });
+      }
+    }
     if (problems.length) {
       this.post({ type: 'result', ok: false, message: vscode.l10n.t('Please correct the highlighted fields.'), fieldErrors: problems });
       return;
@@ -165,13 +200,27 @@ export class AccountForm extends Disposable {
     try {
       const check = await testLogin({ account, password: async () => password, pins: this.deps.pins, logger: this.deps.logger });
       this.offered = undefined;
+      if (account.smtp && smtpPassword) {
+        this.post({ type: 'busy', text: vscode.l10n.t('Connecting to {0}:{1} (SMTP)...', account.smtp.host, account.smtp.port) });
+        const pem = account.pinnedCertificate && account.smtp.host === account.imap.host ? this.deps.pins.get(account.pinnedCertificate) : undefined;
+        try {
+          await verifySmtp({ host: account.smtp.host, port: account.smtp.port, security: account.smtp.security, user: account.smtp.user ?? account.imap.user, pass: smtpPassword, timeoutMs: 15000, ...(pem ? { pin: { sha256: account.pinnedCertificate!, pem } } : {}) }, this.deps.logger);
+        } catch (err) {
+          const error = toMailError(err);
+          this.post({ type: 'result', ok: false, message: vscode.l10n.t('IMAP works, but the outgoing server failed: {0}', error.message), pinned: this.pinned, fieldErrors: [{ field: error.code === 'AUTH_FAILED' ? (values.smtpSameLogin === 'no' ? 'smtpPassword' : 'smtpHost') : 'smtpHost', message: error.message }] });
+          return;
+        }
+      }
       if (action === 'test') {
-        this.post({ type: 'result', ok: true, message: vscode.l10n.t('Connected and logged in{0}. The account can be saved.', check.secure ? vscode.l10n.t(' over TLS') : ''), pinned: this.pinned });
+        this.post({ type: 'result', ok: true, message: account.smtp ? vscode.l10n.t('Connected and logged in{0}, and the outgoing server accepted the login. The account can be saved.', check.secure ? vscode.l10n.t(' over TLS') : '') : vscode.l10n.t('Connected and logged in{0}. The account can be saved.', check.secure ? vscode.l10n.t(' over TLS') : ''), pinned: this.pinned });
         return;
       }
       await this.deps.accounts.save(account);
       if (values.password) {
         await this.deps.keychain.set(account.id, values.password);
+      }
+      if (values.smtpSameLogin === 'no' && values.smtpPassword) {
+        await this.deps.keychain.setSmtp(account.id, values.smtpPassword);
       }
       this.deps.saved(account);
       void vscode.window.showInformationMessage(vscode.l10n.t('Account {0} saved.', account.email));

@@ -75,6 +75,7 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       }
       sessions.drop(account.id);
       await keychain.delete(account.id);
+      await keychain.deleteSmtp(account.id);
       await accounts.remove(account.id);
       tree.refresh();
     },

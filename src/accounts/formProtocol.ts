@@ -11,6 +11,15 @@ export interface FormValues {
   user: string;
   /** Empty when editing and the stored password should stay. */
   password: string;
+  /** Outgoing mail; an empty host means no sending from this account. */
+  smtpHost: string;
+  smtpPort: string;
+  smtpSecurity: Security;
+  /** 'yes' when SMTP signs in with the IMAP user name and password. */
+  smtpSameLogin: 'yes' | 'no';
+  smtpUser: string;
+  smtpPassword: string;
+  serverSavesSent: 'yes' | 'no';
 }
 
 export interface CertificateView {
@@ -43,6 +52,8 @@ function values(raw: unknown): FormValues | undefined {
   }
   const v = raw as Record<string, unknown>;
   const security = v.security === 'tls' || v.security === 'starttls' || v.security === 'none' ? v.security : undefined;
+  const smtpSecurity = v.smtpSecurity === 'tls' || v.smtpSecurity === 'starttls' || v.smtpSecurity === 'none' ? v.smtpSecurity : undefined;
+  const yesNo = (x: unknown) => (x === 'yes' || x === 'no' ? x : undefined);
   const out = {
     email: str(v.email, 320),
     displayName: str(v.displayName, 200),
@@ -51,6 +62,13 @@ function values(raw: unknown): FormValues | undefined {
     security,
     user: str(v.user, 320),
     password: str(v.password, 2000),
+    smtpHost: str(v.smtpHost, 253),
+    smtpPort: str(v.smtpPort, 10),
+    smtpSecurity,
+    smtpSameLogin: yesNo(v.smtpSameLogin),
+    smtpUser: str(v.smtpUser, 320),
+    smtpPassword: str(v.smtpPassword, 2000),
+    serverSavesSent: yesNo(v.serverSavesSent),
   };
   return Object.values(out).every((x) => x !== undefined) ? (out as FormValues) : undefined;
 }

@@ -22,6 +22,32 @@ export interface AccountConfig {
   pinnedCertificate?: string;
   /** Folders for roles the server does not mark with SPECIAL-USE (asked once, then remembered). */
   folders?: Partial<Record<FolderRole, string>>;
+  /** Other addresses this account sends from (aliases). */
+  addresses?: string[];
+  smtp?: SmtpAccountSettings;
+}
+
+export interface SmtpAccountSettings {
+  host: string;
+  port: number;
+  security: Security;
+  /** Defaults to the IMAP user name. */
+  user?: string;
+  /** A password of its own in SecretStorage instead of the IMAP password. */
+  separatePassword?: boolean;
+  /** The server files sent mail itself (Gmail, Outlook): no copy is appended to Sent. */
+  serverSavesSent?: boolean;
+}
+
+/** Gmail and Microsoft's services put submitted mail into Sent themselves. */
+export function serverSavesSentByDefault(smtpHost: string): boolean {
+  return /(^|\.)(gmail|googlemail)\.com$|(^|\.)(outlook|office365|hotmail|live)\.com$/i.test(smtpHost.trim());
+}
+
+/** What the account form proposes for SMTP once it knows the IMAP host. */
+export function suggestSmtp(imapHost: string): SmtpAccountSettings {
+  const host = imapHost.replace(/^imap\d*\./i, 'smtp.');
+  return { host, port: 587, security: 'starttls', serverSavesSent: serverSavesSentByDefault(host) };
 }
 
 export type FolderRole = 'archive' | 'junk' | 'trash' | 'sent' | 'drafts';
@@ -126,6 +152,28 @@ export function parseAccounts(raw: unknown): { accounts: AccountConfig[]; proble
     }
     if (typeof e.label === 'string' && e.label) {
       candidate.label = e.label;
+    }
+    if (Array.isArray(e.addresses)) {
+      const addresses = e.addresses.filter((a): a is string => typeof a === 'string' && EMAIL.test(a.trim())).map((a) => a.trim());
+      if (addresses.length) {
+        candidate.addresses = addresses;
+      }
+    }
+    if (e.smtp && typeof e.smtp === 'object') {
+      const s = e.smtp as Record<string, unknown>;
+      const security = (s.security === 'tls' || s.security === 'starttls' || s.security === 'none' ? s.security : 'starttls') as Security;
+      if (typeof s.host === 'string' && isValidHost(s.host.trim())) {
+        candidate.smtp = {
+          host: s.host.trim(),
+          port: typeof s.port === 'number' && Number.isInteger(s.port) ? s.port : security === 'tls' ? 465 : 587,
+          security,
+          ...(typeof s.user === 'string' && s.user ? { user: s.user } : {}),
+          ...(s.separatePassword === true ? { separatePassword: true } : {}),
+          ...(typeof s.serverSavesSent === 'boolean' ? { serverSavesSent: s.serverSavesSent } : {}),
+        };
+      } else {
+        problems.push(`Account ${index + 1} (${candidate.email}): the SMTP host is missing or invalid; sending is off for it.`);
+      }
     }
     if (e.folders && typeof e.folders === 'object') {
       const folders: Partial<Record<FolderRole, string>> = {};

@@ -16,6 +16,9 @@ import { sourceUri } from '../source/sourceProvider';
 export const MESSAGE_VIEW_TYPE = 'imapExplorer.message';
 
 const ACTION_COMMANDS: Record<MessageAction, string> = {
+  reply: 'imapExplorer.reply',
+  replyAll: 'imapExplorer.replyAll',
+  forward: 'imapExplorer.forward',
   toggleFlag: 'imapExplorer.toggleFlag',
   toggleRead: 'imapExplorer.toggleRead',
   archive: 'imapExplorer.archive',
@@ -139,7 +142,17 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
     return view;
   }
 
+  private draftOpener: ((ref: MessageRef) => Promise<boolean>) | undefined;
+
+  /** Messages of the Drafts folder open for editing instead of reading. */
+  setDraftOpener(opener: (ref: MessageRef) => Promise<boolean>): void {
+    this.draftOpener = opener;
+  }
+
   async open(ref: MessageRef, options: { newTab?: boolean; preserveFocus?: boolean } = {}): Promise<void> {
+    if (this.draftOpener && (await this.draftOpener(ref))) {
+      return;
+    }
     const source = this.imapSource(ref);
     if (!options.newTab && this.preview) {
       this.preview.panel.reveal(undefined, options.preserveFocus ?? true);

@@ -4,7 +4,7 @@
 import { type MessageViewModel } from '../core/viewModel';
 
 /** What the toolbar can ask for; the host maps each to a command on the message it shows. */
-export const MESSAGE_ACTIONS = ['toggleFlag', 'toggleRead', 'archive', 'junk', 'delete', 'moveTo', 'copyTo', 'addKeyword'] as const;
+export const MESSAGE_ACTIONS = ['reply', 'replyAll', 'forward', 'toggleFlag', 'toggleRead', 'archive', 'junk', 'delete', 'moveTo', 'copyTo', 'addKeyword'] as const;
 export type MessageAction = (typeof MESSAGE_ACTIONS)[number];
 
 export type HostToView =

@@ -26,11 +26,7 @@ async function refOf(arg: unknown, deps: TreeCommandDeps): Promise<MessageRef | 
   if (isRef(arg)) {
     return arg;
   }
-  let selected = deps.selection();
-  if (selected.length === 0) {
-    await deps.tree.whenIdle();
-    selected = deps.selection();
-  }
+  const selected = await deps.tree.settledSelection(deps.selection);
   if (selected.length === 1 && selected[0] instanceof MessageNode) {
     return selected[0].ref;
   }
@@ -48,10 +44,7 @@ export function treeCommands(deps: TreeCommandDeps): CommandTable {
       }
     },
     'imapExplorer.loadMore': async (node: unknown) => {
-      if (!node && deps.selection().length === 0) {
-        await tree.whenIdle();
-      }
-      const target = node ?? deps.selection()[0];
+      const target = node ?? (await tree.settledSelection(deps.selection))[0];
       if (target instanceof LoadMoreNode) {
         await tree.loadMore(target.folderNode);
       } else if (target instanceof FolderNode) {

@@ -37,10 +37,22 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly idle = this._register(new vscode.EventEmitter<void>());
 
   /**
-   * Resolves once no getChildren call is running. While VS Code refreshes a folder it forgets the
-   * folder's rows until getChildren returns, so the selection it reports in that window resolves
-   * to nothing; commands that read the selection wait for this first.
+   * The selection, waiting out a refresh: while VS Code refreshes a folder it forgets the folder's
+   * rows until getChildren returned and their items were resolved, so a selection reported in
+   * that window resolves to nothing for a moment.
    */
+  async settledSelection(read: () => readonly TreeNode[], timeoutMs = 1500): Promise<readonly TreeNode[]> {
+    const deadline = Date.now() + timeoutMs;
+    let selected = read();
+    while (!selected.length && Date.now() < deadline) {
+      await this.whenIdle(timeoutMs);
+      await new Promise((r) => setTimeout(r, 25));
+      selected = read();
+    }
+    return selected;
+  }
+
+  /** Resolves once no getChildren call is running. */
   whenIdle(timeoutMs = 3000): Promise<void> {
     if (this.pending === 0) {
       return Promise.resolve();

@@ -76,10 +76,6 @@ export async function resolveTargets(args: unknown[], deps: TargetDeps): Promise
   if (active) {
     return resolveTargets([active.ref], deps);
   }
-  let selected = deps.selection();
-  if (!selected.length) {
-    await deps.tree.whenIdle();
-    selected = deps.selection();
-  }
+  const selected = await deps.tree.settledSelection(deps.selection);
   return groupMessages(selected.filter((n): n is MessageNode => n instanceof MessageNode));
 }

@@ -144,6 +144,16 @@ export class Triage {
     return flattenFolders(await this.deps.sessions.get(account.id).run((client) => listFolders(client), { idempotent: true }));
   }
 
+  /** The folder for a role if it is known without asking (SPECIAL-USE or the account setting). */
+  async knownRoleFolder(accountId: string, role: FolderRole): Promise<string | undefined> {
+    const account = this.deps.accounts.get(accountId);
+    if (!account) {
+      return undefined;
+    }
+    const folders = await this.folders(account);
+    return folders.find((f) => f.specialUse === role && f.selectable)?.path ?? (account.folders?.[role] && folders.some((f) => f.path === account.folders![role]) ? account.folders[role] : undefined);
+  }
+
   /** The folder for a role: SPECIAL-USE, else the account setting, else ask once and remember. */
   async roleFolder(account: AccountConfig, role: FolderRole): Promise<string | undefined> {
     const folders = await this.folders(account);

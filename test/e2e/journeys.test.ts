@@ -2,7 +2,8 @@
 // Chromium, against a real Dovecot. Each journey asserts what is on screen, then what the server
 // holds, and saves a screenshot after each step into test-results/<journey>/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { simpleParser } from 'mailparser';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
@@ -12,6 +13,8 @@ import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovec
 import { hostileCorpus } from '../support/hostile';
 import { type CountingServer, startCountingServer } from '../support/http';
 import { createFolders, saveMessage, seedFixtures } from '../support/seed';
+import { freePort } from '../support/net';
+import { type SmtpSink, startSmtpSink } from '../support/smtp';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
 import { clickInBody, contextMenu, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
@@ -20,6 +23,9 @@ let server: DovecotServer;
 let remote: CountingServer;
 let vscode: CodeServer;
 let browser: Browser;
+let smtp: SmtpSink;
+let smtpPort: number;
+const startSmtp = () => startSmtpSink({ port: smtpPort, tls: { cert: server.cert.cert, key: server.cert.key }, credentials: { user: DEFAULT_USER.name, pass: DEFAULT_USER.password } });
 let page: Page;
 const PAGE_SIZE = 10;
 const BOB = { name: 'bob', password: 'bob secret 42' };
@@ -39,12 +45,13 @@ async function journey(name: string, body: (journal: Journal) => Promise<void>):
 /** Subjects in a folder, as the server holds them (doveadm, not our code). */
 function serverSubjects(folder: string): string[] {
   const out = server.doveadm(['fetch', '-u', DEFAULT_USER.name, 'hdr.subject', 'mailbox', folder, 'all']);
-  return [...out.matchAll(/^hdr\.subject: (.*)$/gm)].map((m) => decodeWords(m[1].trim()));
+  // long encoded subjects are folded over several lines, each continuation starting with a space
+  return [...out.matchAll(/^hdr\.subject: (.*(?:\n[ \t].*)*)$/gm)].map((m) => decodeWords(m[1].replace(/\?=\n[ \t]+=\?/g, '?==?').replace(/\n[ \t]+/g, ' ').trim()));
 }
 
 function serverFlags(folder: string, subject: string): string {
   const out = server.doveadm(['fetch', '-u', DEFAULT_USER.name, 'flags hdr.subject', 'mailbox', folder, 'all']);
-  const block = out.split(/\n(?=flags:)/).find((b) => decodeWords(b).includes(subject));
+  const block = out.split(/\n(?=flags:)/).find((b) => decodeWords(b.replace(/\?=\n[ \t]+=\?/g, '?==?')).includes(subject));
   return /flags: (.*)/.exec(block ?? '')?.[1] ?? '';
 }
 
@@ -71,6 +78,8 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
     for (const message of hostileCorpus(remote.hostPort)) {
       saveMessage(server, DEFAULT_USER.name, 'Hostile', message.raw);
     }
+    smtpPort = await freePort();
+    smtp = await startSmtp();
     const caFile = join(server.dir, 'ssl', 'ca.pem');
     const workspace = join(server.dir, 'workspace');
     mkdirSync(workspace, { recursive: true });
@@ -87,6 +96,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
   after(async () => {
     await browser?.close();
     await vscode?.stop();
+    await smtp?.close();
     await server?.stop();
     await remote?.close();
   });
@@ -107,6 +117,8 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await form.locator('#f-host input').fill('localhost');
       await form.locator('#f-port input').fill(String(server.imapsPort));
       await form.locator('#f-user input').fill(DEFAULT_USER.name);
+      assert.equal(await form.locator('#f-smtpHost input').inputValue(), 'localhost', 'the outgoing server is proposed from the incoming one');
+      await form.locator('#f-smtpPort input').fill(String(smtpPort));
       await form.locator('#f-password input').fill('not the password');
       await form.locator('#save').click();
       await form.locator('.status.failed').waitFor();
@@ -288,6 +300,58 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await until(() => serverSubjects('Archive').length === 0 && moving.every((s) => serverSubjects('INBOX').includes(s)));
       await treeRow(page, moving[0]).waitFor();
       await journal.shot('undone');
+    });
+  });
+
+  it('5. reply: a draft tab with the quote, Ctrl+Enter sends; a failed send keeps the draft', async () => {
+    await journey('5-reply', async (journal) => {
+      await expandRow(page, /^INBOX$/);
+      await treeRow(page, SUBJECTS.utf8words).click();
+      await page.keyboard.press('r');
+      const editor = page.locator('.editor-instance .monaco-editor').first();
+      await page.locator('.tab.active', { hasText: '.maildraft' }).waitFor();
+      await editor.locator('.view-lines').filter({ hasText: 'Subject: Re: Ünïcödé subject with emoji 🚀' }).waitFor();
+      // Monaco renders spaces as U+00A0; compare the text a person reads
+      const editorText = async () => (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').normalize('NFC');
+      const text = await editorText();
+      assert.match(text, /To:\s+Zoë Ünïcödé <zoe@unicode\.test>/);
+      assert.match(text, /Zoë Ünïcödé wrote:/);
+      assert.match(text, /> Grüße aus München/);
+      await journal.shot('draft');
+      await page.keyboard.type('Thanks Zoë, this is fixed in 2.3.2.');
+      await page.waitForTimeout(1200);
+      await journal.shot('typed');
+
+      // the SMTP server is down: the send fails, the draft stays open and intact
+      await smtp.close();
+      await page.keyboard.press('Control+Enter');
+      await page.locator('.notifications-toasts .notification-toast', { hasText: /connection refused|Nothing accepts connections/i }).waitFor();
+      await journal.shot('send-failed');
+      assert.match(await editorText(), /Thanks Zoë, this is fixed in 2\.3\.2\./);
+      const onDisk = readdirSync(join(vscode.userDataDir, 'User', 'globalStorage', 'imap-explorer.imap-mailbox-explorer', 'drafts')).filter((f) => f.endsWith('.maildraft'));
+      assert.equal(onDisk.length, 1);
+      assert.match(readFileSync(join(vscode.userDataDir, 'User', 'globalStorage', 'imap-explorer.imap-mailbox-explorer', 'drafts', onDisk[0]), 'utf8'), /this is fixed in 2\.3\.2/);
+
+      smtp = await startSmtp();
+      await editor.click();
+      await page.keyboard.press('Control+Enter');
+      const deadline = Date.now() + 20000;
+      while (smtp.received.length === 0 && Date.now() < deadline) {
+        await page.waitForTimeout(200);
+      }
+      assert.equal(smtp.received.length, 1);
+      const mail = await simpleParser(smtp.received[0].raw);
+      assert.equal(mail.subject, 'Re: Ünïcödé subject with emoji 🚀');
+      assert.deepEqual(mail.to && !Array.isArray(mail.to) ? mail.to.value : [], [{ address: 'zoe@unicode.test', name: 'Zoë Ünïcödé' }]);
+      assert.deepEqual(mail.from?.value, [{ address: 'alice@example.test', name: 'Alice Admin' }]);
+      const originalId = /^hdr\.message-id: (.*)$/m.exec(server.doveadm(['fetch', '-u', DEFAULT_USER.name, 'hdr.message-id', 'mailbox', 'INBOX', 'header', 'subject', 'Ünïcödé']))?.[1].trim();
+      assert.ok(originalId);
+      assert.equal(mail.inReplyTo, originalId);
+      assert.match(mail.text ?? '', /^Thanks Zoë, this is fixed in 2\.3\.2\.\n\nOn .* Zoë Ünïcödé wrote:\n> Grüße aus München/);
+      await page.locator('.tab', { hasText: '.maildraft' }).waitFor({ state: 'detached' });
+      await journal.shot('sent');
+      await until(() => serverSubjects('Sent').includes('Re: Ünïcödé subject with emoji 🚀'));
+      await until(() => serverFlags('INBOX', SUBJECTS.utf8words).includes('\\Answered'));
     });
   });
 

@@ -47,6 +47,9 @@ export async function expandRow(page: Page, name: string | RegExp): Promise<void
   const row = treeRow(page, name);
   await row.waitFor({ timeout: 30000 });
   if ((await row.getAttribute('aria-expanded')) !== 'true') {
+    // a hover tooltip of the row above can cover this one
+    await page.mouse.move(700, 850);
+    await page.keyboard.press('Escape');
     await row.click();
   }
 }

@@ -18,7 +18,7 @@ describe('webview message validation', () => {
   });
 
   it('validates account form messages', () => {
-    const values = { email: 'a@b.test', displayName: '', host: 'h', port: '993', security: 'tls', user: 'a', password: 'p' };
+    const values = { email: 'a@b.test', displayName: '', host: 'h', port: '993', security: 'tls', user: 'a', password: 'p', smtpHost: '', smtpPort: '587', smtpSecurity: 'starttls', smtpSameLogin: 'yes', smtpUser: '', smtpPassword: '', serverSavesSent: 'no' };
     assert.deepEqual(parseFormMessage({ type: 'submit', action: 'save', values }), { type: 'submit', action: 'save', values });
     assert.equal(parseFormMessage({ type: 'submit', action: 'delete', values }), undefined);
     assert.equal(parseFormMessage({ type: 'submit', action: 'save', values: { ...values, security: 'ssl' } }), undefined);
