@@ -23,6 +23,10 @@ export interface DovecotOptions {
   extraConfig?: string;
   /** Reuse this folder (and the mail in it) instead of a fresh temporary one. */
   dir?: string;
+  /** Listen on this loopback address instead of 127.0.0.1 (Dovecot treats a client whose address equals its own as secure). */
+  listen?: string;
+  /** Use these files instead of making a certificate (an expired one, one for another host name...). */
+  certificateFiles?: { cert: CertFiles; ca?: CertFiles };
 }
 
 export interface DovecotServer {
@@ -56,13 +60,13 @@ function dovecotIds(): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-function renderConfig(dir: string, ports: { imap: number; imaps: number }, cert: CertFiles, options: DovecotOptions): string {
+function renderConfig(dir: string, ports: { imap: number; imaps: number }, cert: CertFiles, options: DovecotOptions, listen: string): string {
   const capability = options.imapCapability ? `protocol imap {\n  imap_capability = ${options.imapCapability}\n}\n` : '';
   return `base_dir = ${dir}/run
 state_dir = ${dir}/run/state
 log_path = ${dir}/dovecot.log
 protocols = imap
-listen = 127.0.0.1
+listen = ${listen}
 ssl = yes
 ssl_cert = <${cert.cert}
 ssl_key = <${cert.key}
@@ -137,7 +141,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   let ca: CertFiles | undefined;
   let cert: CertFiles;
   const sslDir = join(dir, 'ssl');
-  if (existsSync(join(sslDir, 'server.pem'))) {
+  if (options.certificateFiles) {
+    cert = options.certificateFiles.cert;
+    ca = options.certificateFiles.ca;
+  } else if (existsSync(join(sslDir, 'server.pem'))) {
     cert = { cert: join(sslDir, 'server.pem'), key: join(sslDir, 'server.key'), pem: readFileSync(join(sslDir, 'server.pem'), 'utf8') };
     ca = existsSync(join(sslDir, 'ca.pem')) ? { cert: join(sslDir, 'ca.pem'), key: join(sslDir, 'ca.key'), pem: readFileSync(join(sslDir, 'ca.pem'), 'utf8') } : undefined;
   } else if (options.certificate === 'self-signed') {
@@ -150,6 +157,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   const ports = { imap: await freePort(), imaps: await freePort() };
   const conf = join(dir, 'dovecot.conf');
   let current: DovecotOptions = options;
+  const listen = options.listen ?? '127.0.0.1';
 
   const doveadm = (args: string[], input?: string | Buffer): string => {
     const result = spawnSync('doveadm', ['-c', conf, ...args], { input, maxBuffer: 64 * 1024 * 1024 });
@@ -161,15 +169,15 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   const chownMail = () => execFileSync('chown', ['-R', `${uid}:${gid}`, join(dir, 'mail')]);
 
   const launch = async () => {
-    writeFileSync(conf, renderConfig(dir, ports, cert, current));
+    writeFileSync(conf, renderConfig(dir, ports, cert, current, listen));
     chownMail();
     // The master daemonizes and its child keeps inherited pipes open: never give it ours.
     const result = spawnSync('dovecot', ['-c', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
     if (result.status !== 0) {
       throw new Error(`dovecot did not start (exit ${result.status}):\n${readLog()}`);
     }
-    await waitForPort(ports.imap);
-    await waitForPort(ports.imaps);
+    await waitForPort(ports.imap, 15000, listen);
+    await waitForPort(ports.imaps, 15000, listen);
   };
   const readLog = () => (existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : '');
   const shutdown = async () => {
@@ -197,7 +205,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
 
   await launch();
   return {
-    host: '127.0.0.1',
+    host: listen,
     imapPort: ports.imap,
     imapsPort: ports.imaps,
     dir,

@@ -13,11 +13,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on the port. */
-export async function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 15000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
+      const socket = connect(port, host);
       socket.once('connect', () => {
         socket.destroy();
         resolve(true);
@@ -28,7 +28,7 @@ export async function waitForPort(port: number, timeoutMs = 15000): Promise<void
       return;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+      throw new Error(`Nothing listens on ${host}:${port} after ${timeoutMs} ms`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -13,6 +13,8 @@ export interface SystemPackage {
 export const DOVECOT: SystemPackage = { name: 'dovecot-imapd', probe: '/usr/sbin/dovecot' };
 export const CHROMIUM: SystemPackage = { name: 'chromium', probe: '/usr/bin/chromium' };
 export const OPENSSL: SystemPackage = { name: 'openssl', probe: '/usr/bin/openssl' };
+/** A small DNS server the connection doctor's discovery tests run on a loopback port. */
+export const DNSMASQ: SystemPackage = { name: 'dnsmasq-base', probe: '/usr/sbin/dnsmasq' };
 /** Screenshots of the UI show the paperclip and other emoji of real mail. */
 export const EMOJI_FONT: SystemPackage = { name: 'fonts-noto-color-emoji', probe: '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf' };
 
