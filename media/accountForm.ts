@@ -173,7 +173,7 @@ function clearErrors(): void {
   }
 }
 
-function submit(action: 'test' | 'save'): void {
+function submit(action: 'test' | 'save' | 'diagnose'): void {
   clearErrors();
   vscode.postMessage({ type: 'submit', action, values: values() });
 }
@@ -304,11 +304,17 @@ function build(): void {
   test.setAttribute('secondary', '');
   test.textContent = 'Test Connection';
   test.addEventListener('click', () => submit('test'));
+  const diagnose = document.createElement('vscode-button');
+  diagnose.id = 'diagnose';
+  diagnose.setAttribute('secondary', '');
+  diagnose.setAttribute('title', 'Run every check (DNS, TLS, certificate, capabilities, login, SMTP) and open a report');
+  diagnose.textContent = 'Full Diagnosis';
+  diagnose.addEventListener('click', () => submit('diagnose'));
   const cancel = document.createElement('vscode-button');
   cancel.setAttribute('secondary', '');
   cancel.textContent = 'Cancel';
   cancel.addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
-  buttons.append(save, test, cancel);
+  buttons.append(save, test, diagnose, cancel);
   form.append(buttons, status, certBox);
   app.replaceChildren(form);
 }

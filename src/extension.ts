@@ -12,6 +12,7 @@ import { composeCommands } from './compose/commands';
 import { Composer } from './compose/composer';
 import { DraftEditorSupport } from './compose/draftEditor';
 import { DraftStore } from './compose/draftStore';
+import { diagnoseAccount, doctorCommands } from './doctor/commands';
 import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
 import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
@@ -111,10 +112,11 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(
     ...registerCommands(
       {
-        ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri } }),
+        ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri, diagnose: (account, secrets, pinning) => diagnoseAccount({ extensionUri, log }, account, secrets, pinning) } }),
         ...treeCommands({ tree, panels, log, sourceUri, selection }),
         ...triageCommands(triage),
         ...composeCommands(composer),
+        ...doctorCommands({ accounts, keychain, pins, sessions, tree, extensionUri, log }),
       },
       log,
     ),

@@ -22,6 +22,8 @@ export interface AccountFormDeps {
   extensionUri: vscode.Uri;
   /** Called after an account was saved. */
   saved(account: AccountConfig): void;
+  /** Runs the connection doctor on the form's settings; `pin` stores a certificate the report's user trusted. */
+  diagnose(account: AccountConfig, secrets: { password?: string | undefined; smtpPassword?: string | undefined }, pinning: { pinned: string | undefined; pin(sha256: string, pem: string): Promise<void> }): Promise<void>;
 }
 
 function toValues(account: AccountConfig | undefined): FormValues {
@@ -173,10 +175,34 @@ export class AccountForm extends Disposable {
     return account;
   }
 
-  private async submit(values: FormValues, action: 'test' | 'save'): Promise<void> {
+  private async submit(values: FormValues, action: 'test' | 'save' | 'diagnose'): Promise<void> {
     const account = this.candidate(values);
     const problems = validateAccount(account);
     const password = values.password || (this.existing ? await this.deps.keychain.get(this.existing.id) : undefined);
+    if (action === 'diagnose') {
+      // the doctor runs without a password too (everything up to login), so only the server fields must be valid
+      if (problems.length) {
+        this.post({ type: 'result', ok: false, message: vscode.l10n.t('Please correct the highlighted fields.'), fieldErrors: problems });
+        return;
+      }
+      const smtpPassword = values.smtpSameLogin === 'no' ? values.smtpPassword || (this.existing ? await this.deps.keychain.getSmtp(this.existing.id) : undefined) : password;
+      this.post({ type: 'busy', text: vscode.l10n.t('Diagnosing {0}:{1}...', account.imap.host, account.imap.port) });
+      try {
+        await this.deps.diagnose(account, { password, smtpPassword }, {
+          pinned: this.pinned,
+          pin: async (sha256, pem) => {
+            await this.deps.pins.set(sha256, pem);
+            this.pinned = sha256;
+            this.offered = undefined;
+            this.post({ type: 'result', ok: true, message: vscode.l10n.t('Certificate pinned. Test again or save the account.'), pinned: this.pinned });
+          },
+        });
+        this.post({ type: 'result', ok: true, message: vscode.l10n.t('The connection report opened in its own tab.'), pinned: this.pinned });
+      } catch (err) {
+        this.post({ type: 'result', ok: false, message: toMailError(err).message, pinned: this.pinned });
+      }
+      return;
+    }
     if (!password) {
       problems.push({ field: 'password', message: vscode.l10n.t('Enter the password.') });
     }

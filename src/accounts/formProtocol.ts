@@ -37,7 +37,7 @@ export type FormHostToView =
 
 export type FormViewToHost =
   | { type: 'ready' }
-  | { type: 'submit'; action: 'test' | 'save'; values: FormValues }
+  | { type: 'submit'; action: 'test' | 'save' | 'diagnose'; values: FormValues }
   | { type: 'trust'; sha256: string; values: FormValues }
   | { type: 'forgetPin'; values: FormValues }
   | { type: 'cancel' };
@@ -84,7 +84,7 @@ export function parseFormMessage(raw: unknown): FormViewToHost | undefined {
       return { type: m.type };
     case 'submit': {
       const v = values(m.values);
-      return v && (m.action === 'test' || m.action === 'save') ? { type: 'submit', action: m.action, values: v } : undefined;
+      return v && (m.action === 'test' || m.action === 'save' || m.action === 'diagnose') ? { type: 'submit', action: m.action, values: v } : undefined;
     }
     case 'trust': {
       const v = values(m.values);

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import { decodeWords } from '../../src/core/text';
 import { fixtureMessages, SUBJECTS } from '../fixtures/mail';
+import { opensslFingerprint } from '../support/doctor';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { hostileCorpus } from '../support/hostile';
 import { type CountingServer, startCountingServer } from '../support/http';
@@ -352,6 +353,79 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await journal.shot('sent');
       await until(() => serverSubjects('Sent').includes('Re: Ünïcödé subject with emoji 🚀'));
       await until(() => serverFlags('INBOX', SUBJECTS.utf8words).includes('\\Answered'));
+    });
+  });
+
+  it('6. doctor: Test Connection reports every step; a self-signed server is diagnosed and pinned from the form', async () => {
+    await journey('6-doctor', async (journal) => {
+      await contextMenu(page, treeRow(page, 'alice@example.test'), 'Test Connection');
+      const report = await webviewFrame(page, '.verdict', 60000);
+      await page.mouse.move(900, 400);
+      const verdict = (await report.locator('.verdict-line').innerText()).trim();
+      assert.match(verdict, /^PASS: all \d+ checks passed\.$/, verdict);
+      const stepRows = await report.locator('table.steps tr.step').allInnerTexts();
+      for (const title of ['IMAP: DNS', 'IMAP: TCP connection', 'IMAP: TLS and certificate', 'IMAP: login', 'IMAP: mailboxes', 'SMTP: EHLO extensions', 'SMTP: login']) {
+        assert.ok(stepRows.some((row) => row.includes(title)), `step ${title} in ${stepRows.join(' | ')}`);
+      }
+      assert.ok(await report.locator('tr.step.fail').count() === 0, 'no failed step');
+      assert.equal(await report.locator('.badge.present', { hasText: /^IDLE$/ }).count(), 1, 'IDLE badge');
+      assert.match(await report.locator('section', { hasText: 'Certificate (IMAP)' }).innerText(), /Trusted\s+yes, by a certificate authority/);
+      assert.match(await report.locator('pre.commands').innerText(), new RegExp(`openssl s_client -connect localhost:${server.imapsPort}`));
+      const wholeReport = await report.locator('#app').innerText();
+      assert.ok(!wholeReport.includes(DEFAULT_USER.password), 'the password is not in the report');
+      await journal.shot('report-pass');
+      await report.locator('section', { hasText: 'Protocol transcript' }).locator('summary').click();
+      assert.match(await report.locator('pre.transcript').innerText(), /(LOGIN|AUTHENTICATE).*\(redacted\)/);
+      assert.ok(!(await report.locator('pre.transcript').innerText()).includes(DEFAULT_USER.password), 'the password is not in the transcript');
+      await report.locator('pre.transcript').scrollIntoViewIfNeeded();
+      await journal.shot('report-transcript');
+      await report.getByText('Copy as Markdown').click();
+      await page.locator('.statusbar', { hasText: 'Connection report copied as Markdown.' }).waitFor();
+      await runCommand(page, 'View: Close Editor');
+
+      // a new account on a server with a self-signed certificate: the diagnosis explains it and offers the pin
+      const selfSigned = await startDovecot({ certificate: 'self-signed' });
+      try {
+        await runCommand(page, 'Mail: Add Account');
+        const form = await webviewFrame(page, '#f-email');
+        await form.locator('#f-email input').fill('alice@selfsigned.test');
+        await form.locator('#f-host input').fill('localhost');
+        await form.locator('#f-port input').fill(String(selfSigned.imapsPort));
+        await form.locator('#f-user input').fill(DEFAULT_USER.name);
+        await form.locator('#f-password input').fill(DEFAULT_USER.password);
+        await form.locator('#f-smtpHost input').fill('');
+        await form.locator('#test').click();
+        await form.locator('.status.failed').waitFor();
+        await journal.shot('form-untrusted');
+        await form.locator('#diagnose').click();
+        const diagnosis = await webviewFrame(page, '#pin-certificate', 60000);
+        const line = (await diagnosis.locator('.verdict-line').innerText()).trim();
+        assert.match(line, /^FAIL: IMAP: TLS and certificate/, line);
+        const certificate = await diagnosis.locator('section', { hasText: 'Certificate (IMAP)' }).innerText();
+        assert.match(certificate, /Self-signed\s+yes/);
+        assert.match(certificate, /Trusted\s+no/);
+        const fingerprint = /SHA-256\s+([0-9A-F:]{95})/.exec(certificate)?.[1];
+        assert.equal(fingerprint, opensslFingerprint(selfSigned.cert.cert), 'the report shows the certificate the server has');
+        await journal.shot('report-self-signed');
+        await diagnosis.locator('#pin-certificate').click();
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor();
+        assert.match(await dialog.innerText(), new RegExp(`SHA-256: ${fingerprint!}`));
+        await journal.shot('pin-confirmation');
+        await dialog.getByRole('button', { name: 'Trust This Certificate' }).click();
+        await diagnosis.getByText(/This certificate is pinned for the account\./).waitFor();
+        await journal.shot('report-pinned');
+        await page.locator('.tab', { hasText: 'Add Mail Account' }).click();
+        await form.locator('.pinned .fingerprint', { hasText: fingerprint! }).waitFor();
+        await form.locator('#test').click();
+        await form.locator('.status.ok', { hasText: 'Connected and logged in over TLS' }).waitFor({ timeout: 30000 });
+        await journal.shot('form-pinned-ok');
+        await form.getByText('Cancel').click();
+        await page.locator('.tab', { hasText: 'Add Mail Account' }).waitFor({ state: 'detached' });
+        await runCommand(page, 'View: Close All Editors');
+      } finally {
+        await selfSigned.stop();
+      }
     });
   });
 

@@ -3,10 +3,12 @@
 // password prompt on a real terminal (util-linux `script` gives the command a pty).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DoctorReport } from '../../src/core/doctor';
+import { selfSignedCert } from '../support/certs';
 import { type DoctorCertificates, doctorCertificates, opensslFingerprint } from '../support/doctor';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { freePort } from '../support/net';
@@ -59,7 +61,9 @@ describe('imap-explorer check (CLI)', () => {
     assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`);
     certs = doctorCertificates();
     server = await startDovecot({ certificateFiles: { cert: certs.good, ca: certs.ca } });
-    selfSigned = await startDovecot({ certificate: 'self-signed' });
+    // self-signed and valid for 3 more days: trusted only by its pin, and about to expire
+    const shortLived = selfSignedCert(mkdtempSync(join(tmpdir(), 'imapx-short-')), 'server', undefined, 3);
+    selfSigned = await startDovecot({ certificateFiles: { cert: shortLived } });
     smtp = await startSmtpSink({
       disabledCommands: [],
       disableReverseLookup: true,

@@ -16,11 +16,13 @@ function openssl(args: string[], cwd: string): void {
 }
 
 const SAN_LOCAL = 'subjectAltName=DNS:localhost,IP:127.0.0.1';
+/** Long enough that the doctor's "expires soon" warning (under 14 days) is about the tests that want it. */
+const DAYS = '90';
 
-export function selfSignedCert(dir: string, name = 'self', subjectAltName = SAN_LOCAL): CertFiles {
+export function selfSignedCert(dir: string, name = 'self', subjectAltName = SAN_LOCAL, days = Number(DAYS)): CertFiles {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}.key`);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '3',
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days),
     '-subj', '/CN=localhost', '-addext', subjectAltName], dir);
   return { cert, key, pem: readFileSync(cert, 'utf8') };
 }
@@ -28,13 +30,13 @@ export function selfSignedCert(dir: string, name = 'self', subjectAltName = SAN_
 export function testCa(dir: string, name = 'ca'): CertFiles {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}.key`);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '3',
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', DAYS,
     '-subj', `/CN=IMAP Explorer Test CA ${name}`, '-addext', 'basicConstraints=critical,CA:TRUE',
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
   return { cert, key, pem: readFileSync(cert, 'utf8') };
 }
 
-export function caSignedCert(dir: string, ca: CertFiles, name = 'server', subjectAltName = SAN_LOCAL, days = 3): CertFiles {
+export function caSignedCert(dir: string, ca: CertFiles, name = 'server', subjectAltName = SAN_LOCAL, days = Number(DAYS)): CertFiles {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);

@@ -109,7 +109,8 @@ export function inspectTls(socket: TLSSocket, hostname: string, handshakeMs: num
       pem: summary.pem,
     },
     chain,
-    trust: pinMatches ? 'pin' : walk.trusted ? 'ca' : 'none',
+    // OpenSSL accepting the chain also counts: its store holds NODE_EXTRA_CA_CERTS and whatever the host added
+    trust: pinMatches ? 'pin' : walk.trusted || socket.authorized ? 'ca' : 'none',
     verifyError: socket.authorized ? null : String(socket.authorizationError ?? 'unknown'),
     ...(trust.pin ? { pin: { expected: trust.pin, matches: Boolean(pinMatches) } } : {}),
   };
