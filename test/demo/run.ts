@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     seedBulkFolder(server, 'triage', 'Releases', 300, releaseNote);
     const fingerprint = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', server.cert.cert]).toString().trim().split('=')[1];
 
-    const smtp = await startSmtpSink({ onMail: (mail) => process.stdout.write(`  [smtp sink] message from ${mail.from} to ${mail.to.join(', ')} (${mail.raw.length} bytes)\n`) });
+    const smtp = await startSmtpSink({ tls: { cert: server.cert.cert, key: server.cert.key }, credentials: { user: 'triage', pass: PASSWORD }, onMail: (mail) => process.stdout.write(`  [smtp sink] message from ${mail.from} to ${mail.to.join(', ')} (${mail.raw.length} bytes)\n`) });
     cleanups.push(() => smtp.close());
 
     const workspace = mkdtempSync(join(tmpdir(), 'imapx-demo-workspace-'));
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       settings: {
         'workbench.colorTheme': 'Default Dark Modern',
         'imapExplorer.accounts': [
-          { id: 'demo', email: 'triage@demo.test', displayName: 'Triage Team', label: 'Demo: bug-report inbox', imap: { host: '127.0.0.1', port: server.imapsPort, security: 'tls', user: 'triage' }, pinnedCertificate: fingerprint },
+          { id: 'demo', email: 'triage@demo.test', displayName: 'Triage Team', label: 'Demo: bug-report inbox', imap: { host: '127.0.0.1', port: server.imapsPort, security: 'tls', user: 'triage' }, smtp: { host: '127.0.0.1', port: smtp.port, security: 'starttls' }, pinnedCertificate: fingerprint },
         ],
       },
     });
@@ -93,7 +93,7 @@ IMAP Mailbox Explorer demo is running.
   Password:      ${PASSWORD}
                  (click "No password stored - Enter password" in the Mail view, once)
   IMAP server:   127.0.0.1:${server.imapsPort} (TLS, self-signed; its SHA-256 fingerprint is pinned in the account)
-  SMTP sink:     127.0.0.1:${smtp.port}
+  SMTP sink:     127.0.0.1:${smtp.port} (STARTTLS, same certificate and login; mail you send is printed here)
   Remote images: ${remoteOrigin} (requests are printed here: none until you ask)
 
 Press Ctrl+C to stop everything.
