@@ -1,6 +1,7 @@
 // One MailSession per configured account, rebuilt when the account's settings or password change.
 import * as vscode from 'vscode';
 import { type AccountConfig } from '../core/account';
+import { BulkConnection } from '../core/bulk';
 import { type Logger } from '../core/log';
 import { MailSession, type SessionDeps } from '../core/session';
 import { type PinStore } from '../core/tls';
@@ -9,7 +10,7 @@ import { type AccountStore } from './accountStore';
 import { type Keychain } from './keychain';
 
 export class SessionPool extends Disposable {
-  private readonly sessions = new Map<string, { session: MailSession; config: string }>();
+  private readonly sessions = new Map<string, { session: MailSession; config: string; bulk?: BulkConnection }>();
   private readonly changed = this._register(new vscode.EventEmitter<string>());
   /** Fires with an account id when its session was replaced or changed state. */
   readonly onDidChange = this.changed.event;
@@ -42,6 +43,17 @@ export class SessionPool extends Disposable {
     const session = this.create(account);
     this.sessions.set(accountId, { session, config });
     return session;
+  }
+
+  /**
+   * The account's second connection, for long transfers (attachments, message source), so that
+   * the user's clicks on the main connection never wait behind them.
+   */
+  bulk(accountId: string): BulkConnection {
+    this.get(accountId);
+    const entry = this.sessions.get(accountId)!;
+    entry.bulk ??= new BulkConnection(() => this.create(entry.session.account));
+    return entry.bulk;
   }
 
   private create(account: AccountConfig, clientOptions?: SessionDeps['clientOptions']): MailSession {
@@ -94,6 +106,7 @@ export class SessionPool extends Disposable {
     if (entry) {
       this.sessions.delete(accountId);
       void entry.session.close();
+      void entry.bulk?.close();
       this.changed.fire(accountId);
     }
   }

@@ -141,7 +141,7 @@ export class Composer {
     if (!account) {
       return;
     }
-    const { source } = await this.deps.sessions.get(account.id).withMailbox(ref.path, (client) => fetchSource(client, ref.uid, 20 * 1024 * 1024), { idempotent: true });
+    const { source } = await this.deps.sessions.bulk(account.id).withMailbox(ref.path, (client) => fetchSource(client, ref.uid, 20 * 1024 * 1024), { idempotent: true });
     const parsed = await parseSource(source);
     const messageId = parsed.messageId ?? newMessageId(account.email, `${Date.now().toString(36)}.${ref.uid}`);
     const meta = this.newMeta(account, 'new', { messageId, draftCopy: { path: ref.path, messageId } }, parsed.subject ?? '');
@@ -190,7 +190,7 @@ export class Composer {
 
   private async attachments(meta: DraftMeta, lines: string[], account: AccountConfig) {
     const out: Array<{ filename: string; path?: string; content?: Buffer; contentType?: string }> = [];
-    const session = this.deps.sessions.get(account.id);
+    const session = this.deps.sessions.bulk(account.id);
     for (const line of lines) {
       const originalPart = /^original:(\S+)/.exec(line);
       if (originalPart && meta.original) {

@@ -56,13 +56,21 @@ export function uidSet(uids: Iterable<number>): string {
   return parts.join(',');
 }
 
+/**
+ * A message's flags as the client keeps them: without \Recent, which belongs to one session
+ * (RFC 3501 2.3.2) and would make every new connection look like a change of flags.
+ */
+export function messageFlags(flags: Iterable<string> | undefined): string[] {
+  return [...(flags ?? [])].filter((f) => f.toLowerCase() !== '\\recent');
+}
+
 export function toSummary(message: FetchMessageObject): MessageSummary {
   const envelope = message.envelope ?? {};
   const date = envelope.date ? new Date(envelope.date) : message.internalDate ? new Date(message.internalDate) : undefined;
   return {
     uid: message.uid,
     seq: message.seq,
-    flags: [...(message.flags ?? [])],
+    flags: messageFlags(message.flags),
     subject: envelope.subject ?? '',
     from: envelope.from ?? [],
     to: envelope.to ?? [],

@@ -30,7 +30,8 @@ export function registerSecret(secret: string | undefined): void {
 
 const PROTOCOL_RULES: Array<[RegExp, string]> = [
   // A1 LOGIN user "password" / A1 LOGIN "user" {5}  (whatever follows the user name is secret)
-  [/(\bLOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+).+$/gim, '$1(redacted)'],
+  // (not "Pre-login capabilities listed, post-login ..." in a server greeting)
+  [/((?<![-\w])LOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+).+$/gim, '$1(redacted)'],
   // AUTHENTICATE PLAIN <initial response>, XOAUTH2 / OAUTHBEARER tokens; SMTP's AUTH PLAIN <response>
   [/(\bAUTHENTICATE\s+[A-Z0-9_-]+\s+)\S+/gi, '$1(redacted)'],
   [/(\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5)\s+)\S+/gi, '$1(redacted)'],

@@ -218,9 +218,28 @@ export async function parseSource(source: Buffer): Promise<LoadedMessage & { att
   };
 }
 
-/** Streams one attachment (transfer encoding removed, bytes as sent). The caller holds the lock. */
+/**
+ * The size of one request of a download. imapflow fetches a part in windows of this size, one round
+ * trip each, and holds one window in memory: 64 KB windows (its default) move 0.75 MB/s at 50 ms
+ * RTT, 16 MB windows 46 MB/s, close to one unbounded fetch (`npm run bench`).
+ */
+export const DOWNLOAD_WINDOW_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Streams one attachment (transfer encoding removed, bytes as sent). The caller holds the lock.
+ * FETCH BINARY where the server has it: the server decodes, a third fewer bytes cross the wire
+ * than base64. A server that cannot decode this part (UNKNOWN-CTE) is asked again without it.
+ */
 export async function downloadPart(client: ImapFlow, uid: number, part: string): Promise<{ content: Readable; size?: number }> {
-  const download = await client.download(String(uid), part, { uid: true, decodeText: false });
+  let download;
+  try {
+    download = await client.download(String(uid), part, { uid: true, decodeText: false, binary: true, chunkSize: DOWNLOAD_WINDOW_BYTES });
+  } catch (err) {
+    if (!client.usable) {
+      throw err;
+    }
+    download = await client.download(String(uid), part, { uid: true, decodeText: false, chunkSize: DOWNLOAD_WINDOW_BYTES });
+  }
   if (!download.content) {
     throw new MailError('NOT_FOUND', 'This attachment is no longer available (the message was moved or deleted).');
   }
@@ -229,7 +248,7 @@ export async function downloadPart(client: ImapFlow, uid: number, part: string):
 
 /** The raw message, for View Source. */
 export async function fetchSource(client: ImapFlow, uid: number, maxBytes: number): Promise<{ source: Buffer; truncated: boolean }> {
-  const download = await client.download(String(uid), undefined, { uid: true, maxBytes });
+  const download = await client.download(String(uid), undefined, { uid: true, maxBytes, chunkSize: DOWNLOAD_WINDOW_BYTES });
   if (!download.content) {
     throw new MailError('NOT_FOUND', 'This message is no longer in the folder (it was moved or deleted).');
   }

@@ -4,6 +4,7 @@
 // wrong password, an untrusted or changed certificate) until retry() is called.
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import { type AccountConfig } from './account';
+import { messageFlags } from './headers';
 import { MailError, toMailError } from './errors';
 import { imapflowLogger, type Logger, registerSecret } from './log';
 import { type PinStore, probeCertificate, tlsOptionsFor } from './tls';
@@ -50,6 +51,7 @@ export class MailSession {
   private readonly eventListeners = new Set<(event: MailboxEvent) => void>();
   private refusal: string | undefined;
   private watching: { path: string; timer?: ReturnType<typeof setTimeout> } | undefined;
+  private loginDisabled = false;
 
   constructor(private readonly deps: SessionDeps) {
     this.now = deps.now ?? Date.now;
@@ -187,10 +189,16 @@ export class MailSession {
         secure: security === 'tls',
         // STARTTLS when chosen is mandatory: imapflow fails instead of continuing in cleartext.
         doSTARTTLS: security === 'starttls' ? true : security === 'none' ? false : undefined,
-        auth: { user, pass },
+        // LOGIN is one round trip; imapflow's AUTHENTICATE PLAIN waits for a "+" before sending the
+        // credentials even when the server has SASL-IR (two). A server that turns LOGIN off gets
+        // AUTHENTICATE on the next attempt (see loginDisabled below).
+        auth: { user, pass, ...(this.loginDisabled ? {} : { loginMethod: 'LOGIN' }) },
         tls: tlsOptionsFor(host, pin, this.deps.extraCa),
         logger: this.captureRefusals(imapflowLogger(logger, account.id)),
         disableAutoIdle: true,
+        // COMPRESS costs a round trip on every connection and pays only below about 4 Mbit/s
+        // (measured by npm run bench: header pages are 9 KB compressed, 34 KB plain)
+        disableCompression: true,
         // QRESYNC: expunges arrive as UIDs (VANISHED) and a reconnect asks only for changes
         qresync: true,
         connectionTimeout: 20000,
@@ -221,6 +229,12 @@ export class MailSession {
       return client;
     } catch (err) {
       client?.close();
+      if (!this.loginDisabled && err instanceof Error && err.message === 'Login is disabled') {
+        // LOGINDISABLED: the server takes credentials through AUTHENTICATE only
+        this.loginDisabled = true;
+        logger.info(`[${account.id}] the server disables LOGIN; using AUTHENTICATE`);
+        return this.open();
+      }
       const error = await this.explain(err);
       this.failure = { error, at: this.now(), attempts: (this.failure?.attempts ?? 0) + 1 };
       logger.error(`[${account.id}] cannot connect: ${error.message}`);
@@ -245,7 +259,7 @@ export class MailSession {
   private forwardEvents(client: ImapFlow): void {
     client.on('exists', (e) => this.emit({ type: 'exists', path: e.path, count: e.count, prevCount: e.prevCount }));
     client.on('expunge', (e) => this.emit({ type: 'expunge', path: e.path, ...(e.uid !== undefined ? { uid: e.uid } : {}), ...(e.seq !== undefined ? { seq: e.seq } : {}) }));
-    client.on('flags', (e) => this.emit({ type: 'flags', path: e.path, seq: e.seq, flags: [...e.flags], ...(e.uid !== undefined ? { uid: e.uid } : {}), ...(e.modseq !== undefined ? { modseq: e.modseq } : {}) }));
+    client.on('flags', (e) => this.emit({ type: 'flags', path: e.path, seq: e.seq, flags: messageFlags(e.flags), ...(e.uid !== undefined ? { uid: e.uid } : {}), ...(e.modseq !== undefined ? { modseq: e.modseq } : {}) }));
     client.on('mailboxOpen', (m) => this.emit({ type: 'opened', path: m.path, uidValidity: String(m.uidValidity), ...(m.highestModseq !== undefined ? { highestModseq: m.highestModseq } : {}) }));
     client.on('mailboxClose', (m) => this.emit({ type: 'closed', path: m.path }));
     client.on('alert', (a) => this.emit({ type: 'alert', text: String((a as { message?: string }).message ?? a) }));

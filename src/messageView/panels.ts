@@ -81,7 +81,8 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
           return loadImapMessage(client, ref.uid, this.tree.summaryOf(ref));
         }, { idempotent: true }),
       attachment: async (id) => {
-        const lock = await session().lockMailbox(ref.path);
+        // on the account's second connection: reading other mail goes on meanwhile
+        const lock = await this.sessions.bulk(ref.accountId).lockMailbox(ref.path);
         let held = true;
         const release = () => {
           if (held) {

@@ -34,7 +34,7 @@ export class MessageSourceProvider implements vscode.TextDocumentContentProvider
     if (!ref) {
       return vscode.l10n.t('Invalid message reference.');
     }
-    const { source, truncated } = await this.sessions.get(ref.accountId).withMailbox(ref.path, (client) => fetchSource(client, ref.uid, MAX_SOURCE_BYTES), { idempotent: true });
+    const { source, truncated } = await this.sessions.bulk(ref.accountId).withMailbox(ref.path, (client) => fetchSource(client, ref.uid, MAX_SOURCE_BYTES), { idempotent: true });
     const text = source.toString('utf8');
     return truncated ? `${text}\n\n[${vscode.l10n.t('Cut after {0} MB: the message is larger.', MAX_SOURCE_BYTES / 1024 / 1024)}]\n` : text;
   }

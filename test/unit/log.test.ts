@@ -9,6 +9,8 @@ describe('log redaction', () => {
     assert.equal(redact('C: A2 AUTHENTICATE PLAIN AGFsaWNlAHMzY3IzdA=='), 'C: A2 AUTHENTICATE PLAIN (redacted)');
     assert.equal(redact('C: dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2tlbgEB'), 'C: (redacted)');
     assert.equal(redact('password=hunter22 token: abc.def'), 'password=(redacted) token: (redacted)');
+    // a greeting that mentions login keeps its words
+    assert.equal(redact('S: * OK Pre-login capabilities listed, post-login capabilities have more.'), 'S: * OK Pre-login capabilities listed, post-login capabilities have more.');
   });
 
   it('hides registered secrets wherever they appear', () => {
