@@ -6,6 +6,7 @@ import { AccountStore } from './accounts/accountStore';
 import { Keychain } from './accounts/keychain';
 import { globalStatePinStore } from './accounts/pins';
 import { SessionPool } from './accounts/sessions';
+import { HeaderCache } from './core/headerCache';
 import { type Logger, redacting } from './core/log';
 import { AddressBook } from './compose/addressBook';
 import { composeCommands } from './compose/commands';
@@ -44,7 +45,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const keychain = new Keychain(context.secrets, log);
   const pins = globalStatePinStore(context.globalState);
   const sessions = new SessionPool(accounts, keychain, pins, logger, undefined);
-  const tree = new MailTreeProvider(accounts, sessions, log);
+  const headerCache = new HeaderCache(vscode.Uri.joinPath(context.globalStorageUri, 'header-cache').fsPath);
+  const cacheEnabled = () => vscode.workspace.getConfiguration('imapExplorer').get<boolean>('cache.enabled', true);
+  subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('imapExplorer.cache.enabled') && !cacheEnabled()) {
+      void headerCache.clearAll();
+    }
+  }));
+  const tree = new MailTreeProvider(accounts, sessions, log, () => (cacheEnabled() ? headerCache : undefined));
   subscriptions.push(accounts, sessions, tree);
   subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
 
@@ -90,6 +98,11 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => live.viewFolder(accountId, path)));
   subscriptions.push(tree.onDidChangeFlags(({ accountId, path, uids }) => panels.flagsChanged(accountId, path, uids)));
   subscriptions.push(live.onDidRemove((accountId, path, uids) => panels.removed(accountId, path, uids, undefined)));
+  subscriptions.push(tree.onDidResync(({ accountId, path, change }) => {
+    if (change.removed.length) {
+      panels.removed(accountId, path, change.removed.map((m) => m.uid), undefined);
+    }
+  }));
 
   const drafts = new DraftStore(context.globalStorageUri);
   const addressBook = new AddressBook(sessions);

@@ -2,9 +2,9 @@
 // clients (EXPUNGE / VANISHED), flags changed elsewhere (FETCH FLAGS), a new UIDVALIDITY; and the
 // resync after a reconnect, which with CONDSTORE/QRESYNC (RFC 7162) asks only for what changed
 // since the last known MODSEQ and otherwise re-reads the flags of the loaded range.
-import { type ImapFlow } from 'imapflow';
+import { type ImapFlow, type MailboxObject } from 'imapflow';
 import { type FolderMessages } from './folderModel';
-import { HEADER_QUERY, type MessageSummary, toSummary } from './headers';
+import { fetchHeaderPage, HEADER_QUERY, messageFlags, type MessageSummary, toSummary } from './headers';
 import { type MailboxEvent } from './session';
 
 export interface FolderChange {
@@ -106,7 +106,7 @@ export async function resyncLoaded(client: ImapFlow, model: FolderMessages, chan
     const options = condstore ? { uid: true, changedSince: model.highestModseq } : { uid: true };
     for await (const message of client.fetch(range, { uid: true, flags: true }, options)) {
       seen.add(message.uid);
-      const flags = [...(message.flags ?? [])];
+      const flags = messageFlags(message.flags);
       const before = model.replaceFlags(message.uid, flags);
       if (before) {
         change.flagged.push({ uid: message.uid, before, after: flags });
@@ -125,4 +125,88 @@ export async function resyncLoaded(client: ImapFlow, model: FolderMessages, chan
   if (modseq !== undefined) {
     model.highestModseq = modseq;
   }
+}
+
+export type ResyncMethod = 'qresync' | 'changedsince' | 'flags' | 'reload';
+
+/**
+ * Brings a model restored from the header cache up to date, on a connection where the folder is
+ * not selected yet. With QRESYNC the changes ride in the SELECT itself (RFC 7162 3.2.5: FETCH for
+ * changed flags, VANISHED (EARLIER) for expunges): no extra round trip, bytes proportional to the
+ * changes. Otherwise the flags of the cached range are read again (CHANGEDSINCE where possible).
+ * Messages that arrived meanwhile are fetched above the newest cached one; when more arrived than
+ * two pages, or UIDVALIDITY changed, the cache is worthless and the first page is loaded afresh.
+ */
+export async function resyncCached(client: ImapFlow, path: string, model: FolderMessages, pageSize: number): Promise<{ change: FolderChange; method: ResyncMethod }> {
+  const change = emptyChange();
+  const changedFlags = new Map<number, string[]>();
+  const vanished: number[] = [];
+  const onFlags = (e: { path: string; uid?: number; flags: Set<string> }) => {
+    if (e.path === path && e.uid !== undefined) {
+      changedFlags.set(e.uid, messageFlags(e.flags));
+    }
+  };
+  const onExpunge = (e: { path: string; uid?: number }) => {
+    if (e.path === path && e.uid !== undefined) {
+      vanished.push(e.uid);
+    }
+  };
+  const alreadyOpen = client.mailbox && client.mailbox.path === path;
+  const askQresync = !alreadyOpen && client.enabled.has('QRESYNC') && model.highestModseq !== undefined && model.uidValidity !== undefined;
+  client.on('flags', onFlags);
+  client.on('expunge', onExpunge);
+  let method: ResyncMethod;
+  try {
+    const lock = await client.getMailboxLock(path, askQresync ? { uidValidity: BigInt(model.uidValidity!), changedSince: model.highestModseq } : {});
+    try {
+      const mailbox = client.mailbox;
+      if (!mailbox) {
+        throw new Error(`The folder "${path}" could not be opened.`);
+      }
+      if (String(mailbox.uidValidity) !== model.uidValidity) {
+        return { change: await reloadFirstPage(client, mailbox, model, pageSize, change), method: 'reload' };
+      }
+      // imapflow keeps `qresync` set only when the server accepted the QRESYNC parameters
+      if (askQresync && (mailbox as MailboxObject & { qresync?: boolean }).qresync) {
+        method = 'qresync';
+        for (const [uid, flags] of changedFlags) {
+          const before = model.replaceFlags(uid, flags);
+          if (before) {
+            change.flagged.push({ uid, before, after: flags });
+          }
+        }
+        change.removed.push(...model.remove(vanished));
+      } else {
+        method = client.enabled.has('QRESYNC') && model.highestModseq !== undefined && !mailbox.noModseq ? 'changedsince' : 'flags';
+        await resyncLoaded(client, model, change);
+      }
+      // UIDNEXT bounds how many arrived since; more than two pages and the cache is not worth extending
+      const arrived = Math.max(0, mailbox.uidNext - 1 - model.maxUid);
+      if (arrived > pageSize * 2) {
+        return { change: await reloadFirstPage(client, mailbox, model, pageSize, change), method: 'reload' };
+      }
+      if (arrived > 0 && mailbox.exists > 0) {
+        await fetchNewer(client, model, change);
+      }
+      model.total = mailbox.exists;
+      if (mailbox.highestModseq !== undefined) {
+        model.highestModseq = mailbox.highestModseq;
+      }
+      return { change, method };
+    } finally {
+      lock.release();
+    }
+  } finally {
+    client.off('flags', onFlags);
+    client.off('expunge', onExpunge);
+  }
+}
+
+async function reloadFirstPage(client: ImapFlow, mailbox: MailboxObject, model: FolderMessages, pageSize: number, change: FolderChange): Promise<FolderChange> {
+  model.reset();
+  change.reset = true;
+  const page = await fetchHeaderPage(client, mailbox, pageSize);
+  model.addPage(page, true);
+  change.added = [...model.messages];
+  return change;
 }

@@ -30,6 +30,10 @@ export abstract class TreeNode {
 
 export class AccountNode extends TreeNode {
   folders: FolderNode[] | undefined;
+  /** The folder list from the header cache was offered (once per node). */
+  cacheChecked = false;
+  /** A LIST that finished in the background after the cached list was shown, or its error. */
+  fresh: { folders: FolderInfo[] } | { error: MailError } | undefined;
 
   constructor(readonly account: AccountConfig) {
     super(undefined);
@@ -63,7 +67,10 @@ const FOLDER_ICONS: Record<SpecialUse, string> = {
 };
 
 export class FolderNode extends TreeNode {
-  readonly messages = new FolderMessages();
+  /** Shared with the node that showed this folder before a refresh of the account's folders. */
+  messages = new FolderMessages();
+  /** The header cache was offered for this folder (once), and how its resync went. */
+  cache: { checked: boolean; syncing: boolean; error?: MailError } = { checked: false, syncing: false };
   subfolders: FolderNode[];
 
   constructor(

@@ -6,6 +6,8 @@ import { type SessionPool } from '../accounts/sessions';
 import { MailError, toMailError } from '../core/errors';
 import { type FolderMessages } from '../core/folderModel';
 import { type FolderInfo, flattenFolders, listFolders } from '../core/folders';
+import { type FolderChange, resyncCached } from '../core/folderSync';
+import { cacheKeyOf, type HeaderCache, restoreModel } from '../core/headerCache';
 import { fetchHeaderPage } from '../core/headers';
 import { Disposable } from '../util/dispose';
 import { AccountNode, actionFor, ErrorNode, FolderNode, InfoNode, LoadMoreNode, type MessageRef, MessageNode, type TreeHost, type TreeNode } from './nodes';
@@ -16,13 +18,37 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private roots: AccountNode[] | undefined;
   private readonly accountErrors = new Map<string, MailError>();
 
+  private cacheKeys = new Map<string, string>();
+
   constructor(
     private readonly accounts: AccountStore,
     private readonly sessions: SessionPool,
     private readonly log: vscode.LogOutputChannel,
+    /** The header cache, when it is turned on (`imapExplorer.cache.enabled`). */
+    private readonly headerCache: () => HeaderCache | undefined = () => undefined,
   ) {
     super();
-    this._register(accounts.onDidChange(() => this.refresh()));
+    this.rememberCacheKeys();
+    this._register(accounts.onDidChange(() => {
+      this.forgetRemovedAccounts();
+      this.refresh();
+    }));
+    this._register({ dispose: () => this.saveAllNow() });
+  }
+
+  private rememberCacheKeys(): void {
+    this.cacheKeys = new Map(this.accounts.all().map((a) => [a.id, cacheKeyOf(a)]));
+  }
+
+  /** An account that was removed, or now points at another server or user, leaves no cache behind. */
+  private forgetRemovedAccounts(): void {
+    const current = new Set(this.accounts.all().map(cacheKeyOf));
+    for (const key of this.cacheKeys.values()) {
+      if (!current.has(key)) {
+        void this.headerCache()?.clearAccount(key);
+      }
+    }
+    this.rememberCacheKeys();
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -120,28 +146,84 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     return vscode.workspace.getConfiguration('imapExplorer').get<boolean>('showSubscribedOnly', false);
   }
 
+  private listFolders(accountId: string): Promise<FolderInfo[]> {
+    return this.sessions.get(accountId).run((client) => listFolders(client, { subscribedOnly: this.subscribedOnly() }), { idempotent: true });
+  }
+
   async loadFolders(node: AccountNode): Promise<TreeNode[]> {
-    const session = this.sessions.get(node.account.id);
-    const folders = await session.run((client) => listFolders(client, { subscribedOnly: this.subscribedOnly() }), { idempotent: true });
-    this.accountErrors.delete(node.account.id);
+    const accountId = node.account.id;
+    const cache = this.headerCache();
+    let folders: FolderInfo[] | undefined;
+    let fromServer = false;
+    let offline: MailError | undefined;
+    const fresh = node.fresh;
+    node.fresh = undefined;
+    if (fresh && 'folders' in fresh) {
+      folders = fresh.folders;
+      fromServer = true;
+    } else if (fresh) {
+      // the background LIST failed: the cached folders stay, under a row that says why
+      offline = fresh.error;
+      folders = node.folders?.map((f) => f.folder);
+    } else if (!node.folders && !node.cacheChecked && cache) {
+      node.cacheChecked = true;
+      folders = await cache.loadFolders(cacheKeyOf(node.account));
+      if (folders) {
+        // shown at once; the real list replaces it when it arrives
+        this.refreshFoldersInBackground(node);
+      }
+    }
+    if (!folders) {
+      folders = await this.listFolders(accountId);
+      fromServer = true;
+    }
+    if (!offline) {
+      this.accountErrors.delete(accountId);
+    }
+    if (fromServer) {
+      void cache?.saveFolders(cacheKeyOf(node.account), folders);
+    }
     const previous = new Map((node.folders ?? []).flatMap(flatten).map((f) => [f.folder.path, f]));
     node.folders = folders.map((f) => new FolderNode(node.account, f, node));
     // keep loaded pages of folders that are still there (an account refresh updates counts only)
     for (const folderNode of node.folders.flatMap(flatten)) {
       const old = previous.get(folderNode.folder.path);
-      if (old?.messages.loaded) {
-        Object.assign(folderNode.messages, old.messages);
+      if (old) {
+        folderNode.messages = old.messages;
+        folderNode.cache = old.cache;
       }
     }
-    if (node.folders.length === 0) {
-      return [new InfoNode(node, vscode.l10n.t('No folders'), `${node.account.id}:nofolders`)];
+    const rows: TreeNode[] = node.folders.length ? [...node.folders] : [new InfoNode(node, vscode.l10n.t('No folders'), `${accountId}:nofolders`)];
+    if (offline) {
+      rows.unshift(this.errorRow(node, offline));
     }
-    return node.folders;
+    return rows;
+  }
+
+  private refreshFoldersInBackground(node: AccountNode): void {
+    void this.listFolders(node.account.id).then(
+      (folders) => {
+        node.fresh = { folders };
+      },
+      (err: unknown) => {
+        const error = toMailError(err);
+        this.log.warn(`Cannot list the folders of ${node.account.email}: ${error.message}`);
+        node.fresh = { error };
+      },
+    ).then(() => this.changed.fire(node));
   }
 
   async loadMessages(node: FolderNode): Promise<TreeNode[]> {
     if (!node.messages.loaded) {
-      await this.loadPage(node, true);
+      const cache = this.headerCache();
+      const cached = cache && !node.cache.checked ? await cache.load(cacheKeyOf(node.account), node.folder.path) : undefined;
+      node.cache.checked = true;
+      if (cached && !node.messages.loaded) {
+        restoreModel(node.messages, cached);
+        this.resyncInBackground(node);
+      } else if (!node.messages.loaded) {
+        await this.loadPage(node, true);
+      }
       this.folderLoaded.fire({ accountId: node.accountId, path: node.folder.path });
     }
     const rows: TreeNode[] = node.messages.messages.map((m) => new MessageNode(node, m));
@@ -151,7 +233,66 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (rows.length === 0) {
       rows.push(new InfoNode(node, vscode.l10n.t('No messages'), `${node.accountId}:${node.folder.path}:empty`));
     }
+    if (node.cache.error) {
+      rows.unshift(this.errorRow(node, node.cache.error));
+    }
     return rows;
+  }
+
+  /** Brings headers restored from the cache up to date (QRESYNC in the SELECT where possible). */
+  private resyncInBackground(node: FolderNode): void {
+    const { accountId } = node;
+    const path = node.folder.path;
+    node.cache.syncing = true;
+    const model = node.messages;
+    void this.sessions.get(accountId).run((client) => resyncCached(client, path, model, this.pageSize()), { idempotent: true }).then(
+      ({ change, method }) => {
+        node.cache.error = undefined;
+        this.log.info(`${path}: headers from the cache, resynced by ${method}: ${change.added.length} new, ${change.removed.length} gone, ${change.flagged.length} flag changes`);
+        this.resynced.fire({ accountId, path, change });
+        this.scheduleSave(node);
+      },
+      (err: unknown) => {
+        const error = toMailError(err);
+        this.log.warn(`Cannot resync ${path}: ${error.message}`);
+        node.cache.error = error;
+        this.accountErrors.set(accountId, error);
+      },
+    ).finally(() => {
+      node.cache.syncing = false;
+      this.changed.fire(node);
+    });
+  }
+
+  private readonly resynced = this._register(new vscode.EventEmitter<{ accountId: string; path: string; change: FolderChange }>());
+  /** Headers restored from the cache were brought up to date: what changed meanwhile. */
+  readonly onDidResync = this.resynced.event;
+
+  private readonly saveTimers = new Map<FolderNode, ReturnType<typeof setTimeout>>();
+
+  /** Writes a folder's loaded headers to the cache soon (bursts of changes become one write). */
+  private scheduleSave(node: FolderNode): void {
+    if (!this.headerCache() || !node.messages.loaded || this.saveTimers.has(node)) {
+      return;
+    }
+    this.saveTimers.set(node, setTimeout(() => {
+      this.saveTimers.delete(node);
+      this.saveNow(node);
+    }, 1000));
+  }
+
+  private saveNow(node: FolderNode): void {
+    if (node.messages.loaded && !node.cache.syncing) {
+      void this.headerCache()?.save(cacheKeyOf(node.account), node.folder.path, node.messages);
+    }
+  }
+
+  private saveAllNow(): void {
+    for (const [node, timer] of this.saveTimers) {
+      clearTimeout(timer);
+      this.saveNow(node);
+    }
+    this.saveTimers.clear();
   }
 
   private pageSize(): number {
@@ -167,6 +308,8 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
     const page = await session.withMailbox(node.folder.path, (client, mailbox) => fetchHeaderPage(client, mailbox, this.pageSize(), cursor), { idempotent: true });
     node.messages.addPage(page, first);
+    node.cache.error = undefined;
+    this.scheduleSave(node);
   }
 
   async loadMore(node: FolderNode): Promise<void> {
@@ -239,6 +382,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       this.flushTimer = undefined;
       for (const f of this.pendingFolders) {
         this.changed.fire(f);
+        this.scheduleSave(f);
       }
       this.pendingFolders.clear();
     }, 50);
@@ -324,7 +468,9 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       return;
     }
     try {
-      const fresh = flattenFolders(await this.sessions.get(accountId).run((client) => listFolders(client, { subscribedOnly: this.subscribedOnly() }), { idempotent: true }));
+      const tree = await this.listFolders(accountId);
+      void this.headerCache()?.saveFolders(cacheKeyOf(account.account), tree);
+      const fresh = flattenFolders(tree);
       const byPath = new Map(fresh.map((f) => [f.path, f]));
       for (const node of account.folders.flatMap(flatten)) {
         const info = byPath.get(node.folder.path);
