@@ -10,6 +10,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { type CertificateView, type FormHostToView, type FormValues, type FormViewToHost } from '../src/accounts/formProtocol';
 import { DEFAULT_PORTS, type Security, serverSavesSentByDefault, suggestFromEmail, suggestSmtp } from '../src/core/account';
+import { el } from './dom';
 
 interface VsCodeApi {
   postMessage(message: FormViewToHost): void;
@@ -34,17 +35,6 @@ const helpers = new Map<Field, HTMLElement>();
 let mode: 'add' | 'edit' = 'add';
 let pinned: string | undefined;
 let lastSuggestion: { host?: string; user?: string } = {};
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 function field(name: Field, label: string, help: string, options: { type?: string; placeholder?: string; required?: boolean } = {}): HTMLElement {
   const row = el('div', 'field');

@@ -3,6 +3,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { type ReportHostToView, type ReportViewToHost } from '../src/doctor/protocol';
 import { type DoctorReport, type DoctorStep } from '../src/core/doctor/types';
+import { el } from './dom';
 
 interface VsCodeApi {
   postMessage(message: ReportViewToHost): void;
@@ -10,17 +11,6 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 function button(label: string, message: ReportViewToHost, secondary = true): HTMLElement {
   const b = document.createElement('vscode-button');

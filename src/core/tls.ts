@@ -32,7 +32,7 @@ function nameOf(entity: PeerCertificate['subject'] | undefined): string {
 }
 
 /** The certificates the server sent, leaf first (Node links them through issuerCertificate). */
-function chainOf(cert: DetailedPeerCertificate): DetailedPeerCertificate[] {
+export function chainOf(cert: DetailedPeerCertificate): DetailedPeerCertificate[] {
   const chain: DetailedPeerCertificate[] = [];
   const seen = new Set<string>();
   for (let c: DetailedPeerCertificate | undefined = cert; c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {

@@ -5,9 +5,9 @@
 // the CA and host-name checks, exactly as the account's pin does in tlsOptionsFor.
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { checkServerIdentity, type DetailedPeerCertificate, rootCertificates, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, rootCertificates, type TLSSocket } from 'node:tls';
 import { MailError, type MailErrorCode } from '../errors';
-import { summarizeCertificate } from '../tls';
+import { chainOf, summarizeCertificate } from '../tls';
 import { type ChainEntry, type StepStatus, type TlsReport } from './types';
 
 export interface TrustOptions {
@@ -23,17 +23,6 @@ function anchorsFor(ca: string[] | undefined): X509Certificate[] {
   systemAnchors ??= rootCertificates.map((pem) => new X509Certificate(pem));
   const extra = (ca ?? []).flatMap((pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
   return [...systemAnchors, ...extra];
-}
-
-/** The certificates as Node links them (what the server sent, plus an issuer found in the store), leaf first. */
-function linkedChain(peer: DetailedPeerCertificate): DetailedPeerCertificate[] {
-  const chain: DetailedPeerCertificate[] = [];
-  const seen = new Set<string>();
-  for (let c: DetailedPeerCertificate | undefined = peer; c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
-    seen.add(c.fingerprint256);
-    chain.push(c);
-  }
-  return chain;
 }
 
 function issues(subject: X509Certificate, issuer: X509Certificate): boolean {
@@ -81,7 +70,7 @@ export function inspectTls(socket: TLSSocket, hostname: string, handshakeMs: num
     throw new MailError('TLS_FAILED', 'The server completed the TLS handshake without a certificate.');
   }
   const summary = summarizeCertificate(peer);
-  const linked = linkedChain(peer);
+  const linked = chainOf(peer);
   const x509 = linked.map((c) => new X509Certificate(c.raw));
   const leaf = x509[0];
   const anchors = anchorsFor(trust.ca);
