@@ -93,6 +93,8 @@ describe('sending mail', () => {
     const report = await sendMessage({ built, smtp: smtpSettings(), imap: session, sentFolder: 'Sent', serverSavesSent: false, original: { accountId: 'test', path: 'INBOX', uid: summary.uid, flag: '\\Answered' }, draftCopy: { path: 'Drafts', messageId } }, log);
     const transcript = log.lines.join('\n');
     assert.match(transcript, /C: AUTH PLAIN \(redacted\)|C: AUTH LOGIN/, 'the SMTP dialogue is logged');
+    assert.doesNotMatch(transcript, /%s/, 'log templates are filled in');
+    assert.match(transcript, /Sending message <[^>]+> to <[^>]+>/, 'with their values');
     assert.ok(!transcript.includes(SMTP_USER.pass) && !transcript.includes(Buffer.from(`\0${SMTP_USER.user}\0${SMTP_USER.pass}`).toString('base64')), 'without the password');
     assert.deepEqual(report.warnings, []);
     assert.equal(report.sent, 'saved');

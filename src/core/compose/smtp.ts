@@ -1,6 +1,7 @@
 // Submitting a message over SMTP with nodemailer, with the same TLS rules as IMAP (verified
 // certificates or an exact pin; STARTTLS required when chosen), and every failure mapped to what
 // the user needs to know, above all whether the message might have been accepted anyway.
+import { format } from 'node:util';
 import nodemailer from 'nodemailer';
 import { type Security } from '../account';
 import { MailError, toMailError } from '../errors';
@@ -34,7 +35,8 @@ function transport(settings: SmtpSettings, unsafe: Logger, progress: Progress = 
   const timeout = settings.timeoutMs ?? 30000;
   // nodemailer logs each protocol line with meta.tnx 'client' or 'server' and the line itself
   const line = (meta: unknown, args: unknown[]) => {
-    const text = args.map(String).join(' ');
+    // printf-style, like console.log: nodemailer passes '%s' templates and their values
+    const text = format(...(args as [unknown, ...unknown[]]));
     const tnx = (meta as { tnx?: string } | undefined)?.tnx;
     if (tnx === 'server' && /^354\b/.test(text)) {
       progress.dataStarted = true;
