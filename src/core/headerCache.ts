@@ -5,11 +5,11 @@
 // A changed UIDVALIDITY makes a cached folder worthless (RFC 3501 2.3.1.1): it is dropped. Files
 // are plain JSON written atomically; anything unreadable is ignored, never trusted.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AccountConfig } from './account';
 import { type FolderMessages } from './folderModel';
-import { type FolderInfo } from './folders';
+import { type FolderInfo, flattenFolders } from './folders';
 import { type MessageSummary, type PageCursor } from './headers';
 
 export const CACHE_VERSION = 1;
@@ -100,8 +100,18 @@ export class HeaderCache {
     return data?.version === CACHE_VERSION && Array.isArray(data.folders) ? (data.folders as FolderInfo[]) : undefined;
   }
 
-  saveFolders(accountKey: string, folders: FolderInfo[]): Promise<void> {
-    return this.write(join(this.accountDir(accountKey), 'folders.json'), { version: CACHE_VERSION, folders });
+  /**
+   * Keeps the folder list the server just gave, and forgets the headers of every folder not in it
+   * (deleted or renamed here or by another client), so nothing stale stays on disk.
+   */
+  async saveFolders(accountKey: string, folders: FolderInfo[]): Promise<void> {
+    const dir = this.accountDir(accountKey);
+    await this.write(join(dir, 'folders.json'), { version: CACHE_VERSION, folders });
+    const kept = new Set(flattenFolders(folders).map((f) => `${hash(f.path)}.json`));
+    const files = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(files
+      .filter((name) => /^[0-9a-f]+\.json$/.test(name) && !kept.has(name))
+      .map((name) => rm(join(dir, name), { force: true })));
   }
 
   async load(accountKey: string, path: string): Promise<CachedFolder | undefined> {

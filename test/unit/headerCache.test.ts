@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { type AccountConfig } from '../../src/core/account';
 import { FolderMessages } from '../../src/core/folderModel';
 import { cacheKeyOf, HeaderCache, MAX_CACHED_MESSAGES, restoreModel } from '../../src/core/headerCache';
+import { type FolderInfo } from '../../src/core/folders';
 import { type MessageSummary } from '../../src/core/headers';
 
 const root = mkdtempSync(join(tmpdir(), 'imapx-cache-'));
@@ -60,6 +61,20 @@ describe('header cache', () => {
     const folders = [{ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: 'inbox' as const, selectable: true, subscribed: true, unseen: 3, total: 10, children: [] }];
     await cache.saveFolders(cacheKeyOf(account), folders);
     assert.deepEqual(await cache.loadFolders(cacheKeyOf(account)), folders);
+  });
+
+  it('forgets the headers of folders the server no longer lists (deleted or renamed)', async () => {
+    const cache = new HeaderCache(join(root, 'pruning'));
+    const key = cacheKeyOf(account);
+    const folder = (path: string, children: FolderInfo[] = []): FolderInfo => ({ path, name: path.split('/').at(-1)!, delimiter: '/', selectable: true, subscribed: true, children });
+    for (const path of ['INBOX', 'Projects/Old', 'Projects/Kept']) {
+      await cache.save(key, path, model(5));
+    }
+    await cache.saveFolders(key, [folder('INBOX'), folder('Projects', [folder('Projects/Kept'), folder('Projects/New')])]);
+    assert.ok(await cache.load(key, 'INBOX'));
+    assert.ok(await cache.load(key, 'Projects/Kept'), 'a child folder still listed is kept');
+    assert.equal(await cache.load(key, 'Projects/Old'), undefined, 'the renamed folder is gone from disk');
+    assert.equal((await cache.loadFolders(key))?.length, 2);
   });
 
   it('ignores files that are damaged, of another version or of another folder', async () => {
