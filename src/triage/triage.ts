@@ -36,6 +36,18 @@ function count(n: number): string {
   return n === 1 ? vscode.l10n.t('1 message') : vscode.l10n.t('{0} messages', n);
 }
 
+/** "3 messages flagged", "1 message marked unread", "2 messages: keyword $label1 added": words, not IMAP flags. */
+function flagChange(flag: string, value: boolean, n: number): string {
+  switch (flag) {
+    case '\\Flagged':
+      return value ? vscode.l10n.t('{0} flagged', count(n)) : vscode.l10n.t('{0} unflagged', count(n));
+    case '\\Seen':
+      return value ? vscode.l10n.t('{0} marked read', count(n)) : vscode.l10n.t('{0} marked unread', count(n));
+    default:
+      return value ? vscode.l10n.t('{0}: keyword {1} added', count(n), flag) : vscode.l10n.t('{0}: keyword {1} removed', count(n), flag);
+  }
+}
+
 function display(path: string): string {
   return plainLabel(path, 120);
 }
@@ -120,7 +132,7 @@ export class Triage {
     if (changed.length) {
       const n = changed.reduce((sum, c) => sum + c.uids.length, 0);
       this.deps.undo.push({
-        label: vscode.l10n.t('{0} {1} on {2}', value ? vscode.l10n.t('set') : vscode.l10n.t('cleared'), flag, count(n)),
+        label: flagChange(flag, value, n),
         undo: async () => {
           for (const { set, uids } of changed) {
             const session = this.session(set);
@@ -132,7 +144,7 @@ export class Triage {
           }
         },
       });
-      vscode.window.setStatusBarMessage(vscode.l10n.t('{0}: {1} {2}', count(n), flag, value ? vscode.l10n.t('set') : vscode.l10n.t('cleared')), 3000);
+      vscode.window.setStatusBarMessage(flagChange(flag, value, n), 3000);
     }
   }
 
