@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import { decodeWords } from '../../src/core/text';
-import { fixtureMessages, SUBJECTS } from '../fixtures/mail';
+import { compose, fixtureMessages, SUBJECTS } from '../fixtures/mail';
 import { opensslFingerprint } from '../support/doctor';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { hostileCorpus } from '../support/hostile';
@@ -26,7 +26,7 @@ let vscode: CodeServer;
 let browser: Browser;
 let smtp: SmtpSink;
 let smtpPort: number;
-const startSmtp = () => startSmtpSink({ port: smtpPort, tls: { cert: server.cert.cert, key: server.cert.key }, credentials: { user: DEFAULT_USER.name, pass: DEFAULT_USER.password } });
+const startSmtp = (pass = DEFAULT_USER.password) => startSmtpSink({ port: smtpPort, tls: { cert: server.cert.cert, key: server.cert.key }, credentials: { user: DEFAULT_USER.name, pass } });
 let page: Page;
 const PAGE_SIZE = 10;
 const BOB = { name: 'bob', password: 'bob secret 42' };
@@ -195,7 +195,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await page.locator('.monaco-editor .view-lines').filter({ hasText: 'ERROR something broke' }).first().waitFor();
       await journal.shot('attachment-opened');
       await treeRow(page, SUBJECTS.attachments).click();
-      await (await webviewFrame(page, '.attachments')).getByText('View Source').click();
+      await (await webviewFrame(page, '.attachments')).getByTitle('View Source').click();
       await page.locator('.monaco-editor .view-lines').filter({ hasText: 'Content-Type: multipart/mixed' }).first().waitFor();
       await journal.shot('view-source');
 
@@ -275,7 +275,8 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await expandRow(page, /^INBOX$/);
       await contextMenu(page, treeRow(page, SUBJECTS.alternative), 'Toggle Flag');
       await until(() => serverFlags('INBOX', SUBJECTS.alternative).includes('\\Flagged'));
-      await treeRow(page, SUBJECTS.alternative).locator('.codicon-star-full').waitFor();
+      await treeRow(page, SUBJECTS.alternative).locator('.custom-view-tree-node-item-icon.codicon-star-full').waitFor();
+      await page.locator('.statusbar').getByText('1 message flagged').waitFor();
       await journal.shot('flagged');
 
       const moving = [SUBJECTS.sjis, SUBJECTS.latin1, SUBJECTS.inline];
@@ -332,6 +333,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       const onDisk = readdirSync(join(vscode.userDataDir, 'User', 'globalStorage', 'imap-explorer.imap-mailbox-explorer', 'drafts')).filter((f) => f.endsWith('.maildraft'));
       assert.equal(onDisk.length, 1);
       assert.match(readFileSync(join(vscode.userDataDir, 'User', 'globalStorage', 'imap-explorer.imap-mailbox-explorer', 'drafts', onDisk[0]), 'utf8'), /this is fixed in 2\.3\.2/);
+      await runCommand(page, 'Notifications: Clear All Notifications');
 
       smtp = await startSmtp();
       await editor.click();
@@ -435,6 +437,9 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       const users = readFileSync(join(server.dir, 'users'), 'utf8');
       writeFileSync(join(server.dir, 'users'), users.replace(`{PLAIN}${DEFAULT_USER.password}`, `{PLAIN}${newPassword}`));
       server.kick(DEFAULT_USER.name);
+      // the mail provider changed the password for sending too
+      await smtp.close();
+      smtp = await startSmtp(newPassword);
       await expandRow(page, 'alice@example.test');
       await treeRow(page, 'alice@example.test').hover();
       await treeRow(page, 'alice@example.test').locator('.action-label[aria-label="Refresh"]').click();
@@ -448,7 +453,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await form.locator('#save').click();
       await treeRow(page, 'INBOX').waitFor({ timeout: 30000 });
       await journal.shot('fixed');
-      writeFileSync(join(server.dir, 'users'), users);
+      // the server keeps the new password: the account now stores it
     });
   });
 
@@ -461,6 +466,8 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await form.locator('#f-port input').fill(String(server.imapsPort));
       await form.locator('#f-user input').fill(BOB.name);
       await form.locator('#f-password input').fill(BOB.password);
+      // the form suggests the IMAP host for SMTP; Bob only reads mail here
+      await form.locator('#f-smtpHost input').fill('');
       await form.locator('#save').click();
       await treeRow(page, 'bob@example.test').waitFor();
       await expandRow(page, 'bob@example.test');
@@ -485,6 +492,50 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await treeRow(page, /No password stored - Enter password/).waitFor();
       await journal.shot('secret-gone');
       await replaceUserSettings(page, { ...userSettings(), 'imapExplorer.accounts': accounts });
+    });
+  });
+
+  it('9. restart: the header cache shows folders and mail before the server answers, then what changed meanwhile', async () => {
+    await journey('9-restart', async (journal) => {
+      const away = 'Arrived while VS Code was closed';
+      await expandRow(page, /^INBOX$/);
+      await treeRow(page, SUBJECTS.links).waitFor();
+      assert.equal(await treeRow(page, SUBJECTS.links).locator('.custom-view-tree-node-item-icon.codicon-star-full').count(), 0, 'not flagged yet');
+      await page.waitForTimeout(1500); // the cache is written a second after the last change
+      // the server stops accepting the password: after a restart only the cache can show anything
+      const users = readFileSync(join(server.dir, 'users'), 'utf8');
+      writeFileSync(join(server.dir, 'users'), users.replace(/^(alice:\{PLAIN\})[^:]*/m, '$1locked out for now'));
+      server.kick(DEFAULT_USER.name);
+      try {
+        await page.reload();
+        await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+        await openMailView(page);
+        await expandRow(page, 'alice@example.test');
+        await treeRow(page, /Authentication failed - Edit account/).waitFor({ timeout: 30000 });
+        for (const folder of ['Sent', 'Archive', 'Projects']) {
+          await treeRow(page, folder).waitFor();
+        }
+        await expandRow(page, /^INBOX$/);
+        await treeRow(page, SUBJECTS.links).waitFor();
+        await treeRow(page, SUBJECTS.html).waitFor();
+        await journal.shot('offline-from-cache');
+
+        // meanwhile, another client flags a message and new mail arrives
+        const linksUid = /^uid: (\d+)$/m.exec(server.doveadm(['fetch', '-u', DEFAULT_USER.name, 'uid', 'mailbox', 'INBOX', 'header', 'subject', 'one honest, one lying']))![1];
+        server.doveadm(['flags', 'add', '-u', DEFAULT_USER.name, '\\Flagged', 'mailbox', 'INBOX', 'uid', linksUid]);
+        saveMessage(server, DEFAULT_USER.name, 'INBOX', await compose({ from: 'Night Shift <oncall@example.test>', to: 'alice@example.test', subject: away, text: 'The build is green again.' }));
+      } finally {
+        writeFileSync(join(server.dir, 'users'), users);
+      }
+      await page.reload();
+      await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+      await openMailView(page);
+      await expandRow(page, 'alice@example.test');
+      await expandRow(page, /^INBOX$/);
+      await treeRow(page, away).waitFor({ timeout: 30000 });
+      await treeRow(page, SUBJECTS.links).locator('.custom-view-tree-node-item-icon.codicon-star-full').waitFor();
+      assert.equal(await treeRow(page, /Authentication failed/).count(), 0, 'the error row is gone');
+      await journal.shot('resynced');
     });
   });
 });
