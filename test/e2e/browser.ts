@@ -1,9 +1,9 @@
 // Debian's Chromium driven by playwright-core (never `playwright install`).
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { CHROMIUM, EMOJI_FONT, ensurePackages } from '../support/system';
+import { CHROMIUM, CJK_FONT, EMOJI_FONT, ensurePackages } from '../support/system';
 
 export async function launchChromium(): Promise<Browser> {
-  ensurePackages([CHROMIUM, EMOJI_FONT]);
+  ensurePackages([CHROMIUM, EMOJI_FONT, CJK_FONT]);
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

@@ -17,6 +17,8 @@ export const OPENSSL: SystemPackage = { name: 'openssl', probe: '/usr/bin/openss
 export const DNSMASQ: SystemPackage = { name: 'dnsmasq-base', probe: '/usr/sbin/dnsmasq' };
 /** Screenshots of the UI show the paperclip and other emoji of real mail. */
 export const EMOJI_FONT: SystemPackage = { name: 'fonts-noto-color-emoji', probe: '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf' };
+/** Japanese and Chinese text of the fixtures (Shift_JIS mail) instead of empty boxes; 2 MB. */
+export const CJK_FONT: SystemPackage = { name: 'fonts-droid-fallback', probe: '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf' };
 
 export function ensurePackages(packages: SystemPackage[]): void {
   const missing = packages.filter((p) => !existsSync(p.probe));
