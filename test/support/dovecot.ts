@@ -52,6 +52,22 @@ export interface DovecotServer {
   stop(): Promise<void>;
 }
 
+/**
+ * How many lines of Dovecot's log match `pattern`, once at least `atLeast` do (or 10 s passed).
+ * Dovecot logs a login's end when the client hangs up, a moment after the client has its answer;
+ * the count is taken half a second later still, so an extra line would be seen too.
+ */
+export async function logCount(server: DovecotServer, pattern: RegExp, atLeast: number): Promise<number> {
+  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  const count = () => (readFileSync(join(server.dir, 'dovecot.log'), 'utf8').match(global) ?? []).length;
+  const deadline = Date.now() + 10000;
+  while (count() < atLeast && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return count();
+}
+
 export const DEFAULT_USER: DovecotUser = { name: 'alice', password: 'correct horse battery staple' };
 
 function dovecotIds(): { uid: number; gid: number } {
