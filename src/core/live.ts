@@ -130,7 +130,9 @@ export class AccountLive {
       if (change.added.length) {
         this.host.newMail(change.added);
       }
-      if (fetchNew || !isEmptyChange(change) || !model) {
+      // any event: a flag change our own connection made is already in the model (an empty change
+      // here) but still changes the count
+      if (events.length > 0) {
         await this.countInbox();
       }
     }

@@ -124,6 +124,22 @@ describe('live updates', () => {
     await live.stop();
   });
 
+  it('counts unread mail again when the user reads a message on the main connection', async () => {
+    const { host, live } = await startLive(server);
+    try {
+      const unread = host.model.messages.find((m) => !m.flags.includes('\\Seen'))!;
+      const before = host.unseen!;
+      // what opening a message does: the model first, then the STORE on another connection than the watcher's
+      host.model.setFlag(unread.uid, '\\Seen', true);
+      await withOther(server, async (client) => {
+        await client.messageFlagsAdd(String(unread.uid), ['\\Seen'], { uid: true });
+      });
+      await until('the badge to count one less', () => host.unseen === before - 1);
+    } finally {
+      await live.stop();
+    }
+  });
+
   it('reconnects after doveadm kick and asks only for what changed meanwhile', async () => {
     const { host, live, loggers } = await startLive(server);
     server.kick(DEFAULT_USER.name);
