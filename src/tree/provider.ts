@@ -260,7 +260,9 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       },
     ).finally(() => {
       node.cache.syncing = false;
-      this.changed.fire(node);
+      // by path: the background LIST may have replaced this node meanwhile (sharing its messages);
+      // an event for the old node would leave the rows of the new one stale on screen
+      this.folderChanged(accountId, path);
     });
   }
 
@@ -314,7 +316,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   async loadMore(node: FolderNode): Promise<void> {
     await this.loadPage(node, false);
-    this.changed.fire(node);
+    this.folderChanged(node.accountId, node.folder.path);
   }
 
   refresh(node?: TreeNode): void {
