@@ -69,13 +69,16 @@ interface ImapflowLogEntry {
   src?: string;
   msg?: string;
   cid?: string;
-  err?: { message?: string; code?: string };
+  err?: { message?: string; code?: string; serverResponseCode?: string; responseText?: string };
   [key: string]: unknown;
 }
 
+/** "Command failed (AUTHENTICATIONFAILED: Authentication failed.)", without empty parts. */
 function describe(entry: ImapflowLogEntry): string {
-  const err = entry.err ? ` (${entry.err.code ?? ''} ${entry.err.message ?? ''})` : '';
-  return `${entry.msg ?? ''}${err}`;
+  const { err } = entry;
+  const head = entry.msg || err?.message || '';
+  const details = err ? [err.code ?? err.serverResponseCode, err.responseText ?? (entry.msg ? err.message : undefined)].filter(Boolean).join(': ') : '';
+  return details ? `${head} (${details})` : head;
 }
 
 /**

@@ -27,4 +27,18 @@ describe('log redaction', () => {
     adapter.info({ msg: 'Established secure TCP connection' });
     assert.deepEqual(lines, ['T [acct] C: A1 LOGIN "alice" (redacted)', 'T [acct] S: * OK ready', 'I [acct] Established secure TCP connection']);
   });
+
+  it('describes imapflow errors without empty parts', () => {
+    const lines: string[] = [];
+    const logger: Logger = { trace: (m) => lines.push(m), debug: (m) => lines.push(m), info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+    const adapter = imapflowLogger(logger, 'acct');
+    adapter.error({ err: { message: 'Command failed', serverResponseCode: 'AUTHENTICATIONFAILED', responseText: 'Authentication failed.' } });
+    adapter.error({ msg: 'Write socket destroyed' });
+    adapter.error({ msg: 'Failed to process server response', err: { message: 'Unexpected char', code: 'ParserError' } });
+    assert.deepEqual(lines, [
+      '[acct] Command failed (AUTHENTICATIONFAILED: Authentication failed.)',
+      '[acct] Write socket destroyed',
+      '[acct] Failed to process server response (ParserError: Unexpected char)',
+    ]);
+  });
 });
