@@ -52,11 +52,12 @@ export class SessionPool extends Disposable {
   bulk(accountId: string): BulkConnection {
     this.get(accountId);
     const entry = this.sessions.get(accountId)!;
-    entry.bulk ??= new BulkConnection(() => this.create(entry.session.account));
+    entry.bulk ??= new BulkConnection(() => this.create(entry.session.account, undefined, true));
     return entry.bulk;
   }
 
-  private create(account: AccountConfig, clientOptions?: SessionDeps['clientOptions']): MailSession {
+  /** The account's main session, or (`extra`) one more that logs in only after the main one did. */
+  private create(account: AccountConfig, clientOptions?: SessionDeps['clientOptions'], extra = false): MailSession {
     const session = new MailSession({
       account,
       password: () => this.keychain.get(account.id),
@@ -64,6 +65,7 @@ export class SessionPool extends Disposable {
       logger: this.logger,
       extraCa: this.extraCa,
       ...(clientOptions ? { clientOptions } : {}),
+      ...(extra ? { after: () => this.get(account.id).connection() } : {}),
     });
     session.onStateChange(() => this.changed.fire(account.id));
     return session;
@@ -88,7 +90,7 @@ export class SessionPool extends Disposable {
       missingIdleCommand: 'NOOP',
       // a link that died silently is noticed when a renewal gets no answer
       socketTimeout: maxIdleTime + 60_000,
-    });
+    }, true);
   }
 
   /** Closes sessions of accounts whose settings changed or that were removed. */

@@ -31,6 +31,12 @@ export interface SessionDeps {
   /** Overrides of imapflow options, e.g. shorter timeouts in tests. */
   clientOptions?: Partial<ImapFlowOptions>;
   now?: () => number;
+  /**
+   * For an account's extra connections (watchers, the bulk one): resolves once its main connection
+   * is logged in, and fails with its error. A wrong password then costs one failed login, not one
+   * per connection (servers count them, and some lock the account).
+   */
+  after?: () => Promise<unknown>;
 }
 
 const BACKOFF_MS = [0, 1000, 2000, 5000, 10000, 30000, 60000];
@@ -182,6 +188,7 @@ export class MailSession {
         throw new MailError('NO_PASSWORD', `No password is stored for ${account.email}.`);
       }
       registerSecret(pass);
+      await this.deps.after?.();
       const pin = await this.trust();
       client = new ImapFlow({
         host,

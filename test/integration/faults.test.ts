@@ -58,6 +58,16 @@ describe('connection faults', () => {
     await session.close();
   });
 
+  it('spends one failed login on a wrong password, however many connections the account has', async () => {
+    const before = await logCount(server, /auth failed, 1 attempts/, 0);
+    const main = testSession(server, { password: 'another wrong password' });
+    const extra = [1, 2].map(() => testSession(server, { password: 'another wrong password', after: () => main.connection() }));
+    const errors = await Promise.all([...extra, main].map((s) => failure(s.run((c) => listFolders(c)))));
+    assert.deepEqual(errors.map((e) => e.code), ['AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED'], 'each connection says why');
+    assert.equal(await logCount(server, /auth failed, 1 attempts/, before + 1), before + 1, 'the server saw one failed login');
+    await Promise.all([...extra, main].map((s) => s.close()));
+  });
+
   it('asks for a password when none is stored, without connecting', async () => {
     const session = testSession(server, { password: '' });
     assert.equal((await failure(session.connection())).code, 'NO_PASSWORD');

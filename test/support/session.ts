@@ -40,6 +40,7 @@ export function testSession(server: DovecotServer, options: Partial<Omit<Session
     extraCa: options.extraCa ?? (server.ca ? [server.ca.pem] : undefined),
     clientOptions: options.clientOptions,
     now: options.now,
+    after: options.after,
   });
   return Object.assign(session, { logger });
 }
