@@ -174,8 +174,19 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       }
     }
     if (!folders) {
-      folders = await this.listFolders(accountId);
-      fromServer = true;
+      try {
+        folders = await this.listFolders(accountId);
+        fromServer = true;
+      } catch (err) {
+        if (!node.folders) {
+          throw err;
+        }
+        // a refresh that fails (a password changed on the server): the folders already on screen
+        // stay, under a row that says why, as after a start from the cache
+        offline = toMailError(err);
+        this.log.warn(`Cannot list the folders of ${node.account.email}: ${offline.message}`);
+        folders = node.folders.map((f) => f.folder);
+      }
     }
     if (!offline) {
       this.accountErrors.delete(accountId);
@@ -210,7 +221,13 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         this.log.warn(`Cannot list the folders of ${node.account.email}: ${error.message}`);
         node.fresh = { error };
       },
-    ).then(() => this.changed.fire(node));
+    )
+      // A LIST that fails at once (the session already knows the password is wrong) would fire
+      // while VS Code still waits for this very node's children, and VS Code drops such an event:
+      // the error row would never show. Fire once the tree has taken the rows.
+      .then(() => this.whenIdle())
+      .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
+      .then(() => this.changed.fire(node));
   }
 
   async loadMessages(node: FolderNode): Promise<TreeNode[]> {
