@@ -10,7 +10,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { decodeWords } from '../../src/core/text';
 import { compose, fixtureMessages, SUBJECTS } from '../fixtures/mail';
 import { opensslFingerprint } from '../support/doctor';
-import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
+import { DEFAULT_USER, type DovecotServer, logCount, startDovecot } from '../support/dovecot';
 import { hostileCorpus } from '../support/hostile';
 import { type CountingServer, startCountingServer } from '../support/http';
 import { createFolders, saveMessage, seedFixtures } from '../support/seed';
@@ -445,13 +445,17 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await treeRow(page, 'alice@example.test').locator('.action-label[aria-label="Refresh"]').click();
       const row = treeRow(page, /Authentication failed - Edit account/);
       await row.waitFor({ timeout: 30000 });
+      // the folders already on screen stay under the error
+      await treeRow(page, /^Archive$/).waitFor();
       await journal.shot('auth-error-row');
       await row.click();
       const form = await webviewFrame(page, '#f-password');
       await form.locator('#f-password input').fill(newPassword);
       await journal.shot('edit-account');
       await form.locator('#save').click();
-      await treeRow(page, 'INBOX').waitFor({ timeout: 30000 });
+      await row.waitFor({ state: 'detached', timeout: 30000 });
+      await expandRow(page, /^INBOX$/);
+      await treeRow(page, SUBJECTS.links).waitFor({ timeout: 30000 });
       await journal.shot('fixed');
       // the server keeps the new password: the account now stores it
     });
@@ -506,10 +510,15 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       const users = readFileSync(join(server.dir, 'users'), 'utf8');
       writeFileSync(join(server.dir, 'users'), users.replace(/^(alice:\{PLAIN\})[^:]*/m, '$1locked out for now'));
       server.kick(DEFAULT_USER.name);
+      // collapsed, so that the account is opened only after the start already failed to log in
+      await treeRow(page, 'alice@example.test').click();
+      await treeRow(page, /^INBOX$/).waitFor({ state: 'hidden' });
+      const failedLogins = await logCount(server, /auth failed/, 0);
       try {
         await page.reload();
         await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
         await openMailView(page);
+        assert.equal(await logCount(server, /auth failed/, failedLogins + 1), failedLogins + 1, 'one failed login for the main connection and both watchers');
         await expandRow(page, 'alice@example.test');
         await treeRow(page, /Authentication failed - Edit account/).waitFor({ timeout: 30000 });
         for (const folder of ['Sent', 'Archive', 'Projects']) {

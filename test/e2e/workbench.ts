@@ -34,9 +34,24 @@ export class Journal {
 }
 
 export async function openMailView(page: Page): Promise<void> {
-  await page.locator('.activitybar [aria-label^="Mail"]').first().click();
-  // with one view in the container VS Code hides the pane header: wait for the sidebar title
-  await page.locator('.part.sidebar .composite.title').filter({ hasText: /Mail/i }).waitFor({ timeout: 30000 });
+  // with one view in the container VS Code hides the pane header: the sidebar title says "Mail"
+  const title = page.locator('.part.sidebar .composite.title').filter({ hasText: /Mail/i });
+  // after a reload VS Code may restore the view itself, and a click on its icon then closes it
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!(await title.isVisible())) {
+      await page.locator('.activitybar [aria-label^="Mail"]').first().click();
+    }
+    try {
+      await title.waitFor({ timeout: 10000 });
+      await page.waitForTimeout(300);
+      if (await title.isVisible()) {
+        return;
+      }
+    } catch {
+      // clicked while the restore was closing it: look again
+    }
+  }
+  await title.waitFor({ timeout: 10000 });
 }
 
 export function treeRow(page: Page, name: string | RegExp): Locator {
