@@ -34,6 +34,32 @@ async function listen(handler: (socket: Socket, received: string[]) => void, tls
   };
 }
 
+/** Splits what a client sends into lines, records each, and hands over its tag and upper-cased command. */
+function commands(received: string[], onCommand: (tag: string, command: string) => void): (chunk: Buffer) => void {
+  let buffer = '';
+  return (chunk) => {
+    buffer += chunk.toString('latin1');
+    let index;
+    while ((index = buffer.indexOf('\r\n')) >= 0) {
+      const line = buffer.slice(0, index);
+      buffer = buffer.slice(index + 2);
+      received.push(line);
+      const [tag, command] = line.split(' ');
+      onCommand(tag, (command ?? '').toUpperCase());
+    }
+  };
+}
+
+/** What every fake answers alike: LOGOUT ends the session, any other tagged command is OK. */
+function answerOthers(stream: Socket | TLSSocket, tag: string, command: string): void {
+  if (command === 'LOGOUT') {
+    stream.write(`* BYE\r\n${tag} OK bye\r\n`);
+    stream.end();
+  } else if (tag) {
+    stream.write(`${tag} OK ${command} done\r\n`);
+  }
+}
+
 /** Accepts TCP connections and says nothing, like a firewall that swallows the session. */
 export function silentServer(): Promise<FakeServer> {
   return listen(() => undefined);
@@ -43,28 +69,15 @@ export function silentServer(): Promise<FakeServer> {
 export function noStarttlsServer(): Promise<FakeServer> {
   return listen((socket, received) => {
     socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake server ready\r\n');
-    let buffer = '';
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      let index;
-      while ((index = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        received.push(line);
-        const [tag, command] = line.split(' ');
-        const upper = (command ?? '').toUpperCase();
-        if (upper === 'CAPABILITY') {
-          socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-        } else if (upper === 'STARTTLS') {
-          socket.write(`${tag} BAD no STARTTLS here\r\n`);
-        } else if (upper === 'LOGOUT') {
-          socket.write(`* BYE\r\n${tag} OK bye\r\n`);
-          socket.end();
-        } else if (tag) {
-          socket.write(`${tag} OK ${upper} done\r\n`);
-        }
+    socket.on('data', commands(received, (tag, command) => {
+      if (command === 'CAPABILITY') {
+        socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+      } else if (command === 'STARTTLS') {
+        socket.write(`${tag} BAD no STARTTLS here\r\n`);
+      } else {
+        answerOthers(socket, tag, command);
       }
-    });
+    }));
   });
 }
 
@@ -75,28 +88,15 @@ export function noStarttlsServer(): Promise<FakeServer> {
 export function refusingTlsServer(cert: CertFiles, refusal: string, capabilities = 'IMAP4rev1 SASL-IR ID AUTH=PLAIN AUTH=XOAUTH2'): Promise<FakeServer> {
   return listen((socket, received) => {
     socket.write(`* OK [CAPABILITY ${capabilities}] ready\r\n`);
-    let buffer = '';
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      let index;
-      while ((index = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        received.push(line);
-        const [tag, command] = line.split(' ');
-        const upper = (command ?? '').toUpperCase();
-        if (upper === 'AUTHENTICATE' || upper === 'LOGIN') {
-          socket.write(`${tag} ${refusal}\r\n`);
-        } else if (upper === 'LOGOUT') {
-          socket.write(`* BYE\r\n${tag} OK bye\r\n`);
-          socket.end();
-        } else if (upper === 'ID') {
-          socket.write(`* ID ("name" "GImap")\r\n${tag} OK done\r\n`);
-        } else if (tag) {
-          socket.write(`${tag} OK ${upper} done\r\n`);
-        }
+    socket.on('data', commands(received, (tag, command) => {
+      if (command === 'AUTHENTICATE' || command === 'LOGIN') {
+        socket.write(`${tag} ${refusal}\r\n`);
+      } else if (command === 'ID') {
+        socket.write(`* ID ("name" "GImap")\r\n${tag} OK done\r\n`);
+      } else {
+        answerOthers(socket, tag, command);
       }
-    });
+    }));
   }, cert);
 }
 
@@ -109,32 +109,19 @@ export function injectingStarttlsServer(cert: CertFiles): Promise<FakeServer> {
   return listen((socket, received) => {
     socket.write('* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\r\n');
     let stream: Socket | TLSSocket = socket;
-    let buffer = '';
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      let index;
-      while ((index = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        received.push(line);
-        const [tag, command] = line.split(' ');
-        const upper = (command ?? '').toUpperCase();
-        if (upper === 'STARTTLS' && stream === socket) {
-          socket.off('data', onData);
-          socket.write(`${tag} OK begin TLS\r\n* CAPABILITY IMAP4rev1 INJECTED AUTH=PLAIN\r\n`);
-          stream = new TLSSocket(socket, { isServer: true, cert: readFileSync(cert.cert), key: readFileSync(cert.key) });
-          stream.on('error', () => undefined);
-          stream.on('data', onData);
-        } else if (upper === 'CAPABILITY') {
-          stream.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-        } else if (upper === 'LOGOUT') {
-          stream.write(`* BYE\r\n${tag} OK bye\r\n`);
-          stream.end();
-        } else if (tag) {
-          stream.write(`${tag} OK ${upper} done\r\n`);
-        }
+    const onData = commands(received, (tag, command) => {
+      if (command === 'STARTTLS' && stream === socket) {
+        socket.off('data', onData);
+        socket.write(`${tag} OK begin TLS\r\n* CAPABILITY IMAP4rev1 INJECTED AUTH=PLAIN\r\n`);
+        stream = new TLSSocket(socket, { isServer: true, cert: readFileSync(cert.cert), key: readFileSync(cert.key) });
+        stream.on('error', () => undefined);
+        stream.on('data', onData);
+      } else if (command === 'CAPABILITY') {
+        stream.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+      } else {
+        answerOthers(stream, tag, command);
       }
-    };
+    });
     socket.on('data', onData);
   });
 }

@@ -4,15 +4,10 @@
 // under an attribution line.
 import { dedupe, fromEnvelope, type Mailbox, normalizeAddress } from './addresses';
 import { type Address, decodeWords, fullDate } from '../text';
+import { type LoadedMessage } from '../viewModel';
 
-export interface OriginalMessage {
-  subject?: string;
-  from?: Address[];
-  to?: Address[];
-  cc?: Address[];
-  replyTo?: Address[];
-  date?: Date;
-  messageId?: string;
+/** The original's header fields as the message view has them, plus what a reply needs besides. */
+export interface OriginalMessage extends Pick<LoadedMessage, 'subject' | 'from' | 'to' | 'cc' | 'replyTo' | 'date' | 'messageId'> {
   /** The raw References header value (a list of msg-ids). */
   references?: string;
   inReplyTo?: string;
