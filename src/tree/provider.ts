@@ -168,7 +168,12 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     } else if (!node.folders && !node.cacheChecked && cache) {
       node.cacheChecked = true;
       folders = await cache.loadFolders(cacheKeyOf(node.account));
-      if (folders) {
+      const session = this.sessions.get(accountId);
+      if (folders && session.state === 'failed' && session.lastError) {
+        // the start already failed (a refused password): say so with the cached rows. A LIST would
+        // fail at once, and its redraw, fired while VS Code still draws these rows, can get lost.
+        offline = session.lastError;
+      } else if (folders) {
         // shown at once; the real list replaces it when it arrives
         this.refreshFoldersInBackground(node);
       }
@@ -221,13 +226,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         this.log.warn(`Cannot list the folders of ${node.account.email}: ${error.message}`);
         node.fresh = { error };
       },
-    )
-      // A LIST that fails at once (the session already knows the password is wrong) would fire
-      // while VS Code still waits for this very node's children, and VS Code drops such an event:
-      // the error row would never show. Fire once the tree has taken the rows.
-      .then(() => this.whenIdle())
-      .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
-      .then(() => this.changed.fire(node));
+    ).then(() => this.changed.fire(node));
   }
 
   async loadMessages(node: FolderNode): Promise<TreeNode[]> {
