@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
 import { type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
-import { type AddressView, type MessageViewModel } from '../src/core/viewModel';
+import { type AddressView, type MessageViewModel } from '../src/core/render/viewModel';
 import { el } from './dom';
 
 interface VsCodeApi {

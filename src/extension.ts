@@ -6,7 +6,7 @@ import { AccountStore } from './accounts/accountStore';
 import { Keychain } from './accounts/keychain';
 import { globalStatePinStore } from './accounts/pins';
 import { SessionPool } from './accounts/sessions';
-import { HeaderCache } from './core/headerCache';
+import { HeaderCache } from './core/mail/headerCache';
 import { type Logger, redacting } from './core/log';
 import { AddressBook } from './compose/addressBook';
 import { composeCommands } from './compose/commands';

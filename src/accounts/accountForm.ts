@@ -7,7 +7,7 @@ import { type AccountConfig, isValidHost, newAccountId, serverSavesSentByDefault
 import { verifySmtp } from '../core/compose/smtp';
 import { type CertificateSummary, MailError, toMailError } from '../core/errors';
 import { type Logger } from '../core/log';
-import { testLogin } from '../core/session';
+import { testLogin } from '../core/mail/session';
 import { type PinStore } from '../core/tls';
 import { Disposable } from '../util/dispose';
 import { type AccountStore } from './accountStore';

@@ -1,9 +1,9 @@
 // One MailSession per configured account, rebuilt when the account's settings or password change.
 import * as vscode from 'vscode';
 import { type AccountConfig } from '../core/account';
-import { BulkConnection } from '../core/bulk';
+import { BulkConnection } from '../core/mail/bulk';
 import { type Logger } from '../core/log';
-import { MailSession, type SessionDeps } from '../core/session';
+import { MailSession, type SessionDeps } from '../core/mail/session';
 import { type PinStore } from '../core/tls';
 import { Disposable } from '../util/dispose';
 import { type AccountStore } from './accountStore';

@@ -2,7 +2,7 @@
 // of the last messages in Sent (fetched once per account, ENVELOPE only).
 import { type SessionPool } from '../accounts/sessions';
 import { fromEnvelope, type Mailbox, normalizeAddress } from '../core/compose/addresses';
-import { type MessageSummary } from '../core/headers';
+import { type MessageSummary } from '../core/mail/headers';
 
 export class AddressBook {
   private readonly known = new Map<string, Mailbox & { score: number }>();

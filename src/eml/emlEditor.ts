@@ -2,7 +2,7 @@
 // same sanitizing, sandbox and remote-content blocking.
 import * as vscode from 'vscode';
 import { MailError } from '../core/errors';
-import { parseSource } from '../core/messageLoader';
+import { parseSource } from '../core/mail/messageLoader';
 import { type MessageSource, MessageView, type MessageViewDeps } from '../messageView/messageView';
 
 export const EML_VIEW_TYPE = 'imapExplorer.eml';

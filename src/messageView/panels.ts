@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type SessionPool } from '../accounts/sessions';
 import { MailError } from '../core/errors';
-import { downloadPart, loadImapMessage } from '../core/messageLoader';
+import { downloadPart, loadImapMessage } from '../core/mail/messageLoader';
 import { plainLabel } from '../core/text';
 import { type MessageRef } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';

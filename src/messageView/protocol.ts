@@ -1,7 +1,7 @@
 // The one message protocol between the message view (webview) and the extension host. The
 // webview never names a command: it reports what the user clicked, and the host decides. The host
 // validates every message it receives with parseViewMessage() before acting on it.
-import { type MessageViewModel } from '../core/viewModel';
+import { type MessageViewModel } from '../core/render/viewModel';
 
 /** What the toolbar can ask for; the host maps each to a command on the message it shows. */
 export const MESSAGE_ACTIONS = ['reply', 'replyAll', 'forward', 'toggleFlag', 'toggleRead', 'archive', 'junk', 'delete', 'moveTo', 'copyTo', 'addKeyword'] as const;

@@ -2,7 +2,7 @@
 // URI scheme. Large messages are cut (a 25 MB attachment is not useful as text).
 import * as vscode from 'vscode';
 import { type SessionPool } from '../accounts/sessions';
-import { fetchSource } from '../core/messageLoader';
+import { fetchSource } from '../core/mail/messageLoader';
 import { type MessageRef } from '../tree/nodes';
 
 export const SOURCE_SCHEME = 'imap-explorer-source';

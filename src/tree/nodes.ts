@@ -3,10 +3,10 @@
 import * as vscode from 'vscode';
 import { type AccountConfig, accountLabel } from '../core/account';
 import { type MailError } from '../core/errors';
-import { type FolderInfo, type SpecialUse } from '../core/folders';
-import { type MessageSummary } from '../core/headers';
+import { type FolderInfo, type SpecialUse } from '../core/mail/folders';
+import { type MessageSummary } from '../core/mail/headers';
 import { formatAddresses, formatSize, fullDate, plainLabel, relativeDate, senderName } from '../core/text';
-import { FolderMessages } from '../core/folderModel';
+import { FolderMessages } from '../core/mail/folderModel';
 
 export interface MessageRef {
   accountId: string;

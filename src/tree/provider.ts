@@ -4,11 +4,11 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type SessionPool } from '../accounts/sessions';
 import { MailError, toMailError } from '../core/errors';
-import { type FolderMessages } from '../core/folderModel';
-import { type FolderInfo, flattenFolders, listFolders } from '../core/folders';
-import { type FolderChange, resyncCached } from '../core/folderSync';
-import { cacheKeyOf, type HeaderCache, restoreModel } from '../core/headerCache';
-import { fetchHeaderPage } from '../core/headers';
+import { type FolderMessages } from '../core/mail/folderModel';
+import { type FolderInfo, flattenFolders, listFolders } from '../core/mail/folders';
+import { type FolderChange, resyncCached } from '../core/mail/folderSync';
+import { cacheKeyOf, type HeaderCache, restoreModel } from '../core/mail/headerCache';
+import { fetchHeaderPage } from '../core/mail/headers';
 import { Disposable } from '../util/dispose';
 import { AccountNode, actionFor, ErrorNode, FolderNode, InfoNode, LoadMoreNode, type MessageRef, MessageNode, type TreeHost, type TreeNode } from './nodes';
 

@@ -1,7 +1,7 @@
 // "Move to..." and friends: a quick pick of all folders of the account, fuzzy matched, the most
 // recent targets first.
 import * as vscode from 'vscode';
-import { type FolderInfo } from '../core/folders';
+import { type FolderInfo } from '../core/mail/folders';
 import { plainLabel } from '../core/text';
 
 const ICONS: Record<string, string> = { inbox: 'inbox', sent: 'send', drafts: 'edit', trash: 'trash', junk: 'circle-slash', archive: 'archive', flagged: 'star-full', all: 'mail' };

@@ -2,7 +2,7 @@
 // icon: VS Code passes the clicked row and the whole selection), the tree selection (keyboard),
 // or the message shown in the message view (its toolbar, or the palette while it is active).
 import { type AccountConfig } from '../core/account';
-import { type MessageSummary } from '../core/headers';
+import { type MessageSummary } from '../core/mail/headers';
 import { type MessageRef, MessageNode, type TreeNode } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 

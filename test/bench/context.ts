@@ -3,7 +3,7 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { type AccountConfig } from '../../src/core/account';
 import { imapflowLogger, type Logger, nullLogger } from '../../src/core/log';
-import { MailSession } from '../../src/core/session';
+import { MailSession } from '../../src/core/mail/session';
 import { memoryPinStore, tlsOptionsFor } from '../../src/core/tls';
 import { DEFAULT_USER, type DovecotServer } from '../support/dovecot';
 import { type MeteredProxy, medianSample, type Sample } from './meter';

@@ -2,10 +2,10 @@
 // (MailSession + fetchHeaderPage into the tree's FolderMessages model), or loads every envelope
 // (the naive baseline), and reports heap growth. A fresh process per measurement, so nothing
 // else the benchmark did is on the heap.
-import { FolderMessages } from '../../src/core/folderModel';
-import { fetchHeaderPage, HEADER_QUERY, type MessageSummary, toSummary } from '../../src/core/headers';
+import { FolderMessages } from '../../src/core/mail/folderModel';
+import { fetchHeaderPage, HEADER_QUERY, type MessageSummary, toSummary } from '../../src/core/mail/headers';
 import { nullLogger } from '../../src/core/log';
-import { MailSession } from '../../src/core/session';
+import { MailSession } from '../../src/core/mail/session';
 import { memoryPinStore } from '../../src/core/tls';
 
 export interface ProbeInput {

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fetchHeaderPage } from '../../src/core/headers';
+import { fetchHeaderPage } from '../../src/core/mail/headers';
 import { benchServer, cacheDir, FOLDERS, GENERATOR_VERSION } from './corpus';
 import { type BenchContext, ourSession, rawLogin, type Row } from './context';
 import { meteredProxy, type Sample } from './meter';

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { FolderMessages } from '../../src/core/folderModel';
-import { type FolderChange } from '../../src/core/folderSync';
-import { fetchHeaderPage, type MessageSummary } from '../../src/core/headers';
-import { AccountLive, type LiveHost } from '../../src/core/live';
-import { type SessionDeps } from '../../src/core/session';
+import { FolderMessages } from '../../src/core/mail/folderModel';
+import { type FolderChange } from '../../src/core/mail/folderSync';
+import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
+import { AccountLive, type LiveHost } from '../../src/core/mail/live';
+import { type SessionDeps } from '../../src/core/mail/session';
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { startProxy } from '../support/proxy';

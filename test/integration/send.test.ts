@@ -12,8 +12,8 @@ import { attribution, forwardedBlock, forwardSubject, quote, replyRecipients, re
 import { saveDraftCopy, sendMessage } from '../../src/core/compose/send';
 import { type SmtpSettings } from '../../src/core/compose/smtp';
 import { MailError } from '../../src/core/errors';
-import { fetchHeaderPage, type MessageSummary } from '../../src/core/headers';
-import { downloadPart, readStream } from '../../src/core/messageLoader';
+import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
+import { downloadPart, readStream } from '../../src/core/mail/messageLoader';
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { freePort } from '../support/net';

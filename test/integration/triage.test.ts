@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { copyMessages, existingUids, moveMessages, setFlags } from '../../src/core/actions';
-import { createFolder, deleteFolder, folderMessageCount, renameFolder, setSubscribed } from '../../src/core/folderOps';
-import { flattenFolders, listFolders } from '../../src/core/folders';
-import { fetchHeaderPage, type MessageSummary } from '../../src/core/headers';
-import { moveBack, runMove, undoMove } from '../../src/core/moveOperation';
-import { type MailSession } from '../../src/core/session';
+import { copyMessages, existingUids, moveMessages, setFlags } from '../../src/core/mail/actions';
+import { createFolder, deleteFolder, folderMessageCount, renameFolder, setSubscribed } from '../../src/core/mail/folderOps';
+import { flattenFolders, listFolders } from '../../src/core/mail/folders';
+import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
+import { moveBack, runMove, undoMove } from '../../src/core/mail/moveOperation';
+import { type MailSession } from '../../src/core/mail/session';
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { startProxy } from '../support/proxy';

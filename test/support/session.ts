@@ -1,7 +1,7 @@
 // MailSessions for integration tests, with a logger that keeps every line for assertions.
 import { type AccountConfig, type Security } from '../../src/core/account';
 import { type Logger } from '../../src/core/log';
-import { MailSession, type SessionDeps } from '../../src/core/session';
+import { MailSession, type SessionDeps } from '../../src/core/mail/session';
 import { memoryPinStore } from '../../src/core/tls';
 import { DEFAULT_USER, type DovecotServer } from './dovecot';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ListResponse } from 'imapflow';
-import { buildFolderTree, flattenFolders } from '../../src/core/folders';
+import { buildFolderTree, flattenFolders } from '../../src/core/mail/folders';
 
 function entry(path: string, flags: string[] = [], specialUse?: string, status?: { unseen: number; messages: number }): ListResponse {
   const parts = path.split('.');

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type AccountConfig } from '../../src/core/account';
-import { FolderMessages } from '../../src/core/folderModel';
-import { cacheKeyOf, HeaderCache, MAX_CACHED_MESSAGES, restoreModel } from '../../src/core/headerCache';
-import { type FolderInfo } from '../../src/core/folders';
-import { type MessageSummary } from '../../src/core/headers';
+import { FolderMessages } from '../../src/core/mail/folderModel';
+import { cacheKeyOf, HeaderCache, MAX_CACHED_MESSAGES, restoreModel } from '../../src/core/mail/headerCache';
+import { type FolderInfo } from '../../src/core/mail/folders';
+import { type MessageSummary } from '../../src/core/mail/headers';
 
 const root = mkdtempSync(join(tmpdir(), 'imapx-cache-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type MessageStructureObject } from 'imapflow';
-import { cidReferences, decodeText, hasAttachments, planDisplay } from '../../src/core/mime';
+import { cidReferences, decodeText, hasAttachments, planDisplay } from '../../src/core/render/mime';
 
 const text = (part: string, extra: Partial<MessageStructureObject> = {}): MessageStructureObject => ({ part, type: 'text/plain', parameters: { charset: 'utf-8' }, size: 10, ...extra });
 const html = (part: string, extra: Partial<MessageStructureObject> = {}): MessageStructureObject => ({ part, type: 'text/html', parameters: { charset: 'utf-8' }, size: 20, ...extra });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linkify, renderPlainText } from '../../src/core/plainText';
+import { linkify, renderPlainText } from '../../src/core/render/plainText';
 
 describe('plain text mail', () => {
   it('escapes markup and keeps it as text', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDeceptiveLink, safeLinkTarget, sanitizeHtml } from '../../src/core/sanitize';
+import { isDeceptiveLink, safeLinkTarget, sanitizeHtml } from '../../src/core/render/sanitize';
 
 const blocked = (html: string) => sanitizeHtml(html, { allowRemote: false });
 const allowed = (html: string) => sanitizeHtml(html, { allowRemote: true });

@@ -4,10 +4,10 @@
 import { convert } from 'html-to-text';
 import { type ImapFlow } from 'imapflow';
 import { MailError } from '../errors';
-import { type MessageSummary } from '../headers';
-import { fetchSource, loadImapMessage } from '../messageLoader';
-import { type AttachmentInfo } from '../mime';
-import { type LoadedMessage } from '../viewModel';
+import { type MessageSummary } from '../mail/headers';
+import { fetchSource, loadImapMessage } from '../mail/messageLoader';
+import { type AttachmentInfo } from '../render/mime';
+import { type LoadedMessage } from '../render/viewModel';
 import { type OriginalMessage } from './reply';
 
 export interface LoadedOriginal extends OriginalMessage {

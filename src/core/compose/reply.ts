@@ -4,7 +4,7 @@
 // under an attribution line.
 import { dedupe, fromEnvelope, type Mailbox, normalizeAddress } from './addresses';
 import { type Address, decodeWords, fullDate } from '../text';
-import { type LoadedMessage } from '../viewModel';
+import { type LoadedMessage } from '../render/viewModel';
 
 /** The original's header fields as the message view has them, plus what a reply needs besides. */
 export interface OriginalMessage extends Pick<LoadedMessage, 'subject' | 'from' | 'to' | 'cc' | 'replyTo' | 'date' | 'messageId'> {

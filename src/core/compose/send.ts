@@ -1,10 +1,10 @@
 // Sending a built message and what follows it. The SMTP submission decides success; everything
 // after it (the copy in Sent, \Answered or $Forwarded on the original, removing the draft copy)
 // is reported as a warning when it fails and never causes the message to be sent again.
-import { expungeUids, setFlags } from '../actions';
+import { expungeUids, setFlags } from '../mail/actions';
 import { toMailError } from '../errors';
 import { type Logger } from '../log';
-import { type MailSession } from '../session';
+import { type MailSession } from '../mail/session';
 import { type BuiltMessage } from './build';
 import { type MessageLocation } from './draft';
 import { sendRaw, type SmtpSettings } from './smtp';

@@ -2,10 +2,10 @@
 // shown, on an open connection), and saving the attachment (throughput).
 import { type ImapFlow } from 'imapflow';
 import { type Readable } from 'node:stream';
-import { fetchHeaderPage, type MessageSummary } from '../../../src/core/headers';
-import { downloadPart, loadImapMessage } from '../../../src/core/messageLoader';
-import { BulkConnection } from '../../../src/core/bulk';
-import { type MailSession } from '../../../src/core/session';
+import { fetchHeaderPage, type MessageSummary } from '../../../src/core/mail/headers';
+import { downloadPart, loadImapMessage } from '../../../src/core/mail/messageLoader';
+import { BulkConnection } from '../../../src/core/mail/bulk';
+import { type MailSession } from '../../../src/core/mail/session';
 import { BIG_ATTACHMENT_BYTES, BIG_UID, FOLDERS } from '../corpus';
 import { closeQuietly, type BenchContext, ourSession, prototypeClient, rawLogin, runRow } from '../context';
 import { type RawImap } from '../rawImap';

@@ -2,10 +2,10 @@
 // until the folder's model holds it. Ours: the live-update watcher (AccountLive on a watcher
 // MailSession that IDLEs, with the options SessionPool.createWatcher uses). Lower bound: a raw
 // client in IDLE that, on EXISTS, ends IDLE and fetches the new header in the same flight.
-import { AccountLive } from '../../../src/core/live';
-import { FolderMessages } from '../../../src/core/folderModel';
-import { type FolderChange } from '../../../src/core/folderSync';
-import { fetchHeaderPage } from '../../../src/core/headers';
+import { AccountLive } from '../../../src/core/mail/live';
+import { FolderMessages } from '../../../src/core/mail/folderModel';
+import { type FolderChange } from '../../../src/core/mail/folderSync';
+import { fetchHeaderPage } from '../../../src/core/mail/headers';
 import { DEFAULT_USER } from '../../support/dovecot';
 import { benchMessage, FOLDERS } from '../corpus';
 import { type BenchContext, login, noteRow, ourSession, rawLogin, runRow } from '../context';

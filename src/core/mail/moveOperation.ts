@@ -3,7 +3,7 @@
 // messages are still in the source (by UID), which are already in the destination (by
 // Message-ID), and finish or repeat exactly what is missing. Each message ends in one folder.
 import { type ActionTarget, copyMessages, existingUids, expungeUids, findByMessageId, moveMessages, type MoveMethod, setFlags } from './actions';
-import { MailError, toMailError } from './errors';
+import { MailError, toMailError } from '../errors';
 import { type MailSession } from './session';
 
 export interface MovePlan {

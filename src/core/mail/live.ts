@@ -5,7 +5,7 @@
 import { type FolderMessages } from './folderModel';
 import { applyEvent, emptyChange, fetchNewer, type FolderChange, isEmptyChange, resyncLoaded } from './folderSync';
 import { type MessageSummary } from './headers';
-import { type Logger } from './log';
+import { type Logger } from '../log';
 import { type MailboxEvent, type MailSession } from './session';
 
 export interface LiveHost {

@@ -3,11 +3,11 @@
 // backoff after repeated failures), and stops for good on failures only the user can fix (a
 // wrong password, an untrusted or changed certificate) until retry() is called.
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
-import { type AccountConfig } from './account';
+import { type AccountConfig } from '../account';
 import { messageFlags } from './headers';
-import { MailError, toMailError } from './errors';
-import { imapflowLogger, type Logger, registerSecret } from './log';
-import { type PinStore, probeCertificate, tlsOptionsFor } from './tls';
+import { MailError, toMailError } from '../errors';
+import { imapflowLogger, type Logger, registerSecret } from '../log';
+import { type PinStore, probeCertificate, tlsOptionsFor } from '../tls';
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'failed';
 

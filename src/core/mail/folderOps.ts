@@ -2,7 +2,7 @@
 // hierarchy delimiter; a name that contains the delimiter would silently create a hierarchy, so
 // it is refused with a sentence instead.
 import { type ImapFlow } from 'imapflow';
-import { MailError, toMailError } from './errors';
+import { MailError, toMailError } from '../errors';
 
 async function delimiterOf(client: ImapFlow, near?: string): Promise<string> {
   const list = await client.list();

@@ -3,7 +3,7 @@
 import { type MessageStructureObject } from 'imapflow';
 import { decode as decodeCharset } from 'libmime/lib/charset';
 import libmime from 'libmime';
-import { plainLabel } from './text';
+import { plainLabel } from '../text';
 
 export interface PartRef {
   part: string;

@@ -3,7 +3,7 @@
 // then STORE \Deleted and UID EXPUNGE of exactly those UIDs (UIDPLUS); without UIDPLUS a bare
 // EXPUNGE would also remove what other clients marked \Deleted, so the originals are only marked.
 import { type ImapFlow } from 'imapflow';
-import { MailError } from './errors';
+import { MailError } from '../errors';
 import { uidSet } from './headers';
 
 export interface ActionTarget {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AccountConfig } from './account';
+import { type AccountConfig } from '../account';
 import { type FolderMessages } from './folderModel';
 import { type FolderInfo, flattenFolders } from './folders';
 import { type MessageSummary, type PageCursor } from './headers';

@@ -4,7 +4,7 @@ import { type AttachmentInfo, cidReferences } from './mime';
 import { renderPlainText } from './plainText';
 import { messageDocument } from './messageDocument';
 import { sanitizeHtml } from './sanitize';
-import { type Address, formatSize, fullDate, plainLabel } from './text';
+import { type Address, formatSize, fullDate, plainLabel } from '../text';
 
 export interface LoadedMessage {
   subject?: string;

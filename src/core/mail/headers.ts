@@ -3,8 +3,8 @@
 // sequence number of the oldest loaded message only sizes the UID window of the next page, so a
 // page is one FETCH and the folder's UID list is never materialised.
 import { type FetchMessageObject, type ImapFlow, type MailboxObject, type MessageStructureObject } from 'imapflow';
-import { hasAttachments } from './mime';
-import { type Address } from './text';
+import { hasAttachments } from '../render/mime';
+import { type Address } from '../text';
 
 export interface MessageSummary {
   uid: number;

@@ -6,10 +6,10 @@ import { type ImapFlow, type MessageStructureObject } from 'imapflow';
 import { HEADER_QUERY, type MessageSummary, toSummary } from './headers';
 import { type AddressObject, simpleParser } from 'mailparser';
 import { type Readable } from 'node:stream';
-import { MailError } from './errors';
-import { type AttachmentInfo, decodeText, normaliseCid, type PartRef, planDisplay } from './mime';
-import { type Address, safeFileName } from './text';
-import { type LoadedMessage } from './viewModel';
+import { MailError } from '../errors';
+import { type AttachmentInfo, decodeText, normaliseCid, type PartRef, planDisplay } from '../render/mime';
+import { type Address, safeFileName } from '../text';
+import { type LoadedMessage } from '../render/viewModel';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const MAX_INLINE_PART_BYTES = 2 * 1024 * 1024;
