@@ -113,7 +113,7 @@ describe('imap-explorer check (CLI)', () => {
   it('exits 1 on a failure and says what failed', async () => {
     const run = await cli(['check', `imaps://alice@127.0.0.1:${selfSigned.imapsPort}`], { IMAP_PASSWORD: PASSWORD });
     assert.equal(run.code, 1, run.stdout + run.stderr);
-    assert.match(run.stdout, /^FAIL: IMAP: TLS and certificate: The certificate is self-signed: no certificate authority vouches for it/);
+    assert.match(run.stdout, /^FAIL: IMAP: TLS and certificate: The server's certificate 'localhost' is self-signed: no certificate authority vouches for it/);
     assert.ok(run.stdout.includes(opensslFingerprint(selfSigned.cert.cert)), 'the fingerprint to compare is printed');
     assert.match(run.stdout, /SKIP {2}IMAP: login +The password was not sent/);
 

@@ -34,6 +34,8 @@ export interface DoctorOptions {
   ca?: string[];
   /** A SHA-256 fingerprint the user trusts (a pinned self-signed certificate). */
   pin?: string;
+  /** The pinned certificate chain (PEM) as the account stores it; without it the doctor fetches it as the session would. */
+  pinPem?: string;
   /** DNS for discovery and host names; the system's by default. */
   resolver?: DoctorResolver;
   /** HTTPS for autoconfig; Node's https with the normal checks by default. */
@@ -92,7 +94,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
     timeouts,
     resolver,
     fetcher: options.fetcher ?? httpsFetcher({ resolver }),
-    trust: { ...(options.ca?.length ? { ca: options.ca } : {}), ...(pin ? { pin } : {}) },
+    trust: { ...(options.ca?.length ? { ca: options.ca } : {}), ...(pin ? { pin } : {}), ...(pin && options.pinPem ? { pinPem: options.pinPem } : {}) },
   };
 
   // a password in the address is refused below, but the report must not repeat it either

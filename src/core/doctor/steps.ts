@@ -67,6 +67,31 @@ export class StepRecorder {
     return step;
   }
 
+  /**
+   * Replaces the outcome of a step already recorded, when a later answer shows what it really was
+   * (a server that greeted and then hung up did not pass its greeting). Its time stays.
+   */
+  amend(id: StepId, outcome: StepOutcome): void {
+    const index = this.steps.findIndex((s) => s.id === id);
+    if (index < 0) {
+      this.record(id, Date.now(), outcome);
+      return;
+    }
+    const old = this.steps[index];
+    const step: DoctorStep = {
+      id,
+      title: old.title,
+      status: outcome.status,
+      ms: old.ms,
+      summary: printable(outcome.summary),
+      details: [...old.details, ...(outcome.details ?? []).map(printable)],
+      ...(outcome.fix ? { fix: printable(outcome.fix) } : {}),
+      ...(outcome.code ? { code: outcome.code } : {}),
+    };
+    this.steps[index] = step;
+    this.onStep?.(step);
+  }
+
   skip(id: StepId, summary: string): void {
     if (!this.has(id)) {
       this.record(id, Date.now(), { status: 'skip', summary });
