@@ -4,6 +4,7 @@
 // Node's verdict on that same handshake (socket.authorized) is what the app would decide; the
 // doctor's own reading of the chain (chainCheck.ts) says which certificate is at fault. When the two
 // disagree, the check fails and says so: a diagnosis that passes what the app refuses is worse than none.
+import { X509Certificate } from 'node:crypto';
 import { type ConnectionOptions, checkServerIdentity, rootCertificates, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { MailError, type MailErrorCode } from '../errors';
@@ -46,15 +47,15 @@ export function nodeVerdictOf(socket: TLSSocket): NodeVerdict {
   return socket.authorized ? { authorized: true, error: null } : { authorized: false, error: String(socket.authorizationError ?? 'UNSPECIFIED') };
 }
 
-let systemAnchors: CertFacts[] | undefined;
+let systemAnchors: X509Certificate[] | undefined;
 
 function pemBlocks(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-function anchorsFor(ca: string[] | undefined): CertFacts[] {
-  systemAnchors ??= rootCertificates.map((pem) => certFacts(pem));
-  return [...systemAnchors, ...(ca ?? []).flatMap(pemBlocks).map((pem) => certFacts(pem))];
+function anchorsFor(ca: string[] | undefined): X509Certificate[] {
+  systemAnchors ??= rootCertificates.map((pem) => new X509Certificate(pem));
+  return [...systemAnchors, ...(ca ?? []).flatMap(pemBlocks).map((pem) => new X509Certificate(pem))];
 }
 
 function entryOf(cert: CertFacts, index: number, anchors: Set<string>, sent: Set<string>): ChainEntry {
@@ -101,7 +102,7 @@ export async function inspectTls(socket: TLSSocket, capture: HandshakeCapture | 
   const captured = capture?.certificates(protocol, cipherName);
   const sentAsSent = Boolean(captured?.length && certFacts(captured[0]).sha256 === peer.fingerprint256);
   // Node's linked chain ends with the root it found in its store when the server did not send one
-  const storePrints = new Set(anchorsFor(trust.ca).map((a) => a.sha256));
+  const storePrints = new Set(anchorsFor(trust.ca).map((a) => a.fingerprint256));
   const linked = pemBlocks(summary.pem).map((pem) => certFacts(pem));
   const sent = sentAsSent ? captured!.map((der) => certFacts(der)) : linked.filter((c, i) => !(i > 0 && i === linked.length - 1 && c.selfSigned && storePrints.has(c.sha256)));
   const leaf = sent[0];
@@ -114,7 +115,7 @@ export async function inspectTls(socket: TLSSocket, capture: HandshakeCapture | 
   if (trust.pin) {
     const matches = trust.pin === summary.sha256;
     const pinPem = trust.pinPem ?? summary.pem;
-    anchors = matches || trust.pinPem ? pemBlocks(pinPem).map((pem) => certFacts(pem)) : [];
+    anchors = matches || trust.pinPem ? pemBlocks(pinPem).map((pem) => new X509Certificate(pem)) : [];
     if (!matches) {
       nodeVerdict = { authorized: false, error: 'ERR_PIN_MISMATCH' };
     } else if (!trust.pinPem) {
@@ -125,7 +126,7 @@ export async function inspectTls(socket: TLSSocket, capture: HandshakeCapture | 
     pin = { expected: trust.pin, matches, ...(matches ? { nodeAccepts: nodeVerdict.authorized } : {}) };
   }
   const analysis = analyseChain(sent, sentAsSent, anchors, now);
-  const anchorPrints = new Set(anchors.map((a) => a.sha256));
+  const anchorPrints = new Set(anchors.map((a) => a.fingerprint256));
   const sentPrints = new Set(sent.map((c) => c.sha256));
   const sniSent = servernameFor(hostname) !== undefined;
   const hostMatches = checkServerIdentity(isIP(hostname) ? hostname : hostname.toLowerCase(), peer) === undefined;
@@ -139,7 +140,7 @@ export async function inspectTls(socket: TLSSocket, capture: HandshakeCapture | 
   // Pinning is offered only where it would work: the session, pinned, would accept this very chain
   let pinnable = false;
   if (!trust.pin && chainError && (sniSent || hostMatches)) {
-    const asPinned = analyseChain(sent, sentAsSent, pemBlocks(summary.pem).map((pem) => certFacts(pem)), now);
+    const asPinned = analyseChain(sent, sentAsSent, pemBlocks(summary.pem).map((pem) => new X509Certificate(pem)), now);
     if (asPinned.problems.length === 0) {
       const again = await reverify(sessionTlsOptions(hostname, trust, { sha256: summary.sha256, pem: summary.pem }));
       pinnable = Boolean(again?.authorized && again.sha256 === summary.sha256);
@@ -218,7 +219,7 @@ export function judgeTls(report: TlsReport): TlsJudgement {
   const cert = report.certificate;
   const problems: Array<{ code: MailErrorCode; text: string; fix: string }> = [];
   const pinned = report.trust === 'pin';
-  const names = cert.sans.length ? cert.sans.map((s) => s.replace(/^(DNS|IP):/, '')).join(', ') : cert.subject;
+  const names = cert.sans.length ? cert.sans.map((s) => s.replace(/^(DNS|IP):/, '')).join(', ') : (/(?:^|, )CN=([^,]*)/.exec(cert.subject)?.[1] ?? cert.subject);
   const chainError = report.verifyError && report.verifyError !== 'ERR_TLS_CERT_ALTNAME_INVALID' && report.verifyError !== 'ERR_PIN_MISMATCH' ? report.verifyError : null;
   const pinAdvice = report.pinnable
     ? ` For your own server you can instead compare the SHA-256 fingerprint ${cert.sha256} with the server's (openssl x509 -noout -fingerprint -sha256 -in cert.pem) and pin it (--pin, or "Trust this certificate" in VS Code).`
@@ -239,6 +240,15 @@ export function judgeTls(report: TlsReport): TlsJudgement {
       code: 'TLS_HOSTNAME',
       text: `No server name was sent (SNI) because ${report.hostname} is an IP address, and the server answered with a certificate for "${names}"${cert.selfSigned ? ' (self-signed)' : ''}, not for ${report.hostname}: a server that hosts several names picks its certificate by the name the client sends, and shows a default without one. If the certificate names a real host of yours instead, it simply does not list the IP address; openssl s_client -connect ${report.hostname} -servername <host name> tells the two apart.`,
       fix: 'Connect by the server\'s host name, not by its IP address: the app then sends that name and checks the certificate against it. Do not pin this certificate: it is the server\'s default, not the one for your mail host.',
+    });
+  }
+  if (report.pin?.matches && !pinned) {
+    // the account trusts exactly the pinned chain (tlsOptionsFor): OpenSSL still wants it to end at
+    // a self-signed certificate among the pinned ones, and still checks every date
+    problems.push({
+      code: 'TLS_UNTRUSTED',
+      text: `The certificate is the pinned one, but the app cannot use the pin: Node's TLS refuses the pinned chain (${report.verifyError}).`,
+      fix: 'Pinning works for a self-signed certificate, or a chain the server sends up to its root. For a certificate from your own CA, trust the CA instead (NODE_EXTRA_CA_CERTS, or --ca for this check) and remove the pin.',
     });
   }
   if (!pinned && !noSni) {
@@ -269,13 +279,6 @@ export function judgeTls(report: TlsReport): TlsJudgement {
       code: 'TLS_HOSTNAME',
       text: `The certificate is for ${names}, not for ${report.hostname}.`,
       fix: `Connect with a name the certificate lists${cert.sans[0] ? ` (${cert.sans[0].replace(/^(DNS|IP):/, '')})` : ''}, or get a certificate that includes ${report.hostname}.`,
-    });
-  }
-  if (report.pin?.matches && report.pin.nodeAccepts === false && !report.chainCheck.problems.length) {
-    problems.push({
-      code: 'TLS_UNTRUSTED',
-      text: `Unexpected answer: the certificate is the pinned one, but Node's TLS refuses it even so (${report.verifyError}).`,
-      fix: 'Pin the certificate again from the report, or ask the administrator for a certificate from a public CA.',
     });
   }
   if (isOutdatedTls(report.protocol)) {

@@ -229,16 +229,17 @@ function withinConstraint(name: string, constraint: string): boolean {
   return constraint.includes('/') ? ipWithin(name, constraint) : !isIP(name) && dnsWithin(name, constraint);
 }
 
-/** Whether `issuer` signed `subject`: the names match and the issuer's key verifies the signature. */
-function signs(subject: CertFacts, issuer: CertFacts): boolean {
-  if (subject.x509.issuer !== issuer.x509.subject) {
-    return false;
-  }
+function verifies(subject: X509Certificate, issuer: X509Certificate): boolean {
   try {
-    return subject.x509.verify(issuer.x509.publicKey);
+    return subject.verify(issuer.publicKey);
   } catch {
     return false;
   }
+}
+
+/** Whether `issuer` signed `subject`: the names match and the issuer's key verifies the signature. */
+function signs(subject: CertFacts, issuer: CertFacts): boolean {
+  return subject.x509.issuer === issuer.x509.subject && verifies(subject.x509, issuer.x509);
 }
 
 function roleOf(index: number, cert: CertFacts): CertificateRole {
@@ -255,14 +256,17 @@ const FULLCHAIN = 'install the current chain (fullchain) and reload the server';
 
 /**
  * Builds and checks the path from the server's certificate to one of `anchors` (the trust store,
- * or a pinned certificate). `sent` is the server's list, leaf first. OpenSSL accepts a trust anchor
+ * or the pinned chain). `sent` is the server's list, leaf first. OpenSSL accepts a trust anchor
  * only when it is self-signed (Node does not set X509_V_FLAG_PARTIAL_CHAIN), so a pinned
  * intermediate without its root is no anchor here either.
  */
-export function analyseChain(sent: CertFacts[], sentAsSent: boolean, anchors: CertFacts[], now = new Date()): ChainAnalysis {
+export function analyseChain(sent: CertFacts[], sentAsSent: boolean, anchors: X509Certificate[], now = new Date()): ChainAnalysis {
   const problems: ChainProblem[] = [];
   const warnings: ChainProblem[] = [];
-  const anchorPrints = new Set(anchors.map((a) => a.sha256));
+  const anchorPrints = new Set(anchors.map((a) => a.fingerprint256));
+  // the trust store holds over a hundred roots: read only the ones the path reaches
+  const anchorFacts = new Map<string, CertFacts>();
+  const factsOf = (a: X509Certificate) => anchorFacts.get(a.fingerprint256) ?? anchorFacts.set(a.fingerprint256, certFacts(a)).get(a.fingerprint256)!;
   const leaf = sent[0];
   const path: CertFacts[] = [leaf];
   let anchor: CertFacts | undefined;
@@ -272,10 +276,11 @@ export function analyseChain(sent: CertFacts[], sentAsSent: boolean, anchors: Ce
       break;
     }
     // trusted first, as OpenSSL 1.1+ does: an issuer from the store beats one the server sent
-    const fromStore = anchors.find((a) => a.sha256 !== current.sha256 && signs(current, a));
+    const fromStore = anchors.find((a) => a.fingerprint256 !== current.sha256 && a.subject === current.x509.issuer && verifies(current.x509, a));
     if (fromStore) {
-      path.push(fromStore);
-      current = fromStore;
+      const facts = factsOf(fromStore);
+      path.push(facts);
+      current = facts;
       continue;
     }
     const index = path.length - 1;

@@ -6,7 +6,7 @@ import { type Socket } from 'node:net';
 import { type Duplex } from 'node:stream';
 import { type ConnectionOptions } from 'node:tls';
 import { toMailError } from '../errors';
-import { type Advice, hangupAdvice, missingStarttlsAdvice, starttlsRefusedAdvice } from './advice';
+import { type Advice, hangupAdvice, missingStarttlsAdvice, starttlsRefusedAdvice, tlsHandshakeAdvice } from './advice';
 import { nodeVerdictOf, type Reverify } from './certificate';
 import { type CheckContext, stepId } from './steps';
 import { implicitTls, outdatedTlsProbe, recordTlsFailure, recordTlsStep, SPEAKER_NAME, type Speaker, tlsHandshake, type TlsAttempt, type TlsHandshake } from './transport';
@@ -156,6 +156,21 @@ export class Channel<G> {
     return true;
   }
 
+  /**
+   * Under TLS 1.3 the server judges the client after the client's handshake is done: a server that
+   * wants a client certificate, or rejects the connection, says so with an alert on the first read.
+   * That alert is the TLS step's finding, not the step that happened to be reading.
+   */
+  tlsAlert(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code;
+    if (typeof code !== 'string' || !/^ERR_SSL_/.test(code)) {
+      return false;
+    }
+    const advice = tlsHandshakeAdvice((err as { cause?: unknown }).cause ?? err, this.endpoint.host);
+    this.ctx.rec.amend(this.id('tls'), { status: 'fail', code: advice.code, summary: `${advice.summary} It said so right after the handshake, as TLS 1.3 servers do.`, fix: advice.fix });
+    return true;
+  }
+
   private async reconnect(): Promise<Socket | undefined> {
     const tcp = await connectTcp([this.address], this.endpoint.port, this.ctx.timeouts.connect);
     if (tcp.socket) {
@@ -242,7 +257,9 @@ export class Channel<G> {
     try {
       line = await wire.readLine(this.ctx.timeouts.greeting, 'its greeting');
     } catch (err) {
-      this.ctx.rec.failed(this.id('greeting'), greetStarted, err, `The port speaks TLS but no ${this.info.name} greeting followed: check that port ${this.endpoint.port} is the ${this.info.name} port (a web server on HTTPS also waits silently).`);
+      if (!this.tlsAlert(err)) {
+        this.ctx.rec.failed(this.id('greeting'), greetStarted, err, `The port speaks TLS but no ${this.info.name} greeting followed: check that port ${this.endpoint.port} is the ${this.info.name} port (a web server on HTTPS also waits silently).`);
+      }
       return undefined;
     }
     const greeting = await this.driver.greet(wire, line, true, greetStarted);

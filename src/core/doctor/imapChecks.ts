@@ -207,7 +207,9 @@ class ImapCheck implements Driver<ImapGreeting> {
       try {
         reply = await opened.conversation.command('CAPABILITY');
       } catch (err) {
-        if (!(opened.encrypted && !this.report.capabilitiesBeforeTls.length && this.channel?.hungUp(err, opened.greetedAt, 'CAPABILITY', 'capability', opened.conversation.lastBye))) {
+        const explained =
+          this.channel?.tlsAlert(err) || (opened.encrypted && !this.report.capabilitiesBeforeTls.length && this.channel?.hungUp(err, opened.greetedAt, 'CAPABILITY', 'capability', opened.conversation.lastBye));
+        if (!explained) {
           this.ctx.rec.failed('imap.capability', started, err);
         }
         return undefined;

@@ -53,6 +53,7 @@ class SmtpCheck implements Driver<SmtpReply> {
   readonly info = SMTP_INFO;
   /** A 421 the server sent before closing (RFC 5321 3.8). */
   private closing: string | undefined;
+  private channel: Channel<SmtpReply> | undefined;
 
   constructor(
     private readonly ctx: CheckContext,
@@ -156,6 +157,7 @@ class SmtpCheck implements Driver<SmtpReply> {
         return;
       }
       channel = new Channel(this.ctx, this, this.endpoint, tcp.address, this.report);
+      this.channel = channel;
       const session = await channel.open(tcp.socket);
       if (!session) {
         return;
@@ -181,7 +183,9 @@ class SmtpCheck implements Driver<SmtpReply> {
     try {
       extensions = known ?? (await this.plainCapabilities(wire));
     } catch (err) {
-      this.ctx.rec.failed('smtp.ehlo', started, err);
+      if (!this.channel?.tlsAlert(err)) {
+        this.ctx.rec.failed('smtp.ehlo', started, err);
+      }
       return undefined;
     }
     this.report.extensions = extensions;
