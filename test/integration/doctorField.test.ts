@@ -519,6 +519,20 @@ describe('connection doctor: field failures', () => {
       }
     });
 
+    it('says which usual port is open when the one asked for is closed', async () => {
+      const closed = await freePort();
+      const open = await greetingServer({ greeting: '* OK [CAPABILITY IMAP4rev1 STARTTLS] ready' });
+      try {
+        const report = await runDoctor(`imaps://127.0.0.1:${closed}`, { timeouts: FAST, guessPorts: { tls: closed, starttls: open.port } });
+        const tcp = stepOf(report, 'imap.tcp');
+        assert.equal(tcp.code, 'CONNECTION_REFUSED');
+        assert.equal(tcp.summary, `Connection refused on port ${closed}: nothing listens there, or a firewall rejects it. Port ${open.port} of the same address does accept connections, so the host is up and port ${closed} is closed there.`);
+        assert.equal(tcp.fix, `Use STARTTLS on port ${open.port} (imap://127.0.0.1:${open.port}), which is open, or ask the administrator to open port ${closed}.`);
+      } finally {
+        await open.close();
+      }
+    });
+
     it('recognises a greeting that is another protocol\'s', async () => {
       const fake = await greetingServer({ greeting: 'SSH-2.0-OpenSSH_9.2p1 Debian-2' });
       try {

@@ -62,7 +62,7 @@ export function imapLoginAdvice(reply: { status: string; code?: string; text: st
   return {
     code: 'AUTH_FAILED',
     summary: `The server did not accept the user name and password${reply.code ? ` (${reply.code})` : ''}.${said}`,
-    fix: `Check the user name (often the full email address) and the password (keyboard layout, caps lock). Providers with two-step verification need an app password.${oauthToo ? ' This server also offers OAuth sign-in: if password login is turned off for the account, only OAuth works.' : ''}`,
+    fix: `Check the user name (often the full email address) and the password (keyboard layout, caps lock). If the same password works in the provider's web mail, the account needs an app password (two-step verification) or has IMAP access turned off in its settings.${oauthToo ? ' This server also offers OAuth sign-in: if password login is turned off for the account, only OAuth works.' : ''}`,
   };
 }
 
@@ -259,4 +259,25 @@ export function slowGreetingAdvice(ms: number, appTimeoutMs: number): { summary:
     summary: `The server took ${ms} ms to greet (this app waits up to ${appTimeoutMs / 1000} s; some clients give up sooner).`,
     fix: 'Servers that look up the client\'s address (reverse DNS, a DNS blocklist) before greeting wait this long when their DNS is slow: check the server\'s resolver. A server that is merely overloaded is slow on every command too (see the round trips).',
   };
+}
+
+/**
+ * A step that broke off on an error the step itself did not expect: a lost connection, a timeout in
+ * the middle of the conversation, or an answer the doctor does not understand (said so plainly).
+ */
+export function interruptedAdvice(code: MailErrorCode, message: string): { summary: string; fix: string } {
+  switch (code) {
+    case 'DISCONNECTED':
+      return { summary: message, fix: 'The server closed the connection in the middle of the conversation. Try again; if it repeats, the server is overloaded, limits connections, or drops this client: its log says which.' };
+    case 'TIMEOUT':
+      return { summary: message, fix: 'The server stopped answering in the middle of the conversation. Try again; if it repeats, the server is overloaded or something on the way drops the connection (the server log says whether the command arrived).' };
+    case 'UNKNOWN':
+    case 'WRONG_PROTOCOL':
+      return {
+        summary: /^Unexpected answer/i.test(message) ? message : `Unexpected answer: ${message}`,
+        fix: 'This is a case the doctor does not know. The protocol transcript (--verbose, or the report\'s transcript) shows the exchange; attach the JSON report (--json) to a bug report.',
+      };
+    default:
+      return { summary: message, fix: 'The server\'s words above say why; its administrator can tell more.' };
+  }
 }

@@ -41,7 +41,7 @@ export interface DoctorOptions {
   /** HTTPS for autoconfig; Node's https with the normal checks by default. */
   fetcher?: AutoconfigFetcher;
   timeouts?: Partial<DoctorTimeouts>;
-  /** Ports tried on guessed host names during discovery. */
+  /** The usual IMAP ports (993 and 143): tried on guessed host names during discovery, and on a host whose port does not connect. */
   guessPorts?: { tls: number; starttls: number };
   /** The CA file the user named, only to show it in the openssl/curl commands. */
   caFile?: string;
@@ -94,6 +94,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
     timeouts,
     resolver,
     fetcher: options.fetcher ?? httpsFetcher({ resolver }),
+    standardPorts: { imap: options.guessPorts ?? { tls: 993, starttls: 143 }, smtp: { tls: 465, starttls: 587 } },
     trust: { ...(options.ca?.length ? { ca: options.ca } : {}), ...(pin ? { pin } : {}), ...(pin && options.pinPem ? { pinPem: options.pinPem } : {}) },
   };
 

@@ -99,6 +99,7 @@ function certificateRows(tls: TlsReport): Array<[string, string]> {
     ['Self-signed', cert.selfSigned ? 'yes' : 'no'],
     ['Valid', `${cert.validFrom.slice(0, 10)} to ${cert.validTo.slice(0, 10)} (${cert.daysToExpiry} days left)`],
     ['SHA-256', cert.sha256],
+    ...(tls.chainCheck.warnings.length ? [['Warnings', tls.chainCheck.warnings.map((w) => w.text).join(' ')] as [string, string]] : []),
   ];
 }
 

@@ -222,22 +222,49 @@ export async function connectStep(ctx: CheckContext, protocol: Protocol, address
   return failConnect(ctx, protocol, port, addresses.length, report.addresses, started, result.attempts[result.attempts.length - 1]?.error, details);
 }
 
-function failConnect(ctx: CheckContext, protocol: Protocol, port: number, count: number, addresses: AddressReport[], started: number, last?: MailError, details?: string[]): undefined {
+/**
+ * The TCP step failed. Before saying why, one more piece of evidence: whether the protocol's other
+ * usual port on the same address accepts. If it does, the host is up and this port is closed or
+ * filtered, and the fix is that other port; if not, the host or the whole service is unreachable.
+ */
+async function failConnect(ctx: CheckContext, protocol: Protocol, port: number, count: number, addresses: AddressReport[], started: number, last?: MailError, details?: string[]): Promise<undefined> {
   const id = stepId(protocol, 'tcp');
   const refused = last ? last.code === 'CONNECTION_REFUSED' : addresses.every((a) => a.error === 'connection refused');
   const timedOut = last ? last.code === 'TIMEOUT' : addresses.some((a) => !a.connected && a.error !== 'connection refused');
+  const usual = ctx.standardPorts[protocol];
+  const others = [usual.tls, usual.starttls].filter((p) => p !== port);
+  let open: number | undefined;
+  const address = addresses[0]?.address;
+  if (address && (refused || timedOut)) {
+    for (const other of others) {
+      try {
+        (await connectOne(address, other, Math.min(ctx.timeouts.connect, 3000))).destroy();
+        open = other;
+        break;
+      } catch {
+        // closed as well: no evidence either way
+      }
+    }
+  }
+  const name = PROTOCOL_NAME[protocol];
+  const otherMode = open === usual.tls ? 'TLS' : 'STARTTLS';
+  const otherUrl = open !== undefined ? `${open === usual.tls ? `${protocol}s` : protocol}://${isIP(address!) === 6 ? `[${address}]` : address}:${open}` : '';
+  const evidence = open !== undefined ? ` Port ${open} of the same address does accept connections, so the host is up and port ${port} is ${refused ? 'closed' : 'filtered'} there.` : others.length ? ` Port${others.length > 1 ? 's' : ''} ${others.join(' and ')} ${others.length > 1 ? 'do' : 'does'} not accept connections either.` : '';
   ctx.rec.record(id, started, {
     status: 'fail',
     code: refused ? 'CONNECTION_REFUSED' : timedOut ? 'TIMEOUT' : (last?.code ?? 'UNKNOWN'),
     summary: refused
-      ? `Connection refused on port ${port}: nothing listens there${count > 1 ? ` on any of ${count} addresses` : ''}, or a firewall rejects it.`
+      ? `Connection refused on port ${port}: nothing listens there${count > 1 ? ` on any of ${count} addresses` : ''}, or a firewall rejects it.${evidence}`
       : timedOut
-        ? `The connection to port ${port} timed out${count > 1 ? ` on all ${count} addresses` : ''}: the port is probably filtered by a firewall, or the host is down.`
+        ? `The connection to port ${port} timed out${count > 1 ? ` on all ${count} addresses` : ''}: the port is probably filtered by a firewall, or the host is down.${evidence}`
         : `Unexpected answer: ${last?.message ?? addresses.map((a) => a.error).join('; ')}`,
     details: details ?? addresses.map((a) => `${a.address}:${port}: ${a.error ?? (a.connected ? 'connected, but did not answer' : 'did not connect')}`),
-    fix: refused
-      ? `Check the port number (${protocol === 'imap' ? 'IMAP: 993 for TLS, 143 for STARTTLS' : 'SMTP submission: 465 for TLS, 587 for STARTTLS'}) and that the server is running and listening on this address.`
-      : 'Check firewalls between here and the server (some networks block mail ports), and that the host is up.',
+    fix:
+      open !== undefined
+        ? `Use ${otherMode} on port ${open} (${otherUrl}), which is open, or ask the administrator to open port ${port}${timedOut ? ' (or check the firewall of this network: some block outgoing mail ports)' : ''}.`
+        : refused
+          ? `Check the port number (${protocol === 'imap' ? 'IMAP: 993 for TLS, 143 for STARTTLS' : 'SMTP submission: 465 for TLS, 587 for STARTTLS'}) and that the ${name} server is running and listening on this address.`
+          : `Check that the host is up and that no firewall between here and the server drops ${name} (some networks block mail ports: try another network).`,
   });
   return undefined;
 }
