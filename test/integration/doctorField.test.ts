@@ -379,6 +379,11 @@ describe('connection doctor: field failures', () => {
         assert.equal(report.imap!.tls!.sniSent, false);
         assert.equal(report.imap!.tls!.pinnable, false, 'the report offers no pinning');
         assertNoLogin(server.received);
+        const cli = await runCli(['check', `imaps://127.0.0.1:${server.port}`, '--ca', chains.root.cert, '--timeout', '3000', '--json']);
+        assert.equal(cli.code, 1);
+        const json = JSON.parse(cli.stdout) as DoctorReport;
+        assert.equal(json.verdict.line, report.verdict.line);
+        assert.equal(json.steps.find((st) => st.id === 'imap.tls')?.fix, tls.fix);
 
         // by its name, the same server shows its real certificate and passes
         const byName = await runDoctor(`imaps://mail.sni.test:${server.port}`, { ca: [chains.root.pem], resolver: dnsServerResolver([dns.server]), timeouts: FAST });
@@ -423,6 +428,10 @@ describe('connection doctor: field failures', () => {
         assert.match(report.verdict.line, /^FAIL: IMAP: greeting: The server closed the connection \d+ ms after its greeting, before answering STARTTLS and without a word: it is overloaded, limits the connections it accepts, or blocks this address\.$/);
         assert.match(greeting.fix ?? '', /^Try again in a few minutes; if it keeps happening, close other mail clients of this account and ask the administrator/);
         assert.equal(stepOf(report, 'imap.mode').status, 'skip', 'STARTTLS is not blamed');
+        const cli = await runCli(['check', `imap://127.0.0.1:${fake.port}`, '--timeout', '3000']);
+        assert.equal(cli.code, 1);
+        assert.match(cli.stdout, /^FAIL: IMAP: greeting: The server closed the connection \d+ ms after its greeting, before answering STARTTLS and without a word/);
+        assert.match(cli.stdout, /Suggested fixes:\n {2}1\. Try again in a few minutes/);
       } finally {
         await fake.close();
       }

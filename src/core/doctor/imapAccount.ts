@@ -23,7 +23,7 @@ export async function extensionsStep(ctx: CheckContext, conversation: ImapConver
     status: rev ? 'pass' : 'warn',
     summary: `${rev ?? 'Neither IMAP4rev1 nor IMAP4rev2 is announced'}; ${present.length ? `has ${present.join(', ')}` : 'none of the extensions that speed up a client'}${absent.length ? `; lacks ${absent.join(', ')}` : ''}.`,
     details: [...infos.map((i) => `${i.present ? '+' : '-'} ${i.name}: ${i.meaning}`), `All: ${capabilities.join(' ')}`],
-    ...(rev ? {} : { fix: 'The server does not announce a standard IMAP version; clients may misbehave. Check that this is an IMAP server.' }),
+    ...(rev ? {} : { fix: `The server's capability list after login ("${capabilities.join(' ')}") names no IMAP version, which RFC 3501 requires: clients decide what to send by it and may misbehave. Report it to the server's vendor or administrator.` }),
   });
   return true;
 }

@@ -6,7 +6,7 @@ import { greetingRefusalAdvice, OAUTH_REQUIRED, offersOnlyOAuth, SLOW_GREETING_M
 import { PASSWORD_MECHANISMS } from './capabilities';
 import { Channel, type Driver, SMTP_INFO } from './channel';
 import { type CheckContext, SMTP_STEPS } from './steps';
-import { connectStep, resolveStep } from './transport';
+import { connectStep, identifySpeaker, resolveStep, SPEAKER_NAME } from './transport';
 import { APP_GREETING_TIMEOUT_MS, type Endpoint, type SmtpReport } from './types';
 import { type LineWire } from './wire';
 
@@ -88,11 +88,15 @@ class SmtpCheck implements Driver<SmtpReply> {
   async greet(wire: LineWire, line: string, encrypted: boolean, started: number): Promise<SmtpReply | undefined> {
     const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
     if (!match) {
+      const speaker = identifySpeaker(Buffer.from(line, 'utf8'));
+      const known = speaker && speaker.kind !== 'unknown' && speaker.kind !== 'smtp' && speaker.kind !== 'tls';
       this.ctx.rec.record('smtp.greeting', started, {
         status: 'fail',
         code: 'WRONG_PROTOCOL',
-        summary: `The server's first line is not an SMTP greeting: "${line.slice(0, 200)}".`,
-        fix: `Check the port: SMTP submission uses 465 (TLS) or 587 (STARTTLS).${/^\* OK/i.test(line) ? ' This one is an IMAP server (reading mail).' : ''}`,
+        summary: known
+          ? `${SPEAKER_NAME[speaker.kind].replace(/^./, (c) => c.toUpperCase())} answers on port ${this.endpoint.port}, not an SMTP server: "${line.slice(0, 200)}".`
+          : `Unexpected answer: the server's first line is not an SMTP greeting: "${line.slice(0, 200)}".`,
+        fix: `Check the port: SMTP submission uses 465 (TLS) or 587 (STARTTLS).${speaker?.kind === 'imap' ? ' This one is an IMAP server (reading mail).' : ''}`,
       });
       return undefined;
     }
