@@ -137,6 +137,7 @@ describe('imap-explorer check (CLI)', () => {
       [['check', 'imaps://alice:hunter2hunter2@host'], /Do not put the password in the address/],
       [['check', 'imaps://host', '--ca', '/nonexistent/ca.pem'], /Cannot read the --ca file \/nonexistent\/ca\.pem: ENOENT/],
       [['check', 'imaps://host', '--smtp', 'http://host'], /Use smtps:\/\/ \(TLS\) or smtp:\/\/ \(STARTTLS\), not http:\/\//],
+      [['check', 'imaps://host', '--dns', 'ns1.example.org'], /--dns takes the IP address of a DNS server, with an optional port/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((run, i) => {
