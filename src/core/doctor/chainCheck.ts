@@ -276,7 +276,7 @@ export function analyseChain(sent: CertFacts[], sentAsSent: boolean, anchors: X5
       break;
     }
     // trusted first, as OpenSSL 1.1+ does: an issuer from the store beats one the server sent
-    const fromStore = anchors.find((a) => a.fingerprint256 !== current.sha256 && a.subject === current.x509.issuer && verifies(current.x509, a));
+    const fromStore = anchors.find((a) => !path.some((c) => c.sha256 === a.fingerprint256) && a.subject === current.x509.issuer && verifies(current.x509, a));
     if (fromStore) {
       const facts = factsOf(fromStore);
       path.push(facts);
