@@ -4,7 +4,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**', 'src/core/search/queryGrammar.js', 'src/core/search/queryGrammar.d.ts'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
