@@ -46,6 +46,7 @@ export interface DisplayPlan {
 const IMAGE_TYPES = new Set(['image/png', 'image/gif', 'image/jpeg', 'image/jpg', 'image/pjpeg', 'image/webp', 'image/bmp', 'image/svg+xml']);
 const CALENDAR_TYPES = new Set(['text/calendar', 'application/ics', 'text/x-vcalendar', 'application/x-ics']);
 const BODY_TYPES = new Set(['text/plain', 'text/html']);
+const TEXT_LIKE = /^(text\/[a-z0-9.+-]+|message\/(delivery-status|disposition-notification|global-delivery-status))$/;
 
 export function normaliseCid(id: string | undefined): string | undefined {
   if (!id) {
@@ -201,6 +202,11 @@ export function planDisplay(structure: MessageStructureObject): DisplayPlan {
     }
     if (inBody && isBodyLeaf(node)) {
       plan.body.push(refOf(node));
+      return;
+    }
+    if (inBody && plan.body.length === 0 && !isAttachmentDisposition(node) && !filenameOf(node) && TEXT_LIKE.test(type)) {
+      // a body in another text type (text/enriched, a bounce's delivery status) shows as plain text
+      plan.body.push({ ...refOf(node), type: 'text/plain' });
       return;
     }
     if (cid && IMAGE_TYPES.has(type) && !plan.inline.has(cid)) {

@@ -6,6 +6,7 @@
 // decoder as an IMAP message; only fetching differs.
 import { type MessageStructureObject } from 'imapflow';
 import libmime from 'libmime';
+import libbase64 from 'libbase64';
 import libqp from 'libqp';
 import Splitter from '@zone-eu/mailsplit/lib/message-splitter.js';
 import { decodeEncodedWords, decodeHeaderBytes } from './charset';
@@ -22,13 +23,16 @@ export interface ParsedSource {
 /** Most MIME parts one message may have; more is an attack (mailsplit enforces it). */
 const MAX_CHILD_NODES = 2000;
 
-/** Content-Transfer-Encoding removed (RFC 2045 6): base64 leniently, quoted-printable by libqp. */
+/**
+ * Content-Transfer-Encoding removed (RFC 2045 6) by libbase64 and libqp, the decoders imapflow
+ * uses for IMAP parts, so both paths read a broken encoding the same way.
+ */
 export function decodeTransfer(raw: Buffer, encoding: string | undefined): Buffer {
   switch ((encoding ?? '').trim().toLowerCase()) {
     case 'base64':
-      return Buffer.from(raw.toString('latin1').replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+      return libbase64.decode(raw.toString());
     case 'quoted-printable':
-      return libqp.decode(raw.toString('latin1'));
+      return libqp.decode(raw.toString());
     default:
       return raw;
   }
@@ -107,6 +111,16 @@ function describe(header: Buffer, parent: MessageStructureObject | undefined, pa
   return { node, chunks: [], size: 0, boundaryless, headerFields: fields };
 }
 
+/** Where the body starts: after the first empty line (CRLF or LF), or the end when there is none. */
+function headerEnd(source: Buffer): number {
+  const crlf = source.indexOf('\r\n\r\n');
+  const lf = source.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf + 1 <= lf)) {
+    return crlf + 4;
+  }
+  return lf >= 0 ? lf + 2 : source.length;
+}
+
 /**
  * Splits a raw message into its structure and parts. Never throws for malformed MIME: what the
  * splitter cannot split stays the body of its node. Attached messages (message/rfc822) are leaves
@@ -150,11 +164,12 @@ export async function parseStructure(source: Buffer): Promise<ParsedSource> {
   for (const entry of order) {
     const raw = Buffer.concat(entry.chunks);
     const isRoot = entry === order[0];
+    if (isRoot) {
+      // IMAP's BODY[TEXT]: everything after the top header, for a multipart whose boundary is
+      // missing or never used, and for the raw-text fallback
+      parts.set('TEXT', { raw: source.subarray(headerEnd(source)), encoding: entry.node.childNodes ? '' : entry.node.encoding ?? '' });
+    }
     if (entry.boundaryless) {
-      // IMAP's BODY[TEXT] of this message: everything after the header
-      if (isRoot) {
-        parts.set('TEXT', { raw, encoding: entry.node.encoding ?? '' });
-      }
       continue;
     }
     if (entry.node.childNodes) {
