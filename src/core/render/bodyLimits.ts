@@ -129,10 +129,10 @@ export function cutText(text: string, limit: number): string {
     return text;
   }
   let cut = text.lastIndexOf('\n', limit);
-  if (cut < limit * 0.9) {
+  if (cut < limit / 2) {
     cut = text.lastIndexOf(' ', limit);
   }
-  if (cut < limit * 0.9) {
+  if (cut < limit / 2) {
     cut = limit;
   }
   const code = text.charCodeAt(cut - 1);
