@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
-import { loadImapMessage, parseSource } from '../../src/core/mail/messageLoader';
+import { downloadPart, loadImapMessage, parseSource, readStream } from '../../src/core/mail/messageLoader';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../../src/core/render/viewModel';
 import { fixtureMessages } from '../fixtures/mail';
 import { fixtureBytes, type Kind, MIME_CASES, type MimeCase } from '../fixtures/mime/cases';
@@ -179,6 +179,24 @@ describe('display of real-world mail (issue 10)', () => {
           assert.equal(whole.model.truncated, false, `${c.file} (${path}, whole): not truncated`);
         }
       }
+    }
+  });
+
+  it('opens an attached message (message/rfc822) in the same view, from IMAP and from the file', async () => {
+    const i = MIME_CASES.findIndex((c) => c.file === 'k2-forwarded-rfc822.eml');
+    const s = stored.find((x) => x.folder === 'Display' && x.uid === i + 1)!;
+    const imap = await openImap(s);
+    const attached = imap.model.attachments.find((a) => a.filename === 'Printer on fire.eml')!;
+    assert.equal(attached.message, true);
+    const fromImap = await session.withMailbox('Display', async (c) => readStream((await downloadPart(c, s.uid, attached.id)).content));
+    const file = await parseSource(s.raw);
+    const fromFile = file.attachmentData.get(attached.id)!;
+    for (const bytes of [fromImap, fromFile]) {
+      const inner = buildViewModel(await parseSource(bytes), { allowRemote: false, origin: 'file' });
+      assert.equal(inner.subject, 'Printer on fire');
+      assert.equal(inner.from[0].address, 'carl@customer.test');
+      assert.equal(inner.dateIso, '2025-03-03T08:00:00.000Z');
+      assert.match(visibleText(inner.document), /The printer is on fire again\./);
     }
   });
 

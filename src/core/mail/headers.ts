@@ -83,7 +83,7 @@ export function toSummary(message: FetchMessageObject): MessageSummary {
   let fields: Pick<MessageSummary, 'subject' | 'from' | 'to' | 'cc' | 'replyTo' | 'date' | 'messageId' | 'inReplyTo'>;
   if (message.headers) {
     const header = readHeaderFields(message.headers, declaredCharset(message.bodyStructure));
-    fields = { subject: header.subject, from: header.from.length ? header.from : header.sender, to: header.to, cc: header.cc, replyTo: header.replyTo, date: header.date, messageId: header.messageId, inReplyTo: header.inReplyTo };
+    fields = { subject: header.subject, from: header.from, to: header.to, cc: header.cc, replyTo: header.replyTo, date: header.date, messageId: header.messageId, inReplyTo: header.inReplyTo };
   } else {
     const envelope = message.envelope ?? {};
     const date = envelope.date instanceof Date ? envelope.date : typeof envelope.date === 'string' ? parseMailDate(envelope.date) : undefined;

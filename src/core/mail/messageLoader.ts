@@ -12,7 +12,7 @@ import { cutHtml, cutText, moveDataImages } from '../render/bodyLimits';
 import { MAX_CALENDAR_BYTES, readCalendar } from '../render/calendar';
 import { decodeBody } from '../render/charset';
 import { type HeaderFields, readHeaderFields } from '../render/headerFields';
-import { cidReferences, declaredCharset, decodeText, type PartRef, planDisplay } from '../render/mime';
+import { cidReferences, declaredCharset, decodedSize, decodeText, type PartRef, planDisplay } from '../render/mime';
 import { decodeTransfer, parseStructure, type ParsedSource } from '../render/structure';
 import { type LoadedMessage } from '../render/viewModel';
 
@@ -24,8 +24,6 @@ export const MAX_BODY_FETCH_BYTES = 3 * 1024 * 1024;
 export const MAX_HTML_FETCH_BYTES = 12 * 1024 * 1024;
 /** "Show the whole message": the limits once the user asked. */
 export const MAX_WHOLE_BYTES = 48 * 1024 * 1024;
-/** Kept for callers that size things by the old body limit. */
-export const MAX_BODY_BYTES = MAX_BODY_CHARS;
 const MAX_INLINE_PART_BYTES = 2 * 1024 * 1024;
 const MAX_INLINE_TOTAL_BYTES = 6 * 1024 * 1024;
 const MAX_ALTERNATIVE_BYTES = 256 * 1024;
@@ -174,7 +172,8 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
       message.calendar = { ...card, part: plan.calendar.part, filename: plan.calendar.filename };
     } else if (!message.attachments.some((a) => a.part === plan.calendar!.part)) {
       // unreadable: still offered as a file
-      message.attachments.push({ part: plan.calendar.part, filename: plan.calendar.filename, contentType: plan.calendar.type, size: plan.calendar.size ?? 0, sizeExact: false });
+      const size = decodedSize(plan.calendar);
+      message.attachments.push({ part: plan.calendar.part, filename: plan.calendar.filename, contentType: plan.calendar.type, size: size.size, sizeExact: size.exact });
     }
   }
 
@@ -190,7 +189,8 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
     if (content && used_.has(cid)) {
       message.inline.set(cid, { contentType: image.type, data: content, filename: image.filename, part: image.part });
     } else if (!image.attachment) {
-      message.attachments.push({ part: image.part, filename: image.filename, contentType: image.type, size: content?.length ?? image.size ?? 0, sizeExact: Boolean(content), contentId: cid });
+      const size = content ? { size: content.length, exact: true } : decodedSize(image);
+      message.attachments.push({ part: image.part, filename: image.filename, contentType: image.type, size: size.size, sizeExact: size.exact, contentId: cid });
     }
   }
 

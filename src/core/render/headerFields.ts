@@ -115,10 +115,13 @@ export function readHeaderFields(raw: Buffer, hint?: string): HeaderFields {
     }
   }
   const dateText = first.get('date') ? decodeHeaderBytes(first.get('date')!, hint).trim() : undefined;
+  const sender = addressListOf(first.get('sender'), hint);
+  const from = addressListOf(first.get('from'), hint);
   const fields: HeaderFields = {
     subject: first.has('subject') ? unstructuredText(first.get('subject')!, hint) : '',
-    from: addressListOf(first.get('from'), hint),
-    sender: addressListOf(first.get('sender'), hint),
+    // RFC 5322 3.6.2: From is required; without it the Sender is who sent it
+    from: from.length ? from : sender,
+    sender,
     to: addressListOf(first.get('to'), hint),
     cc: addressListOf(first.get('cc'), hint),
     replyTo: addressListOf(first.get('reply-to'), hint),
