@@ -164,8 +164,11 @@ export function metaCharset(bytes: Buffer): string | undefined {
 // are less likely than windows-1252 for real mail.
 const DETECTABLE = new Set(['shift_jis', 'euc-jp', 'iso-2022-jp', 'gb18030', 'big5', 'euc-kr', 'koi8-r', 'windows-1251', 'iso-8859-5', 'windows-1253', 'windows-1255', 'windows-1256', 'iso-8859-7', 'iso-8859-8', 'iso-8859-9', 'windows-1250', 'iso-8859-2']);
 
+/** The detector looks at this much; the charset it picks must still decode all of the bytes. */
+const DETECT_SAMPLE_BYTES = 64 * 1024;
+
 function detect(bytes: Buffer): string | undefined {
-  for (const match of chardet.analyse(bytes)) {
+  for (const match of chardet.analyse(bytes.subarray(0, DETECT_SAMPLE_BYTES))) {
     const name = normaliseCharset(match.name);
     if (match.confidence >= 30 && DETECTABLE.has(name) && decodeStrict(bytes, name) !== undefined) {
       return name;
