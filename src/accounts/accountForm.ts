@@ -13,6 +13,7 @@ import { Disposable } from '../util/dispose';
 import { type AccountStore } from './accountStore';
 import { type FormHostToView, type FormValues, parseFormMessage } from './formProtocol';
 import { type Keychain } from './keychain';
+import { showInfo, t, uiPlain } from '../util/ui';
 
 export interface AccountFormDeps {
   accounts: AccountStore;
@@ -249,7 +250,7 @@ export class AccountForm extends Disposable {
         await this.deps.keychain.setSmtp(account.id, values.smtpPassword);
       }
       this.deps.saved(account);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Account {0} saved.', account.email));
+      void showInfo(t('Account {0} saved.', uiPlain(account.email)));
       this.panel.dispose();
     } catch (err) {
       const error = err instanceof MailError ? err : toMailError(err);

@@ -9,10 +9,11 @@ import { type Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError, toMailError } from '../core/errors';
 import { safeLinkTarget } from '../core/render/sanitize';
-import { plainLabel, safeFileName } from '../core/text';
+import { safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
+import { showError, showInfo, showModal, showWarning, t, uiPlain, uiVerbatim, withProgress } from '../util/ui';
 import { shellHtml, type ShellResources } from './html';
 import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
 
@@ -155,9 +156,9 @@ export class MessageView extends Disposable {
     try {
       await this.handle(message);
     } catch (err) {
-      const text = plainLabel(errorMessage(err), 400);
+      const text = uiPlain(errorMessage(err), 400);
       this.deps.log.error(`Message view action ${message.type} failed: ${text}`);
-      void vscode.window.showErrorMessage(text);
+      void showError(text);
     }
   }
 
@@ -210,15 +211,15 @@ export class MessageView extends Disposable {
   private async openLink(href: string, deceptive: boolean): Promise<void> {
     const target = safeLinkTarget(href);
     if (!target) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('This link was not opened: only http, https and mailto links can be opened.'));
+      void showWarning(t('This link was not opened: only http, https and mailto links can be opened.'));
       return;
     }
-    const open = vscode.l10n.t('Open Link');
-    const copy = vscode.l10n.t('Copy Link');
+    const open = t('Open Link');
+    const copy = t('Copy Link');
     const detail = deceptive
-      ? vscode.l10n.t('Careful: the text of this link shows a different address than the one it goes to.\n\nIt goes to:\n{0}', target)
-      : vscode.l10n.t('It goes to:\n{0}', target);
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Open this link from the message in your browser?'), { modal: true, detail }, open, copy);
+      ? t('Careful: the text of this link shows a different address than the one it goes to.\n\nIt goes to:\n{0}', uiVerbatim(target))
+      : t('It goes to:\n{0}', uiVerbatim(target));
+    const choice = await showModal(t('Open this link from the message in your browser?'), { detail }, open, copy);
     if (choice === open) {
       await vscode.env.openExternal(vscode.Uri.parse(target, true));
     } else if (choice === copy) {
@@ -264,7 +265,7 @@ export class MessageView extends Disposable {
     const { info, source } = this.attachmentInfo(id);
     const dir = await mkdtemp(join(await this.deps.tempRoot(), 'att-'));
     const file = join(dir, safeFileName(info.filename));
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Opening {0}...', info.filename) }, async () => {
+    await withProgress({ title: t('Opening {0}...', uiPlain(info.filename)) }, async () => {
       await this.writeAttachment(await source.attachment(id), file);
     });
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
@@ -278,10 +279,10 @@ export class MessageView extends Disposable {
     if (!target) {
       return;
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Saving {0}...', info.filename) }, async () => {
+    await withProgress({ title: t('Saving {0}...', uiPlain(info.filename)) }, async () => {
       await this.writeAttachment(await source.attachment(id), target.fsPath);
     });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}.', info.filename));
+    void showInfo(t('Saved {0}.', uiPlain(info.filename)));
   }
 }
 
