@@ -25,11 +25,11 @@ export interface DoctorDeps {
   log: vscode.LogOutputChannel;
 }
 
-const STATUS_WORD = { pass: 'ok', warn: 'warning', fail: 'FAILED', skip: 'skipped' } as const;
+const STATUS_WORD = { pass: uiLiteral('ok'), warn: uiLiteral('warning'), fail: uiLiteral('FAILED'), skip: uiLiteral('skipped') } as const;
 
 async function diagnose(deps: Pick<DoctorDeps, 'extensionUri' | 'log'>, label: string, input: string | Endpoint, options: DoctorOptions, pinning?: PinRequest): Promise<void> {
   const report = await withProgress({ title: t('Testing {0}', uiPlain(label, 80)) }, (progress) =>
-    runDoctor(input, { ...options, onStep: (step) => progress.report({ message: uiFormat('{0}: {1}', uiPlain(step.title), uiLiteral(STATUS_WORD[step.status])) }) }),
+    runDoctor(input, { ...options, onStep: (step) => progress.report({ message: uiFormat('{0}: {1}', uiPlain(step.title), STATUS_WORD[step.status]) }) }),
   );
   deps.log.info(`Connection report for ${plainLabel(label)}: ${report.verdict.line}`);
   showReport(deps.extensionUri, report, pinning, deps.log);

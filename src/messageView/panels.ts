@@ -6,6 +6,7 @@ import { type SessionPool } from '../accounts/sessions';
 import { MailError } from '../core/errors';
 import { downloadPart, loadImapMessage } from '../core/mail/messageLoader';
 import { plainLabel } from '../core/text';
+import { delimiterOf, folderDisplayName } from '../core/mail/folderName';
 import { type MessageRef } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { Disposable } from '../util/dispose';
@@ -210,7 +211,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       view.notice(destination === undefined
         ? vscode.l10n.t('This message was deleted or moved by another mail client.')
         : destination
-          ? vscode.l10n.t('This message was moved to {0}.', plainLabel(destination))
+          ? vscode.l10n.t('This message was moved to {0}.', folderDisplayName(destination, delimiterOf(this.tree.knownFolders(accountId), destination)))
           : vscode.l10n.t('This message was deleted.'));
     }
   }
