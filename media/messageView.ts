@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
 import { type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
 import { type AddressView, type MessageViewModel } from '../src/core/render/viewModel';
 import { el } from './dom';
+import { DisplayFormat } from '../src/core/dates';
 
 interface VsCodeApi {
   postMessage(message: ViewToHost): void;
@@ -199,7 +200,7 @@ function render(model: MessageViewModel): void {
     headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : []),
     headerRow('To', model.to),
     headerRow('Cc', model.cc),
-    headerRow('Date', model.date),
+    headerRow('Date', new DisplayFormat(document.documentElement.lang).full(model.dateIso) || model.date),
   ]) {
     if (row) {
       rows.append(row);

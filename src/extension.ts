@@ -66,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): void {
       style: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'messageView.css')),
       codicons: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicons', 'codicon.css')),
       roots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      language: vscode.env.language,
     }),
   };
   const panels = new MessagePanels(accounts, sessions, tree, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));

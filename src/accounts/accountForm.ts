@@ -14,6 +14,7 @@ import { type AccountStore } from './accountStore';
 import { type FormHostToView, type FormValues, parseFormMessage } from './formProtocol';
 import { type Keychain } from './keychain';
 import { showInfo, t, uiPlain } from '../util/ui';
+import { displayLocale } from '../core/dates';
 
 export interface AccountFormDeps {
   accounts: AccountStore;
@@ -91,7 +92,7 @@ export class AccountForm extends Disposable {
     const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview', 'accountForm.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'accountForm.css'));
     const codiconCss = webview.asWebviewUri(vscode.Uri.joinPath(codicons, 'codicon.css'));
-    webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+    webview.html = `<!DOCTYPE html><html lang="${displayLocale(vscode.env.language)}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; img-src ${webview.cspSource}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${codiconCss.toString()}" id="vscode-codicon-stylesheet">

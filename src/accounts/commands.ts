@@ -10,6 +10,7 @@ import { AccountForm, type AccountFormDeps } from './accountForm';
 import { type AccountStore } from './accountStore';
 import { type Keychain } from './keychain';
 import { type SessionPool } from './sessions';
+import { dates } from '../util/dates';
 import { showInputBox, showModal, showQuickPick, t, uiPlain, uiVerbatim } from '../util/ui';
 
 export interface AccountCommandDeps {
@@ -115,7 +116,7 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
         t('{0} presented a certificate that no trusted authority vouches for.', uiPlain(host)),
         {
           detail: t('Subject: {0}\nIssuer: {1}\nValid until: {2}\nSHA-256: {3}\n\nTrust it only if this fingerprint is the one your server administrator gave you. Any other certificate will then be refused for this account.',
-            uiPlain(certificate.subject), uiPlain(certificate.issuer), uiPlain(certificate.validTo), uiVerbatim(certificate.sha256)),
+            uiPlain(certificate.subject), uiPlain(certificate.issuer), uiPlain(dates().day(certificate.validTo) || certificate.validTo), uiVerbatim(certificate.sha256)),
         },
         trust,
       );

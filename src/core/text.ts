@@ -71,37 +71,11 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** "just now", "12 min ago", "14:05" (today), "Yesterday 09:12", "Mon 10:00" (this week), "3 Nov", "3 Nov 2024". */
-export function relativeDate(date: Date | undefined, now: Date = new Date()): string {
-  if (!date || Number.isNaN(date.getTime())) {
-    return '';
-  }
-  const diff = now.getTime() - date.getTime();
-  if (diff >= 0 && diff < 60_000) {
-    return 'just now';
-  }
-  if (diff >= 0 && diff < 60 * 60_000) {
-    return `${Math.floor(diff / 60_000)} min ago`;
-  }
-  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
-  const day = 24 * 60 * 60_000;
-  const t = date.getTime();
-  if (t >= startOfToday && t < startOfToday + day) {
-    return time;
-  }
-  if (t >= startOfToday - day && t < startOfToday) {
-    return `Yesterday ${time}`;
-  }
-  if (t >= startOfToday - 6 * day && t < startOfToday) {
-    return `${DAYS[date.getDay()]} ${time}`;
-  }
-  if (date.getFullYear() === now.getFullYear()) {
-    return `${date.getDate()} ${MONTHS[date.getMonth()]}`;
-  }
-  return `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
-}
-
+/**
+ * A date as written into outgoing mail (the reply attribution, a forwarded header block):
+ * "Mon, 30 Nov 2026 10:42", in English like the rest of those lines. Never for the UI: the UI
+ * formats dates in VS Code's display language with DisplayFormat (core/dates.ts).
+ */
 export function fullDate(date: Date | undefined): string {
   if (!date || Number.isNaN(date.getTime())) {
     return '';

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { reportToJson, reportToMarkdown } from '../core/doctor/report';
 import { type DoctorReport } from '../core/doctor/types';
+import { displayLocale } from '../core/dates';
 import { panelTitle, setStatusBarMessage, showError, showModal, t, uiPlain, uiVerbatim } from '../util/ui';
 import { parseReportMessage, type ReportHostToView } from './protocol';
 
@@ -26,7 +27,7 @@ export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinni
   const webview = panel.webview;
   const nonce = randomBytes(18).toString('base64');
   const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...path)).toString();
-  webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+  webview.html = `<!DOCTYPE html><html lang="${displayLocale(vscode.env.language)}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; img-src ${webview.cspSource}">
 <link rel="stylesheet" href="${uri('dist', 'codicons', 'codicon.css')}" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="${uri('media', 'doctorReport.css')}">

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAddress, formatSize, plainLabel, relativeDate, safeFileName } from '../../src/core/text';
+import { formatAddress, formatSize, plainLabel, safeFileName } from '../../src/core/text';
 
 describe('plain text for VS Code UI', () => {
   it('removes bidi overrides, zero-width and control characters', () => {
@@ -27,18 +27,6 @@ describe('plain text for VS Code UI', () => {
     assert.equal(formatAddress({ name: 'Dana', address: 'dana@x.test' }), 'Dana <dana@x.test>');
     assert.equal(formatAddress({ name: 'dana@x.test', address: 'dana@x.test' }), 'dana@x.test');
     assert.equal(formatAddress({}), '(unknown)');
-  });
-
-  it('shows recent dates relatively', () => {
-    const now = new Date(2026, 10, 25, 15, 0, 0);
-    assert.equal(relativeDate(new Date(2026, 10, 25, 14, 59, 30), now), 'just now');
-    assert.equal(relativeDate(new Date(2026, 10, 25, 14, 48), now), '12 min ago');
-    assert.equal(relativeDate(new Date(2026, 10, 25, 9, 5), now), '09:05');
-    assert.equal(relativeDate(new Date(2026, 10, 24, 22, 1), now), 'Yesterday 22:01');
-    assert.equal(relativeDate(new Date(2026, 10, 21, 10, 0), now), 'Sat 10:00');
-    assert.equal(relativeDate(new Date(2026, 2, 3), now), '3 Mar');
-    assert.equal(relativeDate(new Date(2024, 2, 3), now), '3 Mar 2024');
-    assert.equal(relativeDate(new Date('garbage'), now), '');
   });
 
   it('formats sizes', () => {
