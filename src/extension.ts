@@ -1,5 +1,4 @@
 // activate(): builds the services and registers everything on one disposables root.
-import { rm } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { accountCommands } from './accounts/commands';
 import { AccountStore } from './accounts/accountStore';
@@ -16,7 +15,7 @@ import { DraftStore } from './compose/draftStore';
 import { diagnoseAccount, doctorCommands } from './doctor/commands';
 import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
-import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
+import { type MessageViewDeps, RemoteContentPolicy } from './messageView/messageView';
 import { MessagePanels } from './messageView/panels';
 import { MessageSourceProvider, SOURCE_SCHEME, sourceUri } from './source/sourceProvider';
 import { triageCommands } from './triage/commands';
@@ -28,6 +27,7 @@ import { treeCommands } from './tree/commands';
 import { type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
+import { SessionTempDir } from './util/tempDir';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('IMAP Mailbox Explorer', { log: true });
@@ -57,10 +57,13 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
 
   const extensionUri = context.extensionUri;
+  const tempDir = new SessionTempDir();
+  subscriptions.push(tempDir);
+  void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
   const viewDeps: MessageViewDeps = {
     log,
     remote: new RemoteContentPolicy(),
-    tempRoot: sessionTempRoot,
+    tempRoot: () => tempDir.get(),
     resources: (webview) => ({
       script: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'messageView.js')),
       style: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'messageView.css')),
@@ -135,7 +138,6 @@ export function activate(context: vscode.ExtensionContext): void {
       log,
     ),
   );
-  subscriptions.push({ dispose: () => void rm(tempRootPath(), { recursive: true, force: true }) });
   log.info('IMAP Mailbox Explorer activated');
 }
 

@@ -1,14 +1,15 @@
 // Drives one message webview (a panel, or the .eml custom editor): loads a message through a
 // MessageSource, renders the view model, and acts on the validated messages the webview sends.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, open, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError, toMailError } from '../core/errors';
 import { safeLinkTarget } from '../core/render/sanitize';
+import { looksLikeText } from '../core/tempFiles';
 import { safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
@@ -268,7 +269,20 @@ export class MessageView extends Disposable {
     await withProgress({ title: t('Opening {0}...', uiPlain(info.filename)) }, async () => {
       await this.writeAttachment(await source.attachment(id), file);
     });
-    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
+    // never vscode.open: it picks the editor by extension, and a notebook (.ipynb) or a custom
+    // editor renders what the sender wrote. Text goes to the plain text editor; the rest leaves
+    // VS Code only after the user said so.
+    if (looksLikeText(await readHead(file))) {
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'default', { preview: true });
+      return;
+    }
+    const external = t('Open Outside VS Code');
+    const choice = await showModal(t('Open {0} with the application your system uses for it?', uiPlain(info.filename)), {
+      detail: t('It is not text ({0}), so VS Code cannot show it safely. The other application sees what the sender put in the file: open it only if you trust the sender.', uiPlain(info.contentType || 'application/octet-stream', 100)),
+    }, external);
+    if (choice === external) {
+      await vscode.env.openExternal(vscode.Uri.file(file));
+    }
   }
 
   private async saveAttachment(id: string): Promise<void> {
@@ -286,13 +300,13 @@ export class MessageView extends Disposable {
   }
 }
 
-/** Attachments opened in this window go to a private folder that is removed on deactivation. */
-export function tempRootPath(): string {
-  return join(tmpdir(), `imap-explorer-${process.pid}`);
-}
-
-export async function sessionTempRoot(): Promise<string> {
-  const root = tempRootPath();
-  await mkdir(root, { recursive: true, mode: 0o700 });
-  return root;
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(8192);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }

@@ -38,8 +38,37 @@ describe('plain text for VS Code UI', () => {
   it('makes hostile attachment names safe to write', () => {
     assert.equal(safeFileName('../../etc/passwd'), '_.._etc_passwd');
     assert.equal(safeFileName('report\u202Etxt.exe'), 'reporttxt.exe');
-    assert.equal(safeFileName('CON'), 'attachment');
+    assert.equal(safeFileName('CON'), '_CON');
     assert.equal(safeFileName(''), 'attachment');
     assert.equal(safeFileName('a:b*c?.log'), 'a_b_c_.log');
+  });
+
+  it('cuts long names by UTF-8 bytes, keeping the extension and whole characters', () => {
+    const long = `${'日本語'.repeat(60)}.pdf`; // 540 + 4 bytes
+    const cut = safeFileName(long);
+    assert.ok(Buffer.byteLength(cut, 'utf8') <= 255, `${Buffer.byteLength(cut, 'utf8')} bytes`);
+    assert.ok(cut.endsWith('.pdf'));
+    assert.ok(!cut.includes('\uFFFD'));
+    assert.equal(safeFileName(`${'a'.repeat(300)}.tar.gz`), `${'a'.repeat(252)}.gz`);
+    const emoji = safeFileName(`${'😀'.repeat(100)}.txt`);
+    assert.ok(Buffer.byteLength(emoji, 'utf8') <= 255 && emoji.endsWith('.txt'));
+    assert.equal(Buffer.from(emoji, 'utf8').toString('utf8'), emoji, 'no half of a surrogate pair');
+  });
+
+  it('makes Windows device names, trailing dots and spaces harmless', () => {
+    for (const name of ['CON', 'con.txt', 'Com1.log', 'LPT9', 'CONIN$', 'conout$.txt', 'NUL .txt', 'aux.', 'COM¹']) {
+      assert.match(safeFileName(name), /^_/, name);
+    }
+    assert.equal(safeFileName('CONSOLE.txt'), 'CONSOLE.txt');
+    assert.equal(safeFileName('report.pdf. . .'), 'report.pdf');
+    assert.equal(safeFileName('report.pdf   '), 'report.pdf');
+    assert.equal(safeFileName('...hidden'), 'hidden');
+  });
+
+  it('shows an extension hidden behind blank padding', () => {
+    assert.equal(safeFileName(`invoice.pdf${'\u3164'.repeat(40)}.exe`), 'invoice.pdf.exe');
+    assert.equal(safeFileName(`invoice.pdf${'\u2800'.repeat(40)}.exe`), 'invoice.pdf.exe');
+    assert.equal(safeFileName(`invoice.pdf${'\u2003'.repeat(40)}.exe`), 'invoice.pdf .exe');
+    assert.equal(safeFileName(`invoice.pdf\u200B\uFE0F\u115F.exe`), 'invoice.pdf.exe');
   });
 });
