@@ -142,7 +142,7 @@ export function looksLikeText(head: Uint8Array): boolean {
 }
 
 function trimPartialUtf8(bytes: Uint8Array): number {
-  let end = bytes.length;
+  const end = bytes.length;
   for (let back = 1; back <= 3 && end - back >= 0; back++) {
     const b = bytes[end - back];
     if ((b & 0xc0) !== 0x80) {
