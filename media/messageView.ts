@@ -230,7 +230,12 @@ function render(model: MessageViewModel): void {
     const bar = el('div', 'remote-bar');
     bar.setAttribute('role', 'status');
     bar.id = 'remote-bar';
-    const text = el('span', 'remote-text', `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
+    const text = el('span', 'remote-text', model.remote.unverified
+      ? `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). ${model.remote.sender} is a trusted sender, but your mail server did not confirm that this message comes from them (unverified).`
+      : `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
+    if (model.remote.unverified) {
+      bar.classList.add('unverified');
+    }
     const buttons = el('span', 'remote-buttons');
     buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
     if (model.remote.sender) {

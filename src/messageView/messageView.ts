@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { MailError, toMailError } from '../core/errors';
 import { safeLinkTarget } from '../core/render/sanitize';
 import { looksLikeText } from '../core/tempFiles';
+import { checkSender, type SenderCheck } from '../core/authResults';
 import { safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
@@ -31,6 +32,11 @@ export interface MessageSource {
   viewSource?(): Promise<void>;
   /** A toolbar action on this message (IMAP only). */
   runAction?(action: MessageAction): Promise<void>;
+  /**
+   * The message's Authentication-Results fields, top to bottom, and the IMAP host of the account
+   * that received it (IMAP only: a file has no server that vouches for it).
+   */
+  authenticationResults?(): Promise<{ server: string; fields: string[] }>;
   /** After the message is on screen (marks it \Seen). */
   shown?(message: LoadedMessage): Promise<void>;
 }
@@ -42,16 +48,36 @@ export interface MessageViewDeps {
   tempRoot: () => Promise<string>;
 }
 
-/** Remote content is allowed per message (this session) or per sender (setting). */
+/**
+ * Remote content is allowed per message (this session) or per sender (setting), and per sender
+ * only for messages whose sender the account's own server verified (core/authResults.ts).
+ */
 export class RemoteContentPolicy {
   private readonly allowedMessages = new Set<string>();
 
-  allowed(key: string, sender: string): boolean {
-    if (this.allowedMessages.has(key)) {
-      return true;
-    }
+  /** Allowed for this message by the user's click (this session). */
+  allowed(key: string): boolean {
+    return this.allowedMessages.has(key);
+  }
+
+  /** The sender is in imapExplorer.remoteContent.trustedSenders. */
+  trustsSender(sender: string): boolean {
     const trusted = vscode.workspace.getConfiguration('imapExplorer').get<string[]>('remoteContent.trustedSenders', []);
     return Boolean(sender) && trusted.some((s) => s.trim().toLowerCase() === sender);
+  }
+
+  /** The authserv-ids of the server at `host` (imapExplorer.remoteContent.authservIds, user settings only). */
+  authservIds(host: string): string[] {
+    const map = vscode.workspace.getConfiguration('imapExplorer').inspect<Record<string, unknown>>('remoteContent.authservIds')?.globalValue ?? {};
+    const ids = map[host.toLowerCase()];
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  }
+
+  async learnAuthservId(host: string, id: string): Promise<void> {
+    const config = vscode.workspace.getConfiguration('imapExplorer');
+    const map = { ...(config.inspect<Record<string, string[]>>('remoteContent.authservIds')?.globalValue ?? {}) };
+    map[host.toLowerCase()] = [...new Set([...(map[host.toLowerCase()] ?? []), id.toLowerCase()])];
+    await config.update('remoteContent.authservIds', map, vscode.ConfigurationTarget.Global);
   }
 
   allowMessage(key: string): void {
@@ -72,6 +98,8 @@ export class MessageView extends Disposable {
   private loaded: LoadedMessage | undefined;
   private model: MessageViewModel | undefined;
   private cspRemote: boolean | undefined;
+  /** Whether the shown message's sender was verified by the account's server (asked only for trusted senders). */
+  private senderCheck: SenderCheck | undefined;
   private ready = false;
   private pending: HostToView[] = [];
   private generation = 0;
@@ -114,12 +142,20 @@ export class MessageView extends Disposable {
     this.source = source;
     this.loaded = undefined;
     this.model = undefined;
+    this.senderCheck = undefined;
     this.setTitle(source.title);
     this.post({ type: 'loading', title: source.title });
     try {
       const loaded = await source.load();
       if (generation !== this.generation) {
         return;
+      }
+      if (this.deps.remote.trustsSender(senderOf(loaded))) {
+        const check = await this.checkSender(source, loaded);
+        if (generation !== this.generation) {
+          return;
+        }
+        this.senderCheck = check;
       }
       this.loaded = loaded;
       this.render();
@@ -140,9 +176,14 @@ export class MessageView extends Disposable {
     if (!source || !loaded) {
       return;
     }
-    const sender = (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
-    const allowRemote = this.deps.remote.allowed(source.state, sender);
+    const sender = senderOf(loaded);
+    const trusted = this.deps.remote.trustsSender(sender);
+    const verified = trusted && this.senderCheck?.verified === true;
+    const allowRemote = this.deps.remote.allowed(source.state) || verified;
     this.model = buildViewModel(loaded, { allowRemote, origin: source.origin });
+    if (trusted && !verified) {
+      this.model.remote.unverified = true;
+    }
     this.setTitle(this.model.subject);
     this.setShell(allowRemote);
     this.post({ type: 'show', model: this.model, state: source.state });
@@ -233,13 +274,53 @@ export class MessageView extends Disposable {
     if (!source || !loaded) {
       return;
     }
-    const sender = (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
+    const sender = senderOf(loaded);
     if (scope === 'sender' && sender) {
       await this.deps.remote.allowSender(sender);
+      this.senderCheck = await this.checkSender(source, loaded, true);
+      if (!this.senderCheck.verified) {
+        // asked for by the user for this message; the sender's other mail waits for verification
+        this.deps.remote.allowMessage(source.state);
+        void showInfo(t('{0} is trusted for messages your mail server verifies as theirs. This one could not be verified; its remote content is loaded this once.', uiPlain(sender)));
+      }
     } else {
       this.deps.remote.allowMessage(source.state);
     }
     this.render();
+  }
+
+  /**
+   * Asks the account's server (its Authentication-Results) whether the sender is who the From
+   * says. With `learn`, a server whose authserv-id is not known yet is named to the user, who
+   * can confirm it is theirs (remembered in imapExplorer.remoteContent.authservIds).
+   */
+  private async checkSender(source: MessageSource, loaded: LoadedMessage, learn = false): Promise<SenderCheck> {
+    const sender = senderOf(loaded);
+    if (!source.authenticationResults) {
+      return { verified: false, reason: 'no-results', authservIds: [] };
+    }
+    let results;
+    try {
+      results = await source.authenticationResults();
+    } catch (err) {
+      this.deps.log.warn(`Cannot read Authentication-Results: ${errorMessage(err)}`);
+      return { verified: false, reason: 'no-results', authservIds: [] };
+    }
+    const known = this.deps.remote.authservIds(results.server);
+    const check = checkSender(results.fields, known, sender);
+    const topmost = check.verified ? undefined : check.authservIds[0];
+    if (!learn || check.verified || known.length || check.reason !== 'unknown-server' || !topmost) {
+      return check;
+    }
+    const mine = t('Yes, {0} Is My Server', uiPlain(topmost, 100));
+    const choice = await showModal(t('Is "{0}" your mail server ({1})?', uiPlain(topmost, 100), uiPlain(results.server, 200)), {
+      detail: t('A sender is trusted only when your own mail server confirms (DKIM or DMARC) that a message really comes from them. This message says it was checked by "{0}". Confirm only if that is your provider\'s server: a sender can write this line into a message himself when your server does not.', uiPlain(topmost, 100)),
+    }, mine);
+    if (choice !== mine) {
+      return check;
+    }
+    await this.deps.remote.learnAuthservId(results.server, topmost);
+    return checkSender(results.fields, [topmost], sender);
   }
 
   private attachmentInfo(id: string) {
@@ -298,6 +379,10 @@ export class MessageView extends Disposable {
     });
     void showInfo(t('Saved {0}.', uiPlain(info.filename)));
   }
+}
+
+function senderOf(loaded: LoadedMessage): string {
+  return (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
 }
 
 async function readHead(file: string): Promise<Buffer> {

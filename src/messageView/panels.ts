@@ -7,6 +7,7 @@ import { MailError } from '../core/errors';
 import { downloadPart, loadImapMessage } from '../core/mail/messageLoader';
 import { plainLabel } from '../core/text';
 import { delimiterOf, folderDisplayName } from '../core/mail/folderName';
+import { headerValues } from '../core/authResults';
 import { type MessageRef } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { Disposable } from '../util/dispose';
@@ -100,6 +101,11 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
           throw err;
         }
       },
+      authenticationResults: () =>
+        session().withMailbox(ref.path, async (client) => {
+          const fetched = await client.fetchOne(String(ref.uid), { uid: true, headers: ['authentication-results'] }, { uid: true });
+          return { server: account.imap.host, fields: headerValues(fetched ? fetched.headers?.toString('utf8') ?? '' : '', 'authentication-results') };
+        }, { idempotent: true }),
       runAction: async (action) => {
         const command = ACTION_COMMANDS[action];
         await vscode.commands.executeCommand(command, ref);
