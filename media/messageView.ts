@@ -238,7 +238,7 @@ function render(model: MessageViewModel): void {
     }
     const buttons = el('span', 'remote-buttons');
     buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
-    if (model.remote.sender) {
+    if (model.remote.sender && !model.remote.unverified) {
       buttons.append(button(`Always for ${model.remote.sender}`, () => post({ type: 'loadRemote', scope: 'sender' }), { secondary: true }));
     }
     bar.append(el('span', 'codicon codicon-shield'), text, buttons);

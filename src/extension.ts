@@ -24,7 +24,7 @@ import { FolderPicker } from './triage/folderPicker';
 import { Triage } from './triage/triage';
 import { UndoStack } from './triage/undo';
 import { treeCommands } from './tree/commands';
-import { type TreeNode } from './tree/nodes';
+import { MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
@@ -96,6 +96,11 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   holder.view = view;
   subscriptions.push(view);
+  // which of Flag / Unflag the S key stands for (both toggle; the key shows in their inline icons)
+  subscriptions.push(view.onDidChangeSelection((e) => {
+    const messages = e.selection.filter((n): n is MessageNode => n instanceof MessageNode);
+    void vscode.commands.executeCommand('setContext', 'imapExplorer.selectionFlagged', messages.length > 0 && messages.every((m) => m.summary.flags.includes('\\Flagged')));
+  }));
 
   const live = new LiveMail(accounts, keychain, sessions, tree, view, logger);
   subscriptions.push(live);

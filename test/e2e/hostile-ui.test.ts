@@ -236,6 +236,7 @@ describe('sender text on VS Code surfaces (hostile UI journey)', { timeout: 10 *
 
   it('16.2: a folder is named the same way in the picker and in the notification', async () => {
     await journey('hostile-ui-7-folder-names', async (journal) => {
+      await runCommand(page, 'Notifications: Clear All Notifications');
       await treeRow(page, MOVE_SUBJECT).click();
       await runCommand(page, 'Mail: Move to...');
       const picker = page.locator('.quick-input-widget');
@@ -244,7 +245,7 @@ describe('sender text on VS Code surfaces (hostile UI journey)', { timeout: 10 *
       await item.waitFor();
       await journal.shot('move-picker');
       await item.click();
-      const moved = toast(/^Moved /);
+      const moved = page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item').filter({ hasText: 'Moved 1 message to' }).first();
       await moved.waitFor({ timeout: 30000 });
       assert.equal(await visibleText(moved.locator('.notification-list-item-message')), 'Moved 1 message to Triage / Confirmed.');
       await journal.shot('moved-toast');
