@@ -2,8 +2,8 @@
 // References header) grouped into conversations, completed with the older messages of those
 // conversations and with your replies from Sent.
 //
-//   1. the window: one UID FETCH of the newest messages with ENVELOPE (Message-ID, In-Reply-To)
-//      and BODY.PEEK[HEADER.FIELDS (REFERENCES)]
+//   1. the window: one UID FETCH of the newest messages with the header page's fields (Message-ID,
+//      In-Reply-To among them) and References, in one BODY.PEEK[HEADER.FIELDS (...)]
 //   2. the older members: the root of each conversation whose root is not in the window is named by
 //      its messages' References (RFC 5322 3.6.4: the first id is the root); one command finds the
 //      root and every older message that names it:
@@ -18,6 +18,7 @@
 //      (REFERENCES step 5) holds messages together; otherwise JWZ on the client. Never by subject.
 import { type ImapFlow, type MailboxObject } from 'imapflow';
 import { HEADER_QUERY, type MessageSummary, toSummary, uidSet } from '../mail/headers';
+import { splitHeaderBlock } from '../render/headerFields';
 import { type SearchKey } from '../search/compile';
 import { uidSearch } from '../search/folderSearch';
 import { ancestorsOf, keysOf, parseMessageIds, type ThreadInput, threadMessages } from './jwz';
@@ -49,16 +50,16 @@ export interface ConversationPage {
   windowMinUid: number;
 }
 
-export const CONVERSATION_QUERY = { ...HEADER_QUERY, headers: ['references'] };
+/** The header page's items plus the References field (RFC 5322 3.6.4), in the same header block. */
+export const CONVERSATION_QUERY = { ...HEADER_QUERY, headers: [...HEADER_QUERY.headers, 'references'] };
 
-/** The References ids of a fetched header block (`References: <a> <b>`, folded or not). */
+/** The References ids of a fetched header block (`References: <a> <b>`, folded or not, among other fields). */
 export function referencesOf(headers: Buffer | undefined): string[] {
   if (!headers?.length) {
     return [];
   }
-  const text = headers.toString('latin1');
-  const colon = text.indexOf(':');
-  return parseMessageIds(colon >= 0 ? text.slice(colon + 1) : text);
+  const field = splitHeaderBlock(headers).find((f) => f.key === 'references');
+  return field ? parseMessageIds(field.value.toString('latin1')) : [];
 }
 
 /** One UID FETCH of header data and References (what threading needs) for these UIDs or this range. */

@@ -270,6 +270,7 @@ export async function conversationsFirstPage(ctx: BenchContext): Promise<void> {
         const inputs: Array<{ key: string; messageId?: string; inReplyTo?: string; references: string[] }> = [];
         const summaries = new Map<string, MessageSummary>();
         for await (const message of client.fetch('1:*', { uid: true, envelope: true, headers: ['references'] }, { uid: true })) {
+          // the header block holds only References: the ids come from the ENVELOPE
           const key = String(message.uid);
           inputs.push({ key, ...(message.envelope?.messageId ? { messageId: message.envelope.messageId } : {}), ...(message.envelope?.inReplyTo ? { inReplyTo: message.envelope.inReplyTo } : {}), references: referencesOf(message.headers) });
           if (message.uid > FOLDERS.k100.count - 2000) {
