@@ -9,7 +9,7 @@ import { compileQuery, type SearchKey } from '../../../src/core/search/compile';
 import { fetchHitPage, searchFolder, uidSearch } from '../../../src/core/search/folderSearch';
 import { parseQuery } from '../../../src/core/search/query';
 import { SearchRun } from '../../../src/core/search/run';
-import { buildConversations, fetchWindow, referencesOf } from '../../../src/core/threads/conversations';
+import { buildConversations, fetchWindow, LOOK_BACK, referencesOf, windowConversations } from '../../../src/core/threads/conversations';
 import { keysOf, threadMessages } from '../../../src/core/threads/jwz';
 import { serverThreads } from '../../../src/core/threads/serverThread';
 import { benchMessage } from '../corpus';
@@ -189,6 +189,20 @@ export async function searchManyFolders(ctx: BenchContext): Promise<void> {
     },
     teardown: async () => void (await pool?.close()),
   });
+  const warm = new ConnectionPool(() => ourSession(ctx), 3);
+  await runRow(ctx, {
+    metric, case: label, kind: 'ours', runs: 3, short: 'ours (warm pool)',
+    label: 'the same with the pool\'s 3 connections already logged in (a search within a minute of the previous one)',
+    setup: async () => {
+      await Promise.all([0, 1, 2].map(() => warm.use((s) => s.connection())));
+    },
+    measure: async () => {
+      const run = new SearchRun(query, refs, { pool: () => warm, pageSize: PAGE });
+      await run.start();
+      return { elapsedMs: run.finishedMs!, firstMs: run.firstResultsMs ?? NaN, hits: run.results.count };
+    },
+  });
+  await warm.close();
   let session: MailSession | undefined;
   await runRow(ctx, {
     metric, case: label, kind: 'baseline', runs: 3,
@@ -225,12 +239,24 @@ export async function conversationsFirstPage(ctx: BenchContext): Promise<void> {
     session = ourSession(ctx);
     await session.withMailbox(folder, async () => undefined, { readOnly: true });
   };
+  await runRow(ctx, {
+    metric, case: label, kind: 'ours', runs: 5, short: 'ours: first rows',
+    label: 'open folder: UID FETCH of the newest 50 with References, grouped by JWZ at once (what the view shows while the rest is looked for)',
+    setup: open,
+    measure: async () => {
+      return session!.withMailbox(folder, async (client, mailbox) => {
+        const page = windowConversations(await fetchWindow(client, mailbox, PAGE));
+        return { conversations: page.conversations.length, messages: page.conversations.reduce((n, c) => n + c.messages.length, 0) };
+      }, { readOnly: true });
+    },
+    teardown: async () => void (await session?.close()),
+  });
   for (const variant of ['THREAD=REFS', 'client JWZ'] as const) {
     await runRow(ctx, {
       metric, case: label, kind: 'ours', runs: 3, short: variant === 'THREAD=REFS' ? 'ours (THREAD)' : 'ours (client)',
       label: variant === 'THREAD=REFS'
-        ? 'open folder: UID FETCH of the newest 50 with References, UID THREAD REFS over them and their older relatives, UID FETCH of those'
-        : 'open folder, THREAD not used: UID FETCH of the newest 50 with References, UID SEARCH of their older relatives, UID FETCH of those, JWZ',
+        ? `open folder: UID FETCH of the newest 50 with References, UID THREAD REFS over them and their older relatives (${LOOK_BACK} messages back), UID FETCH of those`
+        : `open folder, THREAD not used: UID FETCH of the newest 50 with References, UID SEARCH of their older relatives (${LOOK_BACK} messages back), UID FETCH of those, JWZ`,
       setup: open,
       measure: async () => {
         return session!.withMailbox(folder, async (client, mailbox) => {
@@ -331,6 +357,7 @@ export function searchVerdicts(rows: Row[]): Verdict[] {
   const s20 = SEARCH_SPECS.search20.metric;
   const c20 = '20 folders x 1,000, from:dana';
   const o20 = row(s20, c20, 'ours');
+  const w20 = row(s20, c20, 'ours (warm pool)');
   const b20 = row(s20, c20, 'baseline');
   if (o20 && b20) {
     out.push({
@@ -339,12 +366,14 @@ export function searchVerdicts(rows: Row[]): Verdict[] {
       because: [
         `first results: ours ${o20.extra.firstMs.toFixed(0)} ms vs sequential ${b20.extra.firstMs.toFixed(0)} ms (${(b20.extra.firstMs / o20.extra.firstMs).toFixed(2)}x)`,
         `all 20 folders: ours ${o20.ms.toFixed(0)} ms vs sequential ${b20.ms.toFixed(0)} ms (${(b20.ms / o20.ms).toFixed(2)}x faster) over ${o20.connections} connections`,
+        ...(w20 ? [`with the pool's connections already open: first results ${w20.extra.firstMs.toFixed(0)} ms (${(b20.extra.firstMs / w20.extra.firstMs).toFixed(2)}x), all ${w20.ms.toFixed(0)} ms (${(b20.ms / w20.ms).toFixed(2)}x)`] : []),
         `both found ${o20.extra.hits} / ${b20.extra.hits} hits`,
       ],
     });
   }
   const cm = SEARCH_SPECS.conversations.metric;
   const cc = '100k folder, newest 50 messages';
+  const of = row(cm, cc, 'ours: first rows');
   const ot = row(cm, cc, 'ours (THREAD)');
   const oc = row(cm, cc, 'ours (client)');
   const bt = row(cm, cc, 'THREAD itself');
@@ -354,6 +383,7 @@ export function searchVerdicts(rows: Row[]): Verdict[] {
       metric: cm, target: SEARCH_SPECS.conversations.target,
       status: bn && bt && bytes(ot) < bytes(bt) && bytes(oc) < bytes(bn) ? 'MET' : 'PARTLY',
       because: [
+        ...(of ? [`first rows on screen: ${of.roundTrips} RT, ${kb(bytes(of))}, ${of.ms.toFixed(0)} ms (the window grouped on the client; older members and Sent follow)`] : []),
         `ours with THREAD: ${ot.roundTrips} RT, ${kb(bytes(ot))}, ${ot.ms.toFixed(0)} ms (${ot.extra.conversations} conversations, ${ot.extra.messages} messages)`,
         `ours without THREAD (client JWZ): ${oc.roundTrips} RT, ${kb(bytes(oc))}, ${oc.ms.toFixed(0)} ms`,
         ...(bt ? [`THREAD REFS over the whole folder: ${bt.roundTrips} RT, ${kb(bytes(bt))}, ${bt.ms.toFixed(0)} ms: ours moves ${(bytes(bt) / bytes(ot)).toFixed(1)}x fewer bytes`] : []),
