@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { type MailSession } from '../../src/core/mail/session';
 import { compileQuery } from '../../src/core/search/compile';
-import { fetchHitPage, type FolderHits, searchFolder } from '../../src/core/search/folderSearch';
+import { fetchHitPage, type FolderHits, hitCount, searchFolder } from '../../src/core/search/folderSearch';
 import { parseQuery } from '../../src/core/search/query';
 import { compose } from '../fixtures/mail';
 import { appendMessages } from '../support/append';
@@ -50,10 +50,10 @@ async function corpus(): Promise<Array<{ raw: Buffer; flags: string[]; date: Dat
 }
 
 /** Every hit of a query in FOLDER, by label, newest UID first, paging `pageSize` at a time. */
-async function labels(session: MailSession, query: string, pageSize = 50): Promise<string[]> {
+async function labels(session: MailSession, query: string, pageSize = 50, serverPaged = false): Promise<string[]> {
   return session.withMailbox(FOLDER, async (client) => {
     const compiled = compileQuery(parseQuery(query), { capabilities: client.capabilities });
-    const hits: FolderHits = await searchFolder(client, compiled);
+    const hits: FolderHits = await searchFolder(client, compiled, serverPaged ? pageSize : undefined);
     const out: string[] = [];
     let below: number | undefined;
     for (let page = 0; page < 20; page++) {
@@ -145,6 +145,42 @@ describe('search against Dovecot', () => {
     assert.ok(client.capabilities.has('ESEARCH') && client.capabilities.has('WITHIN'));
     for (const [query, expected] of CASES) {
       assert.deepEqual(await labels(session, query), expected, query);
+      // the same, paged by the server (ESORT PARTIAL), three at a time
+      assert.deepEqual(await labels(session, query, 3, true), expected, `${query} (server-paged)`);
+    }
+  });
+
+  it('pages by the server with one UID SORT per page, and survives mail arriving between pages', async () => {
+    const traced = testSession(server);
+    try {
+      const seen = await traced.withMailbox(FOLDER, async (client) => {
+        const compiled = compileQuery(parseQuery('is:unread'), { capabilities: client.capabilities });
+        const hits = await searchFolder(client, compiled, 2);
+        assert.equal(hitCount(hits), 4);
+        const first = await fetchHitPage(client, hits, 2);
+        // the newest arrivals first: M7 (today), M1 (two days ago)
+        assert.deepEqual(first.messages.map((m) => m.subject.split(' ')[0]).sort(), ['M1', 'M7']);
+        // another client delivers an unread message: the server's positions move by one
+        const [uid] = await appendMessages(server, [{ folder: FOLDER, raw: await compose({ from: 'late@x.test', to: 'alice@example.test', subject: 'M9 late', text: 'x' }) }]);
+        await client.noop();
+        const out = [...first.messages];
+        let below = first.below;
+        while (below !== undefined) {
+          const page = await fetchHitPage(client, hits, 2, below);
+          out.push(...page.messages);
+          below = page.below;
+        }
+        await client.messageDelete(String(uid), { uid: true });
+        return out.map((m) => m.subject.split(' ')[0]).sort();
+      });
+      // every unread message once, none twice, and the late one too (the folder was asked again)
+      assert.deepEqual(seen, ['M1', 'M5', 'M7', 'M8', 'M9']);
+      const commands = clientCommands(traced.logger).filter((c) => /UID (SORT|SEARCH)/.test(c));
+      assert.match(commands[0], /UID SORT RETURN \(COUNT PARTIAL 1:2\) \(REVERSE ARRIVAL\) UTF-8 UNSEEN/);
+      assert.match(commands[1], /UID SORT RETURN \(COUNT PARTIAL 2:4\) \(REVERSE ARRIVAL\) UTF-8 UNSEEN/);
+      assert.match(commands[2], /UID SEARCH RETURN \(COUNT MIN MAX ALL\) UNSEEN/);
+    } finally {
+      await traced.close();
     }
   });
 

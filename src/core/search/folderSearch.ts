@@ -20,6 +20,48 @@ export interface FolderHits {
   withoutAttachment?: UidSet;
   /** Whether the server answered with ESEARCH. */
   esearch: boolean;
+  /**
+   * Paged by the server (ESORT with PARTIAL, RFC 5267): only the hits fetched so far are in `uids`;
+   * the server counted `count`, and `order` holds the UIDs taken so far, newest arrival first.
+   */
+  partial?: { key: SearchKey; count: number; order: number[] };
+  /** After server paging gave up (positions moved): the hits not fetched yet, paged by UID. */
+  pending?: UidSet;
+}
+
+/** How many hits the server counted. */
+export function hitCount(hits: FolderHits): number {
+  return hits.partial ? hits.partial.count : hits.uids.size;
+}
+
+/** Whether the server can page hits for us: ESORT with PARTIAL (RFC 5267; Dovecot announces it as CONTEXT=SEARCH). */
+export function canPartial(client: ImapFlow): boolean {
+  const caps = client.capabilities;
+  return caps.has('ESORT') && (caps.has('CONTEXT=SORT') || caps.has('CONTEXT=SEARCH'));
+}
+
+/**
+ * Hits `from` to `to` (counting from 1) in newest-arrival order, and the count:
+ * `UID SORT RETURN (COUNT PARTIAL from:to) (REVERSE ARRIVAL) UTF-8 <criteria>`. One round trip
+ * whose size does not depend on how many messages match.
+ */
+export async function sortedHits(client: ImapFlow, key: SearchKey, from: number, to: number): Promise<{ uids: number[]; count: number }> {
+  let uids: number[] = [];
+  let count = 0;
+  await runCommand(client, 'UID SORT', [
+    { type: 'ATOM', value: 'RETURN' },
+    [{ type: 'ATOM', value: 'COUNT' }, { type: 'ATOM', value: 'PARTIAL' }, { type: 'SEQUENCE', value: `${from}:${to}` }],
+    [{ type: 'ATOM', value: 'REVERSE' }, { type: 'ATOM', value: 'ARRIVAL' }],
+    { type: 'ATOM', value: 'UTF-8' },
+    ...searchTokens(key),
+  ], {
+    ESEARCH: (response) => {
+      const result = esearchResult(response);
+      count = result.count ?? count;
+      uids = result.partial ?? uids;
+    },
+  });
+  return { uids, count };
 }
 
 /** The criteria tokens of a SEARCH: CHARSET UTF-8 first when a value is 8-bit (RFC 3501 6.4.4). */
@@ -62,9 +104,9 @@ export async function uidSearch(client: ImapFlow, key: SearchKey): Promise<{ uid
 }
 
 /** Reads an ESEARCH response (RFC 4731 3): `* ESEARCH (TAG "A1") UID COUNT 5 MIN 1 MAX 9 ALL 1:3,8:9`. */
-export function esearchResult(response: UntaggedResponse): { count?: number; min?: number; max?: number; all?: string } {
+export function esearchResult(response: UntaggedResponse): { count?: number; min?: number; max?: number; all?: string; partial?: number[] } {
   const tokens = response.attributes ?? [];
-  const out: { count?: number; min?: number; max?: number; all?: string } = {};
+  const out: { count?: number; min?: number; max?: number; all?: string; partial?: number[] } = {};
   let i = 0;
   if (Array.isArray(tokens[i])) {
     i++;
@@ -74,7 +116,14 @@ export function esearchResult(response: UntaggedResponse): { count?: number; min
   }
   for (; i + 1 < tokens.length; i += 2) {
     const name = tokenText(tokens[i])?.toUpperCase();
-    const value = tokenText(tokens[i + 1]);
+    const next = tokens[i + 1];
+    if (name === 'PARTIAL' && Array.isArray(next)) {
+      // PARTIAL (from:to uids), the UIDs in the order of the sort (RFC 5267 4.4)
+      const set = tokenText(next[1]);
+      out.partial = set && set.toUpperCase() !== 'NIL' ? orderedSet(set) : [];
+      continue;
+    }
+    const value = tokenText(next);
     if (value === undefined) {
       continue;
     }
@@ -96,11 +145,39 @@ export function esearchResult(response: UntaggedResponse): { count?: number; min
   return out;
 }
 
-/** Runs a compiled query in the selected folder: one UID SEARCH, two for a split has:attachment. */
-export async function searchFolder(client: ImapFlow, compiled: CompiledSearch): Promise<FolderHits> {
+/** An ordered sequence set ("5,3,9:7"), in the order given (a sort's order), at most `limit` numbers. */
+function orderedSet(set: string, limit = 100_000): number[] {
+  const out: number[] = [];
+  for (const part of set.split(',')) {
+    const [a, b] = part.split(':').map(Number);
+    if (!Number.isInteger(a) || a < 1) {
+      continue;
+    }
+    const end = Number.isInteger(b) && b >= 1 ? b : a;
+    const step = end >= a ? 1 : -1;
+    for (let uid = a; out.length < limit; uid += step) {
+      out.push(uid);
+      if (uid === end) {
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs a compiled query in the selected folder: one UID SEARCH, two for a split has:attachment.
+ * With `pageSize` and a server that pages sorted results (canPartial), an exact query asks for
+ * its first page of hits only (sortedHits), and later pages by position.
+ */
+export async function searchFolder(client: ImapFlow, compiled: CompiledSearch, pageSize?: number): Promise<FolderHits> {
   const uidValidity = String(client.mailbox ? client.mailbox.uidValidity : '');
   if (client.mailbox && client.mailbox.exists === 0) {
     return { uidValidity, uids: UidSet.empty, exact: true, esearch: client.capabilities.has('ESEARCH') };
+  }
+  if (compiled.exact && pageSize && canPartial(client) && compiled.key.op !== 'none') {
+    const { uids, count } = await sortedHits(client, compiled.key, 1, pageSize);
+    return { uidValidity, uids: UidSet.of(uids), exact: true, esearch: true, partial: { key: compiled.key, count, order: uids } };
   }
   if (compiled.exact) {
     const { uids, esearch } = await uidSearch(client, compiled.key);
@@ -146,12 +223,15 @@ const MAX_FINISH_ROUNDS = 8;
  * dropped and more are fetched (in growing batches, at most a few rounds) until the page is full.
  */
 export async function fetchHitPage(client: ImapFlow, hits: FolderHits, pageSize: number, below?: number): Promise<HitPage> {
+  if (hits.partial) {
+    return fetchPartialPage(client, hits, pageSize, below);
+  }
   const messages: MessageSummary[] = [];
   let cursor = below;
   let rejected = 0;
   let batch = pageSize;
   for (let round = 0; round < (hits.exact ? 1 : MAX_FINISH_ROUNDS) && messages.length < pageSize; round++) {
-    const uids = hits.uids.newest(batch, cursor);
+    const uids = (hits.pending ?? hits.uids).newest(batch, cursor);
     if (!uids.length) {
       cursor = undefined;
       break;
@@ -172,8 +252,39 @@ export async function fetchHitPage(client: ImapFlow, hits: FolderHits, pageSize:
     batch = Math.min(MAX_FINISH_BATCH, Math.ceil((pageSize - messages.length) / rate));
   }
   messages.sort((a, b) => b.uid - a.uid);
-  const more = cursor !== undefined && hits.uids.countBelow(cursor) > 0;
+  const more = cursor !== undefined && (hits.pending ?? hits.uids).countBelow(cursor) > 0;
   return { messages, below: more ? cursor : undefined, rejected };
+}
+
+/**
+ * A page of server-paged hits (ESORT PARTIAL). The first page's UIDs came with the search; later
+ * pages ask for the next positions, starting one early: when that overlap is not the last hit
+ * taken, messages arrived or left meanwhile and positions moved, so the folder's hits are asked
+ * for whole (ESEARCH ALL) and the ones not fetched yet are paged by UID.
+ */
+async function fetchPartialPage(client: ImapFlow, hits: FolderHits, pageSize: number, below?: number): Promise<HitPage> {
+  const partial = hits.partial!;
+  let uids: number[];
+  if (below === undefined) {
+    uids = partial.order;
+  } else {
+    const taken = partial.order.length;
+    const next = await sortedHits(client, partial.key, taken, taken + pageSize);
+    if (next.uids[0] !== partial.order[taken - 1]) {
+      const { uids: all } = await uidSearch(client, partial.key);
+      hits.partial = undefined;
+      hits.uids = all;
+      hits.pending = all.without(partial.order);
+      return fetchHitPage(client, hits, pageSize);
+    }
+    uids = next.uids.slice(1);
+    partial.count = next.count;
+    partial.order = [...partial.order, ...uids];
+    hits.uids = hits.uids.with(uids);
+  }
+  const messages = (await fetchSummaries(client, uids)).sort((a, b) => b.uid - a.uid);
+  const more = partial.order.length < partial.count;
+  return { messages, below: more ? Math.min(...partial.order) : undefined, rejected: 0 };
 }
 
 /** One UID FETCH of the header data of these UIDs (messages expunged meanwhile are simply absent). */

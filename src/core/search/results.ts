@@ -10,7 +10,7 @@
 // their hits are inserted in place when they arrive.
 import { type MailError } from '../errors';
 import { type MessageSummary } from '../mail/headers';
-import { type FolderHits } from './folderSearch';
+import { type FolderHits, hitCount } from './folderSearch';
 import { type ParsedQuery } from './query';
 import { type FolderRef } from './scope';
 
@@ -43,6 +43,15 @@ export function arrivalTime(message: MessageSummary): number {
 
 function newestFirst(a: SearchHit, b: SearchHit): number {
   return arrivalTime(b.message) - arrivalTime(a.message) || b.message.uid - a.message.uid || (a.accountId + a.path < b.accountId + b.path ? -1 : 1);
+}
+
+/** The oldest arrival among fetched hits: no unfetched hit of the folder is newer (paged by arrival or by UID). */
+function oldestArrival(loaded: MessageSummary[]): number {
+  let min = Infinity;
+  for (const m of loaded) {
+    min = Math.min(min, arrivalTime(m));
+  }
+  return min;
 }
 
 export function folderKey(ref: FolderRef): string {
@@ -93,7 +102,7 @@ export class SearchResults {
   get count(): number {
     let n = 0;
     for (const f of this.byFolder.values()) {
-      n += f.hits ? f.hits.uids.size : 0;
+      n += f.hits ? hitCount(f.hits) : 0;
     }
     return Math.max(0, n - this.rejectedCount);
   }
@@ -182,7 +191,7 @@ export class SearchResults {
     let frontier = -Infinity;
     for (const f of this.byFolder.values()) {
       if (f.below !== undefined && f.loaded.length) {
-        frontier = Math.max(frontier, arrivalTime(f.loaded[f.loaded.length - 1]));
+        frontier = Math.max(frontier, oldestArrival(f.loaded));
       } else if (f.below !== undefined) {
         return Infinity;
       }
@@ -232,7 +241,7 @@ export class SearchResults {
     }
     const all = this.all();
     const cut = all.length >= this.limit ? arrivalTime(all[this.limit - 1].message) : -Infinity;
-    return this.folders().filter((f) => f.below !== undefined && (!f.loaded.length || arrivalTime(f.loaded[f.loaded.length - 1]) >= cut));
+    return this.folders().filter((f) => f.below !== undefined && (!f.loaded.length || oldestArrival(f.loaded) >= cut));
   }
 
   // ---- live updates ----
@@ -257,18 +266,26 @@ export class SearchResults {
     const before = folder.loaded.length;
     folder.loaded = folder.loaded.filter((m) => !gone.has(m.uid));
     const hits = folder.hits;
-    const changed = hits.uids.size;
+    const changed = hitCount(hits);
+    const partial = hits.partial;
+    if (partial) {
+      // the server's positions move up by each hit that left from the part already taken
+      const known = partial.order.filter((u) => gone.has(u)).length;
+      partial.order = partial.order.filter((u) => !gone.has(u));
+      partial.count = Math.max(partial.order.length, partial.count - known);
+    }
     folder.hits = {
       ...hits,
       uids: hits.uids.without(uids),
+      ...(hits.pending ? { pending: hits.pending.without(uids) } : {}),
       ...(hits.withAttachment ? { withAttachment: hits.withAttachment.without(uids) } : {}),
       ...(hits.withoutAttachment ? { withoutAttachment: hits.withoutAttachment.without(uids) } : {}),
     };
-    if (folder.below !== undefined && folder.hits.uids.countBelow(folder.below) === 0) {
+    if (folder.below !== undefined && (partial ? partial.order.length >= partial.count : (folder.hits.pending ?? folder.hits.uids).countBelow(folder.below) === 0)) {
       folder.below = undefined;
     }
     this.sorted = undefined;
-    return before !== folder.loaded.length || changed !== folder.hits.uids.size;
+    return before !== folder.loaded.length || changed !== hitCount(folder.hits);
   }
 
   /** New messages of a folder that match the query (checked by the caller on the server). */
@@ -285,6 +302,11 @@ export class SearchResults {
     folder.loaded = [...fresh, ...folder.loaded].sort((a, b) => b.uid - a.uid);
     const uids = fresh.map((m) => m.uid);
     // exact hits from now on, whatever the folder's split: the caller checked BODYSTRUCTURE
+    if (folder.hits.partial) {
+      // the newest hits take the first positions
+      folder.hits.partial.order = [...uids.sort((a, b) => b - a), ...folder.hits.partial.order];
+      folder.hits.partial.count += uids.length;
+    }
     folder.hits = {
       ...folder.hits,
       uids: folder.hits.uids.with(uids),

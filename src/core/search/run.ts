@@ -86,7 +86,7 @@ export class SearchRun {
         session.withMailbox(ref.path, async (client) => {
           this.results.setState(ref, 'searching');
           const compiled = compileQuery(this.query, { capabilities: client.capabilities, now: this.now });
-          const hits = await searchFolder(client, compiled);
+          const hits = await searchFolder(client, compiled, this.options.pageSize);
           const page = hits.uids.isEmpty ? { messages: [], below: undefined, rejected: 0 } : await fetchHitPage(client, hits, this.options.pageSize);
           return { hits, page };
         }, { readOnly: true, idempotent: true }), this.abort.signal);
