@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import peggy from 'peggy';
 import { compileQuery, type CompiledSearch, renderKey, searchTokens, needsCharset } from '../../src/core/search/compile';
+import { completeQuery } from '../../src/core/search/complete';
 import { parseQuery, type QueryNode, QueryError, quoteValue } from '../../src/core/search/query';
 import { UidSet } from '../../src/core/search/uidSet';
 
@@ -295,5 +296,37 @@ describe('UID sets', () => {
     assert.equal(set.size, 90_000);
     assert.equal(set.rangeCount, 10_000);
     assert.deepEqual(set.newest(3), [99999, 99998, 99997]);
+  });
+});
+
+describe('search completion', () => {
+  const sources = {
+    folders: [{ path: 'INBOX', name: 'INBOX' }, { path: 'Bug reports', name: 'Bug reports' }, { path: 'Archive/2024', name: '2024' }],
+    addresses: [{ name: 'Dana Reporter', address: 'dana@reporter.test' }, { address: 'ci@build.test' }, { name: 'Marco', address: 'marco@dana-corp.test' }, { address: 'DANA@reporter.test' }],
+    keywords: ['$label1', 'todo'],
+  };
+  const labels = (text: string, cursor?: number) => completeQuery(text, sources, cursor).map((c) => c.label);
+
+  it('completes field names', () => {
+    assert.deepEqual(labels('crash fr'), ['from:']);
+    assert.deepEqual(labels('s'), ['subject:', 'smaller:']);
+    assert.deepEqual(labels('-i'), ['-is:', '-in:']);
+    assert.deepEqual(labels('crash '), []);
+    assert.deepEqual(labels('"fr'), []);
+    assert.equal(completeQuery('crash fr', sources)[0].query, 'crash from:');
+  });
+
+  it('completes addresses by address or name, folders, flags, dates and sizes', () => {
+    assert.deepEqual(labels('from:dana'), ['from:dana@reporter.test', 'from:marco@dana-corp.test']);
+    assert.deepEqual(completeQuery('is:unread from:rep', sources).map((c) => [c.label, c.description, c.query]), [['from:dana@reporter.test', 'Dana Reporter', 'is:unread from:dana@reporter.test']]);
+    assert.deepEqual(labels('in:bug'), ['in:"Bug reports"']);
+    assert.deepEqual(labels('in:a'), ['in:all', 'in:any', 'in:Archive/2024']);
+    assert.deepEqual(labels('is:un'), ['is:unread', 'is:unseen', 'is:unflagged', 'is:unanswered']);
+    assert.deepEqual(labels('has:'), ['has:attachment']);
+    assert.deepEqual(labels('keyword:$'), ['keyword:$label1']);
+    assert.deepEqual(labels('after:'), ['after:today', 'after:yesterday', 'after:7d', 'after:2w', 'after:1m', 'after:1y']);
+    assert.deepEqual(labels('larger:1'), ['larger:100k', 'larger:1M', 'larger:10M']);
+    // in the middle of a query: only the word at the cursor changes
+    assert.equal(completeQuery('from:da is:unread', sources, 7)[0].query, 'from:dana@reporter.test is:unread');
   });
 });
