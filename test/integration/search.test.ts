@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { type MailSession } from '../../src/core/mail/session';
 import { compileQuery } from '../../src/core/search/compile';
-import { fetchHitPage, type FolderHits, hitCount, searchFolder } from '../../src/core/search/folderSearch';
+import { countFolder, fetchHitPage, type FolderHits, hitCount, searchFolder } from '../../src/core/search/folderSearch';
 import { parseQuery } from '../../src/core/search/query';
 import { compose } from '../fixtures/mail';
 import { appendMessages } from '../support/append';
@@ -221,6 +221,16 @@ describe('search against Dovecot', () => {
       await server.restart({});
       session = testSession(server);
     }
+  });
+
+  it('counts matches and unread matches (a saved search\'s count), has:attachment decided on BODYSTRUCTURE', async () => {
+    const count = (query: string, unread: boolean) => session.withMailbox(FOLDER, (client) => countFolder(client, compileQuery(parseQuery(query), { capabilities: client.capabilities }), unread), { readOnly: true });
+    assert.deepEqual(await count('from:dana', false), { count: 2, exact: true });
+    assert.deepEqual(await count('from:dana', true), { count: 2, exact: true });
+    assert.deepEqual(await count('is:flagged', true), { count: 1, exact: true });
+    assert.deepEqual(await count('has:attachment', false), { count: 3, exact: true });
+    assert.deepEqual(await count('has:attachment', true), { count: 2, exact: true });
+    assert.deepEqual(await count('-has:attachment is:read', true), { count: 0, exact: true });
   });
 
   it('says when the server refuses the criteria (X-GM-RAW on Dovecot)', async () => {

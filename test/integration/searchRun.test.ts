@@ -7,6 +7,7 @@ import { ConnectionPool } from '../../src/core/mail/pool';
 import { parseQuery, QueryError } from '../../src/core/search/query';
 import { type SearchHit } from '../../src/core/search/results';
 import { SearchRun } from '../../src/core/search/run';
+import { countUnread } from '../../src/core/search/saved';
 import { type AccountFolders, findFolder, foldersForAll, resolveScope } from '../../src/core/search/scope';
 import { type FolderInfo } from '../../src/core/mail/folders';
 import { compose } from '../fixtures/mail';
@@ -102,6 +103,16 @@ describe('search over folders and accounts against Dovecot', () => {
     assert.deepEqual(run.results.rows().map(label), expected);
     assert.equal(run.results.count, expected.length);
     assert.equal(run.results.hasMore, false);
+  });
+
+  it('counts the unread matches of a search over 20 folders (a saved search\'s count)', async () => {
+    const pool = poolFor(alice, 3);
+    const folders = FOLDERS.map((path) => ({ accountId: 'alice', path }));
+    assert.deepEqual(await countUnread(parseQuery('from:dana'), folders, () => pool), { unread: expected.length, exact: true, failed: 0 });
+    assert.deepEqual(await countUnread(parseQuery('from:dana subject:"message 1"'), folders, () => pool), { unread: expected.filter((l) => / message 1\d*$/.test(l)).length, exact: true, failed: 0 });
+    const missing = await countUnread(parseQuery('from:dana'), [...folders, { accountId: 'alice', path: 'NoSuchFolder' }], () => pool);
+    assert.equal(missing.failed, 1);
+    assert.equal(missing.unread, expected.length);
   });
 
   it('pages newest first across folders without skipping or repeating a row', async () => {

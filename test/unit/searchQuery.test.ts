@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import peggy from 'peggy';
 import { compileQuery, type CompiledSearch, renderKey, searchTokens, needsCharset } from '../../src/core/search/compile';
 import { completeQuery } from '../../src/core/search/complete';
+import { readSavedSearches, withSaved, withoutSaved } from '../../src/core/search/saved';
 import { parseQuery, type QueryNode, QueryError, quoteValue } from '../../src/core/search/query';
 import { UidSet } from '../../src/core/search/uidSet';
 
@@ -328,5 +329,28 @@ describe('search completion', () => {
     assert.deepEqual(labels('larger:1'), ['larger:100k', 'larger:1M', 'larger:10M']);
     // in the middle of a query: only the word at the cursor changes
     assert.equal(completeQuery('from:da is:unread', sources, 7)[0].query, 'from:dana@reporter.test is:unread');
+  });
+});
+
+describe('saved searches', () => {
+  it('reads the setting defensively', () => {
+    const { searches, problems } = readSavedSearches([
+      { name: 'Crash reports', query: 'subject:crash is:unread', accountId: 'work' },
+      { query: 'from:ci' },
+      { query: 'from:' },
+      'nonsense',
+      { name: 'again', query: 'from:ci' },
+    ]);
+    assert.deepEqual(searches, [{ name: 'Crash reports', query: 'subject:crash is:unread', accountId: 'work' }, { name: 'from:ci', query: 'from:ci' }]);
+    assert.deepEqual(problems, ['entry 3: Expected a value after "from:" (at column 6)', 'entry 4: no query', 'entry 5: the same query twice']);
+    assert.deepEqual(readSavedSearches({}).problems, ['imapExplorer.savedSearches is not a list']);
+    assert.deepEqual(readSavedSearches(undefined), { searches: [], problems: [] });
+  });
+
+  it('adds, renames and removes', () => {
+    const one = withSaved([], { name: 'CI', query: 'from:ci' });
+    assert.deepEqual(withSaved(one, { name: 'Builds', query: 'from:ci' }), [{ name: 'Builds', query: 'from:ci' }]);
+    assert.equal(withSaved(one, { name: 'CI work', query: 'from:ci', accountId: 'work' }).length, 2);
+    assert.deepEqual(withoutSaved(one, { query: 'from:ci' }), []);
   });
 });

@@ -5,6 +5,7 @@
 // plain UID SEARCH lists every UID. The caller holds the folder's mailbox lock (EXAMINE).
 import { type ImapFlow } from 'imapflow';
 import { HEADER_QUERY, type MessageSummary, toSummary, uidSet } from '../mail/headers';
+import { hasAttachments } from '../render/mime';
 import { responseNumbers, runCommand, tokenText, type UntaggedResponse } from '../mail/command';
 import { type CompiledSearch, type ImapToken, needsCharset, type SearchKey, searchTokens, withinUids } from './compile';
 import { UidSet } from './uidSet';
@@ -318,4 +319,56 @@ export async function matchUids(client: ImapFlow, compiled: CompiledSearch, uids
     ...(compiled.withAttachment ? { withAttachment: withinUids(compiled.withAttachment, set) } : {}),
     ...(compiled.withoutAttachment ? { withoutAttachment: withinUids(compiled.withoutAttachment, set) } : {}),
   });
+}
+
+const MAX_COUNT_CHECKS = 500;
+
+/**
+ * How many messages of the selected folder match, optionally only the unread ones (a saved
+ * search's count): `UID SEARCH RETURN (COUNT) UNSEEN <criteria>` with ESEARCH, else the length of a
+ * plain answer. For has:attachment the candidates' BODYSTRUCTURE decides, up to 500 of them; past
+ * that the count is the candidates' (an upper bound, `exact` false).
+ */
+export async function countFolder(client: ImapFlow, compiled: CompiledSearch, unreadOnly: boolean): Promise<{ count: number; exact: boolean }> {
+  const unseen: SearchKey = { op: 'flag', name: 'UNSEEN' };
+  const narrow = (key: SearchKey | undefined): SearchKey | undefined => (key && unreadOnly ? { op: 'and', keys: [unseen, key] } : key);
+  if (client.mailbox && client.mailbox.exists === 0) {
+    return { count: 0, exact: true };
+  }
+  if (compiled.exact) {
+    const key = narrow(compiled.key)!;
+    if (client.capabilities.has('ESEARCH')) {
+      let count = 0;
+      await runCommand(client, 'UID SEARCH', [{ type: 'ATOM', value: 'RETURN' }, [{ type: 'ATOM', value: 'COUNT' }], ...criteriaTokens(client, key)], {
+        ESEARCH: (response) => {
+          count = esearchResult(response).count ?? count;
+        },
+      });
+      return { count, exact: true };
+    }
+    return { count: (await uidSearch(client, key)).uids.size, exact: true };
+  }
+  const withAttachment = narrow(compiled.withAttachment);
+  const withoutAttachment = narrow(compiled.withoutAttachment);
+  const hits = await searchFolder(client, { exact: false, ...(withAttachment ? { withAttachment } : {}), ...(withoutAttachment ? { withoutAttachment } : {}) });
+  if (hits.uids.size > MAX_COUNT_CHECKS) {
+    return { count: hits.uids.size, exact: false };
+  }
+  let count = 0;
+  for (const m of await fetchStructures(client, hits.uids.newest(MAX_COUNT_CHECKS))) {
+    count += isHit(hits, m) ? 1 : 0;
+  }
+  return { count, exact: true };
+}
+
+/** UID and BODYSTRUCTURE only: what has:attachment needs to decide. */
+async function fetchStructures(client: ImapFlow, uids: number[]): Promise<MessageSummary[]> {
+  if (!uids.length) {
+    return [];
+  }
+  const out: MessageSummary[] = [];
+  for await (const message of client.fetch(uidSet(uids), { uid: true, bodyStructure: true }, { uid: true })) {
+    out.push({ uid: message.uid, seq: message.seq, flags: [], subject: '', from: [], to: [], cc: [], replyTo: [], size: 0, hasAttachment: hasAttachments(message.bodyStructure) });
+  }
+  return out;
 }
