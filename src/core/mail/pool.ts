@@ -71,6 +71,12 @@ export class ConnectionPool {
       throw cancelled();
     }
     const slot = await this.acquire(signal);
+    const first = this.slots[0];
+    if (first && first !== slot && slot.session.state === 'idle' && first.session.state === 'connecting') {
+      // a second login at the same moment only slows the first one (TLS on a busy machine, the
+      // server's login process): the first folder's results come sooner when the others wait for it
+      await first.session.connection().catch(() => undefined);
+    }
     let aborted = false;
     const onAbort = () => {
       aborted = true;
