@@ -245,7 +245,12 @@ function colonFrames(line: string, offset: number, out: CodeReference[], taken: 
       }
       end++;
     }
-    const found = pathStart(line, i, floor);
+    let found = pathStart(line, i, floor);
+    // the walk stopped at the end of the previous reference inside one token ("host:8443/a.js:3"):
+    // a URL's path, not a file
+    if (found && found.linkStart > 0 && isPathChar(line.charCodeAt(found.linkStart - 1))) {
+      found = undefined;
+    }
     floor = end;
     if (!found) {
       i = end - 1;

@@ -205,7 +205,9 @@ export async function applyPatches(host: GitHost, patches: PatchToApply[], optio
       return { status: 'refused', message: `git am applied nothing: ${lastLines(am.stderr)}` };
     }
     const failed = Math.max(0, Math.min(patches.length - 1, Number(nextText.trim()) - 1));
-    return { status: 'conflict', failed, applied: failed, conflicts: await conflictedFiles(host), message: lastLines(am.stderr, 10), ...branch };
+    // git says "Patch failed at 0002 <subject>" on stdout, the reason on stderr
+    const said = `${am.stdout.toString('utf8')}\n${am.stderr}`.split('\n').filter((l) => !l.startsWith('Applying: ')).join('\n');
+    return { status: 'conflict', failed, applied: failed, conflicts: await conflictedFiles(host), message: lastLines(said, 10), ...branch };
   }
   const range = start ? `${start}..HEAD` : 'HEAD';
   let commits = (await gitText(host, ['rev-list', '--reverse', range])).split('\n').filter(Boolean);
