@@ -28,6 +28,7 @@ import { treeCommands } from './tree/commands';
 import { type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
+import { WorkspaceFeature } from './workspace/feature';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('IMAP Mailbox Explorer', { log: true });
@@ -122,6 +123,9 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  subscriptions.push(workspace);
+
   subscriptions.push(
     ...registerCommands(
       {
@@ -130,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ...triageCommands(triage),
         ...composeCommands(composer),
         ...doctorCommands({ accounts, keychain, pins, sessions, tree, extensionUri, log }),
+        ...workspace.commands(),
       },
       log,
     ),

@@ -3,7 +3,7 @@
 // body, or a text/x-patch / text/x-diff attachment (`git format-patch --attach`). The diff itself
 // is parsed by jsdiff (`diff`), never by hand. Every scan is a linear pass over bounded input.
 import { type MessageStructureObject } from 'imapflow';
-import { parsePatch, type StructuredPatch } from 'diff';
+import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
 
 /** What the subject tag of a patch mail says. */
 export interface PatchSubject {
@@ -201,4 +201,28 @@ export function parseDiff(diff: string): PatchFile[] {
     ...(stripPrefix(patch.newFileName) ? { newPath: stripPrefix(patch.newFileName) } : {}),
     patch,
   }));
+}
+
+export type FileApplyResult = { ok: true; text: string } | { ok: false; hunk: number; header: string };
+
+function hunkHeader(h: StructuredPatch['hunks'][number]): string {
+  return `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
+}
+
+/**
+ * Applies one file's patch to its current text in memory (jsdiff's applyPatch, exact context).
+ * On failure, names the first hunk that does not apply (1-based, with its "@@" header): the
+ * hunks are tried one more at a time, as `git apply` reports them.
+ */
+export function applyFilePatch(text: string, patch: StructuredPatch): FileApplyResult {
+  const result = applyPatch(text, patch);
+  if (result !== false) {
+    return { ok: true, text: result };
+  }
+  for (let n = 1; n <= patch.hunks.length; n++) {
+    if (applyPatch(text, { ...patch, hunks: patch.hunks.slice(0, n) }) === false) {
+      return { ok: false, hunk: n, header: hunkHeader(patch.hunks[n - 1]) };
+    }
+  }
+  return { ok: false, hunk: patch.hunks.length, header: hunkHeader(patch.hunks[patch.hunks.length - 1]) };
 }

@@ -1,0 +1,74 @@
+// Mail meets the workspace: patches applied with git, stack traces and commits that link into the
+// code, links to messages. Builds the parts, registers their providers and the URI handler, and
+// returns the commands for the one command wrapper.
+import * as vscode from 'vscode';
+import { type AccountStore } from '../accounts/accountStore';
+import { type SessionPool } from '../accounts/sessions';
+import { type Composer } from '../compose/composer';
+import { type GitHost } from '../core/workspace/gitAm';
+import { tempRootPath } from '../messageView/messageView';
+import { SOURCE_SCHEME } from '../source/sourceProvider';
+import { type MessageRef } from '../tree/nodes';
+import { type MailTreeProvider } from '../tree/provider';
+import { type Triage } from '../triage/triage';
+import { type CommandTable } from '../util/commands';
+import { Disposable } from '../util/dispose';
+import { CodeLinkResolver, COMMIT_SCHEME, CommitDocuments, MailDocumentLinks, OPEN_CODE_REFERENCE, SHOW_COMMIT, showCommit } from './codeLinks';
+import { gitApi, gitHostFor } from './git';
+import { MailLinks } from './mailLinks';
+import { PATCHED_SCHEME, Patches } from './patches';
+
+export interface WorkspaceDeps {
+  accounts: AccountStore;
+  sessions: SessionPool;
+  tree: MailTreeProvider;
+  triage: Triage;
+  composer: Composer;
+  open(ref: MessageRef): Promise<void>;
+  extensionId: string;
+  log: vscode.LogOutputChannel;
+}
+
+/** git for the workspace's first repository, when there is one on this machine (for commit links). */
+async function workspaceGit(): Promise<GitHost | undefined> {
+  const api = await gitApi();
+  const repository = api?.repositories[0];
+  if (!api || !repository || repository.rootUri.scheme !== 'file') {
+    return undefined;
+  }
+  return gitHostFor(api, repository);
+}
+
+export class WorkspaceFeature extends Disposable {
+  readonly resolver = new CodeLinkResolver();
+  readonly patches: Patches;
+  readonly links: MailLinks;
+
+  constructor(private readonly deps: WorkspaceDeps) {
+    super();
+    this.patches = new Patches(deps);
+    this.links = new MailLinks(deps);
+    this._register(vscode.window.registerUriHandler(this.links));
+    this._register(vscode.workspace.registerTextDocumentContentProvider(PATCHED_SCHEME, this.patches.documents));
+    this._register(vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, new CommitDocuments(workspaceGit)));
+    // View Source documents and text attachments opened from a message
+    const selector: vscode.DocumentSelector = [{ scheme: SOURCE_SCHEME }, { scheme: 'file', pattern: new vscode.RelativePattern(vscode.Uri.file(tempRootPath()), '**/*') }];
+    this._register(vscode.languages.registerDocumentLinkProvider(selector, new MailDocumentLinks(this.resolver, workspaceGit)));
+  }
+
+  commands(): CommandTable {
+    return {
+      'imapExplorer.applyPatch': (...args: unknown[]) => this.patches.apply(args),
+      'imapExplorer.openPatchAsDiff': (...args: unknown[]) => this.patches.openAsDiff(args),
+      'imapExplorer.abortPatchApply': () => this.patches.abort(),
+      'imapExplorer.openPatchConflicts': () => this.patches.openConflicts(),
+      'imapExplorer.replyWithReview': (...args: unknown[]) => this.deps.composer.replyWithReview(args),
+      'imapExplorer.copyMessageLink': (...args: unknown[]) => this.links.copyLink(args),
+      'imapExplorer.openMessageLink': (text?: unknown) => this.links.openPastedLink(text),
+      'imapExplorer.copyAsMarkdown': (...args: unknown[]) => this.links.copyAsMarkdown(args),
+      'imapExplorer.openAsIssue': (...args: unknown[]) => this.links.openAsIssue(args),
+      [OPEN_CODE_REFERENCE]: (key: unknown) => this.resolver.open(key),
+      [SHOW_COMMIT]: (sha: unknown) => showCommit(sha),
+    };
+  }
+}
