@@ -28,7 +28,9 @@ import { treeCommands } from './tree/commands';
 import { type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
+import { CodeLinkResolver } from './workspace/codeLinks';
 import { WorkspaceFeature } from './workspace/feature';
+import { messageWorkspace } from './workspace/viewLinks';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('IMAP Mailbox Explorer', { log: true });
@@ -58,8 +60,10 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
 
   const extensionUri = context.extensionUri;
+  const codeLinks = new CodeLinkResolver();
   const viewDeps: MessageViewDeps = {
     log,
+    workspace: messageWorkspace(codeLinks),
     remote: new RemoteContentPolicy(),
     tempRoot: sessionTempRoot,
     resources: (webview) => ({
@@ -123,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
-  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
   subscriptions.push(workspace);
 
   subscriptions.push(

@@ -24,6 +24,7 @@ export interface WorkspaceDeps {
   tree: MailTreeProvider;
   triage: Triage;
   composer: Composer;
+  resolver: CodeLinkResolver;
   open(ref: MessageRef): Promise<void>;
   extensionId: string;
   log: vscode.LogOutputChannel;
@@ -40,12 +41,13 @@ async function workspaceGit(): Promise<GitHost | undefined> {
 }
 
 export class WorkspaceFeature extends Disposable {
-  readonly resolver = new CodeLinkResolver();
+  readonly resolver: CodeLinkResolver;
   readonly patches: Patches;
   readonly links: MailLinks;
 
   constructor(private readonly deps: WorkspaceDeps) {
     super();
+    this.resolver = deps.resolver;
     this.patches = new Patches(deps);
     this.links = new MailLinks(deps);
     this._register(vscode.window.registerUriHandler(this.links));
