@@ -61,7 +61,7 @@ export class CodeLinkResolver {
       return undefined;
     }
     const files = await this.files(name);
-    const { best } = matchBySuffix(reference.path, files.map((uri) => ({ path: vscode.workspace.asRelativePath(uri, true), item: uri })), reference.suffixHint);
+    const { best } = matchBySuffix(reference.path, files.map((uri) => ({ path: vscode.workspace.asRelativePath(uri), item: uri })), reference.suffixHint);
     if (!best.length) {
       return undefined;
     }
@@ -107,7 +107,7 @@ export async function openReference({ reference, resolution }: ResolvedReference
     uri = resolution.uri;
   } else {
     const picked = await vscode.window.showQuickPick(
-      resolution.uris.map((u) => ({ label: vscode.workspace.asRelativePath(u, true), uri: u })),
+      resolution.uris.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
       { placeHolder: vscode.l10n.t('Several workspace files match this reference. Which one?') },
     );
     uri = picked?.uri;
@@ -170,7 +170,7 @@ export class MailDocumentLinks implements vscode.DocumentLinkProvider {
       const target = resolution.kind === 'file' ? resolution.uri.with({ fragment: fragment(reference) }) : commandUri(OPEN_CODE_REFERENCE, [this.resolver.remember(resolved)]);
       const link = new vscode.DocumentLink(range, target);
       link.tooltip = resolution.kind === 'file'
-        ? vscode.l10n.t('Open {0}, line {1}', vscode.workspace.asRelativePath(resolution.uri, true), reference.line)
+        ? vscode.l10n.t('Open {0}, line {1}', vscode.workspace.asRelativePath(resolution.uri), reference.line)
         : vscode.l10n.t('{0} workspace files match: choose one', resolution.uris.length);
       links.push(link);
     }

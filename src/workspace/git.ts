@@ -72,7 +72,7 @@ export async function workspaceRepository(api: GitApi | undefined): Promise<GitR
     return byEditor;
   }
   const picked = await vscode.window.showQuickPick(
-    repositories.map((r) => ({ label: vscode.workspace.asRelativePath(r.rootUri, true) || r.rootUri.path, repository: r })),
+    repositories.map((r) => ({ label: vscode.workspace.asRelativePath(r.rootUri) || r.rootUri.path, repository: r })),
     { placeHolder: vscode.l10n.t('Which repository?') },
   );
   if (!picked) {

@@ -63,7 +63,7 @@ export class MailLinks implements vscode.UriHandler {
     vscode.window.setStatusBarMessage(vscode.l10n.t('Link to the message copied.'), 4000);
   }
 
-  /** vscode://<id>/message?id=... */
+  /** vscode://<publisher.name>/message/<Message-ID> */
   async handleUri(uri: vscode.Uri): Promise<void> {
     try {
       await this.openLink(uri);
@@ -78,7 +78,7 @@ export class MailLinks implements vscode.UriHandler {
   async openPastedLink(text?: unknown): Promise<void> {
     const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
       prompt: vscode.l10n.t('Paste a link to a message (from "Copy Link to Message")'),
-      placeHolder: `${vscode.env.uriScheme}://${this.deps.extensionId}/message?id=...`,
+      placeHolder: `${vscode.env.uriScheme}://${this.deps.extensionId}/message/...`,
       ignoreFocusOut: true,
       validateInput: (v) => (this.parse(v) ? undefined : vscode.l10n.t('This is not a link to a message.')),
     });
@@ -95,14 +95,14 @@ export class MailLinks implements vscode.UriHandler {
   private parse(text: string): vscode.Uri | undefined {
     try {
       const uri = vscode.Uri.parse(text.trim(), true);
-      return uri.authority.toLowerCase() === this.deps.extensionId.toLowerCase() && parseMessageLink(uri.path, uri.query) ? uri : undefined;
+      return uri.authority.toLowerCase() === this.deps.extensionId.toLowerCase() && parseMessageLink(uri.path) ? uri : undefined;
     } catch {
       return undefined;
     }
   }
 
   private async openLink(uri: vscode.Uri): Promise<void> {
-    const link = parseMessageLink(uri.path, uri.query);
+    const link = parseMessageLink(uri.path);
     if (!link) {
       throw new MailError('INVALID_INPUT', vscode.l10n.t('This link does not name a message.'));
     }

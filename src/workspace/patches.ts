@@ -120,7 +120,7 @@ export class Patches {
       notes.push(vscode.l10n.t('v{0} is the newest version (you picked v{1}).', loaded.series.version, loaded.pickedVersion));
     }
     const pick = vscode.window.createQuickPick<Option>();
-    pick.title = vscode.l10n.t('Apply {0} to {1}', describeParts(loaded), vscode.workspace.asRelativePath(repository.rootUri, true) || repository.rootUri.path);
+    pick.title = vscode.l10n.t('Apply {0} to {1}', describeParts(loaded), repository.rootUri.path.split('/').filter(Boolean).pop() ?? repository.rootUri.path);
     pick.placeholder = [...notes, vscode.l10n.t('Press Enter to apply with git am -3.')].join(' ');
     pick.canSelectMany = true;
     pick.items = options;

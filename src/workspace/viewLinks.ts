@@ -23,7 +23,7 @@ export function messageWorkspace(resolver: CodeLinkResolver): MessageWorkspace {
         start: reference.start,
         end: reference.end,
         title: resolution.kind === 'file'
-          ? vscode.l10n.t('Open {0}, line {1}', vscode.workspace.asRelativePath(resolution.uri, true), reference.line)
+          ? vscode.l10n.t('Open {0}, line {1}', vscode.workspace.asRelativePath(resolution.uri), reference.line)
           : vscode.l10n.t('{0} workspace files match: choose one', resolution.uris.length),
       }));
       return {

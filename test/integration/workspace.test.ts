@@ -197,7 +197,7 @@ describe('workspace features against Dovecot', () => {
 
     it('opens a link whose Message-ID needs escaping, in the URI and in IMAP', async () => {
       const link = new URL(messageLink('vscode', 'imap-explorer.imap-mailbox-explorer', ODD_ID));
-      const parsed = parseMessageLink(link.pathname, link.search.slice(1));
+      const parsed = parseMessageLink(decodeURIComponent(link.pathname));
       assert.equal(parsed?.messageId, ODD_ID);
       const found = await find(parsed!.messageId);
       assert.equal(found?.path, 'Lists.dev');

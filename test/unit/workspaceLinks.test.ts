@@ -111,16 +111,18 @@ describe('message links', () => {
   it('round-trips a Message-ID, escaping what a URI cannot carry', () => {
     const id = '<a+b/c?d=e&f#g%20"h\\i j@example.test>';
     const link = messageLink('vscode', 'imap-explorer.imap-mailbox-explorer', id);
-    assert.ok(link.startsWith('vscode://imap-explorer.imap-mailbox-explorer/message?id='));
-    assert.ok(!/[<>"#&\\ ]/.test(link.slice(link.indexOf('?id=') + 4)), link);
+    assert.ok(link.startsWith('vscode://imap-explorer.imap-mailbox-explorer/message/'));
+    const encoded = link.slice('vscode://imap-explorer.imap-mailbox-explorer/message/'.length);
+    assert.ok(!/[<>"#&?+\\ /]/.test(encoded), link);
+    // VS Code hands the handler the path percent-decoded
     const url = new URL(link);
-    assert.deepEqual(parseMessageLink(url.pathname, url.search.slice(1)), { messageId: id });
+    assert.deepEqual(parseMessageLink(decodeURIComponent(url.pathname)), { messageId: id });
   });
 
   it('refuses links that are not message links or carry no usable id', () => {
-    assert.equal(parseMessageLink('/other', 'id=a%40b'), undefined);
-    assert.equal(parseMessageLink('/message', 'id='), undefined);
-    assert.equal(parseMessageLink('/message', 'id=a%0D%0Ab'), undefined);
+    assert.equal(parseMessageLink('/other/a@b'), undefined);
+    assert.equal(parseMessageLink('/message/'), undefined);
+    assert.equal(parseMessageLink('/message/a\r\nb'), undefined);
     assert.equal(bareMessageId('<>'), undefined);
     assert.throws(() => messageLink('vscode', 'x.y', ''));
   });

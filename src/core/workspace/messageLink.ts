@@ -1,4 +1,4 @@
-// Links to a message that work outside the mail client: "vscode://<publisher.name>/message?id=<Message-ID>"
+// Links to a message that work outside the mail client: "vscode://<publisher.name>/message/<Message-ID>"
 // (RFC 5322 3.6.4 msg-id without its angle brackets, percent-encoded per RFC 3986), for commit
 // messages, issues and code comments. The lookup that opens one is findMessageById: INBOX first,
 // then the All and Archive folders, then every other folder, one SEARCH HEADER Message-ID each.
@@ -6,7 +6,8 @@ import { type ImapFlow } from 'imapflow';
 import { toMailError } from '../errors';
 import { type FolderInfo } from '../mail/folders';
 
-export const MESSAGE_LINK_PATH = '/message';
+/** The id goes in the path, not a query: VS Code hands a URI handler its query decoded, where a "+" or "&" of the id could no longer be told apart. */
+export const MESSAGE_LINK_PATH = '/message/';
 const MAX_MESSAGE_ID = 998;
 
 /** "<a@b>" or "a@b" -> "a@b"; undefined when it cannot be a Message-ID (empty, too long, controls, brackets inside). */
@@ -22,7 +23,7 @@ export function bareMessageId(messageId: string | undefined): string | undefined
 }
 
 /**
- * The link for a message: `${uriScheme}://${extensionId}/message?id=...`. `uriScheme` is
+ * The link for a message: `${uriScheme}://${extensionId}/message/<percent-encoded id>`. `uriScheme` is
  * vscode.env.uriScheme ("vscode", "vscode-insiders", "code-oss"...), `extensionId` the
  * publisher.name id the URI handler is registered under. Throws on an unusable Message-ID.
  */
@@ -31,24 +32,18 @@ export function messageLink(uriScheme: string, extensionId: string, messageId: s
   if (!id) {
     throw new Error('This message has no usable Message-ID, so it cannot be linked to.');
   }
-  return `${uriScheme}://${extensionId}${MESSAGE_LINK_PATH}?id=${encodeURIComponent(id)}`;
+  return `${uriScheme}://${extensionId}${MESSAGE_LINK_PATH}${encodeURIComponent(id)}`;
 }
 
 /**
- * Reads a link's path and query (as vscode.Uri gives them: the query still percent-encoded).
- * Returns the Message-ID with angle brackets, or undefined for anything else.
+ * Reads a link's path as vscode.Uri gives it (percent-decoded). Returns the Message-ID with angle
+ * brackets, or undefined for anything else.
  */
-export function parseMessageLink(path: string, query: string): { messageId: string } | undefined {
-  if (path !== MESSAGE_LINK_PATH || query.length > 4 * MAX_MESSAGE_ID) {
+export function parseMessageLink(path: string): { messageId: string } | undefined {
+  if (!path.startsWith(MESSAGE_LINK_PATH) || path.length > MESSAGE_LINK_PATH.length + MAX_MESSAGE_ID) {
     return undefined;
   }
-  let raw: string | null;
-  try {
-    raw = new URLSearchParams(query).get('id');
-  } catch {
-    return undefined;
-  }
-  const id = bareMessageId(raw ?? undefined);
+  const id = bareMessageId(path.slice(MESSAGE_LINK_PATH.length));
   return id ? { messageId: `<${id}>` } : undefined;
 }
 
