@@ -74,7 +74,10 @@ const PATCH_STYLE = `<style>
 .d2h-diff-table { border-collapse: collapse; width: 100%; font-family: var(--mx-mono, monospace); font-size: var(--mx-mono-size, 12px); }
 .d2h-code-linenumber { width: 1%; min-width: 5.5em; padding: 0 6px; text-align: right; opacity: .6; white-space: nowrap; user-select: none; }
 .d2h-code-linenumber .line-num1, .d2h-code-linenumber .line-num2 { display: inline-block; width: 2.6em; }
-.d2h-code-line { white-space: pre-wrap; padding: 0 8px; }
+.d2h-diff-tbody td { vertical-align: top; padding-top: 0; padding-bottom: 0; }
+.d2h-code-line { white-space: normal; padding: 0 8px; }
+.d2h-code-line-ctn { white-space: pre-wrap; }
+.d2h-code-linenumber, .d2h-code-linenumber div { line-height: 1.5; }
 .d2h-code-line-prefix { display: inline-block; width: 1.2em; user-select: none; opacity: .7; }
 .d2h-ins { background: rgba(46,160,67,.18); }
 .d2h-del { background: rgba(248,81,73,.18); }
