@@ -29,6 +29,7 @@ import { type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
 import { CodeLinkResolver } from './workspace/codeLinks';
+import { workspaceGit } from './workspace/git';
 import { WorkspaceFeature } from './workspace/feature';
 import { messageWorkspace } from './workspace/viewLinks';
 
@@ -63,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const codeLinks = new CodeLinkResolver();
   const viewDeps: MessageViewDeps = {
     log,
-    workspace: messageWorkspace(codeLinks),
+    workspace: messageWorkspace(codeLinks, workspaceGit),
     remote: new RemoteContentPolicy(),
     tempRoot: sessionTempRoot,
     resources: (webview) => ({

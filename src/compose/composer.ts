@@ -234,7 +234,7 @@ export class Composer {
     return out;
   }
 
-  private async build(document: vscode.TextDocument, meta: DraftMeta) {
+  private async build(document: vscode.TextDocument, meta: DraftMeta, sending = false) {
     const parsed = parseDraft(document.getText());
     if (parsed.unknown.length) {
       throw new MailError('INVALID_INPUT', vscode.l10n.t('The header block has lines this draft cannot use: {0}. Leave one empty line between the headers and the message.', plainLabel(parsed.unknown.join(' | '), 200)));
@@ -242,7 +242,8 @@ export class Composer {
     const account = this.accountFor(meta, parsed.headers.from);
     const built = await buildMessage({
       headers: parsed.headers,
-      body: meta.review ? trimReview(parsed.body) : parsed.body,
+      // a review is trimmed to its commented hunks when it goes out; the saved draft keeps everything
+      body: meta.review && sending ? trimReview(parsed.body) : parsed.body,
       messageId: meta.messageId,
       ...(meta.inReplyTo ? { inReplyTo: meta.inReplyTo } : {}),
       ...(meta.references ? { references: meta.references } : {}),
@@ -255,7 +256,7 @@ export class Composer {
   async send(document?: vscode.TextDocument): Promise<void> {
     const { document: doc, meta } = await this.draftOf(document);
     await doc.save();
-    const { built, account } = await this.build(doc, meta);
+    const { built, account } = await this.build(doc, meta, true);
     const { settings, serverSavesSent } = await this.smtpSettings(account);
     const sentFolder = serverSavesSent ? undefined : await this.deps.triage.roleFolder(account, 'sent');
     const draftsFolder = meta.draftCopy?.path;

@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type SessionPool } from '../accounts/sessions';
 import { type Composer } from '../compose/composer';
-import { type GitHost } from '../core/workspace/gitAm';
 import { tempRootPath } from '../messageView/messageView';
 import { SOURCE_SCHEME } from '../source/sourceProvider';
 import { type MessageRef } from '../tree/nodes';
@@ -14,7 +13,7 @@ import { type Triage } from '../triage/triage';
 import { type CommandTable } from '../util/commands';
 import { Disposable } from '../util/dispose';
 import { CodeLinkResolver, COMMIT_SCHEME, CommitDocuments, MailDocumentLinks, OPEN_CODE_REFERENCE, SHOW_COMMIT, showCommit } from './codeLinks';
-import { gitApi, gitHostFor } from './git';
+import { workspaceGit } from './git';
 import { MailLinks } from './mailLinks';
 import { PATCHED_SCHEME, Patches } from './patches';
 
@@ -28,16 +27,6 @@ export interface WorkspaceDeps {
   open(ref: MessageRef): Promise<void>;
   extensionId: string;
   log: vscode.LogOutputChannel;
-}
-
-/** git for the workspace's first repository, when there is one on this machine (for commit links). */
-async function workspaceGit(): Promise<GitHost | undefined> {
-  const api = await gitApi();
-  const repository = api?.repositories[0];
-  if (!api || !repository || repository.rootUri.scheme !== 'file') {
-    return undefined;
-  }
-  return gitHostFor(api, repository);
 }
 
 export class WorkspaceFeature extends Disposable {

@@ -92,3 +92,13 @@ export function gitHostFor(api: GitApi, repository: GitRepository): GitHost {
   }
   return nodeGitHost(repository.rootUri.fsPath, api.git.path || 'git');
 }
+
+/** git for the workspace's first repository when it is on this machine (commit links), else undefined. */
+export async function workspaceGit(): Promise<GitHost | undefined> {
+  const api = await gitApi();
+  const repository = api?.repositories[0];
+  if (!api || !repository || repository.rootUri.scheme !== 'file') {
+    return undefined;
+  }
+  return gitHostFor(api, repository);
+}

@@ -11,11 +11,12 @@ import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovec
 import { createFolders, saveMessage } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { expandRow, Journal, messageBody, openMailView, runCommand, treeRow } from './workbench';
+import { expandRow, Journal, messageBody, openMailView, runCommand, setColorTheme, treeRow } from './workbench';
 
 let server: DovecotServer;
 let fixtures: PatchFixtures;
 let repo: string;
+let baseCommit: string;
 let vscode: CodeServer;
 let browser: Browser;
 let page: Page;
@@ -73,11 +74,12 @@ describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
   before(async () => {
     fixtures = makePatchFixtures();
     repo = cloneTarget(fixtures, 'workspace');
+    baseCommit = gitIn(repo, ['rev-parse', '--short=10', 'origin/main']).trim();
     server = await startDovecot();
     for (const raw of [fixtures.v2.cover, ...fixtures.v2.parts, fixtures.reviewReply, fixtures.ackReply]) {
       saveMessage(server, DEFAULT_USER.name, 'INBOX', raw);
     }
-    saveMessage(server, DEFAULT_USER.name, 'INBOX', mail(BUG_SUBJECT, '<bug-1@reporter.test>', 'Hi,\n\nretry() gives up too early:\n\nTraceback (most recent call last):\n  File "/srv/deploy/releases/41/lib/util.py", line 2, in retry\n    return fn()\nOSError: connection reset\n\nThe C side also logged src/parser.c:10 once.\n\nDana\n'));
+    saveMessage(server, DEFAULT_USER.name, 'INBOX', mail(BUG_SUBJECT, '<bug-1@reporter.test>', `Hi,\n\nretry() gives up too early:\n\nTraceback (most recent call last):\n  File "/srv/deploy/releases/41/lib/util.py", line 2, in retry\n    return fn()\nOSError: connection reset\n\nThe C side also logged src/parser.c:10 once.\nIt started with ${baseCommit}, I think.\n\nDana\n`));
     createFolders(server, DEFAULT_USER.name, ['Lists']);
     saveMessage(server, DEFAULT_USER.name, 'Lists', mail(LIST_SUBJECT, '<plan+2.0/"q"@lists.example.test>', 'Let us plan the release.\n'));
     vscode = await startCodeServer({
@@ -117,6 +119,32 @@ describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
       assert.ok(await body.locator('.d2h-ins').count(), 'the diff is shown with coloured hunks');
       assert.match(await body.locator('.d2h-file-name').first().innerText(), /lib\/util\.py/);
       await journal.shot('patch-view');
+      await setColorTheme(page, 'Light Modern');
+      await journal.shot('patch-view-light');
+      await setColorTheme(page, 'Default Dark Modern');
+
+      // Open as Diff: the patch applied in memory to the workspace's lib/util.py
+      await runCommand(page, 'Mail: Open Patch as Diff');
+      await page.locator('.tabs-container .tab.active').filter({ hasText: /lib\/util\.py/ }).waitFor({ timeout: 30000 });
+      await page.locator('.monaco-diff-editor .editor.modified .view-lines').getByText('for _ in range(times - 1):').first().waitFor();
+      await journal.shot('open-as-diff');
+      await closeEditors();
+
+      // Reply with Review: a Reply All quoting the patch, for comments under its lines
+      await treeRow(page, /^\[PATCH v2 2\/3\] util: retry a few times$/).click();
+      await messageBody(page, 'Five attempts by default.');
+      await runCommand(page, 'Mail: Reply with Review');
+      const draft = page.locator('.editor-instance .monaco-editor .view-lines').first();
+      await draft.getByText('> +def retry(fn, times=5):').waitFor({ timeout: 30000 });
+      // Monaco renders spaces as no-break spaces
+      const draftText = (await draft.innerText()).replace(/\u00a0/g, ' ');
+      assert.match(draftText, /To:\s*Carla Contributor <carla@example\.test>/);
+      assert.match(draftText, /Cc:\s*list@example\.test/);
+      assert.match(draftText, /Subject:\s*Re: \[PATCH v2 2\/3\] util: retry a few times/);
+      await journal.shot('reply-with-review');
+      await closeEditors();
+      await treeRow(page, /^\[PATCH v2 2\/3\] util: retry a few times$/).click();
+      await messageBody(page, 'Five attempts by default.');
 
       await runCommand(page, 'Mail: Apply to Workspace');
       const pick = page.locator('.quick-input-widget');
@@ -159,8 +187,8 @@ describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
       const body = await linkedBody();
       const frame = body.locator('a[data-mx-code]').filter({ hasText: 'lib/util.py", line 2' });
       assert.match(await frame.getAttribute('title') ?? '', /Open lib\/util\.py, line 2/);
-      // the C reference resolves too; nothing else in the mail is a link into the code
-      assert.equal(await body.locator('a[data-mx-code]').count(), 2);
+      // the C reference resolves too, the commit of the workspace's repository is a link; nothing else
+      assert.deepEqual(await body.locator('a[data-mx-code]').allInnerTexts(), ['File "/srv/deploy/releases/41/lib/util.py", line 2', 'src/parser.c:10', baseCommit]);
       await journal.shot('bug-report');
       await frame.click();
       const tab = page.locator('.tabs-container .tab.active').filter({ hasText: 'util.py' });
@@ -169,6 +197,13 @@ describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
       const line = page.locator('.editor-instance .view-overlays .current-line');
       assert.ok(await line.count(), 'the cursor line is highlighted');
       await journal.shot('editor-at-line');
+
+      // the commit hash opens the commit
+      await page.locator('.tabs-container .tab').filter({ hasText: BUG_SUBJECT }).click();
+      await (await linkedBody()).locator('a[data-mx-code]').filter({ hasText: baseCommit }).click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: '.diff' }).waitFor({ timeout: 30000 });
+      await page.locator('.editor-instance .view-lines').getByText('Author:     Max Maintainer').first().waitFor();
+      await journal.shot('commit');
       await closeEditors();
       await showMailView();
     });
