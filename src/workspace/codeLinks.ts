@@ -17,6 +17,7 @@ export const SHOW_COMMIT = 'imapExplorer.showCommit';
 const FIND_LIMIT = 200;
 const CACHE_MS = 10000;
 const MAX_LINKS = 500;
+const MAX_NAMES = 50;
 
 export type Resolution = { kind: 'file'; uri: vscode.Uri } | { kind: 'ambiguous'; uris: vscode.Uri[] };
 
@@ -72,7 +73,14 @@ export class CodeLinkResolver {
   async resolveAll(text: string): Promise<ResolvedReference[]> {
     const references = findCodeReferences(text).slice(0, MAX_LINKS);
     const out: ResolvedReference[] = [];
+    // one workspace search per file name, and a hostile mail naming thousands gets the first few
+    const names = new Set<string>();
     for (const reference of references) {
+      const name = fileNameOf(reference.path);
+      if (!name || (!names.has(name) && names.size >= MAX_NAMES)) {
+        continue;
+      }
+      names.add(name);
       const resolution = await this.resolve(reference);
       if (resolution) {
         out.push({ reference, resolution });

@@ -19,9 +19,12 @@ import { type GitApi, gitApi, gitHostFor, type GitRepository, workspaceRepositor
 
 export const PATCHED_SCHEME = 'imap-explorer-patched';
 
-/** Sender text for quick picks and notifications: plain, and no "$(icon)" syntax. Until the UiText encoder lands. */
+/**
+ * Sender text for quick picks and notifications: plain, no "$(icon)" syntax, no "[label](link)"
+ * (notifications turn that into a link). Until the UiText encoder lands on main.
+ */
 export function uiText(text: string | undefined, max = 200): string {
-  return plainLabel(text, max).replace(/\$\(/g, '$\u2009(');
+  return plainLabel(text, max).replace(/\$\(/g, '$\u2009(').replace(/\]\(/g, ']\u2009(');
 }
 
 export interface PatchDeps {
@@ -158,7 +161,7 @@ export class Patches {
   private async report(result: ApplyResult, loaded: LoadedSeries, host: GitHost, repository: GitRepository): Promise<void> {
     this.deps.log.info(`git am: ${JSON.stringify({ ...result, ...(result.status === 'conflict' ? { message: result.message } : {}) })}`);
     if (result.status === 'refused') {
-      throw new MailError('INVALID_INPUT', result.message);
+      throw new MailError('INVALID_INPUT', uiText(result.message, 400));
     }
     if (result.status === 'applied') {
       this.stopped = undefined;
@@ -176,7 +179,7 @@ export class Patches {
     const total = loaded.parts.length;
     const position = total > 1 ? vscode.l10n.t('Patch {0} of {1}', result.failed + 1, total) : vscode.l10n.t('The patch');
     const appliedNote = result.applied ? vscode.l10n.t(' Patches 1 to {0} are applied; {1} to {2} are not.', result.applied, result.failed + 1, total) : total > 1 ? vscode.l10n.t(' No patch of the series is applied yet.') : '';
-    const files = result.conflicts.length ? vscode.l10n.t(' Conflicts in {0}.', result.conflicts.slice(0, 5).join(', ')) : '';
+    const files = result.conflicts.length ? vscode.l10n.t(' Conflicts in {0}.', result.conflicts.slice(0, 5).map((f) => uiText(f, 120)).join(', ')) : '';
     const abort = vscode.l10n.t('Abort');
     const open = vscode.l10n.t('Open Conflicts');
     const message = vscode.l10n.t('{0} ("{1}") did not apply.{2}{3} The repository is in the middle of git am: resolve and run "git am --continue", or abort.', position, uiText(failed?.label, 100), files, appliedNote);

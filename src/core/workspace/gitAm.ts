@@ -202,7 +202,8 @@ export async function applyPatches(host: GitHost, patches: PatchToApply[], optio
   if (am.code !== 0) {
     const nextText = await host.readText(`${await gitDir(host)}/rebase-apply/next`);
     if (nextText === undefined) {
-      return { status: 'refused', message: `git am applied nothing: ${lastLines(am.stderr)}` };
+      const created = options.branch ? ` The branch "${options.branch}" was created and is checked out.` : '';
+      return { status: 'refused', message: `git am applied nothing: ${lastLines(am.stderr)}${created}` };
     }
     const failed = Math.max(0, Math.min(patches.length - 1, Number(nextText.trim()) - 1));
     // git says "Patch failed at 0002 <subject>" on stdout, the reason on stderr
