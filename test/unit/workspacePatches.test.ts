@@ -164,6 +164,10 @@ describe('reply with review', () => {
     assert.ok(!trimmed.includes('Commit message line'), 'an uncommented commit message is dropped');
   });
 
+  it('quotes the patch without its signature', () => {
+    assert.equal(quotePatch('msg\n\ndiff --git a/x b/x\n-- \n2.39.5\n'), '> msg\n>\n> diff --git a/x b/x');
+  });
+
   it('leaves a draft without comments in the quote as it is', () => {
     const draft = `Looks fine.\n\n${quotePatch(patch)}\n`;
     assert.equal(trimReview(draft), draft);

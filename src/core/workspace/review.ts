@@ -6,10 +6,12 @@
 /** Quoted lines kept before each comment. */
 export const REVIEW_CONTEXT_LINES = 3;
 
-/** Quotes a patch body for review: every line with "> " (">" alone for empty lines). */
+/** Quotes a patch body for review: every line with "> " (">" alone for empty lines), without the "-- " signature. */
 export function quotePatch(body: string): string {
-  return body
-    .replace(/\r\n?/g, '\n')
+  const lines = body.replace(/\r\n?/g, '\n').split('\n');
+  const signature = lines.lastIndexOf('-- ');
+  return (signature > 0 ? lines.slice(0, signature) : lines)
+    .join('\n')
     .replace(/\n+$/, '')
     .split('\n')
     .map((l) => (l ? `> ${l}` : '>'))
