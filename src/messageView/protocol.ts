@@ -21,6 +21,7 @@ export type ViewToHost =
   | { type: 'openAttachment'; id: string }
   | { type: 'saveAttachment'; id: string }
   | { type: 'viewSource' }
+  | { type: 'showWhole' }
   | { type: 'action'; action: MessageAction }
   /** A code link in the body (a stack frame): its index among the links the host resolved. */
   | { type: 'openCodeLink'; index: number };
@@ -40,6 +41,7 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
   switch (m.type) {
     case 'ready':
     case 'viewSource':
+    case 'showWhole':
       return { type: m.type };
     case 'openLink':
       return isString(m.href) ? { type: 'openLink', href: m.href, deceptive: m.deceptive === true } : undefined;
