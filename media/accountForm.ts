@@ -11,6 +11,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { type CertificateView, type FormHostToView, type FormValues, type FormViewToHost } from '../src/accounts/formProtocol';
 import { DEFAULT_PORTS, type Security, serverSavesSentByDefault, suggestFromEmail, suggestSmtp } from '../src/core/account';
 import { el } from './dom';
+import { DisplayFormat } from '../src/core/dates';
 
 interface VsCodeApi {
   postMessage(message: FormViewToHost): void;
@@ -189,7 +190,7 @@ function showCertificate(cert: CertificateView | undefined, canTrust: boolean): 
   for (const [k, v] of [
     ['Subject', cert.subject],
     ['Issuer', cert.issuer],
-    ['Valid until', cert.validTo],
+    ['Valid until', new DisplayFormat(document.documentElement.lang).day(cert.validTo) || cert.validTo],
     ['SHA-256', cert.sha256],
   ]) {
     dl.append(el('dt', '', k), el('dd', k === 'SHA-256' ? 'fingerprint' : '', v));

@@ -1,5 +1,4 @@
 // activate(): builds the services and registers everything on one disposables root.
-import { rm } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { accountCommands } from './accounts/commands';
 import { AccountStore } from './accounts/accountStore';
@@ -16,7 +15,7 @@ import { DraftStore } from './compose/draftStore';
 import { diagnoseAccount, doctorCommands } from './doctor/commands';
 import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
-import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
+import { type MessageViewDeps, RemoteContentPolicy } from './messageView/messageView';
 import { MessagePanels } from './messageView/panels';
 import { MessageSourceProvider, SOURCE_SCHEME, sourceUri } from './source/sourceProvider';
 import { triageCommands } from './triage/commands';
@@ -25,9 +24,10 @@ import { FolderPicker } from './triage/folderPicker';
 import { Triage } from './triage/triage';
 import { UndoStack } from './triage/undo';
 import { treeCommands } from './tree/commands';
-import { type TreeNode } from './tree/nodes';
+import { MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
+import { SessionTempDir } from './util/tempDir';
 import { CodeLinkResolver } from './workspace/codeLinks';
 import { workspaceGit } from './workspace/git';
 import { WorkspaceFeature } from './workspace/feature';
@@ -61,17 +61,21 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
 
   const extensionUri = context.extensionUri;
+  const tempDir = new SessionTempDir();
+  subscriptions.push(tempDir);
+  void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
   const codeLinks = new CodeLinkResolver();
   const viewDeps: MessageViewDeps = {
     log,
     workspace: messageWorkspace(codeLinks, workspaceGit),
     remote: new RemoteContentPolicy(),
-    tempRoot: sessionTempRoot,
+    tempRoot: () => tempDir.get(),
     resources: (webview) => ({
       script: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'messageView.js')),
       style: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'messageView.css')),
       codicons: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicons', 'codicon.css')),
       roots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      language: vscode.env.language,
     }),
   };
   const panels = new MessagePanels(accounts, sessions, tree, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
@@ -98,6 +102,11 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   holder.view = view;
   subscriptions.push(view);
+  // which of Flag / Unflag the S key stands for (both toggle; the key shows in their inline icons)
+  subscriptions.push(view.onDidChangeSelection((e) => {
+    const messages = e.selection.filter((n): n is MessageNode => n instanceof MessageNode);
+    void vscode.commands.executeCommand('setContext', 'imapExplorer.selectionFlagged', messages.length > 0 && messages.every((m) => m.summary.flags.includes('\\Flagged')));
+  }));
 
   const live = new LiveMail(accounts, keychain, sessions, tree, view, logger);
   subscriptions.push(live);
@@ -128,7 +137,7 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
-  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
   subscriptions.push(workspace);
 
   subscriptions.push(
@@ -144,7 +153,6 @@ export function activate(context: vscode.ExtensionContext): void {
       log,
     ),
   );
-  subscriptions.push({ dispose: () => void rm(tempRootPath(), { recursive: true, force: true }) });
   log.info('IMAP Mailbox Explorer activated');
 }
 

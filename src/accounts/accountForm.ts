@@ -13,6 +13,8 @@ import { Disposable } from '../util/dispose';
 import { type AccountStore } from './accountStore';
 import { type FormHostToView, type FormValues, parseFormMessage } from './formProtocol';
 import { type Keychain } from './keychain';
+import { showInfo, t, uiPlain } from '../util/ui';
+import { displayLocale } from '../core/dates';
 
 export interface AccountFormDeps {
   accounts: AccountStore;
@@ -90,7 +92,7 @@ export class AccountForm extends Disposable {
     const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview', 'accountForm.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'accountForm.css'));
     const codiconCss = webview.asWebviewUri(vscode.Uri.joinPath(codicons, 'codicon.css'));
-    webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+    webview.html = `<!DOCTYPE html><html lang="${displayLocale(vscode.env.language)}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; img-src ${webview.cspSource}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${codiconCss.toString()}" id="vscode-codicon-stylesheet">
@@ -249,7 +251,7 @@ export class AccountForm extends Disposable {
         await this.deps.keychain.setSmtp(account.id, values.smtpPassword);
       }
       this.deps.saved(account);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Account {0} saved.', account.email));
+      void showInfo(t('Account {0} saved.', uiPlain(account.email)));
       this.panel.dispose();
     } catch (err) {
       const error = err instanceof MailError ? err : toMailError(err);

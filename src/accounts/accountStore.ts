@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { type AccountConfig, parseAccounts } from '../core/account';
 import { Disposable } from '../util/dispose';
+import { showWarning, t, uiPlain } from '../util/ui';
 
 export class AccountStore extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
@@ -28,7 +29,7 @@ export class AccountStore extends Disposable {
       const text = problems.join(' ');
       if (text && text !== this.reportedProblems) {
         this.log.warn(`Settings: ${text}`);
-        void vscode.window.showWarningMessage(vscode.l10n.t('Some mail accounts in settings are invalid and were skipped: {0}', text));
+        void showWarning(t('Some mail accounts in settings are invalid and were skipped: {0}', uiPlain(text, 600)));
       }
       this.reportedProblems = text;
       this.cached = accounts;

@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { type AccountConfig, accountLabel } from '../core/account';
 import { MailError } from '../core/errors';
 import { probeCertificate, type PinStore } from '../core/tls';
-import { plainLabel } from '../core/text';
 import { AccountNode } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { type CommandTable } from '../util/commands';
@@ -11,6 +10,8 @@ import { AccountForm, type AccountFormDeps } from './accountForm';
 import { type AccountStore } from './accountStore';
 import { type Keychain } from './keychain';
 import { type SessionPool } from './sessions';
+import { dates } from '../util/dates';
+import { showInputBox, showModal, showQuickPick, t, uiPlain, uiVerbatim } from '../util/ui';
 
 export interface AccountCommandDeps {
   accounts: AccountStore;
@@ -33,9 +34,9 @@ async function pickAccount(accounts: AccountStore, arg: unknown): Promise<Accoun
   if (all.length <= 1) {
     return all[0];
   }
-  const picked = await vscode.window.showQuickPick(
-    all.map((a) => ({ label: plainLabel(accountLabel(a)), description: plainLabel(a.email), account: a })),
-    { placeHolder: vscode.l10n.t('Choose an account') },
+  const picked = await showQuickPick(
+    all.map((a) => ({ label: uiPlain(accountLabel(a)), description: uiPlain(a.email), account: a })),
+    { placeHolder: t('Choose an account') },
   );
   return picked?.account;
 }
@@ -64,10 +65,10 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       if (!account) {
         return;
       }
-      const remove = vscode.l10n.t('Remove');
-      const choice = await vscode.window.showWarningMessage(
-        vscode.l10n.t('Remove the account {0}?', plainLabel(account.email)),
-        { modal: true, detail: vscode.l10n.t('Its settings and stored password are deleted from VS Code. Nothing is deleted on the server.') },
+      const remove = t('Remove');
+      const choice = await showModal(
+        t('Remove the account {0}?', uiPlain(account.email)),
+        { detail: t('Its settings and stored password are deleted from VS Code. Nothing is deleted on the server.') },
         remove,
       );
       if (choice !== remove) {
@@ -91,11 +92,11 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       if (!account) {
         return;
       }
-      const password = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Password for {0}', plainLabel(account.email)),
+      const password = await showInputBox({
+        title: t('Password for {0}', uiPlain(account.email)),
         password: true,
         ignoreFocusOut: true,
-        prompt: vscode.l10n.t('Stored in VS Code\'s secret storage.'),
+        prompt: t('Stored in VS Code\'s secret storage.'),
       });
       if (password) {
         // the secret change drops the session and refreshes the account's rows (extension.ts)
@@ -110,19 +111,12 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       const known = tree.accountError(account.id)?.details.certificate ?? sessions.get(account.id).lastError?.details.certificate;
       const { host, port, security } = account.imap;
       const certificate = known ?? (await probeCertificate(host, port, security));
-      const trust = vscode.l10n.t('Trust This Certificate');
-      const choice = await vscode.window.showWarningMessage(
-        vscode.l10n.t('{0} presented a certificate that no trusted authority vouches for.', plainLabel(host)),
+      const trust = t('Trust This Certificate');
+      const choice = await showModal(
+        t('{0} presented a certificate that no trusted authority vouches for.', uiPlain(host)),
         {
-          modal: true,
-          detail: [
-            `${vscode.l10n.t('Subject')}: ${plainLabel(certificate.subject)}`,
-            `${vscode.l10n.t('Issuer')}: ${plainLabel(certificate.issuer)}`,
-            `${vscode.l10n.t('Valid until')}: ${plainLabel(certificate.validTo)}`,
-            `SHA-256: ${certificate.sha256}`,
-            '',
-            vscode.l10n.t('Trust it only if this fingerprint is the one your server administrator gave you. Any other certificate will then be refused for this account.'),
-          ].join('\n'),
+          detail: t('Subject: {0}\nIssuer: {1}\nValid until: {2}\nSHA-256: {3}\n\nTrust it only if this fingerprint is the one your server administrator gave you. Any other certificate will then be refused for this account.',
+            uiPlain(certificate.subject), uiPlain(certificate.issuer), uiPlain(dates().day(certificate.validTo) || certificate.validTo), uiVerbatim(certificate.sha256)),
         },
         trust,
       );

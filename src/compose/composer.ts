@@ -27,6 +27,8 @@ import { type MailTreeProvider } from '../tree/provider';
 import { type Triage } from '../triage/triage';
 import { type AddressBook } from './addressBook';
 import { type DraftStore } from './draftStore';
+import { delimiterOf } from '../core/mail/folderName';
+import { setStatusBarMessage, showInfo, showModal, showQuickPick, showWarning, t, uiFolder, uiPlain, withProgress } from '../util/ui';
 
 export interface ComposerDeps {
   accounts: AccountStore;
@@ -80,7 +82,7 @@ export class Composer {
     if (all.length <= 1) {
       return all[0];
     }
-    const picked = await vscode.window.showQuickPick(all.map((a) => ({ label: plainLabel(a.email), account: a })), { placeHolder: vscode.l10n.t('Send from which account?') });
+    const picked = await showQuickPick(all.map((a) => ({ label: uiPlain(a.email), account: a })), { placeHolder: t('Send from which account?') });
     return picked?.account;
   }
 
@@ -133,13 +135,11 @@ export class Composer {
     const { ref, account } = await this.oneMessage(args);
     let mode = config<'inline' | 'attachment' | 'ask'>('compose.forwardAs', 'inline');
     if (mode === 'ask') {
-      const inline = vscode.l10n.t('Inline');
-      const attached = vscode.l10n.t('As Attachment');
-      const choice = await vscode.window.showQuickPick([inline, attached], { placeHolder: vscode.l10n.t('Forward the message inline or as an attachment?') });
+      const choice = await showQuickPick([{ label: t('Inline'), mode: 'inline' as const }, { label: t('As Attachment'), mode: 'attachment' as const }], { placeHolder: t('Forward the message inline or as an attachment?') });
       if (!choice) {
         return;
       }
-      mode = choice === inline ? 'inline' : 'attachment';
+      mode = choice.mode;
     }
     const original = await this.deps.sessions.get(account.id).withMailbox(ref.path, (client) => loadOriginal(client, ref.uid, this.deps.tree.summaryOf(ref)), { idempotent: true });
     const meta = this.newMeta(account, 'forward', {
@@ -262,7 +262,7 @@ export class Composer {
     const draftsFolder = meta.draftCopy?.path;
     let report;
     try {
-      report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Sending "{0}"...', plainLabel(parseDraft(doc.getText()).headers.subject, 80) || vscode.l10n.t('(no subject)')) }, async () =>
+      report = await withProgress({ title: t('Sending "{0}"...', uiPlain(parseDraft(doc.getText()).headers.subject, 80) || t('(no subject)')) }, async () =>
       sendMessage({
         built,
         smtp: settings,
@@ -278,7 +278,7 @@ export class Composer {
       if (error.code === 'SEND_UNCERTAIN') {
         // said in a dialog and never retried: a second attempt could deliver the message twice
         this.deps.log.warn(`Send of ${meta.id}: ${error.message}`);
-        await vscode.window.showWarningMessage(error.message, { modal: true });
+        await showModal(uiPlain(error.message, 1000), {});
         return;
       }
       throw error;
@@ -295,10 +295,10 @@ export class Composer {
       this.deps.tree.invalidateFolder(account.id, draftsFolder);
     }
     this.deps.tree.refreshCounts(account.id);
-    const who = plainLabel(built.recipients.join(', '), 120);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Sent to {0}.', who));
+    const who = uiPlain(built.recipients.join(', '), 120);
+    void showInfo(t('Sent to {0}.', who));
     for (const warning of report.warnings) {
-      void vscode.window.showWarningMessage(warning);
+      void showWarning(uiPlain(warning, 1000));
     }
   }
 
@@ -315,13 +315,13 @@ export class Composer {
     await saveDraftCopy(session, folder, built.rawForSent, meta.messageId);
     await this.deps.drafts.saveMeta({ ...meta, draftCopy: { path: folder, messageId: meta.messageId } });
     this.deps.tree.invalidateFolder(account.id, folder);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Draft saved in {0}.', plainLabel(folder)), 4000);
+    setStatusBarMessage(t('Draft saved in {0}.', uiFolder(folder, delimiterOf(this.deps.tree.knownFolders(account.id), folder))), 4000);
   }
 
   async discard(document?: vscode.TextDocument): Promise<void> {
     const { document: doc, meta } = await this.draftOf(document);
-    const discard = vscode.l10n.t('Discard Draft');
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Discard this draft?'), { modal: true, detail: vscode.l10n.t('Its text is deleted, here and in the Drafts folder.') }, discard);
+    const discard = t('Discard Draft');
+    const choice = await showModal(t('Discard this draft?'), { detail: t('Its text is deleted, here and in the Drafts folder.') }, discard);
     if (choice !== discard) {
       return;
     }
@@ -380,8 +380,8 @@ export class Composer {
     if (!waiting.length) {
       return;
     }
-    const show = vscode.l10n.t('Open Drafts');
-    const choice = await vscode.window.showInformationMessage(waiting.length === 1 ? vscode.l10n.t('You have an unsent draft.') : vscode.l10n.t('You have {0} unsent drafts.', waiting.length), show);
+    const show = t('Open Drafts');
+    const choice = await showInfo(waiting.length === 1 ? t('You have an unsent draft.') : t('You have {0} unsent drafts.', waiting.length), show);
     if (choice === show) {
       for (const id of waiting) {
         await vscode.window.showTextDocument(this.deps.drafts.uriOf(id), { preview: false });

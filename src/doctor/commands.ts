@@ -12,6 +12,7 @@ import { plainLabel } from '../core/text';
 import { AccountNode } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { type CommandTable } from '../util/commands';
+import { showInputBox, showQuickPick, t, uiFormat, uiLiteral, uiPlain, withProgress } from '../util/ui';
 import { type PinRequest, showReport } from './reportPanel';
 
 export interface DoctorDeps {
@@ -24,11 +25,11 @@ export interface DoctorDeps {
   log: vscode.LogOutputChannel;
 }
 
-const STATUS_WORD = { pass: 'ok', warn: 'warning', fail: 'FAILED', skip: 'skipped' } as const;
+const STATUS_WORD = { pass: uiLiteral('ok'), warn: uiLiteral('warning'), fail: uiLiteral('FAILED'), skip: uiLiteral('skipped') } as const;
 
 async function diagnose(deps: Pick<DoctorDeps, 'extensionUri' | 'log'>, label: string, input: string | Endpoint, options: DoctorOptions, pinning?: PinRequest): Promise<void> {
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Testing {0}', plainLabel(label, 80)), cancellable: false }, (progress) =>
-    runDoctor(input, { ...options, onStep: (step) => progress.report({ message: `${step.title}: ${STATUS_WORD[step.status]}` }) }),
+  const report = await withProgress({ title: t('Testing {0}', uiPlain(label, 80)) }, (progress) =>
+    runDoctor(input, { ...options, onStep: (step) => progress.report({ message: uiFormat('{0}: {1}', uiPlain(step.title), STATUS_WORD[step.status]) }) }),
   );
   deps.log.info(`Connection report for ${plainLabel(label)}: ${report.verdict.line}`);
   showReport(deps.extensionUri, report, pinning, deps.log);
@@ -73,7 +74,7 @@ export function doctorCommands(deps: DoctorDeps): CommandTable {
       let account = arg instanceof AccountNode ? arg.account : typeof arg === 'string' ? deps.accounts.get(arg) : undefined;
       if (!account) {
         const all = deps.accounts.all();
-        const picked = all.length === 1 ? { account: all[0] } : await vscode.window.showQuickPick(all.map((a) => ({ label: plainLabel(a.email), account: a })), { placeHolder: vscode.l10n.t('Test which account?') });
+        const picked = all.length === 1 ? { account: all[0] } : await showQuickPick(all.map((a) => ({ label: uiPlain(a.email), account: a })), { placeHolder: t('Test which account?') });
         account = picked?.account;
       }
       if (account) {
@@ -81,18 +82,18 @@ export function doctorCommands(deps: DoctorDeps): CommandTable {
       }
     },
     'imapExplorer.testServer': async () => {
-      const target = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Test a Mail Server'),
-        prompt: vscode.l10n.t('imaps://user@host:993, imap://host:143 (STARTTLS), an email address or a domain'),
-        placeHolder: 'imaps://you@imap.example.com:993',
+      const target = await showInputBox({
+        title: t('Test a Mail Server'),
+        prompt: t('imaps://user@host:993, imap://host:143 (STARTTLS), an email address or a domain'),
+        placeHolder: uiLiteral('imaps://you@imap.example.com:993'),
         ignoreFocusOut: true,
       });
       if (!target?.trim()) {
         return;
       }
-      const smtp = await vscode.window.showInputBox({ title: vscode.l10n.t('Also test SMTP? (optional)'), prompt: vscode.l10n.t('smtp://host:587 (STARTTLS) or smtps://host:465; leave empty to skip or use what discovery finds'), ignoreFocusOut: true });
+      const smtp = await showInputBox({ title: t('Also test SMTP? (optional)'), prompt: t('smtp://host:587 (STARTTLS) or smtps://host:465; leave empty to skip or use what discovery finds'), ignoreFocusOut: true });
       const wantsLogin = /@/.test(target);
-      const password = wantsLogin ? await vscode.window.showInputBox({ title: vscode.l10n.t('Password (optional)'), prompt: vscode.l10n.t('Leave empty to test without logging in. It is used for this test only and never stored or shown.'), password: true, ignoreFocusOut: true }) : undefined;
+      const password = wantsLogin ? await showInputBox({ title: t('Password (optional)'), prompt: t('Leave empty to test without logging in. It is used for this test only and never stored or shown.'), password: true, ignoreFocusOut: true }) : undefined;
       await diagnose(deps, target.trim(), target.trim(), { ...(password ? { password } : {}), ...(smtp?.trim() ? { smtp: smtp.trim() } : {}) });
     },
   };

@@ -9,6 +9,7 @@ import { MailError } from '../core/errors';
 import { type CodeReference, findCodeReferences, findCommitCandidates } from '../core/workspace/codeRefs';
 import { fileNameOf, matchBySuffix } from '../core/workspace/resolve';
 import { type GitHost } from '../core/workspace/gitAm';
+import { showQuickPick, t, uiPlain } from '../util/ui';
 
 export const COMMIT_SCHEME = 'imap-explorer-commit';
 export const OPEN_CODE_REFERENCE = 'imapExplorer.openCodeReference';
@@ -114,9 +115,9 @@ export async function openReference({ reference, resolution }: ResolvedReference
   if (resolution.kind === 'file') {
     uri = resolution.uri;
   } else {
-    const picked = await vscode.window.showQuickPick(
-      resolution.uris.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
-      { placeHolder: vscode.l10n.t('Several workspace files match this reference. Which one?') },
+    const picked = await showQuickPick(
+      resolution.uris.map((u) => ({ label: uiPlain(vscode.workspace.asRelativePath(u), 300), uri: u })),
+      { placeHolder: t('Several workspace files match this reference. Which one?') },
     );
     uri = picked?.uri;
   }
@@ -177,6 +178,8 @@ export class MailDocumentLinks implements vscode.DocumentLinkProvider {
       const range = new vscode.Range(document.positionAt(reference.start), document.positionAt(reference.end));
       const target = resolution.kind === 'file' ? resolution.uri.with({ fragment: fragment(reference) }) : commandUri(OPEN_CODE_REFERENCE, [this.resolver.remember(resolved)]);
       const link = new vscode.DocumentLink(range, target);
+      // a DocumentLink tooltip is plain text; it names a workspace file, never sender text
+      // eslint-disable-next-line no-restricted-syntax
       link.tooltip = resolution.kind === 'file'
         ? vscode.l10n.t('Open {0}, line {1}', vscode.workspace.asRelativePath(resolution.uri), reference.line)
         : vscode.l10n.t('{0} workspace files match: choose one', resolution.uris.length);
@@ -190,6 +193,7 @@ export class MailDocumentLinks implements vscode.DocumentLinkProvider {
         const full = commits.get(c.hash);
         if (full) {
           const link = new vscode.DocumentLink(new vscode.Range(document.positionAt(c.start), document.positionAt(c.end)), commandUri(SHOW_COMMIT, [full]));
+          // eslint-disable-next-line no-restricted-syntax
           link.tooltip = vscode.l10n.t('Show commit {0}', full.slice(0, 12));
           links.push(link);
         }

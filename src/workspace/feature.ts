@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type SessionPool } from '../accounts/sessions';
 import { type Composer } from '../compose/composer';
-import { tempRootPath } from '../messageView/messageView';
 import { SOURCE_SCHEME } from '../source/sourceProvider';
 import { type MessageRef } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
@@ -24,6 +23,8 @@ export interface WorkspaceDeps {
   triage: Triage;
   composer: Composer;
   resolver: CodeLinkResolver;
+  /** This window's private folder for opened attachments. */
+  tempDir(): Promise<string>;
   open(ref: MessageRef): Promise<void>;
   extensionId: string;
   log: vscode.LogOutputChannel;
@@ -43,8 +44,10 @@ export class WorkspaceFeature extends Disposable {
     this._register(vscode.workspace.registerTextDocumentContentProvider(PATCHED_SCHEME, this.patches.documents));
     this._register(vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, new CommitDocuments(workspaceGit)));
     // View Source documents and text attachments opened from a message
-    const selector: vscode.DocumentSelector = [{ scheme: SOURCE_SCHEME }, { scheme: 'file', pattern: new vscode.RelativePattern(vscode.Uri.file(tempRootPath()), '**/*') }];
-    this._register(vscode.languages.registerDocumentLinkProvider(selector, new MailDocumentLinks(this.resolver, workspaceGit)));
+    const links = new MailDocumentLinks(this.resolver, workspaceGit);
+    this._register(vscode.languages.registerDocumentLinkProvider({ scheme: SOURCE_SCHEME }, links));
+    // attachments opened from a message live in this window's private folder
+    void deps.tempDir().then((dir) => this._register(vscode.languages.registerDocumentLinkProvider({ scheme: 'file', pattern: new vscode.RelativePattern(vscode.Uri.file(dir), '**/*') }, links)), (err: unknown) => deps.log.warn(`No code links in attachments: ${String(err)}`));
   }
 
   commands(): CommandTable {

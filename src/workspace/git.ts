@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { MailError } from '../core/errors';
 import { type GitHost, nodeGitHost } from '../core/workspace/gitAm';
+import { showQuickPick, t, uiPlain } from '../util/ui';
 
 /** The part of the git extension's API this extension uses. */
 export interface GitRepository {
@@ -71,9 +72,9 @@ export async function workspaceRepository(api: GitApi | undefined): Promise<GitR
   if (byEditor) {
     return byEditor;
   }
-  const picked = await vscode.window.showQuickPick(
-    repositories.map((r) => ({ label: vscode.workspace.asRelativePath(r.rootUri) || r.rootUri.path, repository: r })),
-    { placeHolder: vscode.l10n.t('Which repository?') },
+  const picked = await showQuickPick(
+    repositories.map((r) => ({ label: uiPlain(vscode.workspace.asRelativePath(r.rootUri) || r.rootUri.path), repository: r })),
+    { placeHolder: t('Which repository?') },
   );
   if (!picked) {
     throw new MailError('INVALID_INPUT', vscode.l10n.t('No repository was chosen.'));

@@ -17,7 +17,7 @@ import { type MessageRef } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { type Triage } from '../triage/triage';
 import { gitApi, workspaceRepository } from './git';
-import { uiText } from './patches';
+import { setStatusBarMessage, showError, showInputBox, showQuickPick, showWarning, t, uiPlain, withProgress } from '../util/ui';
 
 export interface MailLinkDeps {
   accounts: AccountStore;
@@ -60,7 +60,7 @@ export class MailLinks implements vscode.UriHandler {
     const { messageId } = await this.one(args);
     const link = this.linkFor(messageId);
     await vscode.env.clipboard.writeText(link);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Link to the message copied.'), 4000);
+    setStatusBarMessage(t('Link to the message copied.'), 4000);
   }
 
   /** vscode://<publisher.name>/message/<Message-ID> */
@@ -70,17 +70,17 @@ export class MailLinks implements vscode.UriHandler {
     } catch (err) {
       const message = toMailError(err).message;
       this.deps.log.error(`Message link: ${message}`);
-      void vscode.window.showErrorMessage(uiText(message, 400));
+      void showError(uiPlain(message, 400));
     }
   }
 
   /** "Open Message Link...": a link pasted from a commit message, an issue or a comment. */
   async openPastedLink(text?: unknown): Promise<void> {
-    const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
-      prompt: vscode.l10n.t('Paste a link to a message (from "Copy Link to Message")'),
-      placeHolder: `${vscode.env.uriScheme}://${this.deps.extensionId}/message/...`,
+    const value = typeof text === 'string' ? text : await showInputBox({
+      prompt: t('Paste a link to a message (from "Copy Link to Message")'),
+      placeHolder: uiPlain(`${vscode.env.uriScheme}://${this.deps.extensionId}/message/...`),
       ignoreFocusOut: true,
-      validateInput: (v) => (this.parse(v) ? undefined : vscode.l10n.t('This is not a link to a message.')),
+      validateInput: (v) => (this.parse(v) ? undefined : t('This is not a link to a message.')),
     });
     if (!value) {
       return;
@@ -110,7 +110,7 @@ export class MailLinks implements vscode.UriHandler {
     if (!accounts.length) {
       throw new MailError('NOT_FOUND', vscode.l10n.t('Add a mail account first.'));
     }
-    const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Looking for the message...'), cancellable: false }, async () => {
+    const found = await withProgress({ title: t('Looking for the message...') }, async () => {
       const results: Array<{ accountId: string; found: FoundMessage }> = [];
       for (const account of accounts) {
         try {
@@ -127,17 +127,17 @@ export class MailLinks implements vscode.UriHandler {
       return results;
     });
     if (!found.length) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('No folder of your accounts has this message ({0}).', uiText(link.messageId, 120)));
+      void showWarning(t('No folder of your accounts has this message ({0}).', uiPlain(link.messageId, 120)));
       return;
     }
     let chosen = found[0];
     if (found.length > 1) {
-      const picked = await vscode.window.showQuickPick(
+      const picked = await showQuickPick(
         found.map((f) => {
           const account = this.deps.accounts.get(f.accountId);
-          return { label: uiText(account ? accountLabel(account) : f.accountId), description: uiText(f.found.path), entry: f };
+          return { label: uiPlain(account ? accountLabel(account) : f.accountId), description: uiPlain(f.found.path), entry: f };
         }),
-        { placeHolder: vscode.l10n.t('Several accounts have this message. Open it from which one?') },
+        { placeHolder: t('Several accounts have this message. Open it from which one?') },
       );
       if (!picked) {
         return;
@@ -163,7 +163,7 @@ export class MailLinks implements vscode.UriHandler {
   async copyAsMarkdown(args: unknown[]): Promise<void> {
     const { markdown } = await this.markdownOf(args);
     await vscode.env.clipboard.writeText(markdown);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('The message was copied as Markdown.'), 4000);
+    setStatusBarMessage(t('The message was copied as Markdown.'), 4000);
   }
 
   async openAsIssue(args: unknown[]): Promise<void> {

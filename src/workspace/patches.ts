@@ -7,7 +7,6 @@ import { type SessionPool } from '../accounts/sessions';
 import { MailError } from '../core/errors';
 import { HEADER_QUERY, type MessageSummary, toSummary } from '../core/mail/headers';
 import { downloadPart, loadImapMessage, readStream } from '../core/mail/messageLoader';
-import { plainLabel } from '../core/text';
 import { abortAm, applyPatches, type ApplyResult, conflictedFiles, type GitHost } from '../core/workspace/gitAm';
 import { applyFilePatch, isPatchPart, parseDiff, splitPatchBody } from '../core/workspace/patchMail';
 import { type LoadedSeries, loadSeries } from '../core/workspace/seriesLoader';
@@ -15,17 +14,11 @@ import { seriesBranchName } from '../core/workspace/series';
 import { type MailTreeProvider } from '../tree/provider';
 import { type Triage } from '../triage/triage';
 import { type MessageSet } from '../triage/targets';
+import { showError, showInfo, showModal, showQuickPick, showWarning, t, type UiText, uiJoin, uiPlain, withProgress } from '../util/ui';
 import { type GitApi, gitApi, gitHostFor, type GitRepository, workspaceRepository } from './git';
 
 export const PATCHED_SCHEME = 'imap-explorer-patched';
 
-/**
- * Sender text for quick picks and notifications: plain, no "$(icon)" syntax, no "[label](link)"
- * (notifications turn that into a link). Until the UiText encoder lands on main.
- */
-export function uiText(text: string | undefined, max = 200): string {
-  return plainLabel(text, max).replace(/\$\(/g, '$\u2009(').replace(/\]\(/g, ']\u2009(');
-}
 
 export interface PatchDeps {
   sessions: SessionPool;
@@ -62,13 +55,13 @@ async function oneMessage(triage: Triage, args: unknown[]): Promise<{ set: Messa
   return all[0];
 }
 
-function describeParts(loaded: LoadedSeries): string {
+function describeParts(loaded: LoadedSeries): UiText {
   const count = loaded.parts.length;
-  const title = uiText(loaded.title, 80);
+  const title = uiPlain(loaded.title, 80);
   if (!loaded.series || loaded.series.total === 1) {
-    return vscode.l10n.t('the patch "{0}"', title);
+    return t('the patch "{0}"', title);
   }
-  return vscode.l10n.t('{0} patches of "{1}" v{2}', count, title, loaded.series.version);
+  return t('{0} patches of "{1}" v{2}', count, title, loaded.series.version);
 }
 
 export class Patches {
@@ -84,7 +77,7 @@ export class Patches {
 
   private async loadSeries(set: MessageSet, uid: number): Promise<LoadedSeries> {
     const known = this.summaries(set);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Fetching the patch series...') }, () =>
+    return withProgress({ title: t('Fetching the patch series...') }, () =>
       this.deps.sessions.get(set.account.id).withMailbox(set.path, async (client) => {
         let summaries = known;
         if (!summaries.some((m) => m.uid === uid)) {
@@ -106,52 +99,50 @@ export class Patches {
     const repository = await workspaceRepository(api);
     const host = gitHostFor(api as GitApi, repository);
     const loaded = await this.loadSeries(set, uid);
-    const branchNow = repository.state.HEAD?.name ?? vscode.l10n.t('detached HEAD');
+    const branchNow = uiPlain(repository.state.HEAD?.name ?? 'HEAD', 80);
     const trailerCount = loaded.parts.reduce((n, p) => n + p.trailers.length, 0);
     const newBranch = seriesBranchName({ title: loaded.title, version: loaded.series?.version ?? 1 });
-    type Option = vscode.QuickPickItem & { id: 'branch' | 'trailers' };
-    const options: Option[] = [{ id: 'branch', label: vscode.l10n.t('On a new branch: {0}', newBranch), description: vscode.l10n.t('otherwise on {0}', branchNow) }];
+    const branchLabel = uiPlain(newBranch, 80);
+    type Option = { label: UiText; detail?: UiText; branch: boolean; trailers: boolean };
+    const options: Option[] = [
+      { label: t('Apply on {0}', branchNow), branch: false, trailers: false },
+      { label: t('Apply on a new branch: {0}', branchLabel), branch: true, trailers: false },
+    ];
     if (trailerCount) {
-      const names = [...new Set(loaded.parts.flatMap((p) => p.trailers.map((t) => `${t.name}: ${t.value}`)))];
-      options.push({ id: 'trailers', label: vscode.l10n.t('Add {0} review trailers from the replies', trailerCount), detail: uiText(names.join(', '), 300) });
+      const names = uiPlain([...new Set(loaded.parts.flatMap((p) => p.trailers.map((tr) => `${tr.name}: ${tr.value}`)))].join(', '), 300);
+      options.push(
+        { label: t('Apply on {0}, with {1} review trailers', branchNow, trailerCount), detail: names, branch: false, trailers: true },
+        { label: t('Apply on a new branch: {0}, with {1} review trailers', branchLabel, trailerCount), detail: names, branch: true, trailers: true },
+      );
     }
-    const notes: string[] = [];
+    const notes: UiText[] = [];
     if (loaded.missing.length) {
-      notes.push(vscode.l10n.t('Missing: part {0} of {1}.', loaded.missing.join(', '), loaded.series?.total ?? 0));
+      notes.push(t('Missing: part {0} of {1}.', uiPlain(loaded.missing.join(', ')), loaded.series?.total ?? 0));
     }
     if (loaded.pickedVersion !== undefined && loaded.series) {
-      notes.push(vscode.l10n.t('v{0} is the newest version (you picked v{1}).', loaded.series.version, loaded.pickedVersion));
+      notes.push(t('v{0} is the newest version (you picked v{1}).', loaded.series.version, loaded.pickedVersion));
     }
-    const pick = vscode.window.createQuickPick<Option>();
-    pick.title = vscode.l10n.t('Apply {0} to {1}', describeParts(loaded), repository.rootUri.path.split('/').filter(Boolean).pop() ?? repository.rootUri.path);
-    pick.placeholder = [...notes, vscode.l10n.t('Press Enter to apply with git am -3.')].join(' ');
-    pick.canSelectMany = true;
-    pick.items = options;
-    pick.selectedItems = [];
-    pick.ignoreFocusOut = true;
-    const chosen = await new Promise<readonly Option[] | undefined>((resolve) => {
-      pick.onDidAccept(() => {
-        resolve(pick.selectedItems);
-        pick.hide();
-      });
-      pick.onDidHide(() => resolve(undefined));
-      pick.show();
+    const repositoryName = uiPlain(repository.rootUri.path.split('/').filter(Boolean).pop() ?? repository.rootUri.path);
+    const chosen = await showQuickPick(options, {
+      title: t('Apply {0} to {1} with git am -3', describeParts(loaded), repositoryName),
+      placeHolder: uiJoin([...notes, t('How to apply?')], ' '),
+      matchOnDetail: false,
+      ignoreFocusOut: true,
     });
-    pick.dispose();
     if (!chosen) {
       return;
     }
     if (loaded.missing.length) {
-      const go = vscode.l10n.t('Apply Anyway');
-      const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Part {0} of this series is missing.', loaded.missing.join(', ')), { modal: true, detail: vscode.l10n.t('The present parts are applied in order; later parts may need the missing one.') }, go);
+      const go = t('Apply Anyway');
+      const answer = await showModal(t('Part {0} of this series is missing.', uiPlain(loaded.missing.join(', '))), { detail: t('The present parts are applied in order; later parts may need the missing one.') }, go);
       if (answer !== go) {
         return;
       }
     }
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Applying {0} with git am...', describeParts(loaded)) }, () =>
+    const result = await withProgress({ title: t('Applying {0} with git am...', describeParts(loaded)) }, () =>
       applyPatches(host, loaded.parts.map((p) => ({ label: p.label, raw: p.raw, trailers: p.trailers })), {
-        ...(chosen.some((o) => o.id === 'branch') ? { branch: newBranch } : {}),
-        addTrailers: chosen.some((o) => o.id === 'trailers'),
+        ...(chosen.branch ? { branch: newBranch } : {}),
+        addTrailers: chosen.trailers,
       }),
     );
     void repository.status().catch(() => undefined);
@@ -161,14 +152,15 @@ export class Patches {
   private async report(result: ApplyResult, loaded: LoadedSeries, host: GitHost, repository: GitRepository): Promise<void> {
     this.deps.log.info(`git am: ${JSON.stringify({ ...result, ...(result.status === 'conflict' ? { message: result.message } : {}) })}`);
     if (result.status === 'refused') {
-      throw new MailError('INVALID_INPUT', uiText(result.message, 400));
+      throw new MailError('INVALID_INPUT', uiPlain(result.message, 400));
     }
     if (result.status === 'applied') {
       this.stopped = undefined;
-      const show = vscode.l10n.t('Show in Source Control');
-      const where = result.branch ? vscode.l10n.t('on the new branch {0}', result.branch) : vscode.l10n.t('on {0}', repository.state.HEAD?.name ?? 'HEAD');
-      const trailers = result.trailersAdded ? vscode.l10n.t(' with {0} review trailers', result.trailersAdded) : '';
-      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Applied {0} commits {1}{2}.', result.commits.length, where, trailers), show);
+      const show = t('Show in Source Control');
+      const where = result.branch ? t('on the new branch {0}', uiPlain(result.branch)) : t('on {0}', uiPlain(repository.state.HEAD?.name ?? 'HEAD'));
+      const choice = result.trailersAdded
+        ? await showInfo(t('Applied {0} commits {1} with {2} review trailers.', result.commits.length, where, result.trailersAdded), show)
+        : await showInfo(t('Applied {0} commits {1}.', result.commits.length, where), show);
       if (choice === show) {
         await vscode.commands.executeCommand('workbench.view.scm');
       }
@@ -177,13 +169,18 @@ export class Patches {
     this.stopped = { host, repository };
     const failed = loaded.parts[result.failed];
     const total = loaded.parts.length;
-    const position = total > 1 ? vscode.l10n.t('Patch {0} of {1}', result.failed + 1, total) : vscode.l10n.t('The patch');
-    const appliedNote = result.applied ? vscode.l10n.t(' Patches 1 to {0} are applied; {1} to {2} are not.', result.applied, result.failed + 1, total) : total > 1 ? vscode.l10n.t(' No patch of the series is applied yet.') : '';
-    const files = result.conflicts.length ? vscode.l10n.t(' Conflicts in {0}.', result.conflicts.slice(0, 5).map((f) => uiText(f, 120)).join(', ')) : '';
-    const abort = vscode.l10n.t('Abort');
-    const open = vscode.l10n.t('Open Conflicts');
-    const message = vscode.l10n.t('{0} ("{1}") did not apply.{2}{3} The repository is in the middle of git am: resolve and run "git am --continue", or abort.', position, uiText(failed?.label, 100), files, appliedNote);
-    const choice = await vscode.window.showErrorMessage(message, ...(result.conflicts.length ? [open] : []), abort);
+    const position = total > 1 ? t('Patch {0} of {1}', result.failed + 1, total) : t('The patch');
+    const appliedNote = result.applied ? t('Patches 1 to {0} are applied; {1} to {2} are not.', result.applied, result.failed + 1, total) : total > 1 ? t('No patch of the series is applied yet.') : undefined;
+    const files = result.conflicts.length ? t('Conflicts in {0}.', uiPlain(result.conflicts.slice(0, 5).join(', '), 300)) : undefined;
+    const abort = t('Abort');
+    const open = t('Open Conflicts');
+    const message = uiJoin([
+      t('{0} ("{1}") did not apply.', position, uiPlain(failed?.label, 100)),
+      files,
+      appliedNote,
+      t('The repository is in the middle of git am: resolve and run "git am --continue", or abort.'),
+    ], ' ');
+    const choice = await showError(message, ...(result.conflicts.length ? [open] : []), abort);
     if (choice === abort) {
       await this.abort();
     } else if (choice === open) {
@@ -206,14 +203,14 @@ export class Patches {
     await abortAm(host);
     this.stopped = undefined;
     void repository.status().catch(() => undefined);
-    void vscode.window.showInformationMessage(vscode.l10n.t('git am was aborted: the repository is back where it was before the patches.'));
+    void showInfo(t('git am was aborted: the repository is back where it was before the patches.'));
   }
 
   async openConflicts(): Promise<void> {
     const { host, repository } = await this.current();
     const files = await conflictedFiles(host);
     if (!files.length) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('There are no files with conflicts.'));
+      void showInfo(t('There are no files with conflicts.'));
       return;
     }
     for (const file of files.slice(0, 20)) {
@@ -251,7 +248,7 @@ export class Patches {
     const { diff, subject } = await this.patchText(set, uid);
     const files = parseDiff(diff);
     const resources: Array<[vscode.Uri, vscode.Uri | undefined, vscode.Uri | undefined]> = [];
-    const failures: string[] = [];
+    const failures: UiText[] = [];
     for (const file of files) {
       const path = file.oldPath ?? file.newPath;
       if (!path || !file.patch.hunks.length) {
@@ -263,29 +260,29 @@ export class Patches {
         try {
           text = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
         } catch {
-          failures.push(vscode.l10n.t('{0}: not in the workspace', path));
+          failures.push(t('{0}: not in the workspace', uiPlain(path)));
           continue;
         }
       }
       const applied = applyFilePatch(text, file.patch);
       if (!applied.ok) {
-        failures.push(vscode.l10n.t('{0}: hunk {1} ({2}) does not apply', path, applied.hunk, applied.header));
+        failures.push(t('{0}: hunk {1} ({2}) does not apply', uiPlain(path), applied.hunk, uiPlain(applied.header)));
         continue;
       }
       const left = file.oldPath ? target : this.documents.put(`${path} (new)`, '');
       const right = file.newPath ? this.documents.put(file.newPath, applied.text) : this.documents.put(`${path} (deleted)`, '');
       resources.push([vscode.Uri.joinPath(root, file.newPath ?? path), left, right]);
     }
-    const title = vscode.l10n.t('Patch: {0}', uiText(subject, 80));
+    const title = uiPlain(`Patch: ${subject}`, 100);
     if (resources.length === 1) {
       await vscode.commands.executeCommand('vscode.diff', resources[0][1], resources[0][2], `${title} (${vscode.workspace.asRelativePath(resources[0][0], false)})`, { preview: true });
     } else if (resources.length > 1) {
       await vscode.commands.executeCommand('vscode.changes', title, resources);
     }
     if (failures.length) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Some files of the patch do not apply to the workspace: {0}', failures.join('; ')));
+      void showWarning(t('Some files of the patch do not apply to the workspace: {0}', uiJoin(failures, '; ')));
     } else if (!resources.length) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('The patch changes no text file.'));
+      void showInfo(t('The patch changes no text file.'));
     }
   }
 }
