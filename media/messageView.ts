@@ -153,7 +153,21 @@ function wireFrame(frame: HTMLIFrameElement): void {
       post({ type: 'openLink', href: link.dataset.href, deceptive: link.hasAttribute('data-mx-deceptive') });
     }
   };
+  // a stack frame linked by the host: the view reports only its index
+  const codeLink = (event: Event): boolean => {
+    const anchor = (event.target as Element | null)?.closest?.('[data-mx-code]');
+    const index = anchor ? Number(anchor.getAttribute('data-mx-code')) : NaN;
+    if (!Number.isInteger(index)) {
+      return false;
+    }
+    event.preventDefault();
+    post({ type: 'openCodeLink', index });
+    return true;
+  };
   doc.addEventListener('click', (event) => {
+    if (codeLink(event)) {
+      return;
+    }
     if (linkOf(event.target) || (event.target as Element | null)?.closest?.('a')) {
       open(event);
     }
@@ -161,7 +175,7 @@ function wireFrame(frame: HTMLIFrameElement): void {
   doc.addEventListener('auxclick', (event) => event.preventDefault(), true);
   doc.addEventListener('submit', (event) => event.preventDefault(), true);
   doc.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && linkOf(event.target)) {
+    if (event.key === 'Enter' && !codeLink(event) && linkOf(event.target)) {
       open(event);
     }
   }, true);

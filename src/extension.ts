@@ -28,6 +28,10 @@ import { MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
+import { CodeLinkResolver } from './workspace/codeLinks';
+import { workspaceGit } from './workspace/git';
+import { WorkspaceFeature } from './workspace/feature';
+import { messageWorkspace } from './workspace/viewLinks';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('IMAP Mailbox Explorer', { log: true });
@@ -60,8 +64,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const tempDir = new SessionTempDir();
   subscriptions.push(tempDir);
   void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
+  const codeLinks = new CodeLinkResolver();
   const viewDeps: MessageViewDeps = {
     log,
+    workspace: messageWorkspace(codeLinks, workspaceGit),
     remote: new RemoteContentPolicy(),
     tempRoot: () => tempDir.get(),
     resources: (webview) => ({
@@ -131,6 +137,9 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  subscriptions.push(workspace);
+
   subscriptions.push(
     ...registerCommands(
       {
@@ -139,6 +148,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ...triageCommands(triage),
         ...composeCommands(composer),
         ...doctorCommands({ accounts, keychain, pins, sessions, tree, extensionUri, log }),
+        ...workspace.commands(),
       },
       log,
     ),

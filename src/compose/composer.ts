@@ -16,6 +16,7 @@ import { loadOriginal, originalSource, textOf } from '../core/compose/original';
 import { attribution, forwardedBlock, forwardSubject, quote, replyRecipients, replySubject, threadHeaders } from '../core/compose/reply';
 import { saveDraftCopy, sendMessage } from '../core/compose/send';
 import { type SmtpSettings } from '../core/compose/smtp';
+import { quotePatch, trimReview } from '../core/workspace/review';
 import { MailError, toMailError } from '../core/errors';
 import { type Logger } from '../core/log';
 import { downloadPart, fetchSource, parseSource, readStream } from '../core/mail/messageLoader';
@@ -111,6 +112,21 @@ export class Composer {
     const thread = threadHeaders(original);
     const meta = this.newMeta(account, all ? 'replyAll' : 'reply', { ...thread, original: ref }, replySubject(original.subject));
     const body = `\n\n${attribution(original)}\n${quote(original.text)}\n`;
+    this.deps.addressBook.add([{ from: original.from, to: original.to, cc: original.cc }]);
+    await this.open(meta, { from: this.fromLine(account), to: formatAddressList(to), cc: formatAddressList(cc), bcc: '', subject: replySubject(original.subject), attach: [] }, body);
+  }
+
+  /**
+   * Reply with review: a Reply All (the list and the other recipients in Cc, In-Reply-To and
+   * References set) quoting the whole patch; the reviewer writes under the lines a comment is about.
+   * On sending, only the commented hunks stay, with a few lines of context (trimReview).
+   */
+  async replyWithReview(args: unknown[]): Promise<void> {
+    const { ref, account } = await this.oneMessage(args);
+    const original = await this.deps.sessions.get(account.id).withMailbox(ref.path, (client) => loadOriginal(client, ref.uid, this.deps.tree.summaryOf(ref)), { idempotent: true });
+    const { to, cc } = replyRecipients(original, [account.email, ...(account.addresses ?? [])], true);
+    const meta = this.newMeta(account, 'replyAll', { ...threadHeaders(original), original: ref, review: true }, replySubject(original.subject));
+    const body = `\n\n${attribution(original)}\n${quotePatch(original.text)}\n`;
     this.deps.addressBook.add([{ from: original.from, to: original.to, cc: original.cc }]);
     await this.open(meta, { from: this.fromLine(account), to: formatAddressList(to), cc: formatAddressList(cc), bcc: '', subject: replySubject(original.subject), attach: [] }, body);
   }
@@ -218,7 +234,7 @@ export class Composer {
     return out;
   }
 
-  private async build(document: vscode.TextDocument, meta: DraftMeta) {
+  private async build(document: vscode.TextDocument, meta: DraftMeta, sending = false) {
     const parsed = parseDraft(document.getText());
     if (parsed.unknown.length) {
       throw new MailError('INVALID_INPUT', vscode.l10n.t('The header block has lines this draft cannot use: {0}. Leave one empty line between the headers and the message.', plainLabel(parsed.unknown.join(' | '), 200)));
@@ -226,7 +242,8 @@ export class Composer {
     const account = this.accountFor(meta, parsed.headers.from);
     const built = await buildMessage({
       headers: parsed.headers,
-      body: parsed.body,
+      // a review is trimmed to its commented hunks when it goes out; the saved draft keeps everything
+      body: meta.review && sending ? trimReview(parsed.body) : parsed.body,
       messageId: meta.messageId,
       ...(meta.inReplyTo ? { inReplyTo: meta.inReplyTo } : {}),
       ...(meta.references ? { references: meta.references } : {}),
@@ -239,7 +256,7 @@ export class Composer {
   async send(document?: vscode.TextDocument): Promise<void> {
     const { document: doc, meta } = await this.draftOf(document);
     await doc.save();
-    const { built, account } = await this.build(doc, meta);
+    const { built, account } = await this.build(doc, meta, true);
     const { settings, serverSavesSent } = await this.smtpSettings(account);
     const sentFolder = serverSavesSent ? undefined : await this.deps.triage.roleFolder(account, 'sent');
     const draftsFolder = meta.draftCopy?.path;

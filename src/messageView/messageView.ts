@@ -44,8 +44,17 @@ export interface MessageSource {
   shown?(message: LoadedMessage): Promise<void>;
 }
 
+/** What the workspace feature adds to a message's body (src/workspace/viewLinks.ts). */
+export interface MessageWorkspace {
+  /** A patch mail's body document (commit message and coloured diff), or undefined. */
+  patchDocument(message: LoadedMessage): string | undefined;
+  /** A plain-text body with its stack frames linked to workspace files, and how to open link N. */
+  codeLinks(message: LoadedMessage): Promise<{ document: string; open(index: number): Promise<void> } | undefined>;
+}
+
 export interface MessageViewDeps {
   log: vscode.LogOutputChannel;
+  workspace?: MessageWorkspace;
   resources(webview: vscode.Webview): ShellResources;
   remote: RemoteContentPolicy;
   tempRoot: () => Promise<string>;
@@ -110,6 +119,7 @@ export class MessageView extends Disposable {
   private ready = false;
   private pending: HostToView[] = [];
   private generation = 0;
+  private openCodeLink: ((index: number) => Promise<void>) | undefined;
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -191,9 +201,32 @@ export class MessageView extends Disposable {
     if (trusted && !verified) {
       this.model.remote.unverified = true;
     }
+    this.openCodeLink = undefined;
+    const patch = this.model.bodyKind === 'text' ? this.deps.workspace?.patchDocument(loaded) : undefined;
+    if (patch) {
+      this.model.document = patch;
+    }
     this.setTitle(this.model.subject);
     this.setShell(allowRemote);
     this.post({ type: 'show', model: this.model, state: source.state });
+    if (!patch && this.model.bodyKind === 'text' && this.deps.workspace) {
+      void this.linkCode(this.deps.workspace, loaded, this.generation);
+    }
+  }
+
+  /** Once the stack frames are resolved against the workspace, shows the body again with them linked. */
+  private async linkCode(workspace: MessageWorkspace, loaded: LoadedMessage, generation: number): Promise<void> {
+    try {
+      const linked = await workspace.codeLinks(loaded);
+      if (!linked || generation !== this.generation || this.loaded !== loaded || !this.model || !this.source) {
+        return;
+      }
+      this.model = { ...this.model, document: linked.document };
+      this.openCodeLink = linked.open;
+      this.post({ type: 'show', model: this.model, state: this.source.state });
+    } catch (err) {
+      this.deps.log.warn(`Code links: ${errorMessage(err)}`);
+    }
   }
 
   private async receive(raw: unknown): Promise<void> {
@@ -233,6 +266,8 @@ export class MessageView extends Disposable {
         return this.saveAttachment(message.id);
       case 'viewSource':
         return this.source?.viewSource?.();
+      case 'openCodeLink':
+        return this.openCodeLink?.(message.index);
       case 'showWhole':
         return this.source ? this.show(this.source, { whole: true }) : undefined;
       case 'action':
