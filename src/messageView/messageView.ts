@@ -13,6 +13,7 @@ import { plainLabel, safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
+import { userSetting } from '../accounts/userSettings';
 import { shellHtml, type ShellResources } from './html';
 import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
 
@@ -48,7 +49,7 @@ export class RemoteContentPolicy {
     if (this.allowedMessages.has(key)) {
       return true;
     }
-    const trusted = vscode.workspace.getConfiguration('imapExplorer').get<string[]>('remoteContent.trustedSenders', []);
+    const trusted = userSetting<string[]>('remoteContent.trustedSenders', []);
     return Boolean(sender) && trusted.some((s) => s.trim().toLowerCase() === sender);
   }
 
@@ -58,7 +59,7 @@ export class RemoteContentPolicy {
 
   async allowSender(sender: string): Promise<void> {
     const config = vscode.workspace.getConfiguration('imapExplorer');
-    const trusted = config.get<string[]>('remoteContent.trustedSenders', []);
+    const trusted = userSetting<string[]>('remoteContent.trustedSenders', []);
     if (!trusted.some((s) => s.toLowerCase() === sender)) {
       await config.update('remoteContent.trustedSenders', [...trusted, sender], vscode.ConfigurationTarget.Global);
     }

@@ -1,0 +1,70 @@
+// Settings that decide where credentials go or what content is trusted are read from the user's
+// own settings only. They are `application`-scoped in package.json, so VS Code itself keeps a
+// workspace from setting them; we still read them with inspect() and take only the user value, so
+// a value a workspace sets anyway (an older VS Code, a mis-scoped copy) never takes effect, and we
+// say so instead of ignoring it silently.
+import * as vscode from 'vscode';
+
+/** The keys (under `imapExplorer.`) that a workspace can never set. */
+export const USER_ONLY_SETTINGS = ['accounts', 'remoteContent.trustedSenders', 'cache.enabled'] as const;
+export type UserOnlySetting = (typeof USER_ONLY_SETTINGS)[number];
+
+interface Reporter {
+  log: vscode.LogOutputChannel;
+  /** Keys already reported in this window, so the warning shows once per key and value. */
+  reported: Map<string, string>;
+}
+
+let reporter: Reporter | undefined;
+
+/** Where ignored workspace values are reported (the extension's log and one warning). */
+export function reportIgnoredWorkspaceSettings(log: vscode.LogOutputChannel): vscode.Disposable {
+  reporter = { log, reported: new Map() };
+  return { dispose: () => (reporter = undefined) };
+}
+
+function workspaceLevels<T>(inspected: ReturnType<vscode.WorkspaceConfiguration['inspect']> & object): Array<[string, T]> {
+  const levels: Array<[string, unknown]> = [
+    ['workspace', inspected.workspaceValue],
+    ['workspace folder', inspected.workspaceFolderValue],
+    ['workspace (language)', inspected.workspaceLanguageValue],
+    ['workspace folder (language)', inspected.workspaceFolderLanguageValue],
+  ];
+  return levels.filter(([, value]) => value !== undefined) as Array<[string, T]>;
+}
+
+function report(key: UserOnlySetting, levels: string[], value: unknown): void {
+  if (!reporter) {
+    return;
+  }
+  const fingerprint = `${levels.join(',')}:${JSON.stringify(value)}`;
+  if (reporter.reported.get(key) === fingerprint) {
+    return;
+  }
+  reporter.reported.set(key, fingerprint);
+  reporter.log.warn(
+    `Settings: imapExplorer.${key} is set in the ${levels.join(' and ')} settings; it is ignored. Settings that decide where passwords go or what mail may load are read from your user settings only.`,
+  );
+  void vscode.window.showWarningMessage(
+    vscode.l10n.t(
+      'This workspace sets imapExplorer.{0}. Mail settings that decide where your passwords go or what mail may load are read from your user settings only, so the workspace value is ignored.',
+      key,
+    ),
+  );
+}
+
+/**
+ * The user-settings value of an application-scoped setting (`globalValue`), else its default.
+ * Workspace and folder values are never used; when present they are reported once.
+ */
+export function userSetting<T>(key: UserOnlySetting, fallback: T): T {
+  const inspected = vscode.workspace.getConfiguration('imapExplorer').inspect<T>(key);
+  if (!inspected) {
+    return fallback;
+  }
+  const ignored = workspaceLevels<T>(inspected);
+  if (ignored.length) {
+    report(key, ignored.map(([level]) => level), ignored.map(([, value]) => value));
+  }
+  return inspected.globalValue ?? inspected.defaultValue ?? fallback;
+}
