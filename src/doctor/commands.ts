@@ -52,6 +52,7 @@ export async function diagnoseAccount(deps: Pick<DoctorDeps, 'extensionUri' | 'l
     ...(secrets.password ? { password: secrets.password } : {}),
     ...(smtp ? { smtp } : {}),
     ...(secrets.smtpPassword ? { smtpPassword: secrets.smtpPassword } : {}),
+    ...(secrets.accessToken ? { accessToken: secrets.accessToken } : {}),
     ...(account.pinnedCertificate ? { pin: account.pinnedCertificate } : {}),
   }, pinning);
 }

@@ -10,12 +10,14 @@ import { type DoctorStep, type DoctorTimeouts, type Protocol, type StepId, type 
 export const STEP_TITLES: Record<StepId, string> = {
   input: 'Input',
   discovery: 'Discovery',
+  'auth.token': 'OAuth 2.0 token',
   'imap.dns': 'IMAP: DNS',
   'imap.tcp': 'IMAP: TCP connection',
   'imap.greeting': 'IMAP: greeting',
   'imap.mode': 'IMAP: security mode',
   'imap.tls': 'IMAP: TLS and certificate',
   'imap.capability': 'IMAP: capabilities before login',
+  'imap.sasl': 'IMAP: SASL mechanisms',
   'imap.login': 'IMAP: login',
   'imap.extensions': 'IMAP: capabilities after login',
   'imap.mailboxes': 'IMAP: mailboxes',
@@ -29,7 +31,7 @@ export const STEP_TITLES: Record<StepId, string> = {
   'smtp.login': 'SMTP: login',
 };
 
-export const IMAP_STEPS: StepId[] = ['imap.dns', 'imap.tcp', 'imap.greeting', 'imap.mode', 'imap.tls', 'imap.capability', 'imap.login', 'imap.extensions', 'imap.mailboxes', 'imap.roundtrip'];
+export const IMAP_STEPS: StepId[] = ['imap.dns', 'imap.tcp', 'imap.greeting', 'imap.mode', 'imap.tls', 'imap.capability', 'imap.sasl', 'imap.login', 'imap.extensions', 'imap.mailboxes', 'imap.roundtrip'];
 export const SMTP_STEPS: StepId[] = ['smtp.dns', 'smtp.tcp', 'smtp.greeting', 'smtp.mode', 'smtp.tls', 'smtp.ehlo', 'smtp.login'];
 
 export interface StepOutcome {
