@@ -42,6 +42,7 @@ export interface AccountSecrets {
   smtpPassword?: string | undefined;
   /** An OAuth 2.0 access token for accounts that sign in with one (IMAP and SMTP). */
   accessToken?: string | undefined;
+  tokenScopes?: string[];
 }
 
 /** The doctor on an account's settings (saved or still in the form), with the report able to pin its certificate. */
@@ -53,6 +54,7 @@ export async function diagnoseAccount(deps: Pick<DoctorDeps, 'extensionUri' | 'l
     ...(smtp ? { smtp } : {}),
     ...(secrets.smtpPassword ? { smtpPassword: secrets.smtpPassword } : {}),
     ...(secrets.accessToken ? { accessToken: secrets.accessToken } : {}),
+    ...(secrets.tokenScopes ? { tokenScopes: secrets.tokenScopes } : {}),
     ...(account.pinnedCertificate ? { pin: account.pinnedCertificate } : {}),
   }, pinning);
 }
@@ -62,7 +64,8 @@ async function accountSecrets(deps: DoctorDeps, account: AccountConfig): Promise
   if (usesToken(account) || account.auth?.method === 'command') {
     try {
       const credential = await deps.auth.credentials(account).get();
-      return credential.kind === 'token' ? { accessToken: credential.accessToken } : { password: credential.password, smtpPassword: credential.password };
+      const scopes = deps.auth.credentials(account).tokenInfo?.()?.scopes;
+      return credential.kind === 'token' ? { accessToken: credential.accessToken, ...(scopes ? { tokenScopes: scopes } : {}) } : { password: credential.password, smtpPassword: credential.password };
     } catch (err) {
       deps.log.warn(`The doctor runs without a login for ${account.id}: ${toMailError(err).message}`);
       return {};

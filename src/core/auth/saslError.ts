@@ -32,6 +32,14 @@ export const SASL_ADVICE = {
   invalid: 'The server did not accept the token. Sign in again; if it keeps failing, the server may not trust this provider or this client id.',
 } as const;
 
+/** Scopes that grant IMAP: Microsoft's, Google's, and the usual names of self-hosted providers. */
+const MAIL_SCOPE = /IMAP\.AccessAsUser\.All$|^https:\/\/mail\.google\.com\/?$|(^|[/:.])imap([/:.]|$)/i;
+
+/** Whether a scope list grants IMAP, as far as its names tell. */
+export function grantsImap(scopes: string[]): boolean {
+  return scopes.some((s) => MAIL_SCOPE.test(s));
+}
+
 function field(json: unknown, name: string): string | undefined {
   const value = json && typeof json === 'object' ? (json as Record<string, unknown>)[name] : undefined;
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
@@ -71,6 +79,10 @@ export function decodeSaslFailure(refusal: SaslRefusal): SaslFailure {
   }
   // the server names the scope it needs, and the token endpoint told us what we were granted
   if (scope && granted && !scope.split(' ').filter(Boolean).every((s) => granted.includes(s))) {
+    return make('scope');
+  }
+  // the server named no scope (Dovecot says only invalid_token), but we know what was granted
+  if (granted && !grantsImap(granted)) {
     return make('scope');
   }
   // Google's XOAUTH2: 400 is a malformed request, in practice a user name that is not the token's

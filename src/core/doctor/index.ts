@@ -33,6 +33,8 @@ export interface DoctorOptions {
   smtpPassword?: string;
   /** An OAuth 2.0 access token: IMAP logs in with it (OAUTHBEARER / XOAUTH2) instead of a password. */
   accessToken?: string;
+  /** The scopes the authorization server said it granted with the token (for opaque tokens, which carry none). */
+  tokenScopes?: string[];
   /** Extra trusted CA certificates (PEM), on top of Node's store. */
   ca?: string[];
   /** A SHA-256 fingerprint the user trusts (a pinned self-signed certificate). */
@@ -181,7 +183,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
   let smtpReport: SmtpReport | null = null;
   if (imap) {
     imapReport = emptyImapReport(imap);
-    const claims = options.accessToken ? tokenStep(ctx, options.accessToken, imap.user) : undefined;
+    const claims = options.accessToken ? tokenStep(ctx, options.accessToken, imap.user, options.tokenScopes) : undefined;
     await checkImap(ctx, imap, options.password, imapReport, options.accessToken ? { accessToken: options.accessToken, ...(claims ? { claims } : {}) } : undefined);
   }
   if (smtp) {

@@ -3,12 +3,11 @@
 // offers and which one the app would use, and the token login itself, with the server's refusal
 // decoded into what to fix ("the token lacks the IMAP scope", "this tenant has IMAP disabled").
 import { decodeTokenClaims, type TokenClaims } from '../auth/claims';
-import { decodeSaslFailure } from '../auth/saslError';
+import { decodeSaslFailure, grantsImap } from '../auth/saslError';
 import { type ImapConversation, type ImapReply } from './imapConversation';
 import { type CheckContext } from './steps';
 import { type ImapReport } from './types';
 
-const MAIL_SCOPES = [/IMAP\.AccessAsUser\.All$/i, /^https:\/\/mail\.google\.com\/?$/, /^imap$/i, /(^|[/:.])imap([/:.]|$)/i];
 
 function when(ms: number, now: number): string {
   const minutes = Math.round((ms - now) / 60000);
@@ -17,16 +16,20 @@ function when(ms: number, now: number): string {
 }
 
 /** Records `auth.token`: the token's claims, or that it is opaque; warns when it has expired or lacks a mail scope. */
-export function tokenStep(ctx: CheckContext, token: string, user: string | undefined, now = Date.now()): TokenClaims | undefined {
+export function tokenStep(ctx: CheckContext, token: string, user: string | undefined, granted?: string[], now = Date.now()): TokenClaims | undefined {
   const started = Date.now();
   const claims = decodeTokenClaims(token);
   if (!claims) {
+    const lacksImap = granted && !grantsImap(granted);
     ctx.rec.record('auth.token', started, {
-      status: 'pass',
-      summary: 'The access token is opaque (not a JWT): only the server can say what it allows. The login below tests it.',
-      details: [`Length: ${token.length} characters (the token itself is never shown)`],
+      status: lacksImap ? 'warn' : 'pass',
+      summary: lacksImap
+        ? `The token lacks the IMAP scope: the provider granted ${granted.join(' ') || 'no scope'}.`
+        : 'The access token is opaque (not a JWT): only the server can say what it allows. The login below tests it.',
+      details: [`Length: ${token.length} characters (the token itself is never shown)`, ...(granted ? [`Scopes granted at sign-in: ${granted.join(' ') || 'none'}`] : [])],
+      ...(lacksImap ? { code: 'TOKEN_REJECTED' as const, fix: 'Ask for the mail scope when signing in: https://outlook.office.com/IMAP.AccessAsUser.All for Microsoft 365, https://mail.google.com/ for Google, or what your provider names for IMAP.' } : {}),
     });
-    return undefined;
+    return granted ? { scopes: granted } : undefined;
   }
   const details = [
     ...(claims.audience ? [`Audience (aud): ${claims.audience.join(', ')}`] : []),
@@ -40,7 +43,7 @@ export function tokenStep(ctx: CheckContext, token: string, user: string | undef
     ctx.rec.record('auth.token', started, { status: 'fail', code: 'TOKEN_REJECTED', summary: 'The token expired: the server will refuse it.', details, fix: 'Get a fresh token (the extension renews it by itself; from the command line, run the token command again).' });
     return claims;
   }
-  if (claims.scopes && !claims.scopes.some((s) => MAIL_SCOPES.some((re) => re.test(s))) && !(claims.audience ?? []).some((a) => /outlook\.office|mail\.google/i.test(a))) {
+  if (claims.scopes && !grantsImap(claims.scopes) && !(claims.audience ?? []).some((a) => /outlook\.office|mail\.google/i.test(a))) {
     ctx.rec.record('auth.token', started, { status: 'warn', code: 'TOKEN_REJECTED', summary: `The token lacks the IMAP scope (it has ${claims.scopes.join(' ') || 'none'}).`, details, fix: 'Ask for the mail scope when signing in: https://outlook.office.com/IMAP.AccessAsUser.All for Microsoft 365, https://mail.google.com/ for Google, or what your provider names for IMAP.' });
     return claims;
   }
