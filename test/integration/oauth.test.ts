@@ -4,6 +4,7 @@
 // consent pages. Nothing here is a mock: every token is issued, refreshed, revoked and checked by
 // the real servers, and the counts come from the provider's and Dovecot's own records.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,18 @@ async function login(credentials: CredentialSource, server = dovecot): Promise<R
 
 const loginsBy = (mechanism: string) => new RegExp(`imap-login: Info: Login: user=<alice>, method=${mechanism}`);
 const FAILED_LOGIN = /imap-login: Info: Disconnected[^\n]*auth failed, \d+ attempts[^\n]*method=OAUTHBEARER/;
+
+/** Runs the built command line (dist/cli.js, as `npx imap-explorer` does). */
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli.js'), ...args], { env: { ...process.env, IMAP_PASSWORD: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 function waitUntil(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now()) + 250));
@@ -354,6 +367,19 @@ describe('OAuth 2.0 sign-in against oidc-provider and Dovecot', { timeout: 5 * 6
     const missing = session(commandSource({ command: ['/nonexistent/pass', 'show', 'mail'], output: 'password' }));
     await assert.rejects(missing.connection(), (err: unknown) => err instanceof MailError && /could not start: the program was not found/.test(err.message));
     await missing.close();
+
+    // the command line takes the same command (dist/cli.js, built by npm test)
+    // not spawnSync: the provider that Dovecot asks about the token runs in this process
+    const cli = await runCli(['check', `imaps://${DEFAULT_USER.name}@localhost:${dovecot.imapsPort}`, '--oauth-token-cmd', `cat '${file}'`, '--ca', join(dovecot.dir, 'ssl', 'ca.pem'), '--json']);
+    const failedSteps = cli.stdout ? (JSON.parse(cli.stdout) as { steps: Array<{ status: string }> }).steps.filter((st) => st.status === 'fail') : [];
+    assert.equal(cli.status, 0, `${cli.stderr} ${JSON.stringify(failedSteps)}`);
+    const report = JSON.parse(cli.stdout) as { steps: Array<{ id: string; status: string; summary: string }> };
+    assert.match(report.steps.find((st) => st.id === 'imap.login')!.summary, /with the OAuth 2\.0 token \(AUTHENTICATE OAUTHBEARER\)/);
+    assert.equal(report.steps.find((st) => st.id === 'auth.token')!.status, 'pass');
+    assert.ok(!cli.stdout.includes(tokens.accessToken), 'the report never holds the token');
+    const failed = await runCli(['check', `imaps://${DEFAULT_USER.name}@localhost:${dovecot.imapsPort}`, '--oauth-token-cmd', 'false']);
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /The sign-in command "false" failed \(exit status 1\)/);
   });
 
   it('canary: no token or refresh token reached any log line, at any level', () => {
