@@ -83,7 +83,7 @@ export class Keychain {
     const was = opened.boundTo.map(describeEndpoint).join(', ');
     const now = wanted.filter((e) => !opened.boundTo.includes(e)).map(describeEndpoint).join(', ');
     this.log.warn(`[${account.id}] the stored ${WHAT[kind]} was given for ${was}; the account now uses ${now}, so it is not sent there`);
-    return { problem: `The stored ${WHAT[kind]} was given for ${was}, and the account now uses ${now}. Enter it again to use it there.` };
+    return { problem: `The stored ${WHAT[kind]} was given for ${was}, and the account now uses ${now}. ${kind === 'refreshToken' ? 'Sign in again' : 'Enter it again'} to use it there.` };
   }
 
   /** Stores a secret bound to the account's endpoints as configured now. */

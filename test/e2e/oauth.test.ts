@@ -120,6 +120,33 @@ describe('OAuth 2.0 sign-in in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       assert.ok(logins >= 2, 'and the account logged in again with it');
       assert.equal(oidc.counts.success.authorization_code, 1, 'no new sign-in');
       assert.equal(page.context().pages().length, pages, 'no browser tab opened');
+
+      // the provider forgets every grant (a revoked or expired sign-in): one row says so and signs in again
+      const port = oidc.port;
+      await oidc.close();
+      oidc = await startOidcProvider({ port });
+      await page.reload();
+      await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+      await openMailView(page);
+      await expandRow(page, 'alice@example.test');
+      const row = treeRow(page, /Signed out - Sign in again/);
+      await row.waitFor({ timeout: 30000 });
+      await journal.shot('signed-out-row');
+      assert.equal(oidc.counts.error.refresh_token, 1, 'one refused refresh, no loop');
+      const again = page.context().waitForEvent('page', { timeout: 30000 });
+      await row.click();
+      const tab2 = await again;
+      await tab2.waitForLoadState();
+      await tab2.fill('input[name=login]', DEFAULT_USER.name);
+      await tab2.fill('input[name=password]', 'any');
+      await tab2.click('button[type=submit]');
+      await tab2.getByRole('button', { name: 'Continue' }).click();
+      await tab2.getByText('Signed in').waitFor();
+      await tab2.close();
+      await treeRow(page, /Signed out - Sign in again/).waitFor({ state: 'detached', timeout: 30000 });
+      await treeRow(page, 'INBOX').waitFor({ timeout: 30000 });
+      await journal.shot('signed-in-again');
+      assert.equal(oidc.counts.error.refresh_token, 1, 'still one refused refresh');
     } catch (err) {
       await journal.shot('failure').catch(() => undefined);
       journal.saveLogs(vscode.logsDir);

@@ -340,6 +340,15 @@ describe('OAuth 2.0 sign-in against oidc-provider and Dovecot', { timeout: 5 * 6
     assert.equal((oidc.counts.error.refresh_token ?? 0) - errorsBefore, 1, 'still exactly one: no loop');
   });
 
+  it('removing an account revokes its refresh token at the provider', async () => {
+    const oauth = createOAuthClient({ settings: settings() });
+    const { tokens } = await browserSignIn(oauth);
+    const before = oidc.counts.revocations;
+    assert.equal(await oauth.revoke(tokens.refreshToken!, 'refresh_token'), true, 'the provider offers RFC 7009 revocation');
+    assert.equal(oidc.counts.revocations - before, 1);
+    await assert.rejects(oauth.refresh(tokens.refreshToken!), (err: unknown) => err instanceof MailError && err.code === 'SIGN_IN_REQUIRED', 'the revoked token is dead at the provider');
+  });
+
   it('credential commands: success, non-zero exit with its stderr, timeout', async () => {
     const oauth = createOAuthClient({ settings: settings() });
     const { tokens } = await browserSignIn(oauth);

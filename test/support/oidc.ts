@@ -39,6 +39,8 @@ export interface OidcOptions {
   accessTokenTtl?: number;
   /** Accounts allowed to log in (default any login name). */
   accounts?: string[];
+  /** Listen on this port (a restarted provider that forgot every grant, at the same issuer). */
+  port?: number;
 }
 
 export async function startOidcProvider(options: OidcOptions = {}): Promise<OidcServer> {
@@ -48,7 +50,7 @@ export async function startOidcProvider(options: OidcOptions = {}): Promise<Oidc
   let ttl = options.accessTokenTtl ?? 3600;
   const counts: GrantCount = { success: {}, error: {}, introspections: 0, revocations: 0 };
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
