@@ -55,7 +55,7 @@ export async function diagnoseAccount(deps: Pick<DoctorDeps, 'extensionUri' | 'l
     ...(secrets.smtpPassword ? { smtpPassword: secrets.smtpPassword } : {}),
     ...(secrets.accessToken ? { accessToken: secrets.accessToken } : {}),
     ...(secrets.tokenScopes ? { tokenScopes: secrets.tokenScopes } : {}),
-    ...(account.pinnedCertificate ? { pin: account.pinnedCertificate } : {}),
+    ...(account.pinnedCertificate ? { pin: account.pinnedCertificate, ...(pinning.pinnedPem ? { pinPem: pinning.pinnedPem } : {}) } : {}),
   }, pinning);
 }
 
@@ -79,6 +79,7 @@ async function accountSecrets(deps: DoctorDeps, account: AccountConfig): Promise
 async function testAccount(deps: DoctorDeps, account: AccountConfig): Promise<void> {
   await diagnoseAccount(deps, account, await accountSecrets(deps, account), {
     pinned: account.pinnedCertificate,
+    pinnedPem: account.pinnedCertificate ? deps.pins.get(account.pinnedCertificate) : undefined,
     pin: async (sha256, pem) => {
       await deps.pins.set(sha256, pem);
       const current = deps.accounts.get(account.id) ?? account;
