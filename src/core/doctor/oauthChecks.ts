@@ -57,14 +57,16 @@ export function tokenStep(ctx: CheckContext, token: string, user: string | undef
   return claims;
 }
 
-/** Records `imap.sasl`: the mechanisms offered and which one a token (or password) login uses. */
+/**
+ * Records `imap.sasl` for a token login: the mechanisms offered and which one carries the token.
+ * (A password check lists the mechanisms in its capability step and has no step of its own.)
+ */
 export function saslStep(ctx: CheckContext, report: ImapReport, token: string | undefined): 'OAUTHBEARER' | 'XOAUTH2' | undefined {
   const started = Date.now();
   const mechanisms = report.authMechanisms;
   const oauth = mechanisms.includes('OAUTHBEARER') ? 'OAUTHBEARER' : mechanisms.includes('XOAUTH2') || mechanisms.includes('XOAUTH') ? 'XOAUTH2' : undefined;
   const details = [`Offered: ${mechanisms.join(', ') || 'none (LOGIN command only)'}`, 'OAUTHBEARER is RFC 7628; XOAUTH2 is the older Google/Microsoft form of the same bearer token.'];
   if (!token) {
-    ctx.rec.record('imap.sasl', started, { status: 'pass', summary: `SASL mechanisms: ${mechanisms.join(', ') || 'none'}${oauth ? `; OAuth 2.0 sign-in possible (${oauth})` : ''}.`, details });
     return undefined;
   }
   if (!oauth) {

@@ -32,7 +32,7 @@ export const STEP_TITLES: Record<StepId, string> = {
   'smtp.login': 'SMTP: login',
 };
 
-export const IMAP_STEPS: StepId[] = ['imap.dns', 'imap.tcp', 'imap.greeting', 'imap.mode', 'imap.tls', 'imap.capability', 'imap.sasl', 'imap.login', 'imap.extensions', 'imap.mailboxes', 'imap.roundtrip'];
+export const IMAP_STEPS: StepId[] = ['imap.dns', 'imap.tcp', 'imap.greeting', 'imap.mode', 'imap.tls', 'imap.capability', 'imap.login', 'imap.extensions', 'imap.mailboxes', 'imap.roundtrip'];
 export const SMTP_STEPS: StepId[] = ['smtp.dns', 'smtp.tcp', 'smtp.greeting', 'smtp.mode', 'smtp.tls', 'smtp.ehlo', 'smtp.login'];
 
 export interface StepOutcome {
