@@ -60,7 +60,7 @@ describe('OAuth 2.0 sign-in in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       await form.locator('#f-host input').fill('localhost');
       await form.locator('#f-port input').fill(String(dovecot.imapsPort));
       await form.locator('#f-user input').fill(DEFAULT_USER.name);
-      await choose(form, 'f-signIn', /^OAuth 2\.0/);
+      await choose(form, 'f-signIn', /OAuth 2\.0 \(Microsoft/);
       await form.locator('#f-oauthClientId').waitFor({ state: 'visible' });
       assert.ok(await form.locator('#f-password').isHidden(), 'no password field for OAuth 2.0');
       await choose(form, 'f-oauthProvider', /Other OpenID provider/);
