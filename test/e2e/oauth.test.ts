@@ -33,7 +33,8 @@ async function choose(form: Frame, id: string, option: RegExp): Promise<void> {
 
 describe('OAuth 2.0 sign-in in VS Code', { timeout: 10 * 60 * 1000 }, () => {
   before(async () => {
-    oidc = await startOidcProvider();
+    // not 127.0.0.1: code-server would tunnel the URL VS Code opens through its own proxy
+    oidc = await startOidcProvider({ host: '127.0.0.2' });
     dovecot = await startDovecot({ oauth2: { introspectionUrl: oidc.introspectionUrl } });
     vscode = await startCodeServer({
       env: { NODE_EXTRA_CA_CERTS: join(dovecot.dir, 'ssl', 'ca.pem') },
@@ -124,7 +125,7 @@ describe('OAuth 2.0 sign-in in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       // the provider forgets every grant (a revoked or expired sign-in): one row says so and signs in again
       const port = oidc.port;
       await oidc.close();
-      oidc = await startOidcProvider({ port });
+      oidc = await startOidcProvider({ port, host: '127.0.0.2' });
       await page.reload();
       await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
       await openMailView(page);

@@ -41,6 +41,11 @@ export interface OidcOptions {
   accounts?: string[];
   /** Listen on this port (a restarted provider that forgot every grant, at the same issuer). */
   port?: number;
+  /**
+   * Listen on this loopback address (default 127.0.0.1). The VS Code journey uses 127.0.0.2: VS Code
+   * in a remote or web window tunnels URLs of localhost and 127.0.0.1 it opens through its own proxy.
+   */
+  host?: string;
 }
 
 export async function startOidcProvider(options: OidcOptions = {}): Promise<OidcServer> {
@@ -50,9 +55,10 @@ export async function startOidcProvider(options: OidcOptions = {}): Promise<Oidc
   let ttl = options.accessTokenTtl ?? 3600;
   const counts: GrantCount = { success: {}, error: {}, introspections: 0, revocations: 0 };
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, () => resolve()));
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${host}:${port}`;
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -120,7 +126,7 @@ export async function startOidcProvider(options: OidcOptions = {}): Promise<Oidc
   return {
     issuer,
     port,
-    introspectionUrl: `http://${DOVECOT_CLIENT.id}:${encodeURIComponent(DOVECOT_CLIENT.secret)}@127.0.0.1:${port}/token/introspection`,
+    introspectionUrl: `http://${DOVECOT_CLIENT.id}:${encodeURIComponent(DOVECOT_CLIENT.secret)}@${host}:${port}/token/introspection`,
     counts,
     setAccessTokenTtl: (seconds) => {
       ttl = seconds;
