@@ -31,6 +31,15 @@ async function choose(form: Frame, id: string, option: RegExp): Promise<void> {
   await form.waitForFunction(([selector]) => (document.querySelector(selector) as unknown as { value: string }).value !== '', [`#${id}`]);
 }
 
+/** Answers VS Code's "open the external website?" dialog with Open, after checking it names the provider. */
+async function openInBrowser(workbench: Page, journal?: Journal): Promise<void> {
+  const dialog = workbench.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 30000 });
+  assert.match(await dialog.innerText(), new RegExp(oidc.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  await journal?.shot('open-external-dialog');
+  await dialog.getByRole('button', { name: 'Open', exact: true }).click();
+}
+
 describe('OAuth 2.0 sign-in in VS Code', { timeout: 10 * 60 * 1000 }, () => {
   before(async () => {
     // not 127.0.0.1: code-server would tunnel the URL VS Code opens through its own proxy
@@ -72,8 +81,10 @@ describe('OAuth 2.0 sign-in in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       await journal.shot('form-oauth');
 
       // Test and Save signs in first: VS Code opens the provider in a new browser tab
-      const opened = page.context().waitForEvent('page', { timeout: 30000 });
+      const opened = page.context().waitForEvent('page', { timeout: 60000 });
       await form.locator('#save').click();
+      // VS Code's link protection asks before it opens an outside address: the user says Open
+      await openInBrowser(page, journal);
       const tab = await opened;
       await tab.waitForLoadState();
       assert.ok(tab.url().startsWith(oidc.issuer), `the provider opened: ${tab.url()}`);
@@ -134,8 +145,9 @@ describe('OAuth 2.0 sign-in in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       await row.waitFor({ timeout: 30000 });
       await journal.shot('signed-out-row');
       assert.equal(oidc.counts.error.refresh_token, 1, 'one refused refresh, no loop');
-      const again = page.context().waitForEvent('page', { timeout: 30000 });
+      const again = page.context().waitForEvent('page', { timeout: 60000 });
       await row.click();
+      await openInBrowser(page);
       const tab2 = await again;
       await tab2.waitForLoadState();
       await tab2.fill('input[name=login]', DEFAULT_USER.name);
