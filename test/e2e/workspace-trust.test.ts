@@ -139,7 +139,7 @@ describe('a workspace cannot change where credentials go or what is trusted', { 
 
       // the second server never saw a connection, no command ran, and the log says why
       assert.equal(await logCount(attacker, /imap-login:/, attackerBaseline), attackerBaseline, 'nothing connected to the other server');
-      assert.equal(await logCount(attacker, /user=<|auth failed|Login:/, 0), 0, 'no login was tried there');
+      assert.equal(await logCount(attacker, /user=<[^>]|auth failed|Login:/, 0), 0, 'no login was tried there');
       assert.ok(!existsSync(markers[0]) && !existsSync(markers[1]), 'no command from the workspace ran');
       const log = extensionLog();
       assert.match(log, /imapExplorer\.accounts is set in the workspace settings; it is ignored/);
