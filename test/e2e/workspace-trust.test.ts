@@ -142,8 +142,8 @@ describe('a workspace cannot change where credentials go or what is trusted', { 
       assert.equal(await logCount(attacker, /user=<[^>]|auth failed|Login:/, 0), 0, 'no login was tried there');
       assert.ok(!existsSync(markers[0]) && !existsSync(markers[1]), 'no command from the workspace ran');
       const log = extensionLog();
-      assert.match(log, /imapExplorer\.accounts is set in the workspace settings; it is ignored/);
-      assert.match(log, /imapExplorer\.remoteContent\.trustedSenders is set in the workspace settings; it is ignored/);
+      assert.match(log, /imapExplorer\.accounts is set in the workspace folder settings; it is ignored/);
+      assert.match(log, /imapExplorer\.remoteContent\.trustedSenders is set in the workspace folder settings; it is ignored/);
       assert.ok(!log.includes(DEFAULT_USER.password), 'the password is not in the log');
     } catch (err) {
       await journal.shot('failure').catch(() => undefined);
