@@ -28,6 +28,8 @@ import { UndoStack } from './triage/undo';
 import { treeCommands } from './tree/commands';
 import { MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
+import { searchCommands } from './search/commands';
+import { SEARCH_VIEW, SearchViewProvider } from './search/searchView';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
 import { CodeLinkResolver } from './workspace/codeLinks';
@@ -87,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection
   const holder: { view?: vscode.TreeView<TreeNode> } = {};
+  const search = new SearchViewProvider(accounts, sessions, tree, log);
   const selection = () => holder.view?.selection ?? [];
   const triage = new Triage({
     accounts,
@@ -96,7 +99,10 @@ export function activate(context: vscode.ExtensionContext): void {
     undo: new UndoStack(),
     log,
     targets: { tree, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
-    moved: (accountId, path, uids, destination) => panels.removed(accountId, path, uids, destination),
+    moved: (accountId, path, uids, destination) => {
+      panels.removed(accountId, path, uids, destination);
+      search.removed(accountId, path, uids);
+    },
   });
   const view = vscode.window.createTreeView('imapExplorer.mailboxes', {
     treeDataProvider: tree,
@@ -141,6 +147,16 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
+  // search, saved searches and conversations: a view of their own in the Mail container
+  const searchView = vscode.window.createTreeView(SEARCH_VIEW, { treeDataProvider: search, showCollapseAll: true });
+  subscriptions.push(search, searchView);
+  subscriptions.push(tree.onDidChangeFlags(({ accountId, path, uids }) => search.flagsChanged(accountId, path, uids, (uid) => tree.summaryOf({ accountId, path, uid })?.flags)));
+  subscriptions.push(live.onDidRemove((accountId, path, uids) => search.removed(accountId, path, uids)));
+  subscriptions.push(tree.onDidResync(({ accountId, path, change }) => {
+    search.removed(accountId, path, change.removed.map((m) => m.uid));
+    search.arrived(accountId, path, change.added.map((m) => m.uid));
+  }));
+
   const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
   subscriptions.push(workspace);
 
@@ -153,6 +169,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ...composeCommands(composer),
         ...doctorCommands({ accounts, keychain, auth, pins, sessions, tree, extensionUri, log }),
         ...workspace.commands(),
+        ...searchCommands({ search, view: () => searchView, accounts, tree, panels, addressBook, globalState: context.globalState, log }),
       },
       log,
     ),

@@ -1,0 +1,391 @@
+// The Search view (in the Mail container, shown once there is something in it): running and
+// finished searches, the saved searches of `imapExplorer.savedSearches` with their unread counts,
+// and folders shown as conversations. A thin projection of the core's SearchRun, countUnread and
+// buildConversations; the search connections are each account's capped pool (SessionPool.searchPool).
+import * as vscode from 'vscode';
+import { type AccountStore } from '../accounts/accountStore';
+import { type SessionPool } from '../accounts/sessions';
+import { toMailError } from '../core/errors';
+import { type FolderInfo, flattenFolders, listFolders } from '../core/mail/folders';
+import { type ParsedQuery, parseQuery, QueryError } from '../core/search/query';
+import { SearchRun } from '../core/search/run';
+import { countUnread, readSavedSearches, type SavedSearch } from '../core/search/saved';
+import { type FolderRef, resolveScope, type SearchOrigin } from '../core/search/scope';
+import { buildConversations, fetchWindow, findReplies, windowConversations } from '../core/threads/conversations';
+import { type MailTreeProvider } from '../tree/provider';
+import { Disposable } from '../util/dispose';
+import { t, uiPlain, type UiText } from '../util/ui';
+import { ConversationNode, ConversationsNode, folderText, HitNode, NoteNode, ResultMoreNode, ResultNode, SavedGroupNode, type SearchTreeNode } from './nodes';
+
+export const SEARCH_VIEW = 'imapExplorer.search';
+const MAX_RESULTS = 5;
+
+export class SearchViewProvider extends Disposable implements vscode.TreeDataProvider<SearchTreeNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<SearchTreeNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  /** Searches run this session, newest first. */
+  private results: ResultNode[] = [];
+  private saved: ResultNode[] = [];
+  private conversations: ConversationsNode[] = [];
+  private readonly group = new SavedGroupNode();
+  private serial = 0;
+  private savedProblems: string[] = [];
+
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly sessions: SessionPool,
+    private readonly tree: MailTreeProvider,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.loadSaved();
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('imapExplorer.savedSearches')) {
+        this.loadSaved();
+      }
+    }));
+    this._register({ dispose: () => [...this.results, ...this.saved].forEach((r) => r.run?.dispose()) });
+  }
+
+  // ---- the tree ----
+
+  getTreeItem(node: SearchTreeNode): vscode.TreeItem {
+    return node.treeItem();
+  }
+
+  getParent(node: SearchTreeNode): SearchTreeNode | undefined {
+    return node.parent;
+  }
+
+  getChildren(node?: SearchTreeNode): SearchTreeNode[] {
+    if (!node) {
+      return [...this.results, ...(this.saved.length ? [this.group] : []), ...this.conversations];
+    }
+    if (node === this.group) {
+      return this.saved;
+    }
+    if (node instanceof ResultNode) {
+      return this.resultChildren(node);
+    }
+    if (node instanceof ConversationsNode) {
+      return this.conversationChildren(node);
+    }
+    if (node instanceof ConversationNode) {
+      const owner = node.owner;
+      return node.conversation.messages.map((m) => new HitNode(node, owner.accountId, m.path, undefined, m.message, this.folderLabel(owner.accountId, m.path), m.path !== owner.path));
+    }
+    return [];
+  }
+
+  private resultChildren(node: ResultNode): SearchTreeNode[] {
+    if (node.error) {
+      return [new NoteNode(node, uiPlain(node.error, 400), 'error', 'error')];
+    }
+    if (!node.run) {
+      // a saved search runs when it is expanded
+      this.startRun(node);
+    }
+    const run = node.run;
+    if (!run) {
+      return node.error ? [new NoteNode(node, uiPlain(node.error, 400), 'error', 'error')] : [];
+    }
+    const results = run.results;
+    const rows: SearchTreeNode[] = results.rows().map((hit) => HitNode.of(node, hit, (a, p) => this.folderLabel(a, p)));
+    if (results.hasMore) {
+      rows.push(new ResultMoreNode(node, rows.length));
+    }
+    for (const failed of results.failures) {
+      rows.push(new NoteNode(node, t('{0}: {1}', this.folderLabel(failed.accountId, failed.path), uiPlain(failed.error?.message ?? '', 300)), `failed:${failed.accountId}:${failed.path}`, 'error'));
+    }
+    if (!rows.length) {
+      rows.push(results.finished ? new NoteNode(node, results.cancelled ? t('Cancelled before any message was found') : t('No messages match'), 'none') : new NoteNode(node, t('Searching...'), 'searching', 'loading~spin'));
+    }
+    return rows;
+  }
+
+  private conversationChildren(node: ConversationsNode): SearchTreeNode[] {
+    if (node.error) {
+      return [new NoteNode(node, uiPlain(node.error, 400), 'error', 'error')];
+    }
+    if (!node.conversations) {
+      return [new NoteNode(node, t('Threading...'), 'loading', 'loading~spin')];
+    }
+    const rows: SearchTreeNode[] = node.conversations.map((c) => new ConversationNode(node, c));
+    if (!rows.length) {
+      rows.push(new NoteNode(node, t('No messages'), 'none'));
+    }
+    return rows;
+  }
+
+  private updateVisibility(): void {
+    void vscode.commands.executeCommand('setContext', 'imapExplorer.searchViewVisible', this.results.length + this.saved.length + this.conversations.length > 0);
+  }
+
+  private fire(node?: SearchTreeNode): void {
+    this.changed.fire(node);
+  }
+
+  folderLabel(accountId: string, path: string): UiText {
+    const folder = flattenFolders(this.tree.knownFolders(accountId) ?? []).find((f) => f.path === path);
+    const name = folderText(path, folder?.delimiter);
+    return this.accounts.all().length > 1 ? uiPlain(`${this.accounts.get(accountId)?.email ?? accountId} / ${name}`) : name;
+  }
+
+  // ---- searches ----
+
+  private pageSize(): number {
+    return Math.max(10, Math.min(500, vscode.workspace.getConfiguration('imapExplorer').get<number>('pageSize', 50)));
+  }
+
+  /** The folder list of an account: what the Mail view listed, else a LIST now. */
+  private async folders(accountId: string): Promise<FolderInfo[]> {
+    const known = this.tree.knownFolders(accountId);
+    if (known) {
+      return known;
+    }
+    return this.sessions.get(accountId).run((client) => listFolders(client), { idempotent: true });
+  }
+
+  /**
+   * The folders a query runs in from where it was started.
+   * @throws QueryError for an in: that names no folder; a MailError when a folder list cannot be read
+   */
+  async scope(parsed: ParsedQuery, origin: SearchOrigin): Promise<FolderRef[]> {
+    const ids = this.accounts.all().map((a) => a.id);
+    const needed = origin && parsed.scope.type !== 'any' ? [origin.accountId] : ids;
+    const lists = new Map<string, FolderInfo[]>();
+    await Promise.all(needed.map(async (id) => lists.set(id, await this.folders(id))));
+    return resolveScope(parsed.scope, origin, { accountIds: needed, folders: (id) => lists.get(id) });
+  }
+
+  /** Starts a search and shows it at the top of the view. Throws QueryError for a query that cannot run. */
+  async search(query: string, origin: SearchOrigin): Promise<ResultNode> {
+    const parsed = parseQuery(query);
+    const refs = await this.scope(parsed, origin);
+    const node = new ResultNode(undefined, parsed.text, origin, undefined, `r${++this.serial}`);
+    this.begin(node, parsed, refs);
+    for (const old of this.results.splice(MAX_RESULTS - 1)) {
+      old.run?.dispose();
+    }
+    this.results.unshift(node);
+    this.updateVisibility();
+    this.fire();
+    return node;
+  }
+
+  private startRun(node: ResultNode): void {
+    let parsed: ParsedQuery;
+    try {
+      parsed = parseQuery(node.query);
+    } catch (err) {
+      node.error = err instanceof QueryError ? err.withColumn : String(err);
+      return;
+    }
+    void this.scope(parsed, node.origin).then(
+      (refs) => {
+        this.begin(node, parsed, refs);
+        this.fire(node);
+      },
+      (err) => {
+        node.error = err instanceof QueryError ? err.withColumn : toMailError(err).message;
+        this.fire(node);
+      },
+    );
+  }
+
+  private begin(node: ResultNode, parsed: ParsedQuery, refs: FolderRef[]): void {
+    const run = new SearchRun(parsed, refs, { pool: (id) => this.sessions.searchPool(id), pageSize: this.pageSize() });
+    node.run = run;
+    run.onDidChange(() => this.fire(node));
+    void run.start().then(() => {
+      this.log.info(`Search "${parsed.text}" over ${refs.length} folder(s): ${run.results.count} found, first results after ${run.firstResultsMs ?? '-'} ms, all after ${run.finishedMs ?? '-'} ms.`);
+    });
+  }
+
+  async loadMore(node: ResultNode | ConversationsNode): Promise<void> {
+    if (node instanceof ResultNode) {
+      await node.run?.loadMore();
+    } else {
+      node.window += this.pageSize();
+      await this.thread(node);
+    }
+  }
+
+  /** The newest search of this session. */
+  latest(): ResultNode | undefined {
+    return this.results[0];
+  }
+
+  cancel(node: ResultNode): void {
+    node.run?.cancel();
+  }
+
+  /** Closes a search (a saved one stays saved: its rows are dropped until it is expanded again). */
+  close(node: ResultNode): void {
+    node.run?.dispose();
+    node.run = undefined;
+    if (!node.saved) {
+      this.results = this.results.filter((r) => r !== node);
+    }
+    this.updateVisibility();
+    this.fire();
+  }
+
+  closeConversations(node: ConversationsNode): void {
+    this.conversations = this.conversations.filter((c) => c !== node);
+    this.updateVisibility();
+    this.fire();
+  }
+
+  // ---- saved searches ----
+
+  /** Re-reads the setting; keeps the runs of saved searches that did not change. */
+  private loadSaved(): void {
+    const { searches, problems } = readSavedSearches(vscode.workspace.getConfiguration('imapExplorer').inspect<unknown>('savedSearches')?.globalValue);
+    if (problems.join() !== this.savedProblems.join()) {
+      this.savedProblems = problems;
+      for (const p of problems) {
+        this.log.warn(`imapExplorer.savedSearches: ${p}`);
+      }
+    }
+    const previous = new Map(this.saved.map((n) => [savedKey(n.saved!), n]));
+    this.saved = searches.map((s) => {
+      const old = previous.get(savedKey(s));
+      previous.delete(savedKey(s));
+      if (old && old.saved!.name === s.name) {
+        return old;
+      }
+      old?.run?.dispose();
+      const node = new ResultNode(this.group, s.query, s.accountId ? { accountId: s.accountId } : undefined, s, `saved:${savedKey(s)}`);
+      void this.count(node);
+      return node;
+    });
+    for (const gone of previous.values()) {
+      gone.run?.dispose();
+    }
+    this.updateVisibility();
+    this.fire();
+  }
+
+  savedSearches(): SavedSearch[] {
+    return this.saved.map((n) => n.saved!);
+  }
+
+  /** Counts the unread messages of a saved search (over its folders, in parallel). */
+  async count(node: ResultNode): Promise<void> {
+    if (!this.accounts.all().length) {
+      return;
+    }
+    node.count = 'counting';
+    this.fire(node);
+    try {
+      const parsed = parseQuery(node.query);
+      const refs = await this.scope(parsed, node.origin);
+      const counted = await countUnread(parsed, refs, (id) => this.sessions.searchPool(id));
+      node.count = counted.failed === refs.length && refs.length ? 'failed' : { unread: counted.unread, exact: counted.exact };
+    } catch (err) {
+      node.count = 'failed';
+      this.log.warn(`Cannot count saved search "${node.query}": ${err instanceof QueryError ? err.withColumn : toMailError(err).message}`);
+    }
+    this.fire(node);
+  }
+
+  /** Counts every saved search again (mail arrived, flags changed). */
+  recount(): void {
+    for (const node of this.saved) {
+      void this.count(node);
+    }
+  }
+
+  // ---- conversations ----
+
+  /** Shows a folder as conversations (or shows it again, rebuilt). */
+  async showConversations(accountId: string, path: string): Promise<ConversationsNode> {
+    let node = this.conversations.find((c) => c.accountId === accountId && c.path === path);
+    if (!node) {
+      node = new ConversationsNode(accountId, path, this.folderLabel(accountId, path), this.pageSize());
+      this.conversations.push(node);
+    }
+    this.updateVisibility();
+    this.fire();
+    await this.thread(node);
+    return node;
+  }
+
+  shownConversations(): ConversationsNode[] {
+    return this.conversations;
+  }
+
+  private async thread(node: ConversationsNode): Promise<void> {
+    node.loading = true;
+    node.error = undefined;
+    this.fire(node);
+    const pool = this.sessions.searchPool(node.accountId);
+    try {
+      const folders = await this.folders(node.accountId).catch(() => [] as FolderInfo[]);
+      const sent = flattenFolders(folders).find((f) => f.specialUse === 'sent' && f.selectable && f.path !== node.path);
+      const page = await pool.use((session) => session.withMailbox(node.path, async (client, mailbox) => {
+        const window = await fetchWindow(client, mailbox, node.window);
+        // the window's own grouping shows at once; older members and Sent follow
+        node.conversations = windowConversations(window).conversations;
+        this.fire(node);
+        return buildConversations(client, mailbox, window, {
+          ...(sent ? { sent: (ids: string[]) => pool.use((s) => s.withMailbox(sent.path, (c) => findReplies(c, sent.path, ids), { readOnly: true, idempotent: true })) } : {}),
+        });
+      }, { readOnly: true, idempotent: true }));
+      node.conversations = page.conversations;
+      node.method = page.method;
+      node.fromSent = page.fromSent;
+    } catch (err) {
+      node.error = toMailError(err).message;
+    }
+    node.loading = false;
+    this.fire(node);
+  }
+
+  // ---- live updates from the Mail view ----
+
+  /** Messages left a folder: their rows go from every result. */
+  removed(accountId: string, path: string, uids: number[]): void {
+    for (const node of [...this.results, ...this.saved]) {
+      node.run?.removed({ accountId, path }, uids);
+    }
+    if (this.saved.length) {
+      this.recount();
+    }
+  }
+
+  /** Flags changed in a folder: the rows show the new flags. */
+  flagsChanged(accountId: string, path: string, uids: number[], flagsOf: (uid: number) => string[] | undefined): void {
+    for (const node of [...this.results, ...this.saved]) {
+      for (const uid of uids) {
+        const flags = flagsOf(uid);
+        if (flags) {
+          node.run?.flagsChanged({ accountId, path }, uid, flags);
+        }
+      }
+    }
+    for (const c of this.conversations) {
+      if (c.accountId === accountId) {
+        this.fire(c);
+      }
+    }
+    if (this.saved.length) {
+      this.recount();
+    }
+  }
+
+  /** New mail in a folder: results whose scope has the folder check it against their query. */
+  arrived(accountId: string, path: string, uids: number[]): void {
+    for (const node of [...this.results, ...this.saved]) {
+      void node.run?.arrived({ accountId, path }, uids);
+    }
+    if (this.saved.length) {
+      this.recount();
+    }
+  }
+}
+
+function savedKey(s: Pick<SavedSearch, 'query' | 'accountId'>): string {
+  return `${s.accountId ?? ''}\u0000${s.query}`;
+}
