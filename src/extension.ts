@@ -169,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ...composeCommands(composer),
         ...doctorCommands({ accounts, keychain, auth, pins, sessions, tree, extensionUri, log }),
         ...workspace.commands(),
-        ...searchCommands({ search, view: () => searchView, accounts, tree, panels, addressBook, globalState: context.globalState, log }),
+        ...searchCommands({ search, view: () => searchView, mailSelection: selection, accounts, tree, panels, addressBook, globalState: context.globalState, log }),
       },
       log,
     ),

@@ -14,8 +14,8 @@ import { type MessagePanels } from '../messageView/panels';
 import { AccountNode, FolderNode, MessageNode } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { type CommandTable } from '../util/commands';
-import { liveQuickPick, showError, showInputBox, t, type UiLiveItem, uiPlain } from '../util/ui';
-import { ConversationNode, ConversationsNode, HitNode, ResultMoreNode, ResultNode, type SearchTreeNode } from './nodes';
+import { liveQuickPick, showError, showInputBox, showQuickPick, t, type UiLiveItem, uiPlain } from '../util/ui';
+import { ConversationNode, ConversationsNode, HitNode, ResultMoreNode, ResultNode, type SearchTreeNode, SortedFolderNode } from './nodes';
 import { SEARCH_VIEW, type SearchViewProvider } from './searchView';
 
 const HISTORY_KEY = 'imapExplorer.searchHistory';
@@ -24,6 +24,8 @@ const HISTORY_MAX = 20;
 export interface SearchCommandDeps {
   search: SearchViewProvider;
   view(): vscode.TreeView<SearchTreeNode> | undefined;
+  /** The Mail view's selection: `/` searches the folder or account selected there. */
+  mailSelection(): readonly unknown[];
   accounts: AccountStore;
   tree: MailTreeProvider;
   panels: MessagePanels;
@@ -130,7 +132,7 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
   const { search } = deps;
   return {
     'imapExplorer.search': async (arg?: unknown) => {
-      const origin = originOf(arg);
+      const origin = originOf(arg ?? deps.mailSelection()[0]);
       const query = await askQuery(deps, origin);
       if (query) {
         await runSearch(deps, query, origin);
@@ -155,7 +157,7 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
       }
     },
     'imapExplorer.closeSearch': async (arg?: unknown) => {
-      if (arg instanceof ConversationsNode) {
+      if (arg instanceof ConversationsNode || arg instanceof SortedFolderNode) {
         search.closeConversations(arg);
         return;
       }
@@ -234,6 +236,23 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
       }
       const node = await search.showConversations(folder.accountId, folder.folder.path);
       await reveal(deps, node);
+    },
+    'imapExplorer.sortFolder': async (arg?: unknown) => {
+      const folder = arg instanceof FolderNode ? arg : undefined;
+      if (!folder) {
+        return;
+      }
+      const keys = [
+        { label: t('Date'), description: t('newest first'), key: 'date' as const },
+        { label: t('Sender'), description: t('A to Z'), key: 'sender' as const },
+        { label: t('Subject'), description: t('A to Z, without Re: and Fwd:'), key: 'subject' as const },
+        { label: t('Size'), description: t('largest first'), key: 'size' as const },
+      ];
+      const picked = await showQuickPick(keys, { title: t('Sort {0} By', uiPlain(folder.folder.name)) });
+      if (picked) {
+        const node = await search.showSorted(folder.accountId, folder.folder.path, picked.key);
+        await reveal(deps, node);
+      }
     },
     'imapExplorer.openConversation': async (arg?: unknown) => {
       const node = await selected(deps, arg, ConversationNode);

@@ -164,7 +164,7 @@ export class HitNode extends SearchTreeNode {
 
 /** "Load more..." under a result. */
 export class ResultMoreNode extends SearchTreeNode {
-  constructor(readonly result: ResultNode | ConversationsNode, private readonly shown: number) {
+  constructor(readonly result: ResultNode | ConversationsNode | SortedFolderNode, private readonly shown: number) {
     super(result);
   }
 
@@ -267,4 +267,40 @@ export class ConversationNode extends SearchTreeNode {
 
 export function folderText(path: string, delimiter: string | undefined): UiText {
   return uiFolder(path, delimiter);
+}
+
+/** A folder in another order: "INBOX by sender". */
+export class SortedFolderNode extends SearchTreeNode {
+  messages: MessageSummary[] | undefined;
+  /** How the order was made: the server's SORT (paged or whole), or only the newest messages ordered here. */
+  method: 'partial' | 'server' | 'window' | undefined;
+  total = 0;
+  loading = false;
+  error: string | undefined;
+  window: number;
+
+  constructor(
+    readonly accountId: string,
+    readonly path: string,
+    readonly key: 'date' | 'sender' | 'subject' | 'size',
+    readonly folderLabel: UiText,
+    pageSize: number,
+  ) {
+    super(undefined);
+    this.window = pageSize;
+  }
+
+  treeItem(): vscode.TreeItem {
+    const by = { date: t('date'), sender: t('sender'), subject: t('subject'), size: t('size') }[this.key];
+    const item = treeItem(t('{0} by {1}', this.folderLabel, by), vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `sorted:${this.accountId}:${this.path}:${this.key}`;
+    item.iconPath = new vscode.ThemeIcon('list-ordered');
+    const how = this.method === undefined ? undefined : this.method === 'window' ? t('the newest {0} only: the server has no SORT', this.window) : t('sorted by the server (SORT)');
+    setTreeText(item, {
+      description: this.loading ? t('sorting...') : this.error ? t('failed') : how,
+      tooltip: uiJoin([how, this.error ? uiPlain(this.error, 500) : undefined], '\n') || undefined,
+    });
+    item.contextValue = 'sortedFolder';
+    return item;
+  }
 }

@@ -11,11 +11,13 @@ import { type ParsedQuery, parseQuery, QueryError } from '../core/search/query';
 import { SearchRun } from '../core/search/run';
 import { countUnread, readSavedSearches, type SavedSearch } from '../core/search/saved';
 import { type FolderRef, resolveScope, type SearchOrigin } from '../core/search/scope';
+import { type SortKey, sortAll, sortMethod, sortPage, sortWindow } from '../core/mail/sort';
+import { fetchSummaries } from '../core/search/folderSearch';
 import { buildConversations, fetchWindow, findReplies, windowConversations } from '../core/threads/conversations';
 import { type MailTreeProvider } from '../tree/provider';
 import { Disposable } from '../util/dispose';
 import { t, uiPlain, type UiText } from '../util/ui';
-import { ConversationNode, ConversationsNode, folderText, HitNode, NoteNode, ResultMoreNode, ResultNode, SavedGroupNode, type SearchTreeNode } from './nodes';
+import { ConversationNode, ConversationsNode, folderText, HitNode, NoteNode, ResultMoreNode, ResultNode, SavedGroupNode, type SearchTreeNode, SortedFolderNode } from './nodes';
 
 export const SEARCH_VIEW = 'imapExplorer.search';
 const MAX_RESULTS = 5;
@@ -27,6 +29,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   private results: ResultNode[] = [];
   private saved: ResultNode[] = [];
   private conversations: ConversationsNode[] = [];
+  private sorted: SortedFolderNode[] = [];
   private readonly group = new SavedGroupNode();
   private serial = 0;
   private savedProblems: string[] = [];
@@ -59,7 +62,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
 
   getChildren(node?: SearchTreeNode): SearchTreeNode[] {
     if (!node) {
-      return [...this.results, ...(this.saved.length ? [this.group] : []), ...this.conversations];
+      return [...this.results, ...(this.saved.length ? [this.group] : []), ...this.conversations, ...this.sorted];
     }
     if (node === this.group) {
       return this.saved;
@@ -69,6 +72,19 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     }
     if (node instanceof ConversationsNode) {
       return this.conversationChildren(node);
+    }
+    if (node instanceof SortedFolderNode) {
+      if (node.error) {
+        return [new NoteNode(node, uiPlain(node.error, 400), 'error', 'error')];
+      }
+      if (!node.messages) {
+        return [new NoteNode(node, t('Sorting...'), 'loading', 'loading~spin')];
+      }
+      const rows: SearchTreeNode[] = node.messages.map((m) => new HitNode(node, node.accountId, node.path, undefined, m, node.folderLabel, false));
+      if (node.method !== 'window' && node.messages.length < node.total) {
+        rows.push(new ResultMoreNode(node, node.messages.length));
+      }
+      return rows;
     }
     if (node instanceof ConversationNode) {
       const owner = node.owner;
@@ -118,7 +134,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   }
 
   private updateVisibility(): void {
-    void vscode.commands.executeCommand('setContext', 'imapExplorer.searchViewVisible', this.results.length + this.saved.length + this.conversations.length > 0);
+    void vscode.commands.executeCommand('setContext', 'imapExplorer.searchViewVisible', this.results.length + this.saved.length + this.conversations.length + this.sorted.length > 0);
   }
 
   private fire(node?: SearchTreeNode): void {
@@ -202,9 +218,12 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     });
   }
 
-  async loadMore(node: ResultNode | ConversationsNode): Promise<void> {
+  async loadMore(node: ResultNode | ConversationsNode | SortedFolderNode): Promise<void> {
     if (node instanceof ResultNode) {
       await node.run?.loadMore();
+    } else if (node instanceof SortedFolderNode) {
+      node.window += this.pageSize();
+      await this.sort(node);
     } else {
       node.window += this.pageSize();
       await this.thread(node);
@@ -231,8 +250,9 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     this.fire();
   }
 
-  closeConversations(node: ConversationsNode): void {
+  closeConversations(node: ConversationsNode | SortedFolderNode): void {
     this.conversations = this.conversations.filter((c) => c !== node);
+    this.sorted = this.sorted.filter((c) => c !== node);
     this.updateVisibility();
     this.fire();
   }
@@ -301,6 +321,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
 
   /** Shows a folder as conversations (or shows it again, rebuilt). */
   async showConversations(accountId: string, path: string): Promise<ConversationsNode> {
+    this.log.info(`Show ${path} as conversations.`);
     let node = this.conversations.find((c) => c.accountId === accountId && c.path === path);
     if (!node) {
       node = new ConversationsNode(accountId, path, this.folderLabel(accountId, path), this.pageSize());
@@ -336,8 +357,54 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
       node.conversations = page.conversations;
       node.method = page.method;
       node.fromSent = page.fromSent;
+      this.log.info(`Conversations of ${node.path}: ${page.conversations.length} over ${node.window} messages (${page.method}), ${page.older} older, ${page.fromSent} from Sent.`);
     } catch (err) {
       node.error = toMailError(err).message;
+      this.log.warn(`Cannot show ${node.path} as conversations: ${node.error}`);
+    }
+    node.loading = false;
+    this.fire(node);
+  }
+
+  // ---- sort ----
+
+  /** Shows a folder sorted by date, sender, subject or size (replacing that folder's other order). */
+  async showSorted(accountId: string, path: string, key: SortKey): Promise<SortedFolderNode> {
+    this.sorted = this.sorted.filter((s) => !(s.accountId === accountId && s.path === path));
+    const node = new SortedFolderNode(accountId, path, key, this.folderLabel(accountId, path), this.pageSize());
+    this.sorted.push(node);
+    this.updateVisibility();
+    this.fire();
+    await this.sort(node);
+    return node;
+  }
+
+  /**
+   * The first `node.window` messages of the folder in the node's order: with SORT the server's
+   * order over the whole folder (paged with ESORT PARTIAL, else the sorted UID list), without it
+   * the newest messages ordered here (and the row says so).
+   */
+  private async sort(node: SortedFolderNode): Promise<void> {
+    node.loading = true;
+    node.error = undefined;
+    this.fire(node);
+    try {
+      const page = await this.sessions.searchPool(node.accountId).use((session) => session.withMailbox(node.path, async (client, mailbox) => {
+        const method = sortMethod(client.capabilities);
+        if (method === 'window') {
+          const window = await fetchWindow(client, mailbox, node.window);
+          return { method, total: window.length, messages: sortWindow(window.map((m) => m.message), node.key) };
+        }
+        const { uids, count } = method === 'partial' ? await sortPage(client, node.key, 1, node.window) : await sortAll(client, node.key).then((all) => ({ uids: all.slice(0, node.window), count: all.length }));
+        const byUid = new Map((await fetchSummaries(client, uids)).map((m) => [m.uid, m]));
+        return { method, total: count, messages: uids.flatMap((uid) => (byUid.has(uid) ? [byUid.get(uid)!] : [])) };
+      }, { readOnly: true, idempotent: true }));
+      node.messages = page.messages;
+      node.method = page.method;
+      node.total = page.total;
+    } catch (err) {
+      node.error = toMailError(err).message;
+      this.log.warn(`Cannot sort ${node.path}: ${node.error}`);
     }
     node.loading = false;
     this.fire(node);
