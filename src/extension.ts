@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection
   const holder: { view?: vscode.TreeView<TreeNode> } = {};
-  const search = new SearchViewProvider(accounts, sessions, tree, log);
+  const search = new SearchViewProvider(accounts, sessions, tree, log, context.globalState);
   const selection = () => holder.view?.selection ?? [];
   const triage = new Triage({
     accounts,

@@ -21,6 +21,7 @@ import { ConversationNode, ConversationsNode, folderText, HitNode, NoteNode, Res
 
 export const SEARCH_VIEW = 'imapExplorer.search';
 const MAX_RESULTS = 5;
+const CONVERSATIONS_KEY = 'imapExplorer.conversationFolders';
 
 export class SearchViewProvider extends Disposable implements vscode.TreeDataProvider<SearchTreeNode> {
   private readonly changed = this._register(new vscode.EventEmitter<SearchTreeNode | undefined>());
@@ -39,9 +40,17 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     private readonly sessions: SessionPool,
     private readonly tree: MailTreeProvider,
     private readonly log: vscode.LogOutputChannel,
+    private readonly state?: vscode.Memento,
   ) {
     super();
     this.loadSaved();
+    // folders shown as conversations stay so across restarts (threaded when first drawn)
+    for (const f of state?.get<Array<{ accountId: string; path: string }>>(CONVERSATIONS_KEY, []) ?? []) {
+      if (typeof f?.accountId === 'string' && typeof f?.path === 'string' && accounts.get(f.accountId)) {
+        this.conversations.push(new ConversationsNode(f.accountId, f.path, this.folderLabel(f.accountId, f.path), this.pageSize()));
+      }
+    }
+    this.updateVisibility();
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('imapExplorer.savedSearches')) {
         this.loadSaved();
@@ -122,6 +131,9 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   private conversationChildren(node: ConversationsNode): SearchTreeNode[] {
     if (node.error) {
       return [new NoteNode(node, uiPlain(node.error, 400), 'error', 'error')];
+    }
+    if (!node.conversations && !node.loading && !node.error) {
+      void this.thread(node);
     }
     if (!node.conversations) {
       return [new NoteNode(node, t('Threading...'), 'loading', 'loading~spin')];
@@ -253,6 +265,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   closeConversations(node: ConversationsNode | SortedFolderNode): void {
     this.conversations = this.conversations.filter((c) => c !== node);
     this.sorted = this.sorted.filter((c) => c !== node);
+    this.rememberConversations();
     this.updateVisibility();
     this.fire();
   }
@@ -326,11 +339,16 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     if (!node) {
       node = new ConversationsNode(accountId, path, this.folderLabel(accountId, path), this.pageSize());
       this.conversations.push(node);
+      this.rememberConversations();
     }
     this.updateVisibility();
     this.fire();
     await this.thread(node);
     return node;
+  }
+
+  private rememberConversations(): void {
+    void this.state?.update(CONVERSATIONS_KEY, this.conversations.map((c) => ({ accountId: c.accountId, path: c.path })));
   }
 
   shownConversations(): ConversationsNode[] {
