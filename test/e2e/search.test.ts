@@ -44,11 +44,24 @@ function searchRow(name: string | RegExp): Locator {
   return searchPane().locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
 }
 
-/** Labels of the Search view's rows one level under `parent` (by aria-level). */
+/** Labels of the Search view's rows directly under `parent` (the rows after it one level deeper, until the next sibling). */
 async function childLabels(parent: Locator): Promise<string[]> {
   const level = Number(await parent.getAttribute('aria-level'));
-  const rows = searchPane().locator(`.monaco-list-row[role="treeitem"][aria-level="${level + 1}"]`);
-  return (await rows.locator('.label-name').allInnerTexts()).map((s) => s.trim());
+  const label = (await parent.locator('.label-name').innerText()).trim();
+  const rows = await searchPane().locator('.monaco-list-row[role="treeitem"]').evaluateAll((els) =>
+    els.map((el) => ({ top: parseFloat((el as HTMLElement).style.top || '0'), level: Number(el.getAttribute('aria-level')), label: (el.querySelector('.label-name')?.textContent ?? '').trim() })));
+  rows.sort((a, b) => a.top - b.top);
+  const start = rows.findIndex((r) => r.level === level && r.label === label);
+  const out: string[] = [];
+  for (const row of rows.slice(start + 1)) {
+    if (row.level <= level) {
+      break;
+    }
+    if (row.level === level + 1) {
+      out.push(row.label);
+    }
+  }
+  return out;
 }
 
 /** The subjects (with their folder) of the messages Dovecot finds for the query, from doveadm. */
@@ -177,11 +190,14 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
       const thread = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="2"]').filter({ has: page.locator('.label-name', { hasText: 'Re: Login crash on start' }) });
       assert.match(await thread.locator('.label-description').innerText(), /Dana Reporter, Alice · 3/);
       await thread.click();
-      const members = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="3"]');
-      await members.nth(2).waitFor({ timeout: 30000 });
-      assert.deepEqual((await members.locator('.label-name').allInnerTexts()).map((s) => s.trim()), ['Login crash on start', 'Re: Login crash on start', 'Re: Login crash on start']);
-      assert.match(await members.nth(1).locator('.label-description').innerText(), /Alice · .*· Sent/);
-      await members.nth(1).click();
+      const members = async () => childLabels(thread);
+      for (let i = 0; i < 100 && (await members()).length < 3; i++) {
+        await page.waitForTimeout(300);
+      }
+      assert.deepEqual(await members(), ['Login crash on start', 'Re: Login crash on start', 'Re: Login crash on start']);
+      const fromSent = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="3"]').filter({ has: page.locator('.label-description', { hasText: /· Sent$/ }) });
+      assert.match(await fromSent.locator('.label-description').innerText(), /^Alice · .*· Sent$/);
+      await fromSent.click();
       await messageBody(page, 'Which version are you on?');
       await journal.shot('conversation-dark');
       await setColorTheme(page, 'Light Modern');
