@@ -5,8 +5,8 @@ import libmime from 'libmime';
 
 // Bidi embedding/override/isolate controls and marks (a subject with U+202E can show "gpj.exe" as
 // "exe.jpg"), zero-width characters, BOM and C0/C1 controls.
-const INVISIBLE = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B-\u200D\u2060\uFEFF\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-const ENCODED_WORD = /=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/;
+const INVISIBLE = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B-\u200D\u2060\uFEFF\u0000-\u0008\v\f\u000E-\u001F\u007F-\u009F]/g;
+const ENCODED_WORD = /=\?[^?\s]+\?[BQ]\?[^?\s]*\?=/i;
 
 export function decodeWords(text: string): string {
   if (!ENCODED_WORD.test(text)) {
@@ -132,9 +132,29 @@ export function safeFileName(name: string | undefined, fallback = 'attachment'):
     .replace(/[/\\:*?"<>|]/g, '_')
     .replace(/^\.+/, '')
     .trim();
-  const reserved = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+  const reserved = /^(?:con|prn|aux|nul|com\d|lpt\d)(?:\..*)?$/i;
   if (!cleaned || reserved.test(cleaned)) {
     return fallback;
   }
   return cleaned;
+}
+
+/**
+ * `text` without the characters of `chars` at its start and end, in linear time: the regex
+ * form (`/^-+|-+$/`) rescans a long run of them from every position that does not end it.
+ */
+export function trimChars(text: string, chars: string, where: 'both' | 'start' | 'end' = 'both'): string {
+  let start = 0;
+  let end = text.length;
+  if (where !== 'end') {
+    while (start < end && chars.includes(text[start])) {
+      start++;
+    }
+  }
+  if (where !== 'start') {
+    while (end > start && chars.includes(text[end - 1])) {
+      end--;
+    }
+  }
+  return text.slice(start, end);
 }

@@ -17,7 +17,7 @@ export async function startCountingServer(): Promise<CountingServer> {
   const requests: Array<{ method: string; url: string }> = [];
   const server = createServer((req: IncomingMessage, res) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '' });
-    if (/\.(gif|png)$/.test(req.url ?? '')) {
+    if (/\.(?:gif|png)$/.test(req.url ?? '')) {
       res.writeHead(200, { 'content-type': 'image/gif', 'cache-control': 'no-store' });
       res.end(PIXEL);
       return;

@@ -11,7 +11,7 @@ export interface LoginAdvice {
 }
 
 const APP_PASSWORD = /application[- ]specific password|app[- ]password|\bASP\b|WEBALERT|web ?browser|web ?login/i;
-const OAUTH_ONLY = /\boauth|XOAUTH2|modern auth|basic auth(entication)? (is )?(disabled|blocked|not (allowed|supported))/i;
+const OAUTH_ONLY = /\boauth|XOAUTH2|modern auth|basic auth(?:entication)? (?:is )?(?:disabled|blocked|not (?:allowed|supported))/i;
 
 export function offersOnlyOAuth(mechanisms: string[]): boolean {
   return mechanisms.some((m) => OAUTH_MECHANISMS.includes(m)) && !mechanisms.some((m) => PASSWORD_MECHANISMS.includes(m));

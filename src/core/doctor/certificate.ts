@@ -120,7 +120,7 @@ const EXPLAINED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CE
 
 /** TLS 1.0 and 1.1 are deprecated by RFC 8996; Node, and so this app, refuse anything below 1.2. */
 export function isOutdatedTls(protocol: string): boolean {
-  return /^(SSLv|TLSv1$|TLSv1\.[01]$)/.test(protocol);
+  return /^(?:SSLv|TLSv1$|TLSv1\.[01]$)/.test(protocol);
 }
 
 export function judgeTls(report: TlsReport, now = new Date()): TlsJudgement {
