@@ -18,6 +18,7 @@ import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
 import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
 import { MessagePanels } from './messageView/panels';
+import { BodyRenderer } from './core/render/renderHost';
 import { MessageSourceProvider, SOURCE_SCHEME, sourceUri } from './source/sourceProvider';
 import { triageCommands } from './triage/commands';
 import { MessageDragAndDrop } from './triage/dragAndDrop';
@@ -57,9 +58,13 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
 
   const extensionUri = context.extensionUri;
+  // message bodies render in a worker thread under a time budget (a hostile mail never blocks the host)
+  const renderer = new BodyRenderer({ workerFile: vscode.Uri.joinPath(extensionUri, 'dist', 'renderWorker.js').fsPath, onProblem: (m) => log.warn(m) });
+  subscriptions.push({ dispose: () => renderer.dispose() });
   const viewDeps: MessageViewDeps = {
     log,
     remote: new RemoteContentPolicy(),
+    renderer,
     tempRoot: sessionTempRoot,
     resources: (webview) => ({
       script: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'messageView.js')),

@@ -8,13 +8,24 @@ import { pipeline } from 'node:stream/promises';
 import { type Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError, toMailError } from '../core/errors';
-import { safeLinkTarget } from '../core/render/sanitize';
+import { type LoadedResource } from '../core/render/css';
+import { checkLink, deceptiveLink, type LinkRefusal } from '../core/render/links';
+import { type RemoteFetchOptions } from '../core/render/remoteFetch';
+import { renderMessageBody } from '../core/render/renderMessage';
+import { type BodyRenderer } from '../core/render/renderHost';
 import { plainLabel, safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
 import { shellHtml, type ShellResources } from './html';
 import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
+
+const REFUSALS: Record<LinkRefusal, () => string> = {
+  scheme: () => vscode.l10n.t('This link was not opened: only http, https and mailto links can be opened.'),
+  userinfo: () => vscode.l10n.t('This link was not opened: its address puts a user name before the host, which hides where it really goes.'),
+  ambiguous: () => vscode.l10n.t('This link was not opened: its address would open a different host than the one it shows.'),
+  invalid: () => vscode.l10n.t('This link was not opened: its address is not valid.'),
+};
 
 export type AttachmentContent = { data: Buffer } | { stream: Readable; size?: number; release(): void };
 
@@ -37,23 +48,70 @@ export interface MessageViewDeps {
   log: vscode.LogOutputChannel;
   resources(webview: vscode.Webview): ShellResources;
   remote: RemoteContentPolicy;
+  /** Renders bodies in the render worker, under its time budget. */
+  renderer: BodyRenderer;
   tempRoot: () => Promise<string>;
 }
 
-/** Remote content is allowed per message (this session) or per sender (setting). */
+/** Messages whose fetched remote content is kept in memory (reopening does not fetch again). */
+const REMOTE_CACHE_MESSAGES = 20;
+
+/**
+ * Remote content is allowed per message (this session) or per sender (setting). What was fetched
+ * for a message is kept for the session, so reopening it shows it again without a new request
+ * (a tracking pixel does not fire twice) and says so in the bar.
+ */
 export class RemoteContentPolicy {
   private readonly allowedMessages = new Set<string>();
+  private readonly blockedMessages = new Set<string>();
+  private readonly fetched = new Map<string, Map<string, LoadedResource>>();
 
   allowed(key: string, sender: string): boolean {
+    return this.scope(key, sender) !== undefined;
+  }
+
+  /** Why remote content is allowed for this message, if it is. */
+  scope(key: string, sender: string): 'message' | 'sender' | undefined {
+    if (this.blockedMessages.has(key)) {
+      return undefined;
+    }
     if (this.allowedMessages.has(key)) {
-      return true;
+      return 'message';
     }
     const trusted = vscode.workspace.getConfiguration('imapExplorer').get<string[]>('remoteContent.trustedSenders', []);
-    return Boolean(sender) && trusted.some((s) => s.trim().toLowerCase() === sender);
+    return Boolean(sender) && trusted.some((s) => s.trim().toLowerCase() === sender) ? 'sender' : undefined;
   }
 
   allowMessage(key: string): void {
+    this.blockedMessages.delete(key);
     this.allowedMessages.add(key);
+  }
+
+  /** "Block again": remote content of this message stays blocked this session, whoever sent it. */
+  blockMessage(key: string): void {
+    this.allowedMessages.delete(key);
+    this.blockedMessages.add(key);
+    this.fetched.delete(key);
+  }
+
+  /** Resources fetched for this message so far (kept for the session, most recent messages first). */
+  resources(key: string): Map<string, LoadedResource> {
+    let map = this.fetched.get(key);
+    if (map) {
+      this.fetched.delete(key);
+    } else {
+      map = new Map();
+    }
+    this.fetched.set(key, map);
+    while (this.fetched.size > REMOTE_CACHE_MESSAGES) {
+      this.fetched.delete(this.fetched.keys().next().value!);
+    }
+    return map;
+  }
+
+  /** How the host fetches remote content (imapExplorer.remoteContent.allowPrivateNetwork). */
+  fetchOptions(): RemoteFetchOptions {
+    return { allowPrivateNetwork: vscode.workspace.getConfiguration('imapExplorer').get<boolean>('remoteContent.allowPrivateNetwork', false) };
   }
 
   async allowSender(sender: string): Promise<void> {
@@ -69,8 +127,9 @@ export class MessageView extends Disposable {
   private source: MessageSource | undefined;
   private loaded: LoadedMessage | undefined;
   private model: MessageViewModel | undefined;
-  private cspRemote: boolean | undefined;
   private ready = false;
+  /** Renders started; only the latest one may show its result. */
+  private renders = 0;
   private pending: HostToView[] = [];
   private generation = 0;
 
@@ -82,20 +141,11 @@ export class MessageView extends Disposable {
     super();
     webview.options = { enableScripts: true, enableForms: false, enableCommandUris: false, localResourceRoots: deps.resources(webview).roots };
     this._register(webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)));
-    this.setShell(false);
+    this.webview.html = shellHtml(this.webview, this.deps.resources(this.webview));
   }
 
   get current(): MessageSource | undefined {
     return this.source;
-  }
-
-  private setShell(allowRemote: boolean): void {
-    if (this.cspRemote === allowRemote) {
-      return;
-    }
-    this.cspRemote = allowRemote;
-    this.ready = false;
-    this.webview.html = shellHtml(this.webview, this.deps.resources(this.webview), allowRemote);
   }
 
   private post(message: HostToView): void {
@@ -120,7 +170,10 @@ export class MessageView extends Disposable {
         return;
       }
       this.loaded = loaded;
-      this.render();
+      await this.render(generation);
+      if (generation !== this.generation) {
+        return;
+      }
       await source.shown?.(loaded);
     } catch (err) {
       if (generation !== this.generation) {
@@ -128,21 +181,39 @@ export class MessageView extends Disposable {
       }
       const error = toMailError(err);
       this.deps.log.error(`Cannot show message ${source.title}: ${error.message}`);
-      this.setShell(false);
       this.post({ type: 'error', title: vscode.l10n.t('This message cannot be shown'), message: error.message });
     }
   }
 
-  private render(): void {
+  /**
+   * Renders the loaded message in the render worker and shows it. With remote content allowed,
+   * what the rendering reports as remote is fetched by the host (no Referer, no cookie: see
+   * remoteFetch.ts) and the body is rendered again with it (renderMessage.ts).
+   */
+  private async render(generation = this.generation): Promise<void> {
     const { source, loaded } = this;
     if (!source || !loaded) {
       return;
     }
     const sender = (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
-    const allowRemote = this.deps.remote.allowed(source.state, sender);
-    this.model = buildViewModel(loaded, { allowRemote, origin: source.origin });
+    const scope = this.deps.remote.scope(source.state, sender);
+    const token = ++this.renders;
+    const stale = () => generation !== this.generation || token !== this.renders || source !== this.source;
+    const started = Date.now();
+    const rendering = await renderMessageBody(loaded, {
+      allowRemote: scope !== undefined,
+      resources: scope ? this.deps.remote.resources(source.state) : new Map<string, LoadedResource>(),
+      render: (input) => this.deps.renderer.render(input),
+      fetch: this.deps.remote.fetchOptions(),
+      onFetchFailed: (url, reason) => this.deps.log.info(`Remote content not loaded (${reason}): ${plainLabel(url, 300)}`),
+      stale,
+    });
+    if (stale()) {
+      return;
+    }
+    this.deps.log.debug(`Rendered ${plainLabel(source.title, 80)} in ${Date.now() - started} ms${rendering.fallback ? ` (${rendering.fallback}: shown as plain text)` : ''}`);
+    this.model = buildViewModel(loaded, { origin: source.origin, ...(scope ? { remoteAllowed: scope } : {}) }, rendering);
     this.setTitle(this.model.subject);
-    this.setShell(allowRemote);
     this.post({ type: 'show', model: this.model, state: source.state });
   }
 
@@ -174,9 +245,11 @@ export class MessageView extends Disposable {
         }
         return;
       case 'openLink':
-        return this.openLink(message.href, message.deceptive);
+        return this.openLink(message);
       case 'loadRemote':
         return this.loadRemote(message.scope);
+      case 'blockRemote':
+        return this.blockRemote();
       case 'openAttachment':
         return this.openAttachment(message.id);
       case 'saveAttachment':
@@ -207,22 +280,51 @@ export class MessageView extends Disposable {
     this.post({ type: 'notice', text });
   }
 
-  private async openLink(href: string, deceptive: boolean): Promise<void> {
-    const target = safeLinkTarget(href);
-    if (!target) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('This link was not opened: only http, https and mailto links can be opened.'));
+  /**
+   * Asks before opening a link, showing exactly what VS Code will open (links.ts). When the link's
+   * text names another address, the safe choice ("Don't Open") is the dialog's default button, so
+   * Enter does not open it (issue 16.4).
+   */
+  private async openLink(message: Extract<ViewToHost, { type: 'openLink' }>): Promise<void> {
+    const check = checkLink(message.href);
+    if (!check.ok) {
+      void vscode.window.showWarningMessage(REFUSALS[check.reason]());
       return;
     }
-    const open = vscode.l10n.t('Open Link');
+    const reason = message.hiddenText ? 'hidden-text' : (message.text !== undefined ? deceptiveLink(message.text, check.href) : undefined) ?? (message.deceptive ? 'other-host' : undefined);
+    const lines = [vscode.l10n.t('It goes to:\n{0}', check.opens)];
+    if (check.hostUnicode) {
+      lines.push(vscode.l10n.t('Host: {0} (written in Unicode as {1})', check.host, check.hostUnicode));
+    }
+    if (check.confusableHost) {
+      lines.push(vscode.l10n.t('This address uses letters from another alphabet that look like Latin letters.'));
+    }
+    if (reason) {
+      lines.unshift(reason === 'hidden-text'
+        ? vscode.l10n.t('Careful: this link has text hidden from view, and may go somewhere else than it seems.')
+        : reason === 'look-alike'
+          ? vscode.l10n.t('Careful: the text of this link shows an address that only looks like the one it goes to.')
+          : vscode.l10n.t('Careful: the text of this link shows a different address than the one it goes to.'));
+    }
+    const detail = lines.join('\n\n');
+    const title = vscode.l10n.t('Open this link from the message in your browser?');
+    let choice: string | undefined;
     const copy = vscode.l10n.t('Copy Link');
-    const detail = deceptive
-      ? vscode.l10n.t('Careful: the text of this link shows a different address than the one it goes to.\n\nIt goes to:\n{0}', target)
-      : vscode.l10n.t('It goes to:\n{0}', target);
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Open this link from the message in your browser?'), { modal: true, detail }, open, copy);
-    if (choice === open) {
-      await vscode.env.openExternal(vscode.Uri.parse(target, true));
-    } else if (choice === copy) {
-      await vscode.env.clipboard.writeText(target);
+    if (reason) {
+      // the first button is the default (Enter): here it is the safe one
+      const dontOpen = vscode.l10n.t("Don't Open");
+      const openAnyway = vscode.l10n.t('Open Anyway');
+      choice = await vscode.window.showWarningMessage(title, { modal: true, detail }, dontOpen, openAnyway, copy);
+      choice = choice === openAnyway ? 'open' : choice === copy ? 'copy' : undefined;
+    } else {
+      const open = vscode.l10n.t('Open Link');
+      choice = await vscode.window.showWarningMessage(title, { modal: true, detail }, open, copy);
+      choice = choice === open ? 'open' : choice === copy ? 'copy' : undefined;
+    }
+    if (choice === 'open') {
+      await vscode.env.openExternal(vscode.Uri.parse(check.href, true));
+    } else if (choice === 'copy') {
+      await vscode.env.clipboard.writeText(check.opens);
     }
   }
 
@@ -237,7 +339,15 @@ export class MessageView extends Disposable {
     } else {
       this.deps.remote.allowMessage(source.state);
     }
-    this.render();
+    await this.render();
+  }
+
+  private async blockRemote(): Promise<void> {
+    if (!this.source || !this.loaded) {
+      return;
+    }
+    this.deps.remote.blockMessage(this.source.state);
+    await this.render();
   }
 
   private attachmentInfo(id: string) {
