@@ -1,5 +1,5 @@
 // The message view's rendering path as the host runs it, for tests: the real render worker
-// (src/core/render/renderWorker.ts, loaded through tsx), remote content fetched by the host's
+// (src/core/render/renderWorker.ts, loaded through tsx by renderWorker.cjs), remote content fetched by the host's
 // fetcher when allowed, and the view model built from the result.
 import { join } from 'node:path';
 import { renderBody } from '../../src/core/render/body';
@@ -8,11 +8,11 @@ import { BodyRenderer } from '../../src/core/render/renderHost';
 import { renderMessageBody } from '../../src/core/render/renderMessage';
 import { bodyInputOf, buildViewModel, type LoadedMessage, type MessageViewModel } from '../../src/core/render/viewModel';
 
-export const WORKER_TS = join(__dirname, '..', '..', 'src', 'core', 'render', 'renderWorker.ts');
+export const WORKER_TS = join(__dirname, 'renderWorker.cjs');
 
 /** A BodyRenderer running the TypeScript worker through tsx (as dist/renderWorker.js runs in VS Code). */
 export function testRenderer(timeBudgetMs?: number): BodyRenderer {
-  return new BodyRenderer({ workerFile: WORKER_TS, execArgv: ['--import', 'tsx'], ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}) });
+  return new BodyRenderer({ workerFile: WORKER_TS, ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}) });
 }
 
 /** The view model with remote content blocked, rendered in this thread (pure). */

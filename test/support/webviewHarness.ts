@@ -22,7 +22,11 @@ export interface ViewHarness {
   close(): Promise<void>;
 }
 
-export async function startViewHarness(browser: Browser): Promise<ViewHarness> {
+/**
+ * `csp: false` serves the shell without its Content Security Policy (tests that prove the
+ * sanitizer alone blocks a vector also strip the body document's CSP, see withoutBodyCsp).
+ */
+export async function startViewHarness(browser: Browser, options: { csp?: boolean } = {}): Promise<ViewHarness> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/shell') {
@@ -30,7 +34,7 @@ export async function startViewHarness(browser: Browser): Promise<ViewHarness> {
       const uri = (path: string) => ({ toString: () => `${origin}/${path}` });
       const html = shellHtml({ cspSource: origin } as never, { script: uri('dist/webview/messageView.js') as never, style: uri('media/messageView.css') as never, codicons: uri('dist/codicons/codicon.css') as never, roots: [] });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
+      res.end(options.csp === false ? html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '') : html);
       return;
     }
     const file = normalize(join(ROOT, url.pathname));
@@ -94,4 +98,9 @@ export async function startViewHarness(browser: Browser): Promise<ViewHarness> {
     },
   };
   return harness;
+}
+
+/** The body document without its own CSP: what the sanitizer's output alone lets the browser do. */
+export function withoutBodyCsp(document: string): string {
+  return document.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
 }

@@ -187,7 +187,7 @@ function checkDeclaration(node: PlainNode, context: CssContext, inFontFace: bool
   if (PAINT_PROPERTIES.has(property)) {
     context.onPaint();
   }
-  return { type: 'Declaration', important: node.important === true, property, value };
+  return { type: 'Declaration', important: Boolean(node.important), property, value };
 }
 
 function checkDeclarations(list: PlainNode[], context: CssContext, inFontFace: boolean): PlainNode[] {

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { type BodyInput, type BodyRendering, fallbackBody } from './body';
 
 export interface BodyRendererOptions {
-  /** The worker's script: dist/renderWorker.js (a .ts file works with execArgv ['--import', 'tsx']). */
+  /** The worker's script: dist/renderWorker.js (tests run the source through test/support/renderWorker.cjs). */
   workerFile: string;
   execArgv?: string[];
   /** Milliseconds a render may run in the worker before it is terminated (default 5000). */
