@@ -279,13 +279,15 @@ function wireFrame(frame: HTMLIFrameElement): void {
   doc.addEventListener('mouseover', showTarget, true);
   doc.addEventListener('focusin', showTarget, true);
   doc.addEventListener('mouseout', () => status?.classList.remove('visible'), true);
+  // the body's own height: the root's scroll height is never less than the frame (150 px by
+  // default), which left an unpainted strip under a short mail
   const resize = () => {
-    const height = Math.max(doc.documentElement.scrollHeight, doc.body?.scrollHeight ?? 0);
+    const height = doc.body ? doc.body.scrollHeight : doc.documentElement.scrollHeight;
     frame.style.height = `${Math.max(height, 60)}px`;
   };
   resize();
   const observer = new ResizeObserver(resize);
-  observer.observe(doc.documentElement);
+  observer.observe(doc.body ?? doc.documentElement);
   doc.querySelectorAll('img').forEach((img) => img.addEventListener('load', resize));
 }
 
@@ -369,10 +371,11 @@ function render(model: MessageViewModel): void {
   app.append(status);
 }
 
-function showLoading(title: string): void {
+function showLoading(title: string, phase?: 'rendering'): void {
   app.replaceChildren();
   const box = el('div', 'loading');
-  box.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), el('span', '', `Loading ${title}...`));
+  box.dataset.phase = phase ?? 'loading';
+  box.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), el('span', '', `${phase === 'rendering' ? 'Preparing' : 'Loading'} ${title}...`));
   app.append(box);
 }
 
@@ -387,7 +390,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   const message = event.data;
   switch (message?.type) {
     case 'loading':
-      showLoading(message.title);
+      showLoading(message.title, message.phase);
       break;
     case 'show':
       // kept with the webview: a hidden panel that VS Code reloads shows the message at once

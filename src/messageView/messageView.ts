@@ -170,6 +170,7 @@ export class MessageView extends Disposable {
         return;
       }
       this.loaded = loaded;
+      this.post({ type: 'loading', title: source.title, phase: 'rendering' });
       await this.render(generation);
       if (generation !== this.generation) {
         return;

@@ -8,7 +8,8 @@ export const MESSAGE_ACTIONS = ['reply', 'replyAll', 'forward', 'toggleFlag', 't
 export type MessageAction = (typeof MESSAGE_ACTIONS)[number];
 
 export type HostToView =
-  | { type: 'loading'; title: string }
+  /** The message is being fetched ('loading') or its body rendered in the worker ('rendering'). */
+  | { type: 'loading'; title: string; phase?: 'rendering' }
   | { type: 'show'; model: MessageViewModel; state: string }
   | { type: 'flags'; flagged: boolean; seen: boolean }
   | { type: 'notice'; text: string }
