@@ -101,8 +101,9 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
       await journal.shot('command-answered-while-rendering');
       await page.keyboard.press('Escape');
       await messageBody(page, 'Worst case', 120000);
+      // rendered within its budget (the deepest parts shown as text), or past it shown as plain text
       const notices = await (await webviewFrame(page, '#subject')).locator('.notice').allInnerTexts();
-      assert.ok(notices.some((n) => /nests its elements deeper than the viewer follows/.test(n)), notices.join(' | '));
+      assert.ok(notices.some((n) => /nests its elements deeper than the viewer follows|took too long to display safely/.test(n)), notices.join(' | '));
       await journal.shot('worst-case-shown');
     });
   });

@@ -285,7 +285,7 @@ export function identifySpeaker(bytes: Buffer): Speaker | undefined {
     return { kind: 'tls', line: '(TLS record)' };
   }
   const line = printable(bytes.toString('latin1').split(/\r?\n/)[0].slice(0, 200));
-  if (/^\* (?:OK|PREAUTH|BYE|NO|BAD)/i.test(line)) {
+  if (/^\* (?:OK|PREAUTH|BYE|NO|BAD)\b/i.test(line)) {
     return { kind: 'imap', line };
   }
   // any reply code: an SMTP server that was spoken to before its greeting answers 421 or 5xx
