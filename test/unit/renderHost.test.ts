@@ -2,7 +2,10 @@
 // while a worst case renders, and a render past its budget is stopped and shown as plain text.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BodyInput } from '../../src/core/render/body';
+import { BodyRenderer } from '../../src/core/render/renderHost';
 import { buildViewModel } from '../../src/core/render/viewModel';
 import { testRenderer } from '../support/render';
 
@@ -59,5 +62,21 @@ describe('render worker', () => {
     assert.equal(rendering.fallback, 'timeout');
     assert.match(rendering.document, /styled/);
     assert.doesNotMatch(rendering.document, /&lt;div&gt;|<div>deep/);
+  });
+
+  it('works as bundled for VS Code (dist/renderWorker.js, built by npm run build)', async () => {
+    const file = join(__dirname, '..', '..', 'dist', 'renderWorker.js');
+    assert.ok(existsSync(file), `${file} is missing: run npm run build`);
+    const problems: string[] = [];
+    const bundled = new BodyRenderer({ workerFile: file, onProblem: (m) => void problems.push(m) });
+    try {
+      const rendering = await bundled.render({ html: '<style>p{color:red;background:url(http://r.test/x.png)}</style><p>hello</p>', inline: new Map(), remote: new Map() });
+      assert.deepEqual(problems, []);
+      assert.equal(rendering.fallback, undefined);
+      assert.match(rendering.document, /<style>p\{color:red\}<\/style>/);
+      assert.deepEqual(rendering.remote.map((r) => r.url), ['http://r.test/x.png']);
+    } finally {
+      bundled.dispose();
+    }
   });
 });
