@@ -28,6 +28,7 @@ export type ViewToHost =
   | { type: 'openAttachment'; id: string }
   | { type: 'saveAttachment'; id: string }
   | { type: 'viewSource' }
+  | { type: 'showWhole' }
   | { type: 'action'; action: MessageAction };
 
 const MAX_STRING = 8192;
@@ -46,6 +47,7 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
     case 'ready':
     case 'viewSource':
     case 'blockRemote':
+    case 'showWhole':
       return { type: m.type };
     case 'openLink':
       if (!isString(m.href)) {
