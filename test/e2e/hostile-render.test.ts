@@ -42,13 +42,11 @@ function worstCaseHtml(): string {
     + '<div>'.repeat(200_000) + 'deep' + '</div>'.repeat(200_000);
 }
 
+/** Opens a workspace file from the Explorer, as a user would (focus may be inside a webview). */
 async function openFile(name: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: name }).first().click();
+  const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+  await row.waitFor({ timeout: 30000 });
+  await row.click();
 }
 
 /** The custom dialog VS Code shows for a modal message (window.dialogStyle: custom). */
@@ -90,6 +88,9 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
 
   it('answers a command while a worst-case mail renders, then shows the mail', async () => {
     await journey('1-worst-case', async (journal) => {
+      // a first message view, so the webview machinery is up before the worst case arrives
+      await openFile('deceptive.eml');
+      await messageBody(page, 'Sign in at', 60000);
       await openFile('worst-case.eml');
       const view = await webviewFrame(page, '.loading[data-phase="rendering"]', 120000);
       await journal.shot('rendering');
@@ -177,7 +178,8 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
 
       // reopened: the state shows and nothing is fetched again
       remote.reset();
-      await page.keyboard.press('Control+W');
+      await page.locator('.tabs-container .tab').filter({ hasText: 'newsletter.eml' }).locator('.codicon-close').first().click({ force: true });
+      await page.locator('.tabs-container .tab').filter({ hasText: 'newsletter.eml' }).waitFor({ state: 'detached', timeout: 10000 });
       await openFile('deceptive.eml');
       await messageBody(page, 'Sign in at');
       await openFile('newsletter.eml');
