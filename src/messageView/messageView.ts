@@ -24,8 +24,8 @@ import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost 
 
 const REFUSALS: Record<LinkRefusal, () => string> = {
   scheme: () => vscode.l10n.t('This link was not opened: only http, https and mailto links can be opened.'),
-  userinfo: () => vscode.l10n.t('This link was not opened: its address puts a user name before the host, which hides where it really goes.'),
-  ambiguous: () => vscode.l10n.t('This link was not opened: its address would open a different host than the one it shows.'),
+  userinfo: () => vscode.l10n.t('Link not opened: a user name in it hides its real host.'),
+  ambiguous: () => vscode.l10n.t('Link not opened: it would open another host than it shows.'),
   invalid: () => vscode.l10n.t('This link was not opened: its address is not valid.'),
 };
 

@@ -115,7 +115,7 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
       await openFile('link-userinfo-encoded-slash.eml');
       const body = await messageBody(page, 'A new comment on your issue');
       await clickLink(body, '@github.com/login');
-      const toast = page.locator('.notifications-toasts').getByText(/puts a user name before the host/);
+      const toast = page.locator('.notifications-toasts').getByText(/a user name in it hides its real host/);
       await toast.waitFor({ timeout: 15000 });
       await journal.shot('refused');
       assert.equal(await dialog().count(), 0, 'no dialog offers to open it');
