@@ -13,7 +13,7 @@ import { materialize } from '../support/hostile';
 import { type CountingServer, startCountingServer } from '../support/http';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
-import { Journal, messageBody, runCommand, webviewFrame } from './workbench';
+import { Journal, messageBody, openMailView, runCommand, webviewFrame } from './workbench';
 
 let remote: CountingServer;
 let vscode: CodeServer;
@@ -76,6 +76,10 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
     });
     browser = await launchChromium();
     page = await openWorkbench(browser, vscode.url);
+    // activate the extension first: an .eml opened before it registered its editor opens as text
+    await openMailView(page);
+    await page.locator('.activitybar [aria-label^="Explorer"]').first().click();
+    await page.locator('.explorer-folders-view').waitFor();
     // popups the browser would open for a link (VS Code's openExternal in the web)
     page.context().on('page', (popup) => void popup.close());
   });
@@ -133,8 +137,9 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
       const text = await dialog().innerText();
       assert.match(text, /shows a different address than the one it goes to/);
       assert.ok(text.includes(`${remote.origin}/phish`), text);
-      const buttons = await dialog().locator('.dialog-buttons .monaco-button').allInnerTexts();
-      assert.equal(buttons[0], "Don't Open", buttons.join(' | '));
+      // the default button (primary, focused: what Enter presses) is the safe one
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), "Don't Open");
+      assert.equal((await dialog().locator('.dialog-buttons .monaco-button:not(.secondary)').allInnerTexts()).join('|'), "Don't Open");
       await journal.shot('deceptive-dialog');
       await page.keyboard.press('Enter');
       await dialog().waitFor({ state: 'detached', timeout: 10000 });
