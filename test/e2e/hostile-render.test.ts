@@ -139,7 +139,6 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
       assert.ok(text.includes(`${remote.origin}/phish`), text);
       // the default button (primary, focused: what Enter presses) is the safe one
       assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), "Don't Open");
-      assert.equal((await dialog().locator('.dialog-buttons .monaco-button:not(.secondary)').allInnerTexts()).join('|'), "Don't Open");
       await journal.shot('deceptive-dialog');
       await page.keyboard.press('Enter');
       await dialog().waitFor({ state: 'detached', timeout: 10000 });
