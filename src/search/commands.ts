@@ -66,7 +66,7 @@ function askQuery(deps: SearchCommandDeps, origin: SearchOrigin, initial?: strin
         }
         const word = value.slice(value.lastIndexOf(' ') + 1);
         const prefix = word.includes(':') ? word.slice(word.indexOf(':') + 1).replace(/^"/, '') : '';
-        const addresses = /^-?(from|to|cc):/i.test(word) ? deps.addressBook.search(prefix).map((m) => ({ name: m.name, address: m.address })) : [];
+        const addresses = /^-?(?:from|to|cc):/i.test(word) ? deps.addressBook.search(prefix).map((m) => ({ name: m.name, address: m.address })) : [];
         for (const c of completeQuery(value, { folders, addresses })) {
           rows.push({ label: uiPlain(c.label, 200), ...(c.description ? { description: uiPlain(c.description, 200) } : {}), iconPath: new vscode.ThemeIcon('symbol-field'), value: `${c.query}${c.query.endsWith(':') ? '' : ' '}`, action: 'fill' });
         }
@@ -186,7 +186,7 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
       }
       const saved: SavedSearch = { name: name.trim(), query: node.query, ...(node.origin && !node.origin.path ? { accountId: node.origin.accountId } : {}) };
       // a search started from a folder keeps its folder as in:, so it means the same from the group
-      if (node.origin?.path && !/(^|\s)in:/i.test(node.query)) {
+      if (node.origin?.path && !/(?:^|\s)in:/i.test(node.query)) {
         saved.query = `${node.query} in:${quoteValue(node.origin.path)}`;
         saved.accountId = node.origin.accountId;
       }

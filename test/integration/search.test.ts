@@ -175,7 +175,7 @@ describe('search against Dovecot', () => {
       });
       // every unread message once, none twice, and the late one too (the folder was asked again)
       assert.deepEqual(seen, ['M1', 'M5', 'M7', 'M8', 'M9']);
-      const commands = clientCommands(traced.logger).filter((c) => /UID (SORT|SEARCH)/.test(c));
+      const commands = clientCommands(traced.logger).filter((c) => /UID (?:SORT|SEARCH)/.test(c));
       assert.match(commands[0], /UID SORT RETURN \(COUNT PARTIAL 1:2\) \(REVERSE ARRIVAL\) UTF-8 UNSEEN/);
       assert.match(commands[1], /UID SORT RETURN \(COUNT PARTIAL 2:4\) \(REVERSE ARRIVAL\) UTF-8 UNSEEN/);
       assert.match(commands[2], /UID SEARCH RETURN \(COUNT MIN MAX ALL\) UNSEEN/);
@@ -189,7 +189,7 @@ describe('search against Dovecot', () => {
     try {
       assert.deepEqual(await labels(traced, 'from:Müller'), ['M3']);
       assert.deepEqual(await labels(traced, 'is:unread', 1), ['M1', 'M5', 'M7', 'M8']);
-      const commands = clientCommands(traced.logger).filter((c) => /UID (SEARCH|FETCH)/.test(c));
+      const commands = clientCommands(traced.logger).filter((c) => /UID (?:SEARCH|FETCH)/.test(c));
       assert.match(commands[0], /UID SEARCH RETURN \(COUNT MIN MAX ALL\) CHARSET UTF-8 FROM "\(\* 7B literal \*\)"/);
       const unread = commands.slice(2);
       // one search, then one FETCH per page of one

@@ -137,7 +137,7 @@ function syntaxError(err: GrammarSyntaxError, input: string): QueryError {
   if (err.found === ')' && !before.includes('(')) {
     return new QueryError('A ")" without a "(" before it', at, at + 1);
   }
-  if (before.endsWith(':') && /^[A-Za-z]+:$/.test(previous.token)) {
+  if (before.endsWith(':') && /^[A-Z]+:$/i.test(previous.token)) {
     return new QueryError(`Expected a value after "${previous.token}"`, at, at + 1);
   }
   const wanted: string[] = [];
