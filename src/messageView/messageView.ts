@@ -269,7 +269,7 @@ export class MessageView extends Disposable {
     if (stale()) {
       return;
     }
-    this.deps.log.debug(`Rendered ${plainLabel(source.title, 80)} in ${Date.now() - started} ms${rendering.fallback ? ` (${rendering.fallback}: shown as plain text)` : ''}`);
+    this.deps.log.info(`Rendered ${plainLabel(source.title, 80)} in ${Date.now() - started} ms${rendering.fallback ? ` (${rendering.fallback}: shown as plain text)` : ''}`);
     this.model = buildViewModel(loaded, { origin: source.origin, ...(scope ? { remoteAllowed: scope } : {}) }, rendering);
     if (trusted && !verified && !scope) {
       this.model.remote.unverified = true;
