@@ -4,7 +4,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**', '.cache/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,6 +22,14 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/core/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // Every IMAP APPEND passes the canonical check (issue 18): only appendMessage() may call append().
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/compose/append.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='append']", message: 'Store messages with appendMessage() (src/core/compose/append.ts): it checks that they are canonical first.' }],
+    },
   },
   {
     files: ['test/**/*.ts'],
