@@ -172,6 +172,12 @@ export async function startCyrus(options: CyrusOptions = {}): Promise<CyrusServe
   });
   master.unref();
   const exited = new Promise<void>((done) => master.once('exit', () => done()));
+  // a test run that ends without stop() (a crash, a timeout) must not leave a server behind
+  const orphan = () => {
+    master.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', orphan);
   const readLog = () => (existsSync(join(dir, 'master.log')) ? readFileSync(join(dir, 'master.log'), 'utf8') : '');
   try {
     for (const port of [ports.imap, ports.imaps, ports.plain]) {
@@ -195,6 +201,7 @@ export async function startCyrus(options: CyrusOptions = {}): Promise<CyrusServe
     users,
     version,
     stop: async () => {
+      process.removeListener('exit', orphan);
       if (master.exitCode === null && master.signalCode === null) {
         // SIGTERM to master stops every service it started
         master.kill('SIGTERM');

@@ -18,13 +18,15 @@ export interface Appended {
 export async function appendMessage(session: MailSession, folder: string, raw: Buffer, flags: string[], purpose: string): Promise<Appended> {
   await requireCanonical(raw, purpose);
   const { host, port } = session.account.imap;
-  let appended;
-  try {
-    appended = await session.run((client) => client.append(folder, raw, flags));
-  } catch (err) {
-    // imapflow throws on a NO with the server's words (responseText) and code (serverResponseCode)
-    throw toMailError(err, { host, port, folder });
-  }
+  const appended = await session.run(async (client) => {
+    try {
+      return await client.append(folder, raw, flags);
+    } catch (err) {
+      // imapflow throws on a NO with the server's words (responseText) and code (serverResponseCode);
+      // mapped here, where the folder is known
+      throw toMailError(err, { host, port, folder });
+    }
+  });
   if (!appended) {
     throw new MailError('SERVER_NO', `The message was not ${purpose}: the server did not confirm it.`, { host, port });
   }
