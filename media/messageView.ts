@@ -5,8 +5,9 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
 import { type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
-import { type AddressView, type MessageViewModel } from '../src/core/render/viewModel';
+import { type AddressView, type CalendarView, type MessageViewModel } from '../src/core/render/viewModel';
 import { el } from './dom';
+import { DisplayFormat } from '../src/core/dates';
 
 interface VsCodeApi {
   postMessage(message: ViewToHost): void;
@@ -152,7 +153,21 @@ function wireFrame(frame: HTMLIFrameElement): void {
       post({ type: 'openLink', href: link.dataset.href, deceptive: link.hasAttribute('data-mx-deceptive') });
     }
   };
+  // a stack frame linked by the host: the view reports only its index
+  const codeLink = (event: Event): boolean => {
+    const anchor = (event.target as Element | null)?.closest?.('[data-mx-code]');
+    const index = anchor ? Number(anchor.getAttribute('data-mx-code')) : NaN;
+    if (!Number.isInteger(index)) {
+      return false;
+    }
+    event.preventDefault();
+    post({ type: 'openCodeLink', index });
+    return true;
+  };
   doc.addEventListener('click', (event) => {
+    if (codeLink(event)) {
+      return;
+    }
     if (linkOf(event.target) || (event.target as Element | null)?.closest?.('a')) {
       open(event);
     }
@@ -160,7 +175,7 @@ function wireFrame(frame: HTMLIFrameElement): void {
   doc.addEventListener('auxclick', (event) => event.preventDefault(), true);
   doc.addEventListener('submit', (event) => event.preventDefault(), true);
   doc.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && linkOf(event.target)) {
+    if (event.key === 'Enter' && !codeLink(event) && linkOf(event.target)) {
       open(event);
     }
   }, true);
@@ -184,6 +199,34 @@ function wireFrame(frame: HTMLIFrameElement): void {
   doc.querySelectorAll('img').forEach((img) => img.addEventListener('load', resize));
 }
 
+function calendarCard(card: CalendarView): HTMLElement {
+  const section = el('section', card.cancelled ? 'calendar-card cancelled' : 'calendar-card');
+  section.setAttribute('aria-label', 'Invitation');
+  const title = el('div', 'calendar-title');
+  const kind = card.cancelled ? 'Cancelled' : card.method === 'REQUEST' ? 'Invitation' : card.method === 'REPLY' ? 'Reply' : 'Event';
+  title.append(el('span', 'codicon codicon-calendar'), el('span', 'calendar-kind', kind), el('span', 'calendar-summary', card.summary));
+  section.append(title);
+  const rows = el('div', 'rows');
+  for (const row of [
+    headerRow('When', card.when),
+    headerRow('Where', card.location),
+    headerRow('Organizer', card.organizer),
+    headerRow('Invited', card.attendees ? `${card.attendees} ${card.attendees === 1 ? 'person' : 'people'}` : ''),
+  ]) {
+    if (row) {
+      rows.append(row);
+    }
+  }
+  section.append(rows);
+  const actions = el('div', 'calendar-actions');
+  actions.append(
+    button('Open .ics', () => post({ type: 'openAttachment', id: card.id }), { secondary: true, title: `Open ${card.filename}` }),
+    button('Save...', () => post({ type: 'saveAttachment', id: card.id }), { secondary: true, title: `Save ${card.filename}` }),
+  );
+  section.append(actions);
+  return section;
+}
+
 function render(model: MessageViewModel): void {
   app.replaceChildren();
   const header = el('header', 'message-header');
@@ -199,7 +242,7 @@ function render(model: MessageViewModel): void {
     headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : []),
     headerRow('To', model.to),
     headerRow('Cc', model.cc),
-    headerRow('Date', model.date),
+    headerRow('Date', new DisplayFormat(document.documentElement.lang).full(model.dateIso) || model.date),
   ]) {
     if (row) {
       rows.append(row);
@@ -225,14 +268,30 @@ function render(model: MessageViewModel): void {
     app.append(bar);
   }
 
+  if (model.truncated) {
+    const bar = el('div', 'notice notice-actions');
+    bar.setAttribute('role', 'status');
+    bar.append(el('span', '', 'A size limit applies: the end of this message is not shown.'), button('Show the whole message', () => post({ type: 'showWhole' }), { secondary: true }));
+    app.append(bar);
+  }
+
+  if (model.calendar) {
+    app.append(calendarCard(model.calendar));
+  }
+
   if (model.remote.blocked > 0 && !model.remote.allowed) {
     const bar = el('div', 'remote-bar');
     bar.setAttribute('role', 'status');
     bar.id = 'remote-bar';
-    const text = el('span', 'remote-text', `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
+    const text = el('span', 'remote-text', model.remote.unverified
+      ? `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). ${model.remote.sender} is a trusted sender, but your mail server did not confirm that this message comes from them (unverified).`
+      : `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
+    if (model.remote.unverified) {
+      bar.classList.add('unverified');
+    }
     const buttons = el('span', 'remote-buttons');
     buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
-    if (model.remote.sender) {
+    if (model.remote.sender && !model.remote.unverified) {
       buttons.append(button(`Always for ${model.remote.sender}`, () => post({ type: 'loadRemote', scope: 'sender' }), { secondary: true }));
     }
     bar.append(el('span', 'codicon codicon-shield'), text, buttons);
@@ -246,10 +305,10 @@ function render(model: MessageViewModel): void {
     for (const a of model.attachments) {
       const item = el('div', 'attachment');
       const info = el('span', 'attachment-info');
-      info.append(el('span', 'codicon codicon-file'), el('span', 'attachment-name', a.filename), el('span', 'attachment-meta', `${a.contentType} · ${a.sizeLabel}`));
+      info.append(el('span', a.message ? 'codicon codicon-mail' : 'codicon codicon-file'), el('span', 'attachment-name', a.filename), el('span', 'attachment-meta', `${a.contentType} · ${a.sizeLabel}`));
       const actions = el('span', 'attachment-actions');
       actions.append(
-        button('Open', () => post({ type: 'openAttachment', id: a.id }), { secondary: true, title: `Open ${a.filename}` }),
+        button('Open', () => post({ type: 'openAttachment', id: a.id }), { secondary: true, title: a.message ? `Open the attached message ${a.filename}` : `Open ${a.filename}` }),
         button('Save As...', () => post({ type: 'saveAttachment', id: a.id }), { secondary: true, title: `Save ${a.filename}` }),
       );
       item.append(info, actions);

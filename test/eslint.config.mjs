@@ -3,6 +3,9 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Every IMAP APPEND passes the canonical check (issue 18): only appendMessage() may call append(). */
+const APPEND_ONLY_THROUGH_CHECK = { selector: "CallExpression[callee.property.name='append']", message: 'Store messages with appendMessage() (src/core/compose/append.ts): it checks that they are canonical first.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**', '.cache/**'] },
   eslint.configs.recommended,
@@ -24,11 +27,31 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // Every IMAP APPEND passes the canonical check (issue 18): only appendMessage() may call append().
+    // Text reaches VS Code's own UI only through src/util/ui.ts, which takes UiText and encodes it
+    // for its surface (src/core/uiText.ts): no sender text can become a link, a command or an icon.
     files: ['src/**/*.ts'],
+    ignores: ['src/util/ui.ts', 'src/core/**'],
+    rules: {
+      'no-restricted-properties': ['error',
+        ...['showInformationMessage', 'showWarningMessage', 'showErrorMessage', 'withProgress', 'showQuickPick', 'createQuickPick', 'showInputBox', 'createInputBox', 'setStatusBarMessage', 'createStatusBarItem']
+          .map((property) => ({ property, message: 'Use the UiText wrapper of src/util/ui.ts: sender text must be encoded for its surface.' })),
+      ],
+      'no-restricted-syntax': ['error',
+        { selector: "NewExpression[callee.property.name='TreeItem']", message: 'Use treeItem() of src/util/ui.ts (UiText label, plain tooltip).' },
+        { selector: "NewExpression[callee.property.name='MarkdownString']", message: 'No MarkdownString in VS Code UI: text from mail is plain text (src/util/ui.ts).' },
+        { selector: "AssignmentExpression[left.property.name=/^(tooltip|description|badge|accessibilityInformation)$/]", message: 'Use setTreeText()/setBadge() of src/util/ui.ts.' },
+        { selector: "CallExpression[callee.name=/^(t|uiLiteral|uiFormat)$/][arguments.0.type!='Literal']", message: 'The sentence must be a string literal of ours; sender text goes in as an argument (uiPlain).' },
+        APPEND_ONLY_THROUGH_CHECK,
+      ],
+    },
+  },
+  {
+    // Every IMAP APPEND passes the canonical check (issue 18): only appendMessage() may call append().
+    // (The adapter folders get the same rule in the block above: one no-restricted-syntax per file.)
+    files: ['src/core/**/*.ts'],
     ignores: ['src/core/compose/append.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='append']", message: 'Store messages with appendMessage() (src/core/compose/append.ts): it checks that they are canonical first.' }],
+      'no-restricted-syntax': ['error', APPEND_ONLY_THROUGH_CHECK],
     },
   },
   {

@@ -2,21 +2,24 @@
 // the port really speaks, TLS, the greeting and capabilities (fetched again after STARTTLS), the
 // login, then what the account looks like. The password is sent only over a connection the app
 // itself would accept, and never where the server or the check says it must not go.
-import { imapLoginAdvice, LOGIN_DISABLED_PLAIN, OAUTH_REQUIRED, offersOnlyOAuth } from './advice';
+import { greetingRefusalAdvice, imapLoginAdvice, LOGIN_DISABLED_PLAIN, missingStarttlsAdvice, OAUTH_REQUIRED, offersOnlyOAuth, SLOW_GREETING_MS, slowGreetingAdvice } from './advice';
+import { type TokenClaims } from '../auth/claims';
 import { authMechanisms } from './capabilities';
+import { oauthLogin, type OAuthLoginResult, saslStep, tokenRefusal } from './oauthChecks';
 import { extensionsStep, mailboxesStep, roundTripStep } from './imapAccount';
-import { capabilitiesOf, ImapConversation, type ImapReply, runCommand } from './imapConversation';
+import { capabilitiesOf, ImapConversation, type ImapReply } from './imapConversation';
 import { loginCommand, parseCapabilities, parseId, responseCode } from './imapSyntax';
 import { Channel, type Driver, IMAP_INFO } from './channel';
 import { type CheckContext, IMAP_STEPS, type StepOutcome } from './steps';
-import { connectStep, resolveStep } from './transport';
-import { type Endpoint, type ImapReport } from './types';
+import { connectStep, identifySpeaker, resolveStep, SPEAKER_NAME } from './transport';
+import { APP_GREETING_TIMEOUT_MS, type Endpoint, type ImapReport } from './types';
 import { type LineWire } from './wire';
 
 export function emptyImapReport(endpoint: Endpoint): ImapReport {
   return {
     endpoint,
     address: null,
+    addresses: [],
     detectedSecurity: null,
     greeting: null,
     serverId: null,
@@ -39,6 +42,7 @@ interface Opened {
   encrypted: boolean;
   /** False when the TLS checks failed: the password stays home. */
   passwordAllowed: boolean;
+  greetedAt: number;
 }
 
 interface ImapGreeting {
@@ -48,12 +52,16 @@ interface ImapGreeting {
 class ImapCheck implements Driver<ImapGreeting> {
   readonly info = IMAP_INFO;
   private conversation: ImapConversation | undefined;
+  private channel: Channel<ImapGreeting> | undefined;
 
   constructor(
     private readonly ctx: CheckContext,
     private readonly endpoint: Endpoint,
     private readonly report: ImapReport,
     private readonly password: string | undefined,
+    /** An OAuth 2.0 access token: the login uses it instead of a password. */
+    private readonly token?: string,
+    private readonly claims?: TokenClaims,
   ) {}
 
   private on(wire: LineWire): ImapConversation {
@@ -72,12 +80,12 @@ class ImapCheck implements Driver<ImapGreeting> {
       if (!addresses) {
         return;
       }
-      const tcp = await connectStep(this.ctx, 'imap', addresses, this.endpoint.port);
+      const tcp = await connectStep(this.ctx, 'imap', addresses, this.endpoint.port, this.endpoint.security, this.endpoint.host, this.report);
       if (!tcp) {
         return;
       }
-      this.report.address = tcp.address;
       channel = new Channel(this.ctx, this, this.endpoint, tcp.address, this.report);
+      this.channel = channel;
       const session = await channel.open(tcp.socket);
       if (session) {
         await this.afterConnect({
@@ -86,6 +94,7 @@ class ImapCheck implements Driver<ImapGreeting> {
           capabilitiesCurrent: !session.upgraded && (session.greeting.capabilities.length > 0 || session.capabilitiesBeforeTls.length > 0),
           encrypted: session.encrypted,
           passwordAllowed: session.passwordAllowed,
+          greetedAt: session.greetedAt,
         });
       }
     } finally {
@@ -100,21 +109,30 @@ class ImapCheck implements Driver<ImapGreeting> {
 
   async greet(_wire: LineWire, line: string, encrypted: boolean, started: number): Promise<ImapGreeting | undefined> {
     this.report.greeting = line;
-    const match = /^\* (OK|PREAUTH|BYE)\b ?(.*)$/i.exec(line);
+    const port = this.endpoint.port;
+    const match = /^\* (OK|PREAUTH|BYE|NO|BAD)\b ?(.*)$/i.exec(line);
     if (!match) {
+      const speaker = identifySpeaker(Buffer.from(line, 'utf8'));
+      const known = speaker && speaker.kind !== 'unknown' && speaker.kind !== 'imap' && speaker.kind !== 'tls';
       this.record('imap.greeting', started, {
         status: 'fail',
         code: 'WRONG_PROTOCOL',
-        summary: `The server's first line is not an IMAP greeting: "${line.slice(0, 200)}".`,
-        fix: `Check the port: IMAP uses 993 (TLS) or 143 (STARTTLS).${/^220[ -]/.test(line) ? ' This one is an SMTP server (sending mail).' : ''}`,
+        summary: known
+          ? `${SPEAKER_NAME[speaker.kind].replace(/^./, (c) => c.toUpperCase())} answers on port ${port}, not an IMAP server: "${line.slice(0, 200)}".`
+          : `Unexpected answer: the server's first line is not an IMAP greeting: "${line.slice(0, 200)}".`,
+        fix: known
+          ? `Check the port: IMAP uses 993 (TLS) or 143 (STARTTLS).${speaker.kind === 'smtp' ? ' This one is an SMTP server (sending mail).' : ''}`
+          : `Check that port ${port} is the server's IMAP port (993 for TLS, 143 for STARTTLS): such bytes come from another kind of service, or a proxy in front of it that is not set up for IMAP.`,
       });
       return undefined;
     }
     const kind = match[1].toUpperCase();
     const parsed = responseCode(match[2]);
     const capabilities = parsed.code === 'CAPABILITY' && parsed.args ? parseCapabilities(parsed.args) : [];
-    if (kind === 'BYE') {
-      this.record('imap.greeting', started, { status: 'fail', code: 'SERVER_NO', summary: `The server refused the connection at once: "${line}".`, fix: 'The server is shutting down or rejects this address; try later or ask its administrator.' });
+    if (kind === 'BYE' || kind === 'NO' || kind === 'BAD') {
+      // "* NO" is no greeting RFC 3501 knows, but servers use it to turn an address away with a reason
+      const advice = greetingRefusalAdvice(line, parsed.text || match[2], kind !== 'BYE', this.report.address);
+      this.record('imap.greeting', started, { status: 'fail', code: advice.code, summary: advice.summary, fix: advice.fix, details: [`Greeting: ${line}`] });
       return undefined;
     }
     if (kind === 'PREAUTH' && !encrypted) {
@@ -128,10 +146,13 @@ class ImapCheck implements Driver<ImapGreeting> {
       });
       return undefined;
     }
+    const ms = Date.now() - started;
+    const slow = ms > SLOW_GREETING_MS ? slowGreetingAdvice(ms, APP_GREETING_TIMEOUT_MS) : undefined;
     this.record('imap.greeting', started, {
-      status: 'pass',
-      summary: `The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${parsed.text || line}"`,
+      status: slow ? 'warn' : 'pass',
+      summary: `${slow ? `${slow.summary} ` : ''}The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${parsed.text || line}"`,
       details: capabilities.length ? [`Capabilities in the greeting: ${capabilities.join(' ')}`] : [],
+      ...(slow ? { fix: slow.fix } : {}),
     });
     return { capabilities };
   }
@@ -147,6 +168,19 @@ class ImapCheck implements Driver<ImapGreeting> {
     return reply.status === 'OK' ? undefined : `${reply.status} ${reply.text}`;
   }
 
+  async upgrade(wire: LineWire): Promise<string | undefined> {
+    const line = await wire.readLine(this.ctx.timeouts.greeting, 'its greeting');
+    if (!/^\* OK\b/i.test(line)) {
+      return line;
+    }
+    const reply = await new ImapConversation(wire, this.ctx.timeouts.command, 'V').command('STARTTLS');
+    return reply.status === 'OK' ? undefined : `${reply.status} ${reply.text}`;
+  }
+
+  lastBye(): string | undefined {
+    return this.conversation?.lastBye;
+  }
+
   notesBeforeTls(capabilities: string[]): string[] {
     return capabilities.includes('LOGINDISABLED') ? ['LOGINDISABLED before TLS: the server refuses passwords on the unencrypted connection, as it should.'] : [];
   }
@@ -157,7 +191,8 @@ class ImapCheck implements Driver<ImapGreeting> {
     if (!capabilities) {
       return;
     }
-    const loggedIn = await this.loginStep(opened, capabilities);
+    const mechanism = saslStep(this.ctx, this.report, this.token);
+    const loggedIn = this.token ? await this.tokenLoginStep(opened, capabilities, mechanism) : await this.loginStep(opened, capabilities);
     if (loggedIn) {
       if ((await extensionsStep(this.ctx, conversation, this.report)) && (await mailboxesStep(this.ctx, conversation, this.report))) {
         await roundTripStep(this.ctx, conversation, this.report);
@@ -174,8 +209,15 @@ class ImapCheck implements Driver<ImapGreeting> {
     const started = Date.now();
     let capabilities = opened.capabilities;
     if (!opened.capabilitiesCurrent) {
-      const reply = await runCommand(this.ctx, 'imap.capability', () => opened.conversation.command('CAPABILITY'));
-      if (!reply) {
+      let reply: ImapReply;
+      try {
+        reply = await opened.conversation.command('CAPABILITY');
+      } catch (err) {
+        const explained =
+          this.channel?.tlsAlert(err) || (opened.encrypted && !this.report.capabilitiesBeforeTls.length && this.channel?.hungUp(err, opened.greetedAt, 'CAPABILITY', 'capability', opened.conversation.lastBye));
+        if (!explained) {
+          this.ctx.rec.failed('imap.capability', started, err);
+        }
         return undefined;
       }
       capabilities = capabilitiesOf(reply);
@@ -237,7 +279,9 @@ class ImapCheck implements Driver<ImapGreeting> {
     // command unless LOGINDISABLED; nothing else takes a password
     if (capabilities.includes('LOGINDISABLED') && !mechanisms.includes('PLAIN') && !mechanisms.includes('LOGIN')) {
       const advice = !opened.encrypted
-        ? LOGIN_DISABLED_PLAIN
+        ? capabilities.includes('STARTTLS')
+          ? LOGIN_DISABLED_PLAIN
+          : { ...missingStarttlsAdvice(capabilities, this.endpoint.port, `imaps://${this.endpoint.host}:993`, 'IMAP'), code: 'LOGIN_DISABLED' as const }
         : offersOnlyOAuth(mechanisms)
           ? OAUTH_REQUIRED
           : { ...LOGIN_DISABLED_PLAIN, summary: `The server offers no password login this app uses (LOGINDISABLED, and AUTHENTICATE mechanisms ${mechanisms.join(', ') || 'none'}).`, fix: 'Ask the administrator to enable AUTH=PLAIN over TLS.' };
@@ -283,6 +327,43 @@ class ImapCheck implements Driver<ImapGreeting> {
     return false;
   }
 
+  /** The login with an OAuth 2.0 token (OAUTHBEARER, else XOAUTH2, as imapflow chooses). */
+  private async tokenLoginStep(opened: Opened, capabilities: string[], mechanism: 'OAUTHBEARER' | 'XOAUTH2' | undefined): Promise<boolean> {
+    const started = Date.now();
+    const user = this.endpoint.user;
+    if (!mechanism || !this.token) {
+      this.ctx.rec.skip('imap.login', 'The server offers no OAuth 2.0 mechanism: the token was not sent.');
+      this.skipAfterLogin('No login.');
+      return false;
+    }
+    if (!user) {
+      this.ctx.rec.skip('imap.login', 'No user name was given (imaps://user@host): login and the checks after it were not run.');
+      this.skipAfterLogin('No login.');
+      return false;
+    }
+    if (!opened.passwordAllowed) {
+      this.ctx.rec.skip('imap.login', 'The token was not sent: the TLS checks above failed, and the app would not log in over this connection either.');
+      this.skipAfterLogin('No login.');
+      return false;
+    }
+    let result: OAuthLoginResult;
+    try {
+      result = await oauthLogin(opened.conversation, mechanism, capabilities.includes('SASL-IR'), user, this.token, this.endpoint.host, this.endpoint.port);
+    } catch (err) {
+      this.ctx.rec.failed('imap.login', started, err);
+      this.skipAfterLogin('Not logged in.');
+      return false;
+    }
+    if (result.reply.status === 'OK') {
+      this.record('imap.login', started, { status: 'pass', summary: `Logged in as ${user} with the OAuth 2.0 token (AUTHENTICATE ${mechanism}) in ${result.reply.ms} ms.` });
+      return true;
+    }
+    const refusal = tokenRefusal(result, this.claims, user);
+    this.record('imap.login', started, { status: 'fail', code: 'TOKEN_REJECTED', summary: refusal.summary, fix: refusal.fix, details: [`AUTHENTICATE ${mechanism} answered ${result.reply.status}${result.reply.code ? ` [${result.reply.code}]` : ''} ${result.reply.text}`, ...refusal.details] });
+    this.skipAfterLogin('Not logged in.');
+    return false;
+  }
+
   private skipAfterLogin(reason: string): void {
     for (const id of ['imap.extensions', 'imap.mailboxes', 'imap.roundtrip'] as const) {
       this.ctx.rec.skip(id, `${reason} Needs a login.`);
@@ -291,6 +372,6 @@ class ImapCheck implements Driver<ImapGreeting> {
 }
 
 /** Runs the IMAP steps against one server, filling `report` and recording every step. */
-export async function checkImap(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: ImapReport): Promise<void> {
-  await new ImapCheck(ctx, endpoint, report, password).run();
+export async function checkImap(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: ImapReport, token?: { accessToken: string; claims?: TokenClaims }): Promise<void> {
+  await new ImapCheck(ctx, endpoint, report, password, token?.accessToken, token?.claims).run();
 }

@@ -8,6 +8,7 @@ import { type AutoconfigFetcher, httpsFetcher } from './autoconfig';
 import { discover } from './discovery';
 import { type DoctorResolver, systemResolver } from './dns';
 import { checkImap, emptyImapReport } from './imapChecks';
+import { tokenStep } from './oauthChecks';
 import { endpointUrl, parseImapTarget, parseSmtpTarget } from './input';
 import { commandsFor, fixesOf, verdictOf } from './report';
 import { checkSmtp, emptySmtpReport } from './smtpChecks';
@@ -30,16 +31,22 @@ export interface DoctorOptions {
   smtp?: string | Endpoint;
   /** The SMTP password; the IMAP password when absent. */
   smtpPassword?: string;
+  /** An OAuth 2.0 access token: IMAP logs in with it (OAUTHBEARER / XOAUTH2) instead of a password. */
+  accessToken?: string;
+  /** The scopes the authorization server said it granted with the token (for opaque tokens, which carry none). */
+  tokenScopes?: string[];
   /** Extra trusted CA certificates (PEM), on top of Node's store. */
   ca?: string[];
   /** A SHA-256 fingerprint the user trusts (a pinned self-signed certificate). */
   pin?: string;
+  /** The pinned certificate chain (PEM) as the account stores it; without it the doctor fetches it as the session would. */
+  pinPem?: string;
   /** DNS for discovery and host names; the system's by default. */
   resolver?: DoctorResolver;
   /** HTTPS for autoconfig; Node's https with the normal checks by default. */
   fetcher?: AutoconfigFetcher;
   timeouts?: Partial<DoctorTimeouts>;
-  /** Ports tried on guessed host names during discovery. */
+  /** The usual IMAP ports (993 and 143): tried on guessed host names during discovery, and on a host whose port does not connect. */
   guessPorts?: { tls: number; starttls: number };
   /** The CA file the user named, only to show it in the openssl/curl commands. */
   caFile?: string;
@@ -81,6 +88,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
   const smtpPassword = options.smtpPassword ?? options.password;
   registerSecret(options.password);
   registerSecret(smtpPassword);
+  registerSecret(options.accessToken);
   const rec = new StepRecorder(options.onStep);
   const transcript = new Transcript(started);
   const resolver = options.resolver ?? systemResolver;
@@ -92,7 +100,8 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
     timeouts,
     resolver,
     fetcher: options.fetcher ?? httpsFetcher({ resolver }),
-    trust: { ...(options.ca?.length ? { ca: options.ca } : {}), ...(pin ? { pin } : {}) },
+    standardPorts: { imap: options.guessPorts ?? { tls: 993, starttls: 143 }, smtp: { tls: 465, starttls: 587 } },
+    trust: { ...(options.ca?.length ? { ca: options.ca } : {}), ...(pin ? { pin } : {}), ...(pin && options.pinPem ? { pinPem: options.pinPem } : {}) },
   };
 
   // a password in the address is refused below, but the report must not repeat it either
@@ -129,7 +138,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
       status: 'pass',
       summary: note,
       details: [
-        `IMAP password: ${options.password ? 'given' : 'not given (login is not checked)'}`,
+        options.accessToken ? 'IMAP sign-in: an OAuth 2.0 access token' : `IMAP password: ${options.password ? 'given' : 'not given (login is not checked)'}`,
         ...(smtp ? [`SMTP: ${endpointUrl(smtp, 'smtp')}, password ${options.smtpPassword ? 'given' : options.password ? 'the IMAP one' : 'not given'}`] : []),
         ...(pin ? [`Pinned certificate: ${pin}`] : []),
         ...(options.ca?.length ? [`Extra trusted CA certificates: ${options.ca.length}`] : []),
@@ -177,11 +186,12 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
   let smtpReport: SmtpReport | null = null;
   if (imap) {
     imapReport = emptyImapReport(imap);
-    await checkImap(ctx, imap, options.password, imapReport);
+    const claims = options.accessToken ? tokenStep(ctx, options.accessToken, imap.user, options.tokenScopes) : undefined;
+    await checkImap(ctx, imap, options.password, imapReport, options.accessToken ? { accessToken: options.accessToken, ...(claims ? { claims } : {}) } : undefined);
   }
   if (smtp) {
     smtpReport = emptySmtpReport(smtp);
-    await checkSmtp(ctx, smtp, smtpPassword, smtpReport);
+    await checkSmtp(ctx, smtp, smtpPassword, smtpReport, options.accessToken);
   }
 
   const steps = rec.steps;
@@ -199,6 +209,6 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
     commands: [...commandsFor(imapReport, 'imap', options.caFile), ...commandsFor(smtpReport, 'smtp', options.caFile)],
     transcript: transcript.result(),
   };
-  const secrets = [options.password, smtpPassword].filter((s): s is string => Boolean(s && s.length >= 4));
+  const secrets = [options.password, smtpPassword, options.accessToken].filter((s): s is string => Boolean(s && s.length >= 4));
   return scrub(report, secrets);
 }

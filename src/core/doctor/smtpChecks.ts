@@ -2,16 +2,18 @@
 // after STARTTLS, RFC 3207 4.2), the AUTH mechanisms and an optional login. It never sends mail:
 // the conversation ends with QUIT right after AUTH.
 import { MailError } from '../errors';
-import { OAUTH_REQUIRED, offersOnlyOAuth, smtpLoginAdvice } from './advice';
+import { greetingRefusalAdvice, OAUTH_REQUIRED, offersOnlyOAuth, SLOW_GREETING_MS, slowGreetingAdvice, smtpLoginAdvice } from './advice';
 import { PASSWORD_MECHANISMS } from './capabilities';
 import { Channel, type Driver, SMTP_INFO } from './channel';
+import { decodeSaslFailure } from '../auth/saslError';
+import { oauthInitialResponse } from './oauthChecks';
 import { type CheckContext, SMTP_STEPS } from './steps';
-import { connectStep, resolveStep } from './transport';
-import { type Endpoint, type SmtpReport } from './types';
+import { connectStep, identifySpeaker, resolveStep, SPEAKER_NAME } from './transport';
+import { APP_GREETING_TIMEOUT_MS, type Endpoint, type SmtpReport } from './types';
 import { type LineWire } from './wire';
 
 export function emptySmtpReport(endpoint: Endpoint): SmtpReport {
-  return { endpoint, address: null, detectedSecurity: null, greeting: null, serverId: null, tls: null, extensions: [], authMechanisms: [] };
+  return { endpoint, address: null, addresses: [], detectedSecurity: null, greeting: null, serverId: null, tls: null, extensions: [], authMechanisms: [] };
 }
 
 interface SmtpReply {
@@ -51,12 +53,17 @@ async function readReply(wire: LineWire, timeoutMs: number, what: string, shown?
 
 class SmtpCheck implements Driver<SmtpReply> {
   readonly info = SMTP_INFO;
+  /** A 421 the server sent before closing (RFC 5321 3.8). */
+  private closing: string | undefined;
+  private channel: Channel<SmtpReply> | undefined;
 
   constructor(
     private readonly ctx: CheckContext,
     private readonly endpoint: Endpoint,
     private readonly report: SmtpReport,
     private readonly password: string | undefined,
+    /** An OAuth 2.0 access token: AUTH XOAUTH2 instead of a password. */
+    private readonly token?: string,
   ) {}
 
   private async command(wire: LineWire, line: string, shown?: string, timeoutMs = this.ctx.timeouts.command): Promise<SmtpReply> {
@@ -72,6 +79,10 @@ class SmtpCheck implements Driver<SmtpReply> {
 
   private async ehlo(wire: LineWire): Promise<string[]> {
     const reply = await this.command(wire, `EHLO ${this.helloName(wire)}`);
+    if (reply.code === 421) {
+      this.closing = `${reply.code} ${reply.lines.join(' ')}`;
+      throw new MailError('DISCONNECTED', `The server closed the session: ${this.closing}`);
+    }
     if (reply.code !== 250) {
       throw new MailError('SERVER_NO', `The server refused EHLO: ${reply.code} ${reply.lines.join(' ')}`);
     }
@@ -81,11 +92,15 @@ class SmtpCheck implements Driver<SmtpReply> {
   async greet(wire: LineWire, line: string, encrypted: boolean, started: number): Promise<SmtpReply | undefined> {
     const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
     if (!match) {
+      const speaker = identifySpeaker(Buffer.from(line, 'utf8'));
+      const known = speaker && speaker.kind !== 'unknown' && speaker.kind !== 'smtp' && speaker.kind !== 'tls';
       this.ctx.rec.record('smtp.greeting', started, {
         status: 'fail',
         code: 'WRONG_PROTOCOL',
-        summary: `The server's first line is not an SMTP greeting: "${line.slice(0, 200)}".`,
-        fix: `Check the port: SMTP submission uses 465 (TLS) or 587 (STARTTLS).${/^\* OK/i.test(line) ? ' This one is an IMAP server (reading mail).' : ''}`,
+        summary: known
+          ? `${SPEAKER_NAME[speaker.kind].replace(/^./, (c) => c.toUpperCase())} answers on port ${this.endpoint.port}, not an SMTP server: "${line.slice(0, 200)}".`
+          : `Unexpected answer: the server's first line is not an SMTP greeting: "${line.slice(0, 200)}".`,
+        fix: `Check the port: SMTP submission uses 465 (TLS) or 587 (STARTTLS).${speaker?.kind === 'imap' ? ' This one is an IMAP server (reading mail).' : ''}`,
       });
       return undefined;
     }
@@ -97,10 +112,17 @@ class SmtpCheck implements Driver<SmtpReply> {
     this.report.greeting = `${reply.code} ${reply.lines.join(' ')}`;
     this.report.serverId = { host: reply.lines[0].split(' ')[0] };
     if (reply.code !== 220) {
-      this.ctx.rec.record('smtp.greeting', started, { status: 'fail', code: 'SERVER_NO', summary: `The server refuses the session: "${this.report.greeting}".`, fix: 'The server does not accept mail from this address right now; its administrator can say why.' });
+      const advice = greetingRefusalAdvice(this.report.greeting, reply.lines.join(' '), reply.code !== 421, this.report.address);
+      this.ctx.rec.record('smtp.greeting', started, { status: 'fail', code: advice.code, summary: advice.summary, fix: advice.fix });
       return undefined;
     }
-    this.ctx.rec.record('smtp.greeting', started, { status: 'pass', summary: `The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${this.report.greeting}"` });
+    const ms = Date.now() - started;
+    const slow = ms > SLOW_GREETING_MS ? slowGreetingAdvice(ms, APP_GREETING_TIMEOUT_MS) : undefined;
+    this.ctx.rec.record('smtp.greeting', started, {
+      status: slow ? 'warn' : 'pass',
+      summary: `${slow ? `${slow.summary} ` : ''}The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${this.report.greeting}"`,
+      ...(slow ? { fix: slow.fix } : {}),
+    });
     return reply;
   }
 
@@ -111,6 +133,19 @@ class SmtpCheck implements Driver<SmtpReply> {
   async startTls(wire: LineWire): Promise<string | undefined> {
     const reply = await this.command(wire, 'STARTTLS');
     return reply.code === 220 ? undefined : `${reply.code} ${reply.lines.join(' ')}`;
+  }
+
+  async upgrade(wire: LineWire): Promise<string | undefined> {
+    const greeting = await readReply(wire, this.ctx.timeouts.greeting, 'its greeting');
+    if (greeting.code !== 220) {
+      return `${greeting.code} ${greeting.lines.join(' ')}`;
+    }
+    await this.ehlo(wire);
+    return this.startTls(wire);
+  }
+
+  lastBye(): string | undefined {
+    return this.closing;
   }
 
   notesBeforeTls(capabilities: string[]): string[] {
@@ -125,12 +160,12 @@ class SmtpCheck implements Driver<SmtpReply> {
       if (!addresses) {
         return;
       }
-      const tcp = await connectStep(this.ctx, 'smtp', addresses, this.endpoint.port);
+      const tcp = await connectStep(this.ctx, 'smtp', addresses, this.endpoint.port, this.endpoint.security, this.endpoint.host, this.report);
       if (!tcp) {
         return;
       }
-      this.report.address = tcp.address;
       channel = new Channel(this.ctx, this, this.endpoint, tcp.address, this.report);
+      this.channel = channel;
       const session = await channel.open(tcp.socket);
       if (!session) {
         return;
@@ -156,7 +191,9 @@ class SmtpCheck implements Driver<SmtpReply> {
     try {
       extensions = known ?? (await this.plainCapabilities(wire));
     } catch (err) {
-      this.ctx.rec.failed('smtp.ehlo', started, err);
+      if (!this.channel?.tlsAlert(err)) {
+        this.ctx.rec.failed('smtp.ehlo', started, err);
+      }
       return undefined;
     }
     this.report.extensions = extensions;
@@ -184,6 +221,10 @@ class SmtpCheck implements Driver<SmtpReply> {
     const started = Date.now();
     const user = this.endpoint.user;
     const mechanisms = this.report.authMechanisms;
+    if (this.token && user && passwordAllowed) {
+      await this.tokenLogin(wire, user, started);
+      return;
+    }
     if (!this.password) {
       this.ctx.rec.skip('smtp.login', 'No password was given (SMTP_PASSWORD or IMAP_PASSWORD): login was not checked.');
       return;
@@ -229,9 +270,40 @@ class SmtpCheck implements Driver<SmtpReply> {
     const advice = smtpLoginAdvice(reply.code, reply.lines.join(' '), mechanisms, encrypted);
     this.ctx.rec.record('smtp.login', started, { status: 'fail', code: advice.code, summary: advice.summary, fix: advice.fix, details: [`${how} answered ${reply.code} ${reply.lines.join(' ')}`] });
   }
+
+  /** AUTH XOAUTH2 (what nodemailer sends for OAuth2); a 334 with the server's JSON error is answered with an empty line. */
+  private async tokenLogin(wire: LineWire, user: string, started: number): Promise<void> {
+    const mechanisms = this.report.authMechanisms;
+    if (!mechanisms.includes('XOAUTH2')) {
+      this.ctx.rec.record('smtp.login', started, { status: 'fail', code: 'TOKEN_REJECTED', summary: `The server offers no XOAUTH2 login (only ${mechanisms.join(', ') || 'nothing'}): the token cannot be used for sending.`, fix: 'Use a password for SMTP (Edit Account: SMTP with its own login), or ask the administrator to enable XOAUTH2 on submission.' });
+      return;
+    }
+    let reply: SmtpReply;
+    let errorJson: unknown;
+    try {
+      reply = await this.command(wire, `AUTH XOAUTH2 ${oauthInitialResponse('XOAUTH2', user, this.token ?? '', this.endpoint.host, this.endpoint.port)}`, 'AUTH XOAUTH2 (redacted)');
+      if (reply.code === 334) {
+        try {
+          errorJson = JSON.parse(Buffer.from(reply.lines.join(''), 'base64').toString('utf8'));
+        } catch {
+          errorJson = undefined;
+        }
+        reply = await this.command(wire, '', '(empty: ends the exchange after the error)');
+      }
+    } catch (err) {
+      this.ctx.rec.failed('smtp.login', started, err);
+      return;
+    }
+    if (reply.code === 235) {
+      this.ctx.rec.record('smtp.login', started, { status: 'pass', summary: `Logged in as ${user} with the OAuth 2.0 token (AUTH XOAUTH2) in ${Date.now() - started} ms. No mail was sent.` });
+      return;
+    }
+    const sasl = decodeSaslFailure({ json: errorJson, serverText: reply.lines.join(' '), user });
+    this.ctx.rec.record('smtp.login', started, { status: 'fail', code: 'TOKEN_REJECTED', summary: `The SMTP server did not accept the token (${reply.code} ${reply.lines.join(' ')}).`, fix: sasl.advice, details: errorJson !== undefined ? [`Server's SASL error: ${JSON.stringify(errorJson)}`] : [] });
+  }
 }
 
-/** Runs the SMTP submission steps against one server. */
-export async function checkSmtp(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: SmtpReport): Promise<void> {
-  await new SmtpCheck(ctx, endpoint, report, password).run();
+/** Runs the SMTP submission steps against one server; `token` logs in with AUTH XOAUTH2 instead of the password. */
+export async function checkSmtp(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: SmtpReport, token?: string): Promise<void> {
+  await new SmtpCheck(ctx, endpoint, report, password, token).run();
 }

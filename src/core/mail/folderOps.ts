@@ -4,6 +4,7 @@
 // a name that is taken, subfolders in the way, a protected special-use folder.
 import { type ImapFlow } from 'imapflow';
 import { type ErrorContext, MailError, toMailError } from '../errors';
+import { folderDisplayName, withoutPersonalPrefix } from './folderName';
 
 async function delimiterOf(client: ImapFlow, near?: string): Promise<string> {
   const list = await client.list();
@@ -22,14 +23,9 @@ function checkName(name: string, delimiter: string): string {
   return trimmed;
 }
 
-/**
- * A path as the user reads it: the levels joined by " / ", without the personal namespace prefix
- * ("INBOX." on classic Cyrus and Courier, RFC 2342).
- */
-export function folderDisplayName(client: ImapFlow, path: string, delimiter: string): string {
-  const prefix = client.namespace?.prefix ?? '';
-  const inside = prefix && path.startsWith(prefix) && path.length > prefix.length ? path.slice(prefix.length) : path;
-  return delimiter ? inside.split(delimiter).join(' / ') : inside;
+/** A path as the user reads it, "Triage / Confirmed", without the personal namespace prefix. */
+function displayName(client: ImapFlow, path: string, delimiter: string): string {
+  return folderDisplayName(withoutPersonalPrefix(path, client.namespace?.prefix), delimiter);
 }
 
 async function guarded<T>(work: () => Promise<T>, context: ErrorContext = {}): Promise<T> {
@@ -48,7 +44,7 @@ async function guarded<T>(work: () => Promise<T>, context: ErrorContext = {}): P
 export async function createFolder(client: ImapFlow, parent: string | undefined, name: string): Promise<string> {
   const delimiter = await delimiterOf(client, parent);
   const path = parent ? `${parent}${delimiter}${checkName(name, delimiter)}` : checkName(name, delimiter);
-  const context: ErrorContext = { action: 'create', folder: folderDisplayName(client, path, delimiter) };
+  const context: ErrorContext = { action: 'create', folder: displayName(client, path, delimiter) };
   const created = await guarded(() => client.mailboxCreate(path), context);
   if (!created.created) {
     throw toMailError({ message: 'Mailbox already exists', responseStatus: 'NO', serverResponseCode: 'ALREADYEXISTS', responseText: 'Mailbox already exists' }, context);
@@ -64,7 +60,7 @@ export async function renameFolder(client: ImapFlow, path: string, newName: stri
   const refusedAs = (err: unknown) => {
     // the taken name is the target's; any other refusal is about the folder being renamed
     const error = toMailError(err);
-    return toMailError(err, { action: 'rename', folder: folderDisplayName(client, error.code === 'ALREADY_EXISTS' ? target : path, delimiter) });
+    return toMailError(err, { action: 'rename', folder: displayName(client, error.code === 'ALREADY_EXISTS' ? target : path, delimiter) });
   };
   try {
     return (await client.mailboxRename(path, target)).newPath;
@@ -80,7 +76,7 @@ export async function renameFolder(client: ImapFlow, path: string, newName: stri
  */
 export async function deleteFolder(client: ImapFlow, path: string): Promise<void> {
   const delimiter = await delimiterOf(client, path);
-  await guarded(() => client.mailboxDelete(path), { action: 'delete', folder: folderDisplayName(client, path, delimiter) });
+  await guarded(() => client.mailboxDelete(path), { action: 'delete', folder: displayName(client, path, delimiter) });
 }
 
 export async function setSubscribed(client: ImapFlow, path: string, subscribed: boolean): Promise<void> {
