@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { type DraftMeta, parseDraft } from '../core/compose/draft';
-import { plainLabel } from '../core/text';
+import { plainLabel, trimChars } from '../core/text';
 
 export const DRAFT_EXTENSION = '.maildraft';
 /** The scheme of the draft editor's documents: imap-draft:/<subject>?id=<draft id>. */
@@ -65,14 +65,12 @@ export class DraftStore {
 
   /** A file name: the subject, shortened, and a random tail. */
   newId(hint = ''): string {
-    const slug = hint
+    const dashed = hint
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
       .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 40)
-      .replace(/-+$/, '');
+      .replace(/[^a-z0-9]+/g, '-');
+    const slug = trimChars(trimChars(dashed, '-').slice(0, 40), '-', 'end');
     return `${slug || 'message'}-${randomBytes(3).toString('hex')}`;
   }
 

@@ -42,20 +42,20 @@ export function registerSecret(secret: string | undefined): void {
 // Every pattern is anchored and has no nested quantifier: linear in the line length.
 const REDACTED = '(redacted)';
 /** A line's direction prefix: "[label] C: ", "[smtp] S: ", "C: "... */
-const DIRECTION = /^((?:\[[^\]\r\n]*\] )?)([CS]):[ ]?/;
+const DIRECTION = /^(?:\[[^\]\r\n]*\] )?([CS]): ?/;
 /**
  * An IMAP tag as clients write them (A1, 7, D12): RFC 3501 allows more punctuation, but a narrow
  * tag keeps a server's "250-AUTH LOGIN PLAIN" from reading as a LOGIN command.
  */
-const TAG = '[A-Za-z0-9._]{1,32}';
+const TAG = '[\\w.]{1,32}';
 const ASTRING = '(?:"(?:[^"\\\\]|\\\\.)*"|\\{\\d+[+-]?\\}|\\S+)';
 const LOGIN = new RegExp(`^(${TAG}\\s+LOGIN\\s+${ASTRING})\\s+\\S.*$`, 'i');
-const AUTHENTICATE = new RegExp(`^(${TAG}\\s+AUTHENTICATE\\s+[A-Za-z0-9_-]+)\\s+\\S.*$`, 'i');
-const SMTP_AUTH = /^(AUTH\s+[A-Za-z0-9_-]+)\s+\S.*$/i;
+const AUTHENTICATE = new RegExp(`^(${TAG}\\s+AUTHENTICATE\\s+[\\w-]+)\\s+\\S.*$`, 'i');
+const SMTP_AUTH = /^(AUTH\s+[\w-]+)\s+\S.*$/i;
 /** An IMAP command (clients send command names in upper case) or an SMTP verb, or IDLE's DONE. */
 const IMAP_COMMAND = new RegExp(`^${TAG} [A-Z][A-Z0-9.-]*(?: |$)`);
 const SMTP_COMMAND = /^(?:HELO|EHLO|MAIL|RCPT|DATA|BDAT|RSET|VRFY|EXPN|HELP|NOOP|QUIT|AUTH|STARTTLS|DONE)(?: |$)/;
-const KEY_VALUE = /(\b(?:pass|password|pass_word|passwd|token|accessToken|access_token|refresh_token|client_secret)\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
+const KEY_VALUE = /(\b(?:pass|password|pass_word|passwd|token|accessToken|access_token|refresh_token|client_secret)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
 const AUTHORIZATION = /(\bAuthorization:\s*)\S+(?:[ \t]+\S+)?/gi;
 
 function redactCommand(command: string, client: boolean): string {
@@ -76,7 +76,7 @@ function redactCommand(command: string, client: boolean): string {
 
 function redactLine(line: string, inherited: 'C' | 'S' | undefined): { text: string; direction: 'C' | 'S' | undefined } {
   const prefix = DIRECTION.exec(line);
-  const direction = prefix ? (prefix[2] as 'C' | 'S') : inherited;
+  const direction = prefix ? (prefix[1] as 'C' | 'S') : inherited;
   const head = prefix ? prefix[0] : '';
   let body = line.slice(head.length);
   if (direction !== 'S') {

@@ -26,7 +26,7 @@ async function plainCapabilities(server: MailServer): Promise<string[]> {
         asked = true;
         socket.write('m1 CAPABILITY\r\n');
       }
-      const done = /\r\nm1 (OK|NO|BAD)[^\r]*\r\n/.exec(text);
+      const done = /\r\nm1 (?:OK|NO|BAD)[^\r]*\r\n/.exec(text);
       if (done) {
         socket.end('m2 LOGOUT\r\n');
         const line = text.split('\r\n').find((l) => l.startsWith('* CAPABILITY ')) ?? '';
