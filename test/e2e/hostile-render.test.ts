@@ -20,7 +20,8 @@ let vscode: CodeServer;
 let browser: Browser;
 let page: Page;
 
-const CASES = join(REPO_ROOT, '..', '..', 'shared', 'cases', 'security');
+// copies of ../shared/cases/security (the repository must not depend on files outside it)
+const CASES = join(REPO_ROOT, 'test', 'fixtures', 'security');
 
 async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
   const journal = new Journal(page, `hostile-render/${name}`);
