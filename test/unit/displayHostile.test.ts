@@ -1,0 +1,129 @@
+// Hostile senders against the display path of issue 10 (charsets, raw header fields, dates,
+// structure, invitations, size limits): every function costs linear time in sender input (growth
+// measured as CPU-time ratios at 1x/2x/4x, or work counted), library work that a sender can drive
+// (recurrence expansion, charset detection) is bounded before it starts, and what cannot be read
+// falls back to something the user can see.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import ICAL from 'ical.js';
+import { readCalendar } from '../../src/core/render/calendar';
+import { assertLinear } from '../support/growth';
+
+const ics = (lines: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n${lines.replace(/\r?\n/g, '\r\n')}\r\nEND:VCALENDAR\r\n`;
+
+/** Counts the recurrence steps ical.js takes, and stops a runaway expansion instead of hanging the test. */
+function countRecurrenceSteps(limit: number): { steps: () => number; reset: () => void; restore: () => void } {
+  const proto = ICAL.RecurIterator.prototype as unknown as { next: (...args: unknown[]) => unknown };
+  const original = proto.next;
+  let steps = 0;
+  proto.next = function next(this: unknown, ...args: unknown[]) {
+    if (++steps > limit) {
+      throw new Error(`recurrence expansion passed ${limit} steps`);
+    }
+    return original.apply(this, args);
+  };
+  return { steps: () => steps, reset: () => void (steps = 0), restore: () => void (proto.next = original) };
+}
+
+describe('invitations from hostile senders', () => {
+  const zone = (rule: string, start = '16010101T000000', tzid = 'Europe/Berlin') => `BEGIN:VTIMEZONE
+TZID:${tzid}
+BEGIN:STANDARD
+DTSTART:${start}
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0100
+${rule}
+END:STANDARD
+END:VTIMEZONE`;
+  const event = (tzid = 'Europe/Berlin') => `BEGIN:VEVENT
+UID:1
+SUMMARY:Standup
+DTSTART;TZID=${tzid}:20250310T100000
+DTEND;TZID=${tzid}:20250310T103000
+END:VEVENT`;
+  let counter: ReturnType<typeof countRecurrenceSteps>;
+  before(() => {
+    counter = countRecurrenceSteps(200_000);
+  });
+  beforeEach(() => counter.reset());
+  after(() => counter.restore());
+
+  // A VTIMEZONE's rules are expanded from their DTSTART to the event's year; a rule that is not
+  // yearly (or expands many times a year) made ical.js step through every second since 1601: the
+  // extension host never came back (DAILY from 1601: 12 s; HOURLY from 2020: 5 s).
+  for (const rule of ['RRULE:FREQ=SECONDLY', 'RRULE:FREQ=MINUTELY', 'RRULE:FREQ=DAILY', 'RRULE:FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,10,20,30,40,50', 'RRULE:FREQ=YEARLY;BYYEARDAY=1,2,3,4,5,6,7,8,9,10']) {
+    it(`does not expand a VTIMEZONE rule "${rule.slice(0, 40)}": the card still shows, from the IANA name`, () => {
+      const card = readCalendar(ics(`${zone(rule)}\n${event()}`));
+      assert.ok(counter.steps() < 20_000, `${counter.steps()} recurrence steps`);
+      assert.equal(card?.summary, 'Standup');
+      assert.equal(card?.start, '2025-03-10T09:00:00.000Z');
+      assert.equal(card?.end, '2025-03-10T09:30:00.000Z');
+    });
+  }
+
+  it('bounds the expansion of many yearly rules, or a far future event, by counting before expanding', () => {
+    const many = `BEGIN:VTIMEZONE\nTZID:Europe/Berlin\n${Array.from({ length: 400 }, () => 'BEGIN:STANDARD\nDTSTART:00010101T000000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0100\nRRULE:FREQ=YEARLY;BYMONTH=1;BYDAY=SU\nEND:STANDARD').join('\n')}\nEND:VTIMEZONE`;
+    const card = readCalendar(ics(`${many}\n${event()}`));
+    assert.ok(counter.steps() < 20_000, `${counter.steps()} recurrence steps`);
+    assert.equal(card?.start, '2025-03-10T09:00:00.000Z');
+    const far = readCalendar(ics(`${zone('RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', '00010101T000000', 'Custom')}\nBEGIN:VEVENT\nUID:1\nSUMMARY:Far\nDTSTART;TZID=Custom:99990310T100000\nEND:VEVENT`));
+    assert.ok(counter.steps() < 40_000, `${counter.steps()} recurrence steps`);
+    assert.equal(far?.summary, 'Far');
+  });
+
+  it('still reads the zones real senders write (Outlook yearly rules, RFC 5545 RDATE history, old US rules)', () => {
+    const outlook = readCalendar(ics(`BEGIN:VTIMEZONE
+TZID:Pacific Standard Time
+BEGIN:STANDARD
+DTSTART:16010101T020000
+TZOFFSETFROM:-0700
+TZOFFSETTO:-0800
+RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010101T020000
+TZOFFSETFROM:-0800
+TZOFFSETTO:-0700
+RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3
+END:DAYLIGHT
+END:VTIMEZONE
+${event('Pacific Standard Time')}`));
+    assert.equal(outlook?.start, '2025-03-10T17:00:00.000Z');
+    // RFC 5545 3.6.5, example 2: the US rules before 2007 as BYMONTHDAY sets, and a history by RDATE
+    const rdate = readCalendar(ics(`BEGIN:VTIMEZONE
+TZID:Old-Eastern
+BEGIN:DAYLIGHT
+DTSTART:19870405T020000
+TZOFFSETFROM:-0500
+TZOFFSETTO:-0400
+RDATE:19870405T020000
+RDATE:19880403T020000
+RDATE:19890402T020000
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:19671029T020000
+TZOFFSETFROM:-0400
+TZOFFSETTO:-0500
+RRULE:FREQ=YEARLY;BYMONTH=10;BYMONTHDAY=25,26,27,28,29,30,31;BYDAY=SU
+END:STANDARD
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:2
+SUMMARY:Old
+DTSTART;TZID=Old-Eastern:19880601T100000
+END:VEVENT`));
+    assert.equal(rdate?.start, '1988-06-01T14:00:00.000Z');
+  });
+
+  // ical.js scans from every parameter to the ':' that ends the line's parameters: a line with
+  // 80,000 parameters (480 KB, under the 512 KB limit) took 0.4 s, 16x per 4x the size.
+  it('reads a property with many parameters in linear time (refused before parsing when there are too many)', async () => {
+    const many = (n: number) => ics(`BEGIN:VEVENT\nUID:1\nSUMMARY:x\nDTSTART:20250310T100000Z\nATTENDEE${';X-A=b'.repeat(n)}:mailto:a@b.test\nEND:VEVENT`);
+    await assertLinear('ATTENDEE with n parameters', many, (text) => readCalendar(text), 20_000);
+    await assertLinear('many short lines of parameters', (n) => ics(`BEGIN:VEVENT\nUID:1\nSUMMARY:x\nDTSTART:20250310T100000Z\n${`ATTENDEE${';X-A=b'.repeat(60)}:mailto:a@b.test\n`.repeat(n)}END:VEVENT`), (text) => readCalendar(text), 200);
+    // a real ATTENDEE line, and a long DESCRIPTION, are still read
+    const real = readCalendar(ics(`BEGIN:VEVENT\nUID:1\nSUMMARY:Planning\nDTSTART:20250310T100000Z\nDESCRIPTION:${'Agenda item. '.repeat(8000)}\nATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN="Doe, Jane";X-NUM-GUESTS=0;DELEGATED-FROM="mailto:a@x.test","mailto:b@x.test":mailto:jane@x.test\nEND:VEVENT`));
+    assert.equal(real?.summary, 'Planning');
+    assert.equal(real?.attendees, 1);
+  });
+});
