@@ -4,6 +4,7 @@
 // (iconv-lite), since a message written in it is unreadable otherwise; this is safe because every
 // decoded text is sanitized afterwards, never before. Japanese ISO-2022-JP goes through libmime
 // (encoding-japanese), which iconv-lite lacks.
+import { isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import { decode as libmimeDecode } from 'libmime/lib/charset';
@@ -55,9 +56,26 @@ export function normaliseCharset(label: string | undefined): string {
   return ALIASES.get(name) ?? name;
 }
 
+// Names iconv-lite was asked about, with its answer: a sender can name a different unknown
+// charset in each of thousands of encoded words, and each unknown name costs iconv-lite a thrown
+// error. Bounded, since the names are the sender's.
+const KNOWN_CACHE_SIZE = 256;
+const knownCache = new Map<string, boolean>();
+
 /** Whether we can decode this charset at all. */
 export function knownCharset(charset: string): boolean {
-  return charset === 'us-ascii' || JAPANESE.test(charset) || iconv.encodingExists(charset);
+  if (charset === 'us-ascii' || JAPANESE.test(charset)) {
+    return true;
+  }
+  let known = knownCache.get(charset);
+  if (known === undefined) {
+    known = iconv.encodingExists(charset);
+    if (knownCache.size >= KNOWN_CACHE_SIZE) {
+      knownCache.clear();
+    }
+    knownCache.set(charset, known);
+  }
+  return known;
 }
 
 function isAscii(bytes: Uint8Array): boolean {
@@ -69,14 +87,15 @@ function isAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-function utf8OrUndefined(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
+function utf8OrUndefined(bytes: Buffer): string | undefined {
+  // isUtf8 answers without throwing: a fatal TextDecoder throws per invalid input, which costs
+  // more than decoding when a header has thousands of words
+  if (!isUtf8(bytes)) {
     return undefined;
   }
+  const text = bytes.toString('utf8');
+  // a byte order mark is not text (as TextDecoder with ignoreBOM: false)
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Decodes with a known charset, without validity checks (replacement characters where bytes are bad). */
@@ -88,7 +107,7 @@ export function decodeWith(bytes: Buffer, charset: string): string {
   if (JAPANESE.test(name)) {
     return libmimeDecode(bytes, name);
   }
-  if (iconv.encodingExists(name)) {
+  if (knownCharset(name)) {
     return iconv.decode(bytes, name);
   }
   return bytes.toString('utf8');
@@ -220,28 +239,58 @@ function guess(bytes: Buffer): DecodedText {
   return { text: iconv.decode(bytes, 'windows-1252'), charset: 'windows-1252', source: 'fallback' };
 }
 
+/** How much of a header's 8-bit text the detector looks at: enough to tell a language, little to scan. */
+const HEADER_SAMPLE_BYTES = 4096;
+
 /**
- * Decodes raw header bytes (a field that carries 8-bit bytes instead of encoded words, RFC 6532
- * or simply wrong). 7-bit stays as it is; valid UTF-8 is UTF-8 (RFC 6532); otherwise the charset
- * the message declares for its text (`hint`, as Thunderbird's fallback charset does), then the
- * detector, then windows-1252.
+ * Decodes the raw header fields of one message (or one header block). Raw 8-bit bytes (RFC 6532,
+ * or simply wrong) are UTF-8 when valid, else in the charset the message declares for its text
+ * (`hint`, as Thunderbird's fallback charset), else in the charset the detector finds, else
+ * windows-1252. The detector runs at most once per decoder, on at most 4 KB, and its answer
+ * serves every later field and encoded word: a header of thousands of words in an unknown
+ * charset costs one detection, not one each (which froze the extension host for seconds a row).
  */
-export function decodeHeaderBytes(bytes: Buffer, hint?: string): string {
-  if (isAscii(bytes)) {
-    return bytes.toString('latin1');
-  }
-  const utf8 = utf8OrUndefined(bytes);
-  if (utf8 !== undefined) {
-    return utf8;
-  }
-  const name = normaliseCharset(hint);
-  if (name && name !== 'us-ascii' && name !== 'utf-8') {
-    const text = decodeStrict(bytes, name);
-    if (text !== undefined) {
-      return text;
+export class HeaderDecoder {
+  private fallback: string | undefined;
+
+  /**
+   * `sample`: the 8-bit text the detector should judge when it first has to (all of a header
+   * block's raw fields, not only the first one that needs it, which may be a name of six bytes).
+   */
+  constructor(
+    readonly hint?: string,
+    private readonly sample?: () => Buffer,
+  ) {}
+
+  /** Raw header bytes as text. */
+  bytes(bytes: Buffer): string {
+    if (isAscii(bytes)) {
+      return bytes.toString('latin1');
     }
+    const utf8 = utf8OrUndefined(bytes);
+    if (utf8 !== undefined) {
+      return utf8;
+    }
+    const name = normaliseCharset(this.hint);
+    if (name && name !== 'us-ascii' && name !== 'utf-8') {
+      const text = decodeStrict(bytes, name);
+      if (text !== undefined) {
+        return text;
+      }
+    }
+    this.fallback ??= detect((this.sample?.() ?? bytes).subarray(0, HEADER_SAMPLE_BYTES)) ?? 'windows-1252';
+    return decodeStrict(bytes, this.fallback) ?? iconv.decode(bytes, 'windows-1252');
   }
-  return guess(bytes).text;
+
+  /** RFC 2047 encoded words in a header value (see decodeEncodedWords). */
+  words(value: string): string {
+    return decodeEncodedWords(value, this);
+  }
+}
+
+/** Raw header bytes as text, on their own (see HeaderDecoder; a message's fields share one). */
+export function decodeHeaderBytes(bytes: Buffer, hint?: string): string {
+  return new HeaderDecoder(hint).bytes(bytes);
 }
 
 // RFC 2047 encoded words. Each class excludes '?', so the match is linear.
@@ -271,9 +320,10 @@ function wordBytes(encoding: string, text: string): Buffer {
  * Decodes RFC 2047 encoded words in an unstructured header value (or a display name). Adjacent
  * words are joined before decoding (RFC 2047 6.2: the space between them is not text), so a
  * multi-byte character split over two words (common in Japanese mail) survives. Words in a
- * charset we do not know, or invalid in theirs, are decoded by the same fallbacks as raw bytes.
+ * charset we do not know, or invalid in theirs, are decoded by the same fallbacks as raw bytes
+ * (`decoder`: the message's, so its one detection serves them all).
  */
-export function decodeEncodedWords(value: string): string {
+export function decodeEncodedWords(value: string, decoder: HeaderDecoder = new HeaderDecoder()): string {
   if (!value.includes('=?')) {
     return value;
   }
@@ -283,7 +333,7 @@ export function decodeEncodedWords(value: string): string {
   const flush = () => {
     if (pending) {
       const bytes = Buffer.concat(pending.bytes);
-      out += decodeStrict(bytes, pending.charset) ?? decodeHeaderBytes(bytes, pending.charset);
+      out += decodeStrict(bytes, pending.charset) ?? decoder.bytes(bytes);
       pending = undefined;
     }
   };

@@ -9,7 +9,7 @@ import libmime from 'libmime';
 import libbase64 from 'libbase64';
 import libqp from 'libqp';
 import Splitter from '@zone-eu/mailsplit/lib/message-splitter.js';
-import { decodeEncodedWords, decodeHeaderBytes } from './charset';
+import { HeaderDecoder } from './charset';
 import { readHeaderFields, splitHeaderBlock } from './headerFields';
 
 export interface ParsedSource {
@@ -43,16 +43,16 @@ interface HeaderValue {
   params: Record<string, string>;
 }
 
-function structuredHeader(fields: Map<string, Buffer>, key: string): HeaderValue | undefined {
+function structuredHeader(fields: Map<string, Buffer>, key: string, decoder: HeaderDecoder): HeaderValue | undefined {
   const raw = fields.get(key);
   if (!raw) {
     return undefined;
   }
-  const parsed = libmime.parseHeaderValue(decodeHeaderBytes(raw));
+  const parsed = libmime.parseHeaderValue(decoder.bytes(raw));
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed.params ?? {})) {
     if (typeof value === 'string') {
-      params[name.toLowerCase()] = decodeEncodedWords(value);
+      params[name.toLowerCase()] = decoder.words(value);
     }
   }
   return { value: parsed.value.trim().toLowerCase(), params };
@@ -67,14 +67,14 @@ interface Building {
   headerFields: Map<string, Buffer>;
 }
 
-function describe(header: Buffer, parent: MessageStructureObject | undefined, part: string | undefined): Building {
+function describe(header: Buffer, parent: MessageStructureObject | undefined, part: string | undefined, decoder: HeaderDecoder): Building {
   const fields = new Map<string, Buffer>();
   for (const field of splitHeaderBlock(header)) {
     if (!fields.has(field.key)) {
       fields.set(field.key, field.value);
     }
   }
-  const contentType = structuredHeader(fields, 'content-type');
+  const contentType = structuredHeader(fields, 'content-type', decoder);
   // RFC 2045 5.2 (no Content-Type: text/plain) and RFC 2046 5.1.5 (in a digest: message/rfc822)
   const fallbackType = parent?.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
   const type = contentType && /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(contentType.value) ? contentType.value : fallbackType;
@@ -89,7 +89,7 @@ function describe(header: Buffer, parent: MessageStructureObject | undefined, pa
   if (encoding) {
     node.encoding = encoding;
   }
-  const disposition = structuredHeader(fields, 'content-disposition');
+  const disposition = structuredHeader(fields, 'content-disposition', decoder);
   if (disposition?.value) {
     node.disposition = disposition.value;
     if (Object.keys(disposition.params).length) {
@@ -102,7 +102,7 @@ function describe(header: Buffer, parent: MessageStructureObject | undefined, pa
   }
   const description = fields.get('content-description');
   if (description) {
-    node.description = decodeEncodedWords(decodeHeaderBytes(description).trim());
+    node.description = decoder.words(decoder.bytes(description).trim());
   }
   const boundaryless = type.startsWith('multipart/') && !contentType?.params.boundary;
   if (type.startsWith('multipart/')) {
@@ -129,6 +129,8 @@ function headerEnd(source: Buffer): number {
  */
 export async function parseStructure(source: Buffer): Promise<ParsedSource> {
   const splitter = new Splitter({ ignoreEmbedded: true, maxChildNodes: MAX_CHILD_NODES });
+  // one decoder for the whole message: charset detection for raw 8-bit parameters runs once
+  const decoder = new HeaderDecoder();
   const building = new Map<unknown, Building>();
   const order: Building[] = [];
   let current: Building | undefined;
@@ -141,7 +143,7 @@ export async function parseStructure(source: Buffer): Promise<ParsedSource> {
       if (chunk.root) {
         header = headers;
       }
-      current = describe(headers, parent?.node, part || undefined);
+      current = describe(headers, parent?.node, part || undefined, decoder);
       building.set(chunk, current);
       order.push(current);
       parent?.node.childNodes?.push(current.node);
@@ -178,7 +180,7 @@ export async function parseStructure(source: Buffer): Promise<ParsedSource> {
     entry.node.size = raw.length;
     parts.set(entry.node.part ?? '1', { raw, encoding: entry.node.encoding ?? '' });
     if (entry.node.type === 'message/rfc822') {
-      const inner = readHeaderFields(decodeTransfer(raw, entry.node.encoding));
+      const inner = readHeaderFields(decodeTransfer(raw, entry.node.encoding), undefined, decoder);
       entry.node.envelope = { subject: inner.subject };
     }
   }
