@@ -306,7 +306,15 @@ export async function parseSource(source: Buffer, options: LoadOptions = {}): Pr
   const parsed = await parseStructure(source);
   const fields = readHeaderFields(parsed.header, declaredCharset(parsed.structure));
   const head: MessageHead = { ...fields, flags: [], size: source.length };
-  const message = await loadDisplay(parsed.structure, head, sourcePartFetcher(parsed), options);
+  let message: LoadedMessage;
+  try {
+    message = await loadDisplay(parsed.structure, head, sourcePartFetcher(parsed), options);
+  } catch {
+    // a message we could not follow in a way nobody foresaw: its decoded text, labelled, rather
+    // than an error page (the IMAP path falls back to this function)
+    message = rawText(head, parsed.parts.get('TEXT')?.raw ?? source.subarray(0, 0), options);
+  }
+  message.notices.unshift(...parsed.notices);
   // the exact decoded size of each attachment is known here
   for (const attachment of message.attachments) {
     const entry = parsed.parts.get(attachment.part);
@@ -316,6 +324,28 @@ export async function parseSource(source: Buffer, options: LoadOptions = {}): Pr
     }
   }
   return { ...message, attachmentData: partData(parsed) };
+}
+
+/** A message shown as the decoded text after its header, with a notice that says so. */
+function rawText(head: MessageHead, raw: Buffer, options: LoadOptions): LoadedMessage {
+  const limit = options.whole ? MAX_WHOLE_BYTES : MAX_BODY_CHARS;
+  const text = decodeBody(raw.subarray(0, limit), undefined).text;
+  return {
+    subject: head.subject,
+    from: head.from,
+    to: head.to,
+    cc: head.cc,
+    replyTo: head.replyTo,
+    date: head.date,
+    messageId: head.messageId,
+    flags: [...head.flags],
+    size: head.size,
+    text: cutText(text, limit),
+    inline: new Map(),
+    attachments: [],
+    notices: ['This message could not be read as its structure says; its raw text is shown as it is.'],
+    ...(raw.length > limit ? { truncated: true } : {}),
+  };
 }
 
 /** Decoded bytes of the parts of a parsed source, by part number. */
