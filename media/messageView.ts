@@ -80,6 +80,8 @@ function applyTheme(frame: HTMLIFrameElement): void {
 }
 
 let currentFrame: HTMLIFrameElement | undefined;
+/** The state of the message shown (from 'show'): echoed with clicks, so the host acts on this one. */
+let shownState = '';
 let noticeBar: HTMLElement | undefined;
 let flagButton: HTMLElement | undefined;
 let readButton: HTMLElement | undefined;
@@ -205,8 +207,8 @@ function calendarCard(card: CalendarView): HTMLElement {
   section.append(rows);
   const actions = el('div', 'calendar-actions');
   actions.append(
-    button('Open .ics', () => post({ type: 'openAttachment', id: card.id }), { secondary: true, title: `Open ${card.filename}` }),
-    button('Save...', () => post({ type: 'saveAttachment', id: card.id }), { secondary: true, title: `Save ${card.filename}` }),
+    button('Open .ics', () => post({ type: 'openAttachment', id: card.id, state: shownState }), { secondary: true, title: `Open ${card.filename}` }),
+    button('Save...', () => post({ type: 'saveAttachment', id: card.id, state: shownState }), { secondary: true, title: `Save ${card.filename}` }),
   );
   section.append(actions);
   return section;
@@ -256,7 +258,7 @@ function render(model: MessageViewModel): void {
   if (model.truncated) {
     const bar = el('div', 'notice notice-actions');
     bar.setAttribute('role', 'status');
-    bar.append(el('span', '', 'A size limit applies: the end of this message is not shown.'), button('Show the whole message', () => post({ type: 'showWhole' }), { secondary: true }));
+    bar.append(el('span', '', 'A size limit applies: the end of this message is not shown.'), button('Show the whole message', () => post({ type: 'showWhole', state: shownState }), { secondary: true }));
     app.append(bar);
   }
 
@@ -288,8 +290,8 @@ function render(model: MessageViewModel): void {
       info.append(el('span', a.message ? 'codicon codicon-mail' : 'codicon codicon-file'), el('span', 'attachment-name', a.filename), el('span', 'attachment-meta', `${a.contentType} · ${a.sizeLabel}`));
       const actions = el('span', 'attachment-actions');
       actions.append(
-        button('Open', () => post({ type: 'openAttachment', id: a.id }), { secondary: true, title: a.message ? `Open the attached message ${a.filename}` : `Open ${a.filename}` }),
-        button('Save As...', () => post({ type: 'saveAttachment', id: a.id }), { secondary: true, title: `Save ${a.filename}` }),
+        button('Open', () => post({ type: 'openAttachment', id: a.id, state: shownState }), { secondary: true, title: a.message ? `Open the attached message ${a.filename}` : `Open ${a.filename}` }),
+        button('Save As...', () => post({ type: 'saveAttachment', id: a.id, state: shownState }), { secondary: true, title: `Save ${a.filename}` }),
       );
       item.append(info, actions);
       list.append(item);
@@ -336,6 +338,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
     case 'show':
       // kept with the webview: a hidden panel that VS Code reloads shows the message at once
       vscode.setState({ ref: message.state, model: message.model });
+      shownState = message.state;
       render(message.model);
       break;
     case 'error':
@@ -355,8 +358,9 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
 
 new MutationObserver(() => currentFrame && applyTheme(currentFrame)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
-const saved = vscode.getState() as { model?: MessageViewModel } | undefined;
+const saved = vscode.getState() as { ref?: string; model?: MessageViewModel } | undefined;
 if (saved?.model) {
+  shownState = typeof saved.ref === 'string' ? saved.ref : '';
   render(saved.model);
 }
 post({ type: 'ready' });
