@@ -11,7 +11,8 @@ import { readCalendar } from '../../src/core/render/calendar';
 import { readHeaderFields } from '../../src/core/render/headerFields';
 import { parseStructure } from '../../src/core/render/structure';
 import { buildViewModel } from '../../src/core/render/viewModel';
-import { parseSource } from '../../src/core/mail/messageLoader';
+import { loadDisplay, MAX_BODY_FETCH_BYTES, type PartFetcher, parseSource, sourcePartFetcher } from '../../src/core/mail/messageLoader';
+import { decodeBody } from '../../src/core/render/charset';
 import { assertLinear } from '../support/growth';
 
 const ics = (lines: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n${lines.replace(/\r?\n/g, '\r\n')}\r\nEND:VCALENDAR\r\n`;
@@ -31,12 +32,13 @@ function countRecurrenceSteps(limit: number): { steps: () => number; reset: () =
 }
 
 describe('invitations from hostile senders', () => {
+  // +0500, not Berlin's +0100: a time read through a zone that was refused comes from the IANA name
   const zone = (rule: string, start = '16010101T000000', tzid = 'Europe/Berlin') => `BEGIN:VTIMEZONE
 TZID:${tzid}
 BEGIN:STANDARD
 DTSTART:${start}
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0100
+TZOFFSETFROM:+0500
+TZOFFSETTO:+0500
 ${rule}
 END:STANDARD
 END:VTIMEZONE`;
@@ -67,7 +69,7 @@ END:VEVENT`;
   }
 
   it('bounds the expansion of many yearly rules, or a far future event, by counting before expanding', () => {
-    const many = `BEGIN:VTIMEZONE\nTZID:Europe/Berlin\n${Array.from({ length: 400 }, () => 'BEGIN:STANDARD\nDTSTART:00010101T000000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0100\nRRULE:FREQ=YEARLY;BYMONTH=1;BYDAY=SU\nEND:STANDARD').join('\n')}\nEND:VTIMEZONE`;
+    const many = `BEGIN:VTIMEZONE\nTZID:Europe/Berlin\n${Array.from({ length: 400 }, () => 'BEGIN:STANDARD\nDTSTART:00010101T000000\nTZOFFSETFROM:+0500\nTZOFFSETTO:+0500\nRRULE:FREQ=YEARLY;BYMONTH=1;BYDAY=SU\nEND:STANDARD').join('\n')}\nEND:VTIMEZONE`;
     const card = readCalendar(ics(`${many}\n${event()}`));
     assert.ok(counter.steps() < 20_000, `${counter.steps()} recurrence steps`);
     assert.equal(card?.start, '2025-03-10T09:00:00.000Z');
@@ -244,5 +246,94 @@ describe('structure of hostile raw sources', () => {
     const longest = await parseStructure(crlf(`${head}Content-Type: multipart/mixed; boundary="ab"\n\n--ab\nContent-Type: multipart/alternative; boundary="a"\n\n--a\nContent-Type: text/plain\n\ninner\n--a--\n--ab\nContent-Type: text/plain\n\nouter second\n--ab--\n`));
     assert.deepEqual(longest.structure.childNodes?.map((c) => [c.part, c.type]), [['1', 'multipart/alternative'], ['2', 'text/plain']]);
     assert.equal(longest.parts.get('1.1')?.raw.toString(), 'inner');
+  });
+});
+
+describe('bodies from hostile senders', () => {
+  const crlf = (text: string) => Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1');
+  const head = (contentType: string) => `From: a@b.test\nSubject: body\nDate: Tue, 1 Jul 2025 10:00:00 +0000\nContent-Type: ${contentType}\n`;
+
+  /** A fetcher over a raw source that counts the decoded bytes it hands out. */
+  async function counted(raw: Buffer): Promise<{ structure: Awaited<ReturnType<typeof parseStructure>>['structure']; fetcher: PartFetcher; bytes: () => number }> {
+    const parsed = await parseStructure(raw);
+    const inner = sourcePartFetcher(parsed);
+    let bytes = 0;
+    return {
+      structure: parsed.structure,
+      bytes: () => bytes,
+      fetcher: {
+        fetch: async (refs, maxBytes) => {
+          const out = await inner.fetch(refs, maxBytes);
+          out.forEach((b) => (bytes += b.length));
+          return out;
+        },
+      },
+    };
+  }
+  const headOf = { subject: 'body', from: [], to: [], cc: [], replyTo: [], flags: [] };
+
+  // Every body part was fetched (each up to 3 MB) and decoded before the 2 MB text limit applied:
+  // 2,000 text parts of 10 KB made an IMAP view download and decode the whole 20 MB message.
+  it('fetches and decodes body parts only up to the limit, however many there are', async () => {
+    const many = (n: number) => crlf(`${head('multipart/mixed; boundary="x"')}\n${`--x\nContent-Type: text/plain; charset=utf-8\n\n${'Zeile mit Umlauten: äöü. '.repeat(400)}\n`.repeat(n)}--x--\n`);
+    const { structure, fetcher, bytes } = await counted(many(1_900));
+    const loaded = await loadDisplay(structure, headOf, fetcher);
+    assert.ok(bytes() <= MAX_BODY_FETCH_BYTES + 64 * 1024, `${bytes()} bytes fetched for display`);
+    assert.equal(loaded.truncated, true);
+    assert.match(loaded.text ?? '', /^Zeile mit Umlauten: äöü/);
+  });
+
+  // iconv-lite's UTF-7 costs about 1 s per MB of short shifts: a 3 MB body held the extension
+  // host for 3 s, "Show the whole message" (48 MB) for most of a minute.
+  it('decodes a large body between turns of the event loop', async () => {
+    const raw = crlf(`${head('text/plain; charset=utf-7')}\n${'+AGE-+AGI-+AGM- '.repeat(4 * 1024 * 1024 / 16)}\n`);
+    const { structure, fetcher } = await counted(raw);
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) {
+        setImmediate(tick);
+      }
+    };
+    setImmediate(tick);
+    const loaded = await loadDisplay(structure, headOf, fetcher, { whole: true });
+    done = true;
+    assert.match(loaded.text ?? '', /^abc abc abc/);
+    assert.ok(turns >= 8, `${turns} turns of the event loop while 4 MB were decoded`);
+  });
+
+  // A data: image moved out of the HTML and then cut off by the text limit was listed as an
+  // attachment whose id ("cid:mx-data-...") names no part: Open asked the IMAP server for
+  // BODY[cid:...] and failed.
+  it('does not list a moved data: image that the text limit cut off as an attachment', async () => {
+    const image = `<img src="data:image/png;base64,${'iVBORw0KGgo'.repeat(1_000)}">`;
+    const raw = crlf(`${head('text/html; charset=utf-8')}\n<p>${'word '.repeat(450_000)}</p>${image}<p>after</p>\n`);
+    const loaded = await parseSource(raw);
+    const model = buildViewModel(loaded, { allowRemote: false, origin: 'file' });
+    assert.equal(model.truncated, true);
+    assert.deepEqual(model.attachments.map((a) => a.id), []);
+    const whole = buildViewModel(await parseSource(raw, { whole: true }), { allowRemote: false, origin: 'file' });
+    assert.equal((whole.document.match(/<img [^>]*src="data:image\/png/g) ?? []).length, 1);
+  });
+
+  it('does not let a charset name pick a codec that is not text, nor a <meta> pick UTF-7', () => {
+    // "charset=base64" showed the body as the base64 of its bytes
+    assert.equal(decodeBody(Buffer.from('caf\xe9 ok', 'latin1'), 'base64').text, 'café ok');
+    assert.equal(decodeBody(Buffer.from('caf\xe9 ok', 'latin1'), 'hex').text, 'café ok');
+    // WHATWG: UTF-7 is no encoding of the web; a <meta> does not get to hide markup in it
+    const html = Buffer.from('<meta charset="utf-7"><p>+ADw-b+AD4-x+ADw-/b+AD4- caf\xe9</p>', 'latin1');
+    assert.doesNotMatch(decodeBody(html, undefined, 'html').text, /<b>/);
+    // declared in MIME it is the sender's charset (issue 10), decoded before sanitizing
+    assert.match(decodeBody(Buffer.from('+ADw-b+AD4-x'), 'utf-7', 'html').text, /<b>x/);
+  });
+
+  // RFC 3676 defines format=flowed for text/plain: unfolding an HTML part joined "one \r\ntwo"
+  // into "onetwo" and "<scri \r\npt>" into "<script>".
+  it('unfolds format=flowed in text/plain only', async () => {
+    const loaded = await parseSource(crlf(`${head('text/html; charset=utf-8; format=flowed; delsp=yes')}\n<p>one \ntwo</p><scri \npt>x</scri \npt>\n`));
+    assert.doesNotMatch(loaded.html ?? '', /onetwo|<script/);
+    const plain = await parseSource(crlf(`${head('text/plain; charset=utf-8; format=flowed; delsp=yes')}\none \ntwo\n`));
+    assert.match(plain.text ?? '', /^onetwo/);
   });
 });

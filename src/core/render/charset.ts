@@ -62,10 +62,17 @@ export function normaliseCharset(label: string | undefined): string {
 const KNOWN_CACHE_SIZE = 256;
 const knownCache = new Map<string, boolean>();
 
+// iconv-lite's codecs that are not text charsets: "charset=base64" would show the body as its
+// base64 text, "hex" as hex digits; UTF-7-IMAP is for IMAP folder names (RFC 3501 5.1.3) only
+const NOT_TEXT = new Set(['base64', 'hex', 'utf7imap']);
+
 /** Whether we can decode this charset at all. */
 export function knownCharset(charset: string): boolean {
   if (charset === 'us-ascii' || JAPANESE.test(charset)) {
     return true;
+  }
+  if (NOT_TEXT.has(charset.replace(/[^0-9a-z]/g, ''))) {
+    return false;
   }
   let known = knownCache.get(charset);
   if (known === undefined) {
@@ -186,6 +193,7 @@ const DETECTABLE = new Set(['shift_jis', 'euc-jp', 'iso-2022-jp', 'gb18030', 'bi
 /** The detector looks at this much; the charset it picks must still decode all of the bytes. */
 const DETECT_SAMPLE_BYTES = 64 * 1024;
 
+/** The charset the detector is confident of for these bytes (all of which it must decode), if any. */
 function detect(bytes: Buffer): string | undefined {
   for (const match of chardet.analyse(bytes.subarray(0, DETECT_SAMPLE_BYTES))) {
     const name = normaliseCharset(match.name);
@@ -197,46 +205,124 @@ function detect(bytes: Buffer): string | undefined {
 }
 
 /**
+ * A <meta> charset HTML may choose (WHATWG "prescan": UTF-16 names mean UTF-8 there, and UTF-7
+ * is no encoding of the web; a sender's meta does not get to pick a charset that hides markup).
+ */
+function metaAllowed(charset: string): string | undefined {
+  if (charset.startsWith('utf-16') || charset === 'ucs-2') {
+    return 'utf-8';
+  }
+  return charset === 'utf-7' || charset.startsWith('utf-32') ? undefined : charset;
+}
+
+interface Candidate {
+  charset: string;
+  source: DecodedText['source'];
+}
+
+/** Whether the bytes are plain 7-bit text for this declared charset (no decoding needed). */
+function asciiText(bytes: Buffer, name: string): boolean {
+  return isAscii(bytes) && name !== 'utf-7' && !name.startsWith('utf-16') && !name.startsWith('utf-32') && !JAPANESE.test(name);
+}
+
+/** The charsets to try on a body, in order (see decodeBody); lazily, since detection costs. */
+function* bodyCandidates(bytes: Buffer, name: string, kind: 'html' | 'text'): Generator<Candidate> {
+  if (name && name !== 'us-ascii') {
+    yield { charset: name, source: 'declared' };
+  }
+  if (kind === 'html') {
+    const meta = metaCharset(bytes);
+    const allowed = meta ? metaAllowed(meta) : undefined;
+    if (allowed && allowed !== name) {
+      yield { charset: allowed, source: 'meta' };
+    }
+  }
+  yield { charset: 'utf-8', source: 'utf-8' };
+  for (const match of chardet.analyse(bytes.subarray(0, DETECT_SAMPLE_BYTES))) {
+    const charset = normaliseCharset(match.name);
+    if (match.confidence >= 30 && DETECTABLE.has(charset)) {
+      yield { charset, source: 'detected' };
+    }
+  }
+}
+
+function fallback(bytes: Buffer): DecodedText {
+  return { text: iconv.decode(bytes, 'windows-1252'), charset: 'windows-1252', source: 'fallback' };
+}
+
+/**
  * Decodes the bytes of a text part (transfer encoding already removed).
  *
  * Order (issue 10, as Thunderbird and the WHATWG HTML "encoding sniffing" do): the declared
  * charset when the bytes are valid in it; for HTML, a `<meta>` charset valid for the bytes; UTF-8
  * when the bytes are well-formed UTF-8; a charset the detector (chardet) is confident of and that
- * decodes cleanly; windows-1252, which decodes any byte.
+ * decodes cleanly; windows-1252, which decodes any byte. Each is decoded once, and given up at
+ * its first invalid byte. decodeBodyInSlices is the same for bodies of any size.
  */
 export function decodeBody(bytes: Buffer, declared: string | undefined, kind: 'html' | 'text' = 'text'): DecodedText {
   const name = normaliseCharset(declared);
-  if (isAscii(bytes) && name !== 'utf-7' && !name.startsWith('utf-16') && !JAPANESE.test(name)) {
+  if (asciiText(bytes, name)) {
     return { text: bytes.toString('latin1'), charset: name || 'us-ascii', source: 'ascii' };
   }
-  if (name && name !== 'us-ascii') {
-    const text = decodeStrict(bytes, name);
+  for (const candidate of bodyCandidates(bytes, name, kind)) {
+    const text = decodeStrict(bytes, candidate.charset);
     if (text !== undefined) {
-      return { text, charset: name, source: 'declared' };
+      return { text, ...candidate };
     }
   }
-  if (kind === 'html') {
-    const meta = metaCharset(bytes);
-    if (meta && meta !== name) {
-      const text = decodeStrict(bytes, meta);
-      if (text !== undefined) {
-        return { text, charset: meta, source: 'meta' };
-      }
-    }
-  }
-  return guess(bytes);
+  return fallback(bytes);
 }
 
-function guess(bytes: Buffer): DecodedText {
-  const utf8 = utf8OrUndefined(bytes);
-  if (utf8 !== undefined) {
-    return { text: utf8, charset: 'utf-8', source: 'utf-8' };
+/** Input decoded between two turns of the event loop. */
+const DECODE_SLICE_BYTES = 256 * 1024;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * decodeStrict in slices, with a turn of the event loop after each: iconv-lite's UTF-7 costs
+ * about 1 s a MB of short shifts ("+AGE-"), so a 3 MB body held the extension host for 3 s and
+ * "Show the whole message" (48 MB) for most of a minute. Gives up at the first invalid slice.
+ */
+async function decodeStrictInSlices(bytes: Buffer, charset: string): Promise<string | undefined> {
+  const name = normaliseCharset(charset);
+  if (!name || !knownCharset(name)) {
+    return undefined;
   }
-  const detected = detect(bytes);
-  if (detected) {
-    return { text: decodeWith(bytes, detected), charset: detected, source: 'detected' };
+  // native (UTF-8, ASCII) or stateful across the whole input (ISO-2022-JP): at once
+  if (bytes.length <= DECODE_SLICE_BYTES || name === 'us-ascii' || name === 'utf-8' || JAPANESE.test(name)) {
+    return decodeStrict(bytes, name);
   }
-  return { text: iconv.decode(bytes, 'windows-1252'), charset: 'windows-1252', source: 'fallback' };
+  const decoder = iconv.getDecoder(name);
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += DECODE_SLICE_BYTES) {
+    const text = decoder.write(bytes.subarray(i, i + DECODE_SLICE_BYTES));
+    if (text.includes('\uFFFD')) {
+      return undefined;
+    }
+    out.push(text);
+    await nextTurn();
+  }
+  const rest = decoder.end() ?? '';
+  if (rest.includes('\uFFFD')) {
+    return undefined;
+  }
+  out.push(rest);
+  return out.join('');
+}
+
+/** decodeBody for a body of any size: the same rules, decoded in slices between turns of the event loop. */
+export async function decodeBodyInSlices(bytes: Buffer, declared: string | undefined, kind: 'html' | 'text' = 'text'): Promise<DecodedText> {
+  const name = normaliseCharset(declared);
+  if (asciiText(bytes, name)) {
+    return { text: bytes.toString('latin1'), charset: name || 'us-ascii', source: 'ascii' };
+  }
+  for (const candidate of bodyCandidates(bytes, name, kind)) {
+    const text = await decodeStrictInSlices(bytes, candidate.charset);
+    if (text !== undefined) {
+      return { text, ...candidate };
+    }
+  }
+  return fallback(bytes);
 }
 
 /** How much of a header's 8-bit text the detector looks at: enough to tell a language, little to scan. */

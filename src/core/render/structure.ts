@@ -124,6 +124,30 @@ function describe(header: Buffer, parent: MessageStructureObject | undefined, pa
   return { node, chunks: [], size: 0, boundaryless, headerFields: fields };
 }
 
+/**
+ * The Content-Type and Content-Disposition parameters of a MIME header block (a part's
+ * BODY[n.MIME] over IMAP), read exactly as the structure of a raw source reads them: raw 8-bit
+ * bytes by the charset rules, RFC 2231 and encoded words decoded.
+ */
+export function mimeParameters(header: Buffer, decoder: HeaderDecoder = new HeaderDecoder()): { parameters?: Record<string, string>; dispositionParameters?: Record<string, string> } {
+  const fields = new Map<string, Buffer>();
+  for (const field of splitHeaderBlock(header)) {
+    if (!fields.has(field.key)) {
+      fields.set(field.key, field.value);
+    }
+  }
+  const out: { parameters?: Record<string, string>; dispositionParameters?: Record<string, string> } = {};
+  const type = structuredHeader(fields, 'content-type', decoder);
+  if (type && Object.keys(type.params).length) {
+    out.parameters = type.params;
+  }
+  const disposition = structuredHeader(fields, 'content-disposition', decoder);
+  if (disposition && Object.keys(disposition.params).length) {
+    out.dispositionParameters = disposition.params;
+  }
+  return out;
+}
+
 /** Where the body starts: after the first empty line (CRLF or LF), or the end when there is none. */
 function headerEnd(source: Buffer): number {
   const crlf = source.indexOf('\r\n\r\n');
