@@ -8,15 +8,16 @@ import { type SessionPool } from '../accounts/sessions';
 import { type FolderChange } from '../core/mail/folderSync';
 import { AccountLive } from '../core/mail/live';
 import { type Logger } from '../core/log';
-import { plainLabel, senderName } from '../core/text';
+import { senderName } from '../core/text';
 import { type TreeNode } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { Disposable } from '../util/dispose';
+import { setBadge, showInfo, showWarning, t, uiFormat, uiJoin, uiPlain, UiStatusBarItem } from '../util/ui';
 
 export class LiveMail extends Disposable {
   private readonly live = new Map<string, { live: AccountLive; config: string }>();
   private readonly unseen = new Map<string, number>();
-  private readonly status: vscode.StatusBarItem;
+  private readonly status: UiStatusBarItem;
   private readonly removedListeners = new Set<(accountId: string, path: string, uids: number[]) => void>();
 
   constructor(
@@ -28,8 +29,7 @@ export class LiveMail extends Disposable {
     private readonly logger: Logger,
   ) {
     super();
-    this.status = this._register(vscode.window.createStatusBarItem('imapExplorer.unread', vscode.StatusBarAlignment.Left, 50));
-    this.status.name = vscode.l10n.t('Unread Mail');
+    this.status = this._register(new UiStatusBarItem('imapExplorer.unread', 'left', 50, t('Unread Mail')));
     this.status.command = 'imapExplorer.mailboxes.focus';
     this._register(accounts.onDidChange(() => this.sync()));
     this._register(keychain.onDidChange((id) => this.restart(id)));
@@ -87,12 +87,12 @@ export class LiveMail extends Disposable {
         if (vscode.workspace.getConfiguration('imapExplorer').get<boolean>('notifications.newMail', false)) {
           const first = messages[0];
           const text = messages.length === 1
-            ? vscode.l10n.t('New mail from {0}: {1}', senderName(first.from), plainLabel(first.subject, 150) || vscode.l10n.t('(no subject)'))
-            : vscode.l10n.t('{0} new messages in {1}', messages.length, plainLabel(account.email));
-          void vscode.window.showInformationMessage(text);
+            ? t('New mail from {0}: {1}', uiPlain(senderName(first.from)), uiPlain(first.subject, 150) || t('(no subject)'))
+            : t('{0} new messages in {1}', messages.length, uiPlain(account.email));
+          void showInfo(text);
         }
       },
-      alert: (text) => void vscode.window.showWarningMessage(vscode.l10n.t('Message from the mail server {0}: {1}', plainLabel(account.imap.host), plainLabel(text, 400))),
+      alert: (text) => void showWarning(t('Message from the mail server {0}: {1}', uiPlain(account.imap.host), uiPlain(text, 400))),
     }, this.logger, account.id);
     this.live.set(accountId, { live, config: JSON.stringify(account) });
     live.start();
@@ -133,12 +133,10 @@ export class LiveMail extends Disposable {
 
   private render(): void {
     const total = [...this.unseen.values()].reduce((a, b) => a + b, 0);
-    const detail = [...this.unseen.entries()].map(([id, n]) => `${plainLabel(this.accounts.get(id)?.email ?? id)}: ${n}`).join('\n');
-    this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} unread in INBOX', total) } : undefined;
+    const detail = uiJoin([...this.unseen.entries()].map(([id, n]) => uiFormat('{0}: {1}', uiPlain(this.accounts.get(id)?.email ?? id), n)), '\n');
+    setBadge(this.view, total, t('{0} unread in INBOX', total));
     if (total > 0) {
-      this.status.text = `$(mail) ${total}`;
-      this.status.tooltip = `${vscode.l10n.t('{0} unread in INBOX', total)}\n${detail}`;
-      this.status.accessibilityInformation = { label: vscode.l10n.t('{0} unread messages', total) };
+      this.status.update({ icon: 'mail', text: uiFormat('{0}', total), tooltip: uiFormat('{0}\n{1}', t('{0} unread in INBOX', total), detail), accessibilityLabel: t('{0} unread messages', total) });
       this.status.show();
     } else {
       this.status.hide();

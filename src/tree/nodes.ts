@@ -5,7 +5,9 @@ import { type AccountConfig, accountLabel } from '../core/account';
 import { type MailError } from '../core/errors';
 import { type FolderInfo, type SpecialUse } from '../core/mail/folders';
 import { type MessageSummary } from '../core/mail/headers';
-import { formatAddresses, formatSize, fullDate, plainLabel, relativeDate, senderName } from '../core/text';
+import { formatAddresses, formatSize, plainLabel, senderName } from '../core/text';
+import { dates } from '../util/dates';
+import { setTreeText, t, treeItem, uiFolder, uiFormat, uiJoin, uiLines, uiPlain } from '../util/ui';
 import { FolderMessages } from '../core/mail/folderModel';
 
 export interface MessageRef {
@@ -40,13 +42,12 @@ export class AccountNode extends TreeNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(plainLabel(accountLabel(this.account)), vscode.TreeItemCollapsibleState.Collapsed);
+    const item = treeItem(uiPlain(accountLabel(this.account)), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `account:${this.account.id}`;
-    item.description = this.account.label ? plainLabel(this.account.email) : undefined;
-    item.tooltip = `${this.account.email}\n${this.account.imap.user} @ ${this.account.imap.host}:${this.account.imap.port} (${this.account.imap.security.toUpperCase()})`;
+    setTreeText(item, { description: this.account.label ? uiPlain(this.account.email) : undefined, tooltip: uiLines(`${this.account.email}\n${this.account.imap.user} @ ${this.account.imap.host}:${this.account.imap.port} (${this.account.imap.security.toUpperCase()})`) });
     item.iconPath = new vscode.ThemeIcon('account');
     item.contextValue = 'account';
-    item.accessibilityInformation = { label: vscode.l10n.t('{0}, mail account', String(item.label)) };
+    setTreeText(item, { accessibilityLabel: t('{0}, mail account', uiPlain(accountLabel(this.account))) });
     return item;
   }
 
@@ -89,15 +90,14 @@ export class FolderNode extends TreeNode {
   treeItem(): vscode.TreeItem {
     const { folder } = this;
     const expandable = folder.selectable || folder.children.length > 0;
-    const item = new vscode.TreeItem(plainLabel(folder.name) || folder.path, expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = treeItem(uiPlain(folder.name) || uiPlain(folder.path), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `folder:${this.account.id}:${folder.path}`;
     const unseen = folder.unseen ?? 0;
-    item.description = folder.selectable && unseen > 0 ? String(unseen) : undefined;
-    const counts = folder.selectable && folder.total !== undefined ? `\n${folder.total} messages, ${unseen} unread` : '';
-    item.tooltip = `${plainLabel(folder.path)}${counts}${folder.selectable ? '' : '\n(a container: it holds folders, not messages)'}`;
+    const counts = folder.selectable && folder.total !== undefined ? t('{0} messages, {1} unread', folder.total, unseen) : undefined;
+    setTreeText(item, { description: folder.selectable && unseen > 0 ? uiFormat('{0}', unseen) : undefined, tooltip: uiJoin([uiFolder(folder.path, folder.delimiter), counts, folder.selectable ? undefined : t('(a container: it holds folders, not messages)')], '\n') });
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : folder.selectable ? 'folder' : 'folder-library');
     item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}:${folder.subscribed ? 'subscribed' : 'unsubscribed'}${folder.specialUse ? `:${folder.specialUse}` : ''}`;
-    item.accessibilityInformation = { label: folder.selectable ? vscode.l10n.t('{0}, {1} unread', String(item.label), unseen) : String(item.label) };
+    setTreeText(item, { accessibilityLabel: folder.selectable ? t('{0}, {1} unread', uiPlain(folder.name), unseen) : uiPlain(folder.name) });
     return item;
   }
 
@@ -133,22 +133,24 @@ export class MessageNode extends TreeNode {
     const answered = flags.has('\\answered');
     const deleted = flags.has('\\deleted');
     const keywords = keywordsOf(m.flags);
-    const item = new vscode.TreeItem(plainLabel(m.subject) || vscode.l10n.t('(no subject)'), vscode.TreeItemCollapsibleState.None);
+    const item = treeItem(uiPlain(m.subject) || t('(no subject)'), vscode.TreeItemCollapsibleState.None);
     item.id = `message:${this.folderNode.accountId}:${this.folderNode.folder.path}:${this.folderNode.messages.uidValidity}:${m.uid}`;
-    const date = relativeDate(m.date);
-    item.description = [deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', senderName(m.from), date ? `· ${date}` : '', keywords.length ? `· ${keywords.map((k) => plainLabel(k, 30)).join(', ')}` : ''].filter(Boolean).join(' ');
-    item.tooltip = [
-      `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
-      `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
-      `${vscode.l10n.t('To')}: ${formatAddresses(m.to) || '-'}`,
-      m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
-      `${vscode.l10n.t('Date')}: ${fullDate(m.date)}`,
-      `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
-      [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : '', deleted ? vscode.l10n.t('Marked deleted (not yet expunged)') : ''].filter(Boolean).join(', '),
-      keywords.length ? `${vscode.l10n.t('Keywords')}: ${keywords.map((k) => plainLabel(k, 60)).join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n');
+    const date = dates().relative(m.date);
+    setTreeText(item, {
+      description: uiPlain([deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', senderName(m.from), date ? `· ${date}` : '', keywords.length ? `· ${keywords.map((k) => plainLabel(k, 30)).join(', ')}` : ''].filter(Boolean).join(' '), 400),
+      tooltip: uiLines([
+        `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
+        `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
+        `${vscode.l10n.t('To')}: ${formatAddresses(m.to) || '-'}`,
+        m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
+        `${vscode.l10n.t('Date')}: ${dates().full(m.date)}`,
+        `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
+        [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : '', deleted ? vscode.l10n.t('Marked deleted (not yet expunged)') : ''].filter(Boolean).join(', '),
+        keywords.length ? `${vscode.l10n.t('Keywords')}: ${keywords.map((k) => plainLabel(k, 60)).join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'), 4000),
+    });
     if (deleted) {
       item.iconPath = new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'));
     } else if (flagged) {
@@ -161,7 +163,7 @@ export class MessageNode extends TreeNode {
       item.iconPath = new vscode.ThemeIcon('mail-read');
     }
     item.contextValue = ['message', unread ? 'unread' : 'read', flagged ? 'flagged' : '', answered ? 'answered' : '', m.hasAttachment ? 'attachment' : ''].filter(Boolean).join(':');
-    item.accessibilityInformation = { label: `${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${plainLabel(m.subject)}, from ${senderName(m.from)}, ${date}${m.hasAttachment ? ', has attachments' : ''}` };
+    setTreeText(item, { accessibilityLabel: uiPlain(`${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${plainLabel(m.subject)}, from ${senderName(m.from)}, ${date}${m.hasAttachment ? ', has attachments' : ''}`, 600) });
     // No arguments: VS Code turns command arguments into handles that die when the tree
     // refreshes, and a click landing during a refresh then fails with "command not found".
     // The command reads the selection instead (VS Code sends it before running the command).
@@ -182,11 +184,11 @@ export class LoadMoreNode extends TreeNode {
 
   treeItem(): vscode.TreeItem {
     const { messages } = this.folderNode;
-    const item = new vscode.TreeItem(vscode.l10n.t('Load more...'), vscode.TreeItemCollapsibleState.None);
+    const item = treeItem(t('Load more...'), vscode.TreeItemCollapsibleState.None);
     item.id = `more:${this.folderNode.accountId}:${this.folderNode.folder.path}:${messages.messages.length}`;
-    item.description = vscode.l10n.t('{0} of {1} shown', messages.messages.length.toLocaleString('en-US'), messages.total.toLocaleString('en-US'));
+    setTreeText(item, { description: t('{0} of {1} shown', uiPlain(dates().count(messages.messages.length)), uiPlain(dates().count(messages.total))) });
     item.iconPath = new vscode.ThemeIcon('fold-down');
-    item.accessibilityInformation = { label: `${String(item.label)} ${String(item.description)}` };
+    setTreeText(item, { accessibilityLabel: t('Load more... {0} of {1} shown', uiPlain(dates().count(messages.messages.length)), uiPlain(dates().count(messages.total))) });
     item.contextValue = 'loadMore';
     item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages') };
     return item;
@@ -211,12 +213,12 @@ export class ErrorNode extends TreeNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(`${plainLabel(headline(this.error))} - ${this.action.label}`, vscode.TreeItemCollapsibleState.None);
+    const item = treeItem(uiPlain(`${headline(this.error)} - ${this.action.label}`), vscode.TreeItemCollapsibleState.None);
     item.id = `error:${this.key}`;
-    item.tooltip = plainLabel(this.error.message, 1000) + (this.error.details.serverText ? `\n${vscode.l10n.t('Server said')}: ${plainLabel(this.error.details.serverText, 500)}` : '');
+    setTreeText(item, { tooltip: this.error.details.serverText ? t('{0}\nServer said: {1}', uiPlain(this.error.message, 1000), uiPlain(this.error.details.serverText, 500)) : uiPlain(this.error.message, 1000) });
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.contextValue = 'error';
-    item.accessibilityInformation = { label: `${String(item.label)}. ${plainLabel(this.error.message, 300)}` };
+    setTreeText(item, { accessibilityLabel: uiPlain(`${headline(this.error)} - ${this.action.label}. ${this.error.message}`, 400) });
     item.command = { command: this.action.command, title: this.action.label, arguments: this.action.args };
     return item;
   }
@@ -232,11 +234,11 @@ export class InfoNode extends TreeNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    const item = treeItem(uiPlain(this.label, 400), vscode.TreeItemCollapsibleState.None);
     item.id = `info:${this.key}`;
     item.iconPath = new vscode.ThemeIcon('info');
     item.contextValue = 'info';
-    item.accessibilityInformation = { label: this.label };
+    setTreeText(item, { accessibilityLabel: uiPlain(this.label, 400) });
     return item;
   }
 }
@@ -247,6 +249,12 @@ export function headline(error: MailError): string {
       return vscode.l10n.t('Authentication failed');
     case 'NO_PASSWORD':
       return vscode.l10n.t('No password stored');
+    case 'SIGN_IN_REQUIRED':
+      return vscode.l10n.t('Signed out');
+    case 'TOKEN_REJECTED':
+      return vscode.l10n.t('Sign-in not accepted');
+    case 'COMMAND_FAILED':
+      return vscode.l10n.t('Sign-in command failed');
     case 'TLS_UNTRUSTED':
       return error.details.certificate?.selfSigned ? vscode.l10n.t('Self-signed certificate') : vscode.l10n.t('Certificate not trusted');
     case 'TLS_HOSTNAME':
@@ -280,6 +288,16 @@ export function actionFor(error: MailError, accountId: string, retry: RowAction)
       return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
     case 'NO_PASSWORD':
       return { label: vscode.l10n.t('Enter password'), command: 'imapExplorer.enterPassword', args: [accountId] };
+    case 'SIGN_IN_REQUIRED':
+      return { label: vscode.l10n.t('Sign in again'), command: 'imapExplorer.signIn', args: [accountId] };
+    case 'TOKEN_REJECTED':
+      // a token for the wrong scope or user, or a mailbox without IMAP: the settings must change;
+      // anything else is fixed by a new sign-in
+      return error.details.sasl && ['scope', 'user', 'disabled'].includes(error.details.sasl.reason)
+        ? { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] }
+        : { label: vscode.l10n.t('Sign in again'), command: 'imapExplorer.signIn', args: [accountId] };
+    case 'COMMAND_FAILED':
+      return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
     case 'TLS_UNTRUSTED':
     case 'TLS_HOSTNAME':
       return error.details.certificate
