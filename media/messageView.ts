@@ -43,13 +43,18 @@ function formatAddress(a: AddressView): string {
   return a.name || a.address;
 }
 
-function headerRow(label: string, values: AddressView[] | string): HTMLElement | undefined {
+function headerRow(label: string, values: AddressView[] | string, more = 0): HTMLElement | undefined {
   const text = typeof values === 'string' ? values : values.map(formatAddress).join(', ');
   if (!text) {
     return undefined;
   }
   const row = el('div', 'row');
-  row.append(el('span', 'label', label), el('span', 'value', text));
+  const value = el('span', 'value', text);
+  if (more > 0) {
+    // in its own element: a name the sender wrote ("and 5 more") never looks like this count
+    value.append(el('span', 'more', ` and ${more.toLocaleString('en-US')} more`));
+  }
+  row.append(el('span', 'label', label), value);
   return row;
 }
 
@@ -240,10 +245,10 @@ function render(model: MessageViewModel): void {
   header.append(subject);
   const rows = el('div', 'rows');
   for (const row of [
-    headerRow('From', model.from),
-    headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : []),
-    headerRow('To', model.to),
-    headerRow('Cc', model.cc),
+    headerRow('From', model.from, model.more.from),
+    headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : [], model.more.replyTo),
+    headerRow('To', model.to, model.more.to),
+    headerRow('Cc', model.cc, model.more.cc),
     headerRow('Date', new DisplayFormat(document.documentElement.lang).full(model.dateIso) || model.date),
   ]) {
     if (row) {

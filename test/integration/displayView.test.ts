@@ -85,4 +85,13 @@ describe('issue 10 additions to the message view, attacked in the real webview',
     // the host, now showing "second", drops what was clicked on "first"
     assert.deepEqual(posted.map((m) => isStale(m!, 'second')), [true, true, true, false]);
   });
+
+  it('says how many addresses of a field are not listed, apart from what the sender wrote', async () => {
+    const to = Array.from({ length: 2_000 }, (_, i) => `"and 5 more" <u${i}@x.t>`).join(',');
+    const loaded = await parseSource(Buffer.from(`From: Mallory <mallory@hostile.test>\r\nTo: ${to}\r\nSubject: Many\r\n\r\nbody\r\n`));
+    await view.show({ type: 'show', model: buildViewModel(loaded, { allowRemote: false, origin: 'file' }), state: 'many' });
+    const row = view.page.locator('.row', { has: view.page.locator('.label', { hasText: /^To$/ }) });
+    assert.equal((await row.locator('.more').innerText()).trim(), 'and 1,800 more');
+    assert.match(await row.locator('.value').innerText(), /^and 5 more <u0@x\.t>, .*u199@x\.t> and 1,800 more$/s);
+  });
 });

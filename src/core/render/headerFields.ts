@@ -95,7 +95,12 @@ export function addressListOf(value: Buffer | undefined, decoder: HeaderDecoder 
     return [];
   }
   const text = decoder.bytes(value.subarray(0, MAX_ADDRESS_BYTES));
-  return addressparser(text, { flatten: true })
+  const parsed = addressparser(text, { flatten: true });
+  if (value.length > MAX_ADDRESS_BYTES) {
+    // the cut fell inside the last entry: "user1303@exa" is not an address anyone was sent to
+    parsed.pop();
+  }
+  return parsed
     .map((a) => ({ name: decoder.words(a.name ?? '').trim(), address: decoder.words(a.address ?? '').trim() }))
     .filter((a) => a.name || a.address);
 }

@@ -69,6 +69,11 @@ export interface MessageViewModel {
   to: AddressView[];
   cc: AddressView[];
   replyTo: AddressView[];
+  /**
+   * How many addresses of each field are not listed (the view lists 200 a field): a message to
+   * 2,000 people must not look like one to 200.
+   */
+  more: { from: number; to: number; cc: number; replyTo: number };
   /** The date in the user's time zone, or "unknown" when the message has none we can read. */
   date: string;
   dateIso: string;
@@ -92,8 +97,15 @@ export interface MessageViewModel {
 
 const MAX_INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
 
+/** Most addresses of one field the view lists; the rest are counted (`more`). */
+const MAX_SHOWN_ADDRESSES = 200;
+
 function addresses(list: Address[] | undefined): AddressView[] {
-  return (list ?? []).slice(0, 200).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
+  return (list ?? []).slice(0, MAX_SHOWN_ADDRESSES).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
+}
+
+function notShown(list: Address[] | undefined): number {
+  return Math.max(0, (list?.length ?? 0) - MAX_SHOWN_ADDRESSES);
 }
 
 /** Whether sanitized HTML has anything to look at (text or an image) once tags are gone. */
@@ -200,6 +212,7 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
     to: addresses(message.to),
     cc: addresses(message.cc),
     replyTo: addresses(message.replyTo),
+    more: { from: notShown(message.from), to: notShown(message.to), cc: notShown(message.cc), replyTo: notShown(message.replyTo) },
     date: fullDate(message.date) || 'unknown',
     dateIso: message.date && !Number.isNaN(message.date.getTime()) ? message.date.toISOString() : '',
     flags: { seen: flags.has('\\seen'), flagged: flags.has('\\flagged'), answered: flags.has('\\answered') },
