@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Browser } from 'playwright-core';
 import { parseSource } from '../../src/core/mail/messageLoader';
-import { buildViewModel } from '../../src/core/render/viewModel';
+import { blockedModel } from '../support/render';
 import { safeFileName } from '../../src/core/text';
 import { isStale, parseViewMessage } from '../../src/messageView/protocol';
 import { launchChromium } from '../e2e/browser';
@@ -38,7 +38,7 @@ describe('issue 10 additions to the message view, attacked in the real webview',
     browser = await launchChromium();
     remote = await startCountingServer();
     view = await startViewHarness(browser);
-    await view.load(false);
+    await view.load();
   });
   after(async () => {
     await view?.close();
@@ -47,7 +47,7 @@ describe('issue 10 additions to the message view, attacked in the real webview',
   });
 
   it('shows an invitation whose fields are markup and remote addresses as text, and loads nothing', async () => {
-    const model = buildViewModel(await parseSource(invitation(remote.origin)), { allowRemote: false, origin: 'file' });
+    const model = blockedModel(await parseSource(invitation(remote.origin)), 'file');
     assert.ok(model.calendar, 'the invitation card');
     await view.show({ type: 'show', model, state: 'file:///invite.eml' });
     const card = await view.page.$('.calendar-card');
@@ -67,12 +67,12 @@ describe('issue 10 additions to the message view, attacked in the real webview',
 
   it('sends the state of the message shown with Open, Save and Show the whole message', async () => {
     const loaded = await parseSource(invitation(remote.origin));
-    const first = buildViewModel({ ...loaded, truncated: true }, { allowRemote: false, origin: 'file' });
+    const first = blockedModel({ ...loaded, truncated: true }, 'file');
     await view.show({ type: 'show', model: first, state: 'first' });
     await view.page.click('.calendar-card vscode-button:has-text("Open .ics")');
     await view.page.click('.attachment vscode-button:has-text("Save As...")');
     await view.page.click('vscode-button:has-text("Show the whole message")');
-    const second = buildViewModel(loaded, { allowRemote: false, origin: 'file' });
+    const second = blockedModel(loaded, 'file');
     await view.show({ type: 'show', model: second, state: 'second' });
     await view.page.click('.attachment vscode-button:has-text("Open")');
     const posted = (await view.posted()).filter((m) => m.type !== 'ready').map((m) => parseViewMessage(m));
@@ -89,7 +89,7 @@ describe('issue 10 additions to the message view, attacked in the real webview',
   it('says how many addresses of a field are not listed, apart from what the sender wrote', async () => {
     const to = Array.from({ length: 2_000 }, (_, i) => `"and 5 more" <u${i}@x.t>`).join(',');
     const loaded = await parseSource(Buffer.from(`From: Mallory <mallory@hostile.test>\r\nTo: ${to}\r\nSubject: Many\r\n\r\nbody\r\n`));
-    await view.show({ type: 'show', model: buildViewModel(loaded, { allowRemote: false, origin: 'file' }), state: 'many' });
+    await view.show({ type: 'show', model: blockedModel(loaded, 'file'), state: 'many' });
     const row = view.page.locator('.row', { has: view.page.locator('.label', { hasText: /^To$/ }) });
     assert.equal((await row.locator('.more').innerText()).trim(), 'and 1,800 more');
     assert.match(await row.locator('.value').innerText(), /^and 5 more <u0@x\.t>, .*u199@x\.t> and 1,800 more$/s);

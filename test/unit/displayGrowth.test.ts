@@ -15,12 +15,12 @@ import { decodeBody, decodeEncodedWords, HeaderDecoder } from '../../src/core/re
 import { addressListOf, readHeaderFields } from '../../src/core/render/headerFields';
 import { hasAttachments, planDisplay } from '../../src/core/render/mime';
 import { decodeTransfer, parseStructure } from '../../src/core/render/structure';
-import { buildViewModel } from '../../src/core/render/viewModel';
+import { blockedModel } from '../support/render';
 import { assertLinear } from '../support/growth';
 
 const crlf = (text: string) => Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1');
 const HEAD = 'From: Mallory <mallory@hostile.test>\nSubject: growth\nDate: Tue, 1 Jul 2025 10:00:00 +0000\n';
-const view = async (raw: Buffer) => buildViewModel(await parseSource(raw), { allowRemote: false, origin: 'file' });
+const view = async (raw: Buffer) => blockedModel(await parseSource(raw), 'file');
 const addresses = (n: number) => Array.from({ length: n }, (_, i) => `=?utf-8?q?=C3=A9?=<u${i}@x.t>`).join(',');
 
 describe('growth of header decoding with the size of the header', () => {

@@ -10,7 +10,7 @@ import iconv from 'iconv-lite';
 import { readCalendar } from '../../src/core/render/calendar';
 import { readHeaderFields } from '../../src/core/render/headerFields';
 import { parseStructure } from '../../src/core/render/structure';
-import { buildViewModel } from '../../src/core/render/viewModel';
+import { blockedModel } from '../support/render';
 import { loadDisplay, MAX_BODY_FETCH_BYTES, type PartFetcher, parseSource, sourcePartFetcher } from '../../src/core/mail/messageLoader';
 import { decodeBody } from '../../src/core/render/charset';
 import { assertLinear } from '../support/growth';
@@ -204,7 +204,7 @@ describe('structure of hostile raw sources', () => {
     return crlf(`${head}${open}Content-Type: text/plain\n\n${inner}${close}`);
   };
   const many = (n: number) => crlf(`${head}Content-Type: multipart/mixed; boundary="x"\n\n--x\nContent-Type: text/plain\n\nthe body\n${Array.from({ length: n }, (_, i) => `--x\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename="f${i}.bin"\n\nAAAA\n`).join('')}--x--\n`);
-  const view = async (raw: Buffer) => buildViewModel(await parseSource(raw), { allowRemote: false, origin: 'file' });
+  const view = async (raw: Buffer) => blockedModel(await parseSource(raw), 'file');
 
   // Every line that starts with "--" was compared with the boundary of every open multipart: 2,000
   // nested multiparts and 400,000 such lines (2.5 MB) took 20 s, with the event loop held for over
@@ -310,10 +310,10 @@ describe('bodies from hostile senders', () => {
     const image = `<img src="data:image/png;base64,${'iVBORw0KGgo'.repeat(1_000)}">`;
     const raw = crlf(`${head('text/html; charset=utf-8')}\n<p>${'word '.repeat(450_000)}</p>${image}<p>after</p>\n`);
     const loaded = await parseSource(raw);
-    const model = buildViewModel(loaded, { allowRemote: false, origin: 'file' });
+    const model = blockedModel(loaded, 'file');
     assert.equal(model.truncated, true);
     assert.deepEqual(model.attachments.map((a) => a.id), []);
-    const whole = buildViewModel(await parseSource(raw, { whole: true }), { allowRemote: false, origin: 'file' });
+    const whole = blockedModel(await parseSource(raw, { whole: true }), 'file');
     assert.equal((whole.document.match(/<img [^>]*src="data:image\/png/g) ?? []).length, 1);
   });
 
