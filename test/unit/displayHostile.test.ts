@@ -313,8 +313,12 @@ describe('bodies from hostile senders', () => {
     const model = blockedModel(loaded, 'file');
     assert.equal(model.truncated, true);
     assert.deepEqual(model.attachments.map((a) => a.id), []);
-    const whole = blockedModel(await parseSource(raw, { whole: true }), 'file');
-    assert.equal((whole.document.match(/<img [^>]*src="data:image\/png/g) ?? []).length, 1);
+    // "Show the whole message" keeps it, as an inline image of the body (the renderer's own
+    // 2,000,000-character budget then decides how much of such a body is drawn)
+    const whole = await parseSource(raw, { whole: true });
+    assert.deepEqual([...whole.inline.keys()], ['mx-data-1-1@local']);
+    assert.match(whole.html ?? '', /<img src="cid:mx-data-1-1@local"><p>after/);
+    assert.deepEqual(blockedModel(whole, 'file').attachments, []);
   });
 
   it('does not let a charset name pick a codec that is not text, nor a <meta> pick UTF-7', () => {

@@ -229,11 +229,13 @@ export function buildViewModel(message: LoadedMessage, options: ViewModelOptions
   const flags = new Set(message.flags.map((f) => f.toLowerCase()));
   const attachments: AttachmentView[] = message.attachments.map((a) => attachmentView(a.part, a.filename, a.contentType, a.size, a.sizeExact !== false));
   if (body.kind === 'html') {
-    // inline parts the HTML never shows are attachments for the user
+    // inline parts the HTML never shows are attachments for the user; a data: image moved out of
+    // the HTML has no part to open or save: where the renderer's budget cut its place, it is body
+    // that is not shown (the notice says so), never an attachment whose Open fails
     const used = new Set(body.usedCids);
     for (const [cid, image] of message.inline) {
-      if (!used.has(cid)) {
-        attachments.push(attachmentView(image.part ?? `cid:${cid}`, image.filename, image.contentType, image.data.length, true));
+      if (!used.has(cid) && image.part) {
+        attachments.push(attachmentView(image.part, image.filename, image.contentType, image.data.length, true));
       }
     }
   }
