@@ -4,7 +4,7 @@
 import { type LoadedResource } from './css';
 import { messageDocument } from './messageDocument';
 import { renderPlainText } from './plainText';
-import { escapeText, type RemoteReference, type RenderLimit, sanitizeHtml } from './sanitize';
+import { escapeText, MAX_HTML_CHARS, type RemoteReference, type RenderLimit, sanitizeHtml } from './sanitize';
 
 /**
  * What the render worker gets for one message (structured-cloned into the worker).
@@ -19,6 +19,12 @@ export interface BodyInput {
   text?: string;
   inline: Map<string, string>;
   remote: Map<string, LoadedResource>;
+  /**
+   * Characters of HTML or text rendered (default MAX_HTML_CHARS / MAX_TEXT_CHARS, 2 million). Raised
+   * only for "Show the whole message", to what the loader already bounded (MAX_WHOLE_BYTES); the
+   * work stays linear and under the worker's time budget.
+   */
+  maxChars?: number;
 }
 
 /**
@@ -44,19 +50,19 @@ export interface BodyRendering {
 /** Plain-text characters shown per message. */
 export const MAX_TEXT_CHARS = 2_000_000;
 
-function cut(text: string, limits: RenderLimit[]): string {
-  if (text.length <= MAX_TEXT_CHARS) {
+function cut(text: string, limits: RenderLimit[], max = MAX_TEXT_CHARS): string {
+  if (text.length <= max) {
     return text;
   }
   limits.push('size');
-  return text.slice(0, MAX_TEXT_CHARS);
+  return text.slice(0, max);
 }
 
 /** Renders a body (pure; linear in its input). Runs in the render worker. */
 export function renderBody(input: BodyInput): BodyRendering {
   const hasText = input.text !== undefined && input.text.trim() !== '';
   if (input.html !== undefined && input.html.trim() !== '') {
-    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote });
+    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote, ...(input.maxChars ? { maxLength: Math.max(input.maxChars, MAX_HTML_CHARS) } : {}) });
     if (sanitized.showsSomething || !hasText) {
       return {
         kind: 'html',
@@ -70,7 +76,7 @@ export function renderBody(input: BodyInput): BodyRendering {
   }
   if (hasText) {
     const limits: RenderLimit[] = [];
-    return { kind: 'text', document: messageDocument({ kind: 'text', html: renderPlainText(cut(input.text!, limits)) }), paper: false, remote: [], usedCids: [], limits };
+    return { kind: 'text', document: messageDocument({ kind: 'text', html: renderPlainText(cut(input.text!, limits, Math.max(input.maxChars ?? 0, MAX_TEXT_CHARS))) }), paper: false, remote: [], usedCids: [], limits };
   }
   return { kind: 'empty', document: messageDocument({ kind: 'empty' }), paper: false, remote: [], usedCids: [], limits: [] };
 }

@@ -33,6 +33,11 @@ export interface LoadedMessage {
   notices: string[];
   /** A size limit cut the body: the view offers "Show the whole message". */
   truncated?: boolean;
+  /**
+   * The user asked for the whole message: the loader lifted its size limit (MAX_WHOLE_BYTES), and
+   * the renderer's character budget follows (bodyInputOf); its element, depth and time budgets stay.
+   */
+  whole?: boolean;
   /** An invitation (text/calendar) in the message, with the part that holds it. */
   calendar?: CalendarCard & { part: string; filename: string };
 }
@@ -214,6 +219,7 @@ export function bodyInputOf(message: LoadedMessage, remote: ReadonlyMap<string, 
     ...(message.text !== undefined ? { text: message.text } : {}),
     inline,
     remote: new Map(remote),
+    ...(message.whole ? { maxChars: Math.max(message.html?.length ?? 0, message.text?.length ?? 0) } : {}),
   };
 }
 
