@@ -52,7 +52,8 @@ describe('display of real-world mail in VS Code', { timeout: 10 * 60 * 1000 }, (
       settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.pageSize': 20, 'imapExplorer.markAsReadOnOpen': false },
     });
     browser = await launchChromium();
-    page = await openWorkbench(browser, vscode.url);
+    // the user and the extension host both in Berlin
+    page = await openWorkbench(browser, vscode.url, { timezoneId: 'Europe/Berlin' });
   });
 
   after(async () => {
@@ -102,7 +103,8 @@ describe('display of real-world mail in VS Code', { timeout: 10 * 60 * 1000 }, (
       await treeRow(page, 'Probe 01: Date with CEST zone name').click();
       await messageBody(page, 'The Date header says');
       const dated = await webviewFrame(page, '#subject');
-      assert.match(await dated.locator('.rows').innerText(), /Tue, 1 Jul 2025 10:00/);
+      // (in VS Code's display language, en here: "Tue, Jul 1, 2025, 10:00 AM")
+      assert.match(await dated.locator('.rows').innerText(), /Tue, Jul 1, 2025, 10:00\sAM|Tue, 1 Jul 2025,? 10:00/);
 
       // 07: the invitation card, dark then light
       await treeRow(page, 'Invitation: Release planning').click();
@@ -111,7 +113,8 @@ describe('display of real-world mail in VS Code', { timeout: 10 * 60 * 1000 }, (
       const card = await invite.locator('.calendar-card').innerText();
       assert.match(card, /Invitation/);
       assert.match(card, /Release planning/);
-      assert.match(card, /Mon, 10 Mar 2025 10:00 – 11:00/);
+      // in VS Code's display language (en) and the user's zone (Berlin)
+      assert.match(card, /Mon, Mar 10, 2025, 10:00\sAM – 11:00\sAM/);
       assert.match(card, /dana@reporter\.test/);
       assert.match(card, /1 person/);
       assert.match(card, /Open \.ics/);

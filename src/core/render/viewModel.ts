@@ -12,7 +12,8 @@ import { type AttachmentInfo } from './mime';
 import { type BodyInput, type BodyRendering } from './body';
 import { type LoadedResource } from './css';
 import { type RenderLimit } from './sanitize';
-import { type Address, formatSize, fullDate, plainLabel } from '../text';
+import { DisplayFormat } from '../dates';
+import { type Address, formatSize, fullDate, plainLabel, safeFileName } from '../text';
 
 export interface LoadedMessage {
   subject?: string;
@@ -52,6 +53,8 @@ export interface CalendarView {
   when: string;
   startIso: string;
   endIso: string;
+  /** An all-day event (DTSTART a DATE): shown without times. */
+  allDay: boolean;
   organizer: string;
   location: string;
   attendees: number;
@@ -81,6 +84,11 @@ export interface MessageViewModel {
   to: AddressView[];
   cc: AddressView[];
   replyTo: AddressView[];
+  /**
+   * How many addresses of each field are not listed (the view lists 200 a field): a message to
+   * 2,000 people must not look like one to 200.
+   */
+  more: { from: number; to: number; cc: number; replyTo: number };
   /** The date in the user's time zone, or "unknown" when the message has none we can read. */
   date: string;
   dateIso: string;
@@ -103,45 +111,32 @@ export interface MessageViewModel {
 
 const MAX_INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
 
+/** Most addresses of one field the view lists; the rest are counted (`more`). */
+const MAX_SHOWN_ADDRESSES = 200;
+
 function addresses(list: Address[] | undefined): AddressView[] {
-  return (list ?? []).slice(0, 200).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
+  return (list ?? []).slice(0, MAX_SHOWN_ADDRESSES).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
 }
 
+function notShown(list: Address[] | undefined): number {
+  return Math.max(0, (list?.length ?? 0) - MAX_SHOWN_ADDRESSES);
+}
+
+/**
+ * An attachment as listed: its name is the one Save and Open will use (safeFileName), so blank
+ * padding cannot hide the real extension ("invoice.pdf⠀⠀⠀.exe" lists as "invoice.pdf .exe").
+ */
 function attachmentView(id: string, filename: string, contentType: string, size: number, exact: boolean): AttachmentView {
   const type = plainLabel(contentType, 100).toLowerCase();
-  return { id, filename: plainLabel(filename, 200), contentType: type, size, sizeLabel: exact ? formatSize(size) : `about ${formatSize(size)}`, message: type === 'message/rfc822' };
+  return { id, filename: safeFileName(filename, ''), contentType: type, size, sizeLabel: exact ? formatSize(size) : `about ${formatSize(size)}`, message: type === 'message/rfc822' };
 }
 
-function timeOf(date: Date): string {
-  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
-}
-
-function zoneName(date: Date): string {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  } catch {
-    return '';
-  }
-}
-
-/** When an event is, in the local time zone: one day shown once, all-day events without times. */
-export function eventWhen(startIso: string | undefined, endIso: string | undefined, allDay: boolean): string {
-  const start = startIso ? new Date(startIso) : undefined;
-  if (!start || Number.isNaN(start.getTime())) {
-    return '';
-  }
-  const end = endIso ? new Date(endIso) : undefined;
-  const day = fullDate(start).replace(/ \d{2}:\d{2}$/, '');
-  if (allDay) {
-    const last = end ? new Date(end.getTime() - 1) : undefined;
-    return last && last.toDateString() !== start.toDateString() ? `${day} – ${fullDate(last).replace(/ \d{2}:\d{2}$/, '')} (all day)` : `${day} (all day)`;
-  }
-  const zone = zoneName(start);
-  if (!end || Number.isNaN(end.getTime())) {
-    return `${fullDate(start)}${zone ? ` (${zone})` : ''}`;
-  }
-  const sameDay = end.toDateString() === start.toDateString();
-  return `${fullDate(start)} – ${sameDay ? timeOf(end) : fullDate(end)}${zone ? ` (${zone})` : ''}`;
+/**
+ * When an event is, in the local time zone and the given display format (en by default; the
+ * message view formats it again in VS Code's display language from startIso/endIso/allDay).
+ */
+export function eventWhen(startIso: string | undefined, endIso: string | undefined, allDay: boolean, format: DisplayFormat = new DisplayFormat(undefined)): string {
+  return format.span(startIso, endIso, allDay);
 }
 
 function calendarView(card: NonNullable<LoadedMessage['calendar']>): CalendarView {
@@ -154,6 +149,7 @@ function calendarView(card: NonNullable<LoadedMessage['calendar']>): CalendarVie
     when: eventWhen(card.start, card.end, card.allDay),
     startIso: card.start ?? '',
     endIso: card.end ?? '',
+    allDay: card.allDay,
     organizer: plainLabel(organizer, 300),
     location: plainLabel(card.location, 300),
     attendees: card.attendees,
@@ -223,11 +219,13 @@ export function buildViewModel(message: LoadedMessage, options: ViewModelOptions
   const flags = new Set(message.flags.map((f) => f.toLowerCase()));
   const attachments: AttachmentView[] = message.attachments.map((a) => attachmentView(a.part, a.filename, a.contentType, a.size, a.sizeExact !== false));
   if (body.kind === 'html') {
-    // inline parts the HTML never shows are attachments for the user
+    // inline parts the HTML never shows are attachments for the user; a data: image moved out of
+    // the HTML has no part to open or save: where the renderer's budget cut its place, it is body
+    // that is not shown (the notice says so), never an attachment whose Open fails
     const used = new Set(body.usedCids);
     for (const [cid, image] of message.inline) {
-      if (!used.has(cid)) {
-        attachments.push(attachmentView(image.part ?? `cid:${cid}`, image.filename, image.contentType, image.data.length, true));
+      if (!used.has(cid) && image.part) {
+        attachments.push(attachmentView(image.part, image.filename, image.contentType, image.data.length, true));
       }
     }
   }
@@ -257,6 +255,7 @@ export function buildViewModel(message: LoadedMessage, options: ViewModelOptions
     to: addresses(message.to),
     cc: addresses(message.cc),
     replyTo: addresses(message.replyTo),
+    more: { from: notShown(message.from), to: notShown(message.to), cc: notShown(message.cc), replyTo: notShown(message.replyTo) },
     date: fullDate(message.date) || 'unknown',
     dateIso: message.date && !Number.isNaN(message.date.getTime()) ? message.date.toISOString() : '',
     flags: { seen: flags.has('\\seen'), flagged: flags.has('\\flagged'), answered: flags.has('\\answered') },
