@@ -25,8 +25,10 @@ import { FolderPicker } from './triage/folderPicker';
 import { Triage } from './triage/triage';
 import { UndoStack } from './triage/undo';
 import { treeCommands } from './tree/commands';
-import { type TreeNode } from './tree/nodes';
+import { MailModel } from './tree/model';
+import { FolderNode, MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
+import { UnreadIndicators } from './tree/unread';
 import { registerCommands } from './util/commands';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -52,9 +54,12 @@ export function activate(context: vscode.ExtensionContext): void {
       void headerCache.clearAll();
     }
   }));
-  const tree = new MailTreeProvider(accounts, sessions, log, () => (cacheEnabled() ? headerCache : undefined));
-  subscriptions.push(accounts, sessions, tree);
-  subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
+  void headerCache.pruneOldVersions();
+  const model = new MailModel(accounts, sessions, logger, () => (cacheEnabled() ? headerCache : undefined));
+  const tree = new MailTreeProvider(model);
+  subscriptions.push(accounts, sessions, model, tree);
+  // a new password (the session was dropped for it): ask the server again
+  subscriptions.push(keychain.onDidChange((id) => model.loader(id)?.retry()));
 
   const extensionUri = context.extensionUri;
   const viewDeps: MessageViewDeps = {
@@ -68,20 +73,27 @@ export function activate(context: vscode.ExtensionContext): void {
       roots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
     }),
   };
-  const panels = new MessagePanels(accounts, sessions, tree, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
+  const panels = new MessagePanels(accounts, sessions, model, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
   subscriptions.push(panels);
 
   // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection
   const holder: { view?: vscode.TreeView<TreeNode> } = {};
-  const selection = () => holder.view?.selection ?? [];
+  /** The selection; VS Code forgets a redrawn node's rows until it took them again, so wait for that. */
+  const selection = async (): Promise<readonly TreeNode[]> => {
+    const view = holder.view;
+    if (view && !view.selection.length && view.visible) {
+      await tree.drawn.settled();
+    }
+    return view?.selection ?? [];
+  };
   const triage = new Triage({
     accounts,
     sessions,
-    tree,
+    model,
     picker: new FolderPicker(context.globalState),
     undo: new UndoStack(),
     log,
-    targets: { tree, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
+    targets: { model, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
     moved: (accountId, path, uids, destination) => panels.removed(accountId, path, uids, destination),
   });
   const view = vscode.window.createTreeView('imapExplorer.mailboxes', {
@@ -91,23 +103,39 @@ export function activate(context: vscode.ExtensionContext): void {
     dragAndDropController: new MessageDragAndDrop(triage, log),
   });
   holder.view = view;
-  subscriptions.push(view);
+  subscriptions.push(view, view.onDidCollapseElement(({ element }) => tree.drawn.collapsed(element)));
+  subscriptions.push(new UnreadIndicators(model, view));
 
-  const live = new LiveMail(accounts, keychain, sessions, tree, view, logger);
+  const live = new LiveMail(accounts, keychain, sessions, model, logger);
   subscriptions.push(live);
-  subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => live.viewFolder(accountId, path)));
-  subscriptions.push(tree.onDidChangeFlags(({ accountId, path, uids }) => panels.flagsChanged(accountId, path, uids)));
-  subscriptions.push(live.onDidRemove((accountId, path, uids) => panels.removed(accountId, path, uids, undefined)));
-  subscriptions.push(tree.onDidResync(({ accountId, path, change }) => {
-    if (change.removed.length) {
-      panels.removed(accountId, path, change.removed.map((m) => m.uid), undefined);
+  // live updates follow the folder the user is looking at: expanded, or a message of it selected
+  subscriptions.push(view.onDidExpandElement(({ element }) => {
+    if (element instanceof FolderNode && element.folder.selectable) {
+      live.viewFolder(element.accountId, element.path);
+    }
+  }));
+  subscriptions.push(view.onDidChangeSelection(({ selection: selected }) => {
+    const first = selected[0];
+    if (first instanceof MessageNode) {
+      live.viewFolder(first.folderNode.accountId, first.folderNode.path);
     }
   }));
 
   const drafts = new DraftStore(context.globalStorageUri);
   const addressBook = new AddressBook(sessions);
-  subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => addressBook.add(tree.folderModel(accountId, path)?.messages ?? [])));
-  const composer = new Composer({ accounts, keychain, sessions, pins, tree, triage, drafts, addressBook, logger, log });
+  subscriptions.push(model.onDidChange(({ accountId, event }) => {
+    for (const { path, change, source } of event.changes) {
+      addressBook.add(change.added);
+      if (change.flagged.length) {
+        panels.flagsChanged(accountId, path, change.flagged.map((f) => f.uid));
+      }
+      // our own moves tell the message view where the message went (triage)
+      if (source === 'server' && change.removed.length) {
+        panels.removed(accountId, path, change.removed.map((m) => m.uid), undefined);
+      }
+    }
+  }));
+  const composer = new Composer({ accounts, keychain, sessions, pins, tree: model, triage, drafts, addressBook, logger, log });
   subscriptions.push(new DraftEditorSupport(drafts, accounts, addressBook));
   panels.setDraftOpener(async (ref) => {
     const drafts = await triage.knownRoleFolder(ref.accountId, 'drafts');
@@ -126,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands(
       {
         ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri, diagnose: (account, secrets, pinning) => diagnoseAccount({ extensionUri, log }, account, secrets, pinning) } }),
-        ...treeCommands({ tree, panels, log, sourceUri, selection }),
+        ...treeCommands({ tree, model, panels, log, sourceUri, selection }),
         ...triageCommands(triage),
         ...composeCommands(composer),
         ...doctorCommands({ accounts, keychain, pins, sessions, tree, extensionUri, log }),

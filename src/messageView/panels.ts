@@ -7,7 +7,7 @@ import { MailError } from '../core/errors';
 import { downloadPart, loadImapMessage } from '../core/mail/messageLoader';
 import { plainLabel } from '../core/text';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { Disposable } from '../util/dispose';
 import { type MessageSource, MessageView, type MessageViewDeps } from './messageView';
 import { type MessageAction } from './protocol';
@@ -54,7 +54,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
   constructor(
     private readonly accounts: AccountStore,
     private readonly sessions: SessionPool,
-    private readonly tree: MailTreeProvider,
+    private readonly tree: MailModel,
     private readonly deps: MessageViewDeps,
     private readonly icon: vscode.Uri,
   ) {

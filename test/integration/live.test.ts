@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { FolderMessages } from '../../src/core/mail/folderModel';
-import { type FolderChange } from '../../src/core/mail/folderSync';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
 import { AccountLive, type LiveHost } from '../../src/core/mail/live';
 import { type SessionDeps } from '../../src/core/mail/session';
+import { MailStore } from '../../src/core/mail/store';
+import { type FolderChange, FolderWindow, type WindowDelta } from '../../src/core/mail/window';
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { startProxy } from '../support/proxy';
@@ -18,19 +18,33 @@ const WATCH = { disableAutoIdle: false, autoIdleDelay: 50, maxIdleTime: 2000, mi
 const NO_IDLE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
 const NO_CONDSTORE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
 
+/** The store of an account, fed by AccountLive as the extension feeds it. */
 class RecordingHost implements LiveHost {
-  readonly model = new FolderMessages();
+  readonly store = new MailStore('test');
   readonly changes: FolderChange[] = [];
   readonly arrived: MessageSummary[] = [];
-  unseen: number | undefined;
-  folder(path: string) {
-    return path === 'INBOX' && this.model.loaded ? this.model : undefined;
+  get model(): FolderWindow {
+    return this.store.window('INBOX')!;
   }
-  changed(_path: string, change: FolderChange) {
-    this.changes.push(change);
+  get unseen(): number | undefined {
+    return this.store.unseen('INBOX');
   }
-  inboxUnseen(count: number) {
-    this.unseen = count;
+  snapshot(path: string) {
+    return this.store.window(path)?.snapshot();
+  }
+  apply(path: string, delta: WindowDelta | 'drop' | 'heard') {
+    const event = this.store.apply(delta === 'drop' || delta === 'heard' ? { type: delta, path } : { type: 'delta', path, delta });
+    const change = event?.changes.find((c) => c.path === path)?.change;
+    if (change) {
+      this.changes.push(change);
+    }
+    return change;
+  }
+  ticket() {
+    return this.store.ticket();
+  }
+  inboxUnseen(count: number, asked: number) {
+    this.store.apply({ type: 'counts', counts: [{ path: 'INBOX', unseen: count }], asked });
   }
   newMail(messages: MessageSummary[]) {
     this.arrived.push(...messages);
@@ -75,7 +89,8 @@ async function withOther(server: DovecotServer, work: (client: ImapFlow) => Prom
 async function startLive(server: DovecotServer, options: { account?: SessionDeps['account']; clientOptions?: SessionDeps['clientOptions'] } = {}) {
   const host = new RecordingHost();
   const loader = testSession(server, options.account ? { account: options.account } : {});
-  host.model.addPage(await loader.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50)), true);
+  const page = await loader.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50));
+  host.store.apply({ type: 'window', path: 'INBOX', window: FolderWindow.fromPage('INBOX', page), generation: 0, source: 'server' });
   await loader.close();
   const loggers: RecordingLogger[] = [];
   const live = new AccountLive(() => {
@@ -129,8 +144,9 @@ describe('live updates', () => {
     try {
       const unread = host.model.messages.find((m) => !m.flags.includes('\\Seen'))!;
       const before = host.unseen!;
-      // what opening a message does: the model first, then the STORE on another connection than the watcher's
-      host.model.setFlag(unread.uid, '\\Seen', true);
+      // what opening a message does: the store first, then the STORE on another connection than the watcher's
+      host.store.apply({ type: 'flags', path: 'INBOX', uids: [unread.uid], flags: ['\\Seen'], on: true });
+      assert.equal(host.unseen, before - 1, 'our own action moves the count at once');
       await withOther(server, async (client) => {
         await client.messageFlagsAdd(String(unread.uid), ['\\Seen'], { uid: true });
       });
@@ -217,8 +233,7 @@ describe('live updates', () => {
     server.doveadm(['mailbox', 'update', '-u', DEFAULT_USER.name, '--uid-validity', '4242', 'INBOX']);
     server.kick(DEFAULT_USER.name);
     await until('the reset', () => host.changes.some((c) => c.reset), 15000);
-    assert.equal(host.model.loaded, false);
-    assert.deepEqual(host.model.messages, []);
+    assert.equal(host.store.window('INBOX'), undefined, 'the window is gone, to be loaded again when shown');
     await live.stop();
   });
 });

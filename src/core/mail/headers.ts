@@ -15,7 +15,13 @@ export interface MessageSummary {
   to: Address[];
   cc: Address[];
   replyTo: Address[];
+  /** The Date header (what the sender claims). */
   date?: Date;
+  /**
+   * INTERNALDATE: when the message arrived in its mailbox (RFC 3501 2.3.3). MOVE and COPY keep it
+   * (RFC 6851 3.3, RFC 3501 6.4.7), so it orders a folder by arrival even after a message moved back.
+   */
+  internalDate?: Date;
   size: number;
   hasAttachment: boolean;
   messageId?: string;
@@ -66,7 +72,8 @@ export function messageFlags(flags: Iterable<string> | undefined): string[] {
 
 export function toSummary(message: FetchMessageObject): MessageSummary {
   const envelope = message.envelope ?? {};
-  const date = envelope.date ? new Date(envelope.date) : message.internalDate ? new Date(message.internalDate) : undefined;
+  const internal = message.internalDate ? new Date(message.internalDate) : undefined;
+  const date = envelope.date ? new Date(envelope.date) : internal;
   return {
     uid: message.uid,
     seq: message.seq,
@@ -77,6 +84,7 @@ export function toSummary(message: FetchMessageObject): MessageSummary {
     cc: envelope.cc ?? [],
     replyTo: envelope.replyTo ?? [],
     date: date && !Number.isNaN(date.getTime()) ? date : undefined,
+    ...(internal && !Number.isNaN(internal.getTime()) ? { internalDate: internal } : {}),
     size: message.size ?? 0,
     hasAttachment: hasAttachments(message.bodyStructure),
     messageId: envelope.messageId,

@@ -2,19 +2,25 @@
 // being viewed (when that is not INBOX), so the user's own commands on the main connection never
 // wait behind an IDLE. Servers without IDLE are polled (imapflow's NOOP fallback). A dropped or
 // silently dead watcher is rebuilt by its session and resyncs what it missed.
-import { type FolderMessages } from './folderModel';
-import { applyEvent, emptyChange, fetchNewer, type FolderChange, isEmptyChange, resyncLoaded } from './folderSync';
+import { eventsToDelta, fetchNewer, resyncLoaded } from './folderSync';
 import { type MessageSummary } from './headers';
 import { type Logger } from '../log';
 import { type MailboxEvent, type MailSession } from './session';
+import { type FolderChange, type WindowDelta, type WindowSnapshot } from './window';
 
 export interface LiveHost {
-  /** The loaded model of a folder, or undefined when nobody loaded it (then only counts change). */
-  folder(path: string): FolderMessages | undefined;
-  /** A loaded folder changed. */
-  changed(path: string, change: FolderChange): void;
-  /** Unread messages in INBOX, whenever known anew. */
-  inboxUnseen(count: number): void;
+  /** The loaded window of a folder, or undefined when nobody loaded it (then only counts change). */
+  snapshot(path: string): WindowSnapshot | undefined;
+  /**
+   * What the server reported about a folder, for the store to apply: a delta against the
+   * snapshot's window, 'drop' (a new UIDVALIDITY), or 'heard' (changes in a folder that had no
+   * window: a page being loaded may predate them). Returns what that changed in the window.
+   */
+  apply(path: string, delta: WindowDelta | 'drop' | 'heard'): FolderChange | undefined;
+  /** A ticket for a count about to be asked (MailStore.ticket). */
+  ticket(): number;
+  /** Unread messages in INBOX, asked at `asked`. */
+  inboxUnseen(count: number, asked: number): void;
   /** Messages that arrived in INBOX while watching (not those of a first load). */
   newMail(messages: MessageSummary[]): void;
   /** An [ALERT] from the server: plain text for the user. */
@@ -100,38 +106,35 @@ export class AccountLive {
       return;
     }
     const events = queue.events.splice(0);
-    const model = this.host.folder(path);
-    const change = emptyChange();
-    let fetchNew = false;
-    let resync = false;
-    for (const event of events) {
-      if (!model) {
-        fetchNew ||= event.type === 'exists';
-        continue;
+    const snapshot = this.host.snapshot(path);
+    const outcome = eventsToDelta(snapshot, events);
+    let change: FolderChange | undefined;
+    if (outcome.reset) {
+      this.host.apply(path, 'drop');
+    } else {
+      const delta = outcome.delta;
+      if (snapshot && delta && (outcome.fetchNew || outcome.resync)) {
+        await queue.session.withMailbox(path, async (client) => {
+          if (outcome.resync) {
+            const resynced = await resyncLoaded(client, snapshot);
+            delta.flags = [...(delta.flags ?? []), ...(resynced.flags ?? [])];
+            delta.vanished = [...(delta.vanished ?? []), ...(resynced.vanished ?? [])];
+          }
+          if (outcome.fetchNew) {
+            delta.newer = await fetchNewer(client, snapshot);
+          }
+        }, { idempotent: true });
       }
-      const outcome = applyEvent(model, event, change);
-      fetchNew ||= outcome.fetchNew;
-      resync ||= outcome.resync;
-    }
-    if (model && (fetchNew || resync)) {
-      await queue.session.withMailbox(path, async (client) => {
-        if (resync) {
-          await resyncLoaded(client, model, change);
-        }
-        if (fetchNew) {
-          await fetchNewer(client, model, change);
-        }
-      }, { idempotent: true });
-    }
-    if (model && !isEmptyChange(change)) {
-      this.host.changed(path, change);
+      if (events.some((e) => e.type === 'exists' || e.type === 'expunge' || e.type === 'flags')) {
+        change = this.host.apply(path, delta ?? 'heard');
+      }
     }
     if (path.toUpperCase() === INBOX) {
-      if (change.added.length) {
+      if (change?.added.length) {
         this.host.newMail(change.added);
       }
-      // any event: a flag change our own connection made is already in the model (an empty change
-      // here) but still changes the count
+      // any event: a flag change our own connection made is already in the store (nothing to
+      // apply here) but still changes the count
       if (events.length > 0) {
         await this.countInbox();
       }
@@ -139,19 +142,17 @@ export class AccountLive {
   }
 
   private async resync(session: MailSession, path: string): Promise<void> {
-    const model = this.host.folder(path);
+    const snapshot = this.host.snapshot(path);
     this.logger.info(`[${this.label}] watching ${path} again; resyncing`);
-    if (model?.loaded) {
-      const change = emptyChange();
-      await session.withMailbox(path, async (client) => {
-        await resyncLoaded(client, model, change);
-        await fetchNewer(client, model, change);
+    if (snapshot) {
+      const delta = await session.withMailbox(path, async (client) => {
+        const resynced = await resyncLoaded(client, snapshot);
+        resynced.newer = await fetchNewer(client, snapshot);
+        return resynced;
       }, { idempotent: true });
-      if (!isEmptyChange(change)) {
-        this.host.changed(path, change);
-        if (path.toUpperCase() === INBOX && change.added.length) {
-          this.host.newMail(change.added);
-        }
+      const change = this.host.apply(path, delta);
+      if (path.toUpperCase() === INBOX && change?.added.length) {
+        this.host.newMail(change.added);
       }
     }
     if (path.toUpperCase() === INBOX) {
@@ -165,6 +166,7 @@ export class AccountLive {
       return;
     }
     try {
+      const asked = this.host.ticket();
       const count = await session.withMailbox(INBOX, async (client) => {
         // INBOX is selected on this connection: STATUS should not be used on it (RFC 3501 6.3.10)
         // ESEARCH COUNT answers with a number; without ESEARCH imapflow falls back to the UID list
@@ -174,7 +176,7 @@ export class AccountLive {
         }
         return result && typeof result === 'object' ? ((result as { count?: number }).count ?? 0) : 0;
       }, { idempotent: true });
-      this.host.inboxUnseen(count);
+      this.host.inboxUnseen(count, asked);
     } catch (err) {
       this.logger.warn(`[${this.label}] cannot count unread mail: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -3,9 +3,9 @@
 // MailSession that IDLEs, with the options SessionPool.createWatcher uses). Lower bound: a raw
 // client in IDLE that, on EXISTS, ends IDLE and fetches the new header in the same flight.
 import { AccountLive } from '../../../src/core/mail/live';
-import { FolderMessages } from '../../../src/core/mail/folderModel';
-import { type FolderChange } from '../../../src/core/mail/folderSync';
 import { fetchHeaderPage } from '../../../src/core/mail/headers';
+import { MailStore } from '../../../src/core/mail/store';
+import { type FolderChange, FolderWindow } from '../../../src/core/mail/window';
 import { DEFAULT_USER } from '../../support/dovecot';
 import { benchMessage, FOLDERS } from '../corpus';
 import { type BenchContext, login, noteRow, ourSession, rawLogin, runRow } from '../context';
@@ -56,23 +56,31 @@ export async function newMail(ctx: BenchContext): Promise<void> {
   try {
     // ours
     let live: AccountLive | undefined;
-    let model: FolderMessages | undefined;
     let arrived: ((change: FolderChange) => void) | undefined;
     let firstNew = 0;
     await runRow(ctx, {
       metric, case: label, kind: 'ours', runs: 5,
-      label: 'AccountLive watcher (IDLE, SessionPool.createWatcher options) -> fetchNewer -> FolderMessages',
+      label: 'AccountLive watcher (IDLE, SessionPool.createWatcher options) -> fetchNewer -> the MailStore',
       setup: async () => {
         const main = ourSession(ctx);
-        model = new FolderMessages();
         const page = await main.withMailbox(FOLDER, (client, mailbox) => fetchHeaderPage(client, mailbox, 50), { idempotent: true });
-        model.addPage(page, true);
-        firstNew = model.maxUid + 1;
+        const window = FolderWindow.fromPage(FOLDER, page);
+        firstNew = window.maxUid + 1;
+        const current = new MailStore('bench');
+        current.apply({ type: 'window', path: FOLDER, window, generation: 0, source: 'server' });
         await main.close();
         const logger = timedLogger();
         live = new AccountLive(() => ourSession(ctx, { logger, clientOptions: WATCHER_OPTIONS }), {
-          folder: (path) => (path === FOLDER ? model : undefined),
-          changed: (_path, change) => arrived?.(change),
+          snapshot: (path) => current.window(path)?.snapshot(),
+          apply: (path, delta) => {
+            const event = current.apply(delta === 'drop' || delta === 'heard' ? { type: delta, path } : { type: 'delta', path, delta });
+            const change = event?.changes.find((c) => c.path === path)?.change;
+            if (change) {
+              arrived?.(change);
+            }
+            return change;
+          },
+          ticket: () => current.ticket(),
           inboxUnseen: () => undefined,
           newMail: () => undefined,
           alert: () => undefined,
