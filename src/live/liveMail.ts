@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type Keychain } from '../accounts/keychain';
 import { type SessionPool } from '../accounts/sessions';
-import { AccountLive } from '../core/mail/live';
+import { AccountLive, storeLiveHost } from '../core/mail/live';
 import { type Logger } from '../core/log';
 import { plainLabel, senderName } from '../core/text';
 import { type MailModel } from '../tree/model';
@@ -60,19 +60,13 @@ export class LiveMail extends Disposable {
     if (!account) {
       return;
     }
-    const store = () => this.model.store(accountId);
-    const live = new AccountLive(() => this.sessions.createWatcher(accountId), {
-      snapshot: (path) => store()?.window(path)?.snapshot(),
-      apply: (path, delta) => {
-        const event = store()?.apply(delta === 'drop' || delta === 'heard' ? { type: delta, path } : { type: 'delta', path, delta });
+    const live = new AccountLive(() => this.sessions.createWatcher(accountId), storeLiveHost(() => this.model.store(accountId), {
+      reported: (path) => {
         if (path.toUpperCase() !== 'INBOX') {
           // the INBOX watcher counts INBOX itself; other folders' counts come from a LIST-STATUS
           this.model.refreshCounts(accountId);
         }
-        return event?.changes.find((c) => c.path === path)?.change;
       },
-      ticket: () => store()?.ticket() ?? 0,
-      inboxUnseen: (count, asked) => store()?.apply({ type: 'counts', counts: [{ path: 'INBOX', unseen: count }], asked }),
       newMail: (messages) => {
         if (vscode.workspace.getConfiguration('imapExplorer').get<boolean>('notifications.newMail', false)) {
           const first = messages[0];
@@ -83,7 +77,7 @@ export class LiveMail extends Disposable {
         }
       },
       alert: (text) => void vscode.window.showWarningMessage(vscode.l10n.t('Message from the mail server {0}: {1}', plainLabel(account.imap.host), plainLabel(text, 400))),
-    }, this.logger, account.id);
+    }), this.logger, account.id);
     this.live.set(accountId, { live, config: JSON.stringify(account) });
     live.start();
   }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
-import { AccountLive, type LiveHost } from '../../src/core/mail/live';
+import { AccountLive, type LiveHost, storeLiveHost } from '../../src/core/mail/live';
 import { type SessionDeps } from '../../src/core/mail/session';
 import { MailStore } from '../../src/core/mail/store';
 import { type FolderChange, FolderWindow, type WindowDelta } from '../../src/core/mail/window';
@@ -18,11 +18,12 @@ const WATCH = { disableAutoIdle: false, autoIdleDelay: 50, maxIdleTime: 2000, mi
 const NO_IDLE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
 const NO_CONDSTORE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
 
-/** The store of an account, fed by AccountLive as the extension feeds it. */
+/** The store of an account, fed by AccountLive as the extension feeds it (storeLiveHost). */
 class RecordingHost implements LiveHost {
   readonly store = new MailStore('test');
   readonly changes: FolderChange[] = [];
   readonly arrived: MessageSummary[] = [];
+  private readonly inner = storeLiveHost(() => this.store, { newMail: () => undefined, alert: () => undefined });
   get model(): FolderWindow {
     return this.store.window('INBOX')!;
   }
@@ -30,21 +31,20 @@ class RecordingHost implements LiveHost {
     return this.store.unseen('INBOX');
   }
   snapshot(path: string) {
-    return this.store.window(path)?.snapshot();
+    return this.inner.snapshot(path);
   }
   apply(path: string, delta: WindowDelta | 'drop' | 'heard') {
-    const event = this.store.apply(delta === 'drop' || delta === 'heard' ? { type: delta, path } : { type: 'delta', path, delta });
-    const change = event?.changes.find((c) => c.path === path)?.change;
+    const change = this.inner.apply(path, delta);
     if (change) {
       this.changes.push(change);
     }
     return change;
   }
   ticket() {
-    return this.store.ticket();
+    return this.inner.ticket();
   }
   inboxUnseen(count: number, asked: number) {
-    this.store.apply({ type: 'counts', counts: [{ path: 'INBOX', unseen: count }], asked });
+    this.inner.inboxUnseen(count, asked);
   }
   newMail(messages: MessageSummary[]) {
     this.arrived.push(...messages);

@@ -6,6 +6,7 @@ import { eventsToDelta, fetchNewer, resyncLoaded } from './folderSync';
 import { type MessageSummary } from './headers';
 import { type Logger } from '../log';
 import { type MailboxEvent, type MailSession } from './session';
+import { type MailStore } from './store';
 import { type FolderChange, type WindowDelta, type WindowSnapshot } from './window';
 
 export interface LiveHost {
@@ -29,6 +30,26 @@ export interface LiveHost {
 
 const INBOX = 'INBOX';
 
+/**
+ * The host that puts what the watchers learn into an account's store, through its one door (the
+ * extension's, and the tests'). `reported` runs after every report about a folder (the extension
+ * asks for counts again then).
+ */
+export function storeLiveHost(store: () => MailStore | undefined, hooks: Pick<LiveHost, 'newMail' | 'alert'> & { reported?(path: string): void }): LiveHost {
+  return {
+    snapshot: (path) => store()?.window(path)?.snapshot(),
+    apply: (path, delta) => {
+      const event = store()?.apply(delta === 'drop' || delta === 'heard' ? { type: delta, path } : { type: 'delta', path, delta });
+      hooks.reported?.(path);
+      return event?.changes.find((c) => c.path === path)?.change;
+    },
+    ticket: () => store()?.ticket() ?? 0,
+    inboxUnseen: (count, asked) => void store()?.apply({ type: 'counts', counts: [{ path: INBOX, unseen: count }], asked }),
+    newMail: (messages) => hooks.newMail(messages),
+    alert: (text) => hooks.alert(text),
+  };
+}
+
 export class AccountLive {
   private inbox: MailSession | undefined;
   private viewer: MailSession | undefined;
@@ -47,8 +68,18 @@ export class AccountLive {
   start(): void {
     this.inbox = this.createWatcher();
     this.attach(this.inbox);
-    this.inbox.watch(INBOX, () => this.resync(this.inbox!, INBOX));
-    void this.countInbox();
+    this.follow(this.inbox, INBOX);
+  }
+
+  /**
+   * Keeps `path` selected on the watcher and catches up once it is: IDLE reports only what
+   * happens after the SELECT, so what changed between the window's load and the SELECT (and
+   * after a reconnect, while it was away) is asked for once.
+   */
+  private follow(session: MailSession, path: string): void {
+    const catchUp = () => this.enqueue(() => this.resync(session, path));
+    session.watch(path, async () => catchUp());
+    catchUp();
   }
 
   /** Follows the folder the user is looking at, on its own connection. */
@@ -66,8 +97,7 @@ export class AccountLive {
       this.viewer = this.createWatcher();
       this.attach(this.viewer);
     }
-    const viewer = this.viewer;
-    viewer.watch(path, () => this.resync(viewer, path));
+    this.follow(this.viewer, path);
   }
 
   private attach(session: MailSession): void {
@@ -95,7 +125,7 @@ export class AccountLive {
     this.running = this.running.then(work).catch((err) => this.logger.warn(`[${this.label}] live update failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
-  /** Resolves when every queued update has been applied (tests, and before a resync). */
+  /** Resolves when every update queued so far has been applied (tests). */
   settled(): Promise<void> {
     return this.running;
   }
@@ -142,8 +172,10 @@ export class AccountLive {
   }
 
   private async resync(session: MailSession, path: string): Promise<void> {
+    if (this.stopped) {
+      return;
+    }
     const snapshot = this.host.snapshot(path);
-    this.logger.info(`[${this.label}] watching ${path} again; resyncing`);
     if (snapshot) {
       const delta = await session.withMailbox(path, async (client) => {
         const resynced = await resyncLoaded(client, snapshot);
@@ -154,6 +186,10 @@ export class AccountLive {
       if (path.toUpperCase() === INBOX && change?.added.length) {
         this.host.newMail(change.added);
       }
+    } else {
+      // selected, and reporting from now on: a page still on its way may predate this moment
+      await session.withMailbox(path, async () => undefined, { idempotent: true });
+      this.host.apply(path, 'heard');
     }
     if (path.toUpperCase() === INBOX) {
       await this.countInbox();

@@ -2,7 +2,7 @@
 // until the folder's model holds it. Ours: the live-update watcher (AccountLive on a watcher
 // MailSession that IDLEs, with the options SessionPool.createWatcher uses). Lower bound: a raw
 // client in IDLE that, on EXISTS, ends IDLE and fetches the new header in the same flight.
-import { AccountLive } from '../../../src/core/mail/live';
+import { AccountLive, storeLiveHost } from '../../../src/core/mail/live';
 import { fetchHeaderPage } from '../../../src/core/mail/headers';
 import { MailStore } from '../../../src/core/mail/store';
 import { type FolderChange, FolderWindow } from '../../../src/core/mail/window';
@@ -70,21 +70,8 @@ export async function newMail(ctx: BenchContext): Promise<void> {
         current.apply({ type: 'window', path: FOLDER, window, generation: 0, source: 'server' });
         await main.close();
         const logger = timedLogger();
-        live = new AccountLive(() => ourSession(ctx, { logger, clientOptions: WATCHER_OPTIONS }), {
-          snapshot: (path) => current.window(path)?.snapshot(),
-          apply: (path, delta) => {
-            const event = current.apply(delta === 'drop' || delta === 'heard' ? { type: delta, path } : { type: 'delta', path, delta });
-            const change = event?.changes.find((c) => c.path === path)?.change;
-            if (change) {
-              arrived?.(change);
-            }
-            return change;
-          },
-          ticket: () => current.ticket(),
-          inboxUnseen: () => undefined,
-          newMail: () => undefined,
-          alert: () => undefined,
-        }, logger, 'bench');
+        current.onDidChange((event) => event.changes.forEach((c) => arrived?.(c.change)));
+        live = new AccountLive(() => ourSession(ctx, { logger, clientOptions: WATCHER_OPTIONS }), storeLiveHost(() => current, { newMail: () => undefined, alert: () => undefined }), logger, 'bench');
         live.view(FOLDER);
         // steady state: the server accepted IDLE well before the mail arrives (a message that
         // lands before IDLE starts is reported at once, when IDLE begins: not what users see)

@@ -1,0 +1,208 @@
+// The oracle of the end-to-end suite: what the Mail view shows must be what Dovecot holds. It
+// reads the screen (every row of the tree, scrolling through it; the activity bar badge; the
+// status bar item) and the server (`doveadm fetch`, `doveadm mailbox status`, never our code),
+// and waits until they agree: for each expanded folder the rows (subject, unread / flag icon,
+// order newest first by arrival) are the server's newest messages by UID, as many as are shown;
+// every folder row's count, the badge and the status bar are the server's unread counts. A view
+// that does not converge within the bound fails with the difference.
+import { type Page } from 'playwright-core';
+import { decodeWords, plainLabel } from '../../src/core/text';
+import { type DovecotServer } from '../support/dovecot';
+
+export interface OracleOptions {
+  server: DovecotServer;
+  /** Which Dovecot user each account row (by its label) shows. */
+  users: Record<string, string>;
+  /** How long the view may take to show what the server holds, in ms. */
+  timeoutMs?: number;
+}
+
+interface Row {
+  index: number;
+  level: number;
+  expanded: boolean | undefined;
+  label: string;
+  description: string;
+  icon: string;
+}
+
+/** The rows of the Mail view in order, scrolling through all of them (the list draws only what is visible). */
+async function readTree(page: Page): Promise<Row[]> {
+  const list = page.locator('.pane-body .monaco-list').first();
+  const box = await list.boundingBox();
+  if (!box) {
+    return [];
+  }
+  const snapshot = () => page.evaluate(() => {
+    const rows = [...document.querySelectorAll('.pane-body .monaco-list-row[role="treeitem"]')] as HTMLElement[];
+    const container = document.querySelector('.pane-body .monaco-list-rows') as HTMLElement | null;
+    return {
+      height: container ? container.getBoundingClientRect().height : 0,
+      rows: rows.map((row) => ({
+        index: Number(row.dataset.index),
+        level: Number(row.getAttribute('aria-level')),
+        expanded: row.hasAttribute('aria-expanded') ? row.getAttribute('aria-expanded') === 'true' : undefined,
+        label: (row.querySelector('.label-name') as HTMLElement | null)?.innerText ?? '',
+        description: (row.querySelector('.label-description') as HTMLElement | null)?.innerText ?? '',
+        icon: [...(row.querySelector('.custom-view-tree-node-item-icon')?.classList ?? [])].find((c) => c.startsWith('codicon-') && c !== 'codicon') ?? '',
+      })),
+    };
+  });
+  const seen = new Map<number, Row>();
+  let first = await snapshot();
+  const firstIndex = Math.min(...first.rows.map((r) => r.index));
+  await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
+  // to the top, then down a screen at a time
+  for (let i = 0; i < 50 && Math.min(...(await snapshot()).rows.map((r) => r.index)) > 0; i++) {
+    await page.mouse.wheel(0, -5000);
+    await page.waitForTimeout(50);
+  }
+  for (let step = 0; step < 200; step++) {
+    first = await snapshot();
+    first.rows.forEach((r) => seen.set(r.index, r));
+    const last = Math.max(...first.rows.map((r) => r.index));
+    const total = Math.round(first.height / 22);
+    if (last >= total - 1 || !first.rows.length) {
+      break;
+    }
+    await page.mouse.wheel(0, box.height * 0.8);
+    await page.waitForTimeout(50);
+  }
+  // back to where the journey was
+  for (let i = 0; i < 50 && Math.min(...(await snapshot()).rows.map((r) => r.index)) > firstIndex; i++) {
+    await page.mouse.wheel(0, -22);
+    await page.waitForTimeout(20);
+  }
+  return [...seen.values()].sort((a, b) => a.index - b.index);
+}
+
+const MESSAGE_ICONS = new Set(['codicon-mail', 'codicon-mail-read', 'codicon-star-full', 'codicon-reply', 'codicon-trash']);
+
+interface ServerMessage {
+  uid: number;
+  flags: string[];
+  received: string;
+  subject: string;
+}
+
+function doveadmJson<T>(server: DovecotServer, args: string[]): T {
+  return JSON.parse(server.doveadm(['-f', 'json', ...args])) as T;
+}
+
+function serverMessages(server: DovecotServer, user: string, folder: string): ServerMessage[] {
+  const rows = doveadmJson<Array<Record<string, string>>>(server, ['fetch', '-u', user, 'uid flags date.received hdr.subject', 'mailbox', folder, 'all']);
+  return rows.map((r) => ({
+    uid: Number(r.uid),
+    flags: r.flags.split(' ').filter((f) => f && f !== '\\Recent'),
+    received: r['date.received'],
+    // folded encoded words join without the space between them (RFC 2047 6.2)
+    subject: plainLabel(decodeWords(r['hdr.subject'].replace(/\?=\r?\n[ \t]+=\?/g, '?==?').replace(/\r?\n[ \t]+/g, ' '))) || '(no subject)',
+  }));
+}
+
+function serverUnseen(server: DovecotServer, user: string, folder: string): number | undefined {
+  try {
+    const [status] = doveadmJson<Array<Record<string, string>>>(server, ['mailbox', 'status', '-u', user, 'unseen', folder]);
+    return Number(status.unseen);
+  } catch {
+    // a \Noselect container has no status
+    return undefined;
+  }
+}
+
+/** The icon a message row must have for its flags (the tree's precedence). */
+function iconFor(flags: string[]): string {
+  const has = (f: string) => flags.some((x) => x.toLowerCase() === f.toLowerCase());
+  return has('\\Deleted') ? 'codicon-trash' : has('\\Flagged') ? 'codicon-star-full' : !has('\\Seen') ? 'codicon-mail' : has('\\Answered') ? 'codicon-reply' : 'codicon-mail-read';
+}
+
+/** What differs between the screen and the server now; empty when they agree. */
+async function differences(page: Page, options: OracleOptions): Promise<string[]> {
+  const rows = await readTree(page);
+  const problems: string[] = [];
+  let user: string | undefined;
+  let account = '';
+  const path: string[] = [];
+  let inboxUnseen = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row.level === 1) {
+      account = row.label;
+      user = options.users[row.label];
+      if (!user) {
+        problems.push(`no Dovecot user known for the account row "${row.label}"`);
+      } else {
+        inboxUnseen += serverUnseen(options.server, user, 'INBOX') ?? 0;
+      }
+      path.length = 0;
+      continue;
+    }
+    if (row.expanded === undefined || !user) {
+      continue;
+    }
+    // a folder row: its name, under its parents
+    path.length = row.level - 2;
+    path.push(row.label);
+    const folder = path.join('.');
+    const where = `${account} / ${folder}`;
+    const unseen = serverUnseen(options.server, user, folder);
+    if (unseen !== undefined && row.description.trim() !== (unseen > 0 ? String(unseen) : '')) {
+      problems.push(`${where}: the row says "${row.description.trim()}" unread, the server has ${unseen}`);
+    }
+    if (!row.expanded || unseen === undefined) {
+      continue;
+    }
+    const children: Row[] = [];
+    for (let j = i + 1; j < rows.length && rows[j].level > row.level; j++) {
+      if (rows[j].level === row.level + 1) {
+        children.push(rows[j]);
+      }
+    }
+    if (children.some((c) => c.icon === 'codicon-loading')) {
+      problems.push(`${where}: still loading`);
+      continue;
+    }
+    const shown = children.filter((c) => c.expanded === undefined && MESSAGE_ICONS.has(c.icon));
+    const more = children.some((c) => c.icon === 'codicon-fold-down');
+    const held = serverMessages(options.server, user, folder).sort((a, b) => b.uid - a.uid);
+    if (more ? shown.length >= held.length : shown.length !== held.length) {
+      problems.push(`${where}: ${shown.length} rows${more ? ' and Load more' : ''}, the server holds ${held.length}`);
+    }
+    // the window is the newest UIDs, shown newest first by arrival
+    const expected = held.slice(0, shown.length).sort((a, b) => b.received.localeCompare(a.received) || b.uid - a.uid);
+    const screen = shown.map((r) => `${r.icon.replace('codicon-', '')} ${r.label}`);
+    const server = expected.map((m) => `${iconFor(m.flags).replace('codicon-', '')} ${m.subject}`);
+    if (screen.join('\n') !== server.join('\n')) {
+      problems.push(`${where}: rows differ\n  screen: ${screen.join(' | ')}\n  server: ${server.join(' | ')}`);
+    }
+  }
+  const badge = (await page.locator('.activitybar .action-item', { has: page.locator('[aria-label^="Mail"]') }).locator('.badge-content').first().innerText({ timeout: 1000 }).catch(() => '')).trim();
+  if (badge !== (inboxUnseen > 0 ? String(inboxUnseen) : '')) {
+    problems.push(`the badge says "${badge}", the server has ${inboxUnseen} unread in INBOX`);
+  }
+  const status = page.locator('.statusbar-item[id$="imapExplorer.unread"]');
+  const statusText = (await status.isVisible()) ? (await status.innerText()).trim() : '';
+  if (statusText !== (inboxUnseen > 0 ? String(inboxUnseen) : '')) {
+    problems.push(`the status bar says "${statusText}", the server has ${inboxUnseen} unread in INBOX`);
+  }
+  return problems;
+}
+
+/**
+ * Waits until the Mail view shows what Dovecot holds, or fails with what differs. Call it after
+ * every step that changes mail (ours or another client's).
+ */
+export async function expectServerState(page: Page, options: OracleOptions): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let problems: string[] = [];
+  for (;;) {
+    problems = await differences(page, options);
+    if (!problems.length) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`The Mail view does not show what the server holds:\n${problems.join('\n')}`);
+    }
+    await page.waitForTimeout(300);
+  }
+}
