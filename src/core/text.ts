@@ -158,7 +158,7 @@ export function shortDate(date: Date | undefined, now: Date = new Date(), locale
   const day = 24 * 60 * 60_000;
   const t = date.getTime();
   if (t >= startOfToday && t < startOfToday + day) {
-    return format({ hour: '2-digit', minute: '2-digit' });
+    return format({ hour: 'numeric', minute: '2-digit' });
   }
   if (t >= startOfToday - 6 * day && t < startOfToday) {
     return format({ weekday: 'short' });

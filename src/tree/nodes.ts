@@ -155,7 +155,8 @@ export class MessageNode extends TreeNode {
     const sender = senderName(m.from);
     const date = shortDate(m.internalDate ?? m.date, new Date(), this.ctx.locale());
     const bySender = this.ctx.lead() === 'sender';
-    const item = this.item(bySender ? sender : subject);
+    // a sender leads a narrow row: a long name is cut so that the date after it stays on screen
+    const item = this.item(bySender ? plainLabel(sender, 18) : subject);
     // the short date first: at the default sidebar width the end of the description is cut
     item.description = [date, bySender ? subject : sender, deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', keywords.map((k) => plainLabel(k, 30)).join(', ')].filter(Boolean).join(' · ');
     item.tooltip = [

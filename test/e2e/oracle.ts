@@ -119,6 +119,9 @@ function iconFor(flags: string[]): string {
 /** What differs between the screen and the server now; empty when they agree. */
 async function differences(page: Page, options: OracleOptions): Promise<string[]> {
   const rows = await readTree(page);
+  if (process.env.ORACLE_TRACE) {
+    process.stderr.write(`oracle: ${rows.length} rows: ${rows.map((r) => `${r.index}/${r.level}${r.expanded === undefined ? '' : r.expanded ? '+' : '-'} ${r.icon.replace('codicon-', '')} ${r.label} [${r.description}]`).join(' | ')}\n`);
+  }
   const problems: string[] = [];
   let user: string | undefined;
   let account = '';
@@ -182,6 +185,9 @@ async function differences(page: Page, options: OracleOptions): Promise<string[]
   }
   const status = page.locator('.statusbar-item[id$="imapExplorer.unread"]');
   const statusText = (await status.isVisible()) ? (await status.innerText()).trim() : '';
+  if (process.env.ORACLE_TRACE) {
+    process.stderr.write(`oracle: badge "${badge}", status bar "${statusText}", INBOX unread on the server ${inboxUnseen}\n`);
+  }
   if (statusText !== (inboxUnseen > 0 ? String(inboxUnseen) : '')) {
     problems.push(`the status bar says "${statusText}", the server has ${inboxUnseen} unread in INBOX`);
   }
@@ -199,6 +205,9 @@ export async function expectServerState(page: Page, options: OracleOptions): Pro
     problems = await differences(page, options);
     if (!problems.length) {
       return;
+    }
+    if (process.env.ORACLE_TRACE) {
+      process.stderr.write(`oracle: not yet:\n${problems.join('\n')}\n`);
     }
     if (Date.now() > deadline) {
       throw new Error(`The Mail view does not show what the server holds:\n${problems.join('\n')}`);
