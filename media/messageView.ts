@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
 import { type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
-import { type AddressView, type MessageViewModel } from '../src/core/render/viewModel';
+import { type AddressView, type CalendarView, type MessageViewModel } from '../src/core/render/viewModel';
 import { el } from './dom';
 
 interface VsCodeApi {
@@ -184,6 +184,34 @@ function wireFrame(frame: HTMLIFrameElement): void {
   doc.querySelectorAll('img').forEach((img) => img.addEventListener('load', resize));
 }
 
+function calendarCard(card: CalendarView): HTMLElement {
+  const section = el('section', card.cancelled ? 'calendar-card cancelled' : 'calendar-card');
+  section.setAttribute('aria-label', 'Invitation');
+  const title = el('div', 'calendar-title');
+  const kind = card.cancelled ? 'Cancelled' : card.method === 'REQUEST' ? 'Invitation' : card.method === 'REPLY' ? 'Reply' : 'Event';
+  title.append(el('span', 'codicon codicon-calendar'), el('span', 'calendar-kind', kind), el('span', 'calendar-summary', card.summary));
+  section.append(title);
+  const rows = el('div', 'rows');
+  for (const row of [
+    headerRow('When', card.when),
+    headerRow('Where', card.location),
+    headerRow('Organizer', card.organizer),
+    headerRow('Invited', card.attendees ? `${card.attendees} ${card.attendees === 1 ? 'person' : 'people'}` : ''),
+  ]) {
+    if (row) {
+      rows.append(row);
+    }
+  }
+  section.append(rows);
+  const actions = el('div', 'calendar-actions');
+  actions.append(
+    button('Open .ics', () => post({ type: 'openAttachment', id: card.id }), { secondary: true, title: `Open ${card.filename}` }),
+    button('Save...', () => post({ type: 'saveAttachment', id: card.id }), { secondary: true, title: `Save ${card.filename}` }),
+  );
+  section.append(actions);
+  return section;
+}
+
 function render(model: MessageViewModel): void {
   app.replaceChildren();
   const header = el('header', 'message-header');
@@ -225,6 +253,17 @@ function render(model: MessageViewModel): void {
     app.append(bar);
   }
 
+  if (model.truncated) {
+    const bar = el('div', 'notice notice-actions');
+    bar.setAttribute('role', 'status');
+    bar.append(el('span', '', 'A size limit applies: the end of this message is not shown.'), button('Show the whole message', () => post({ type: 'showWhole' }), { secondary: true }));
+    app.append(bar);
+  }
+
+  if (model.calendar) {
+    app.append(calendarCard(model.calendar));
+  }
+
   if (model.remote.blocked > 0 && !model.remote.allowed) {
     const bar = el('div', 'remote-bar');
     bar.setAttribute('role', 'status');
@@ -246,10 +285,10 @@ function render(model: MessageViewModel): void {
     for (const a of model.attachments) {
       const item = el('div', 'attachment');
       const info = el('span', 'attachment-info');
-      info.append(el('span', 'codicon codicon-file'), el('span', 'attachment-name', a.filename), el('span', 'attachment-meta', `${a.contentType} · ${a.sizeLabel}`));
+      info.append(el('span', a.message ? 'codicon codicon-mail' : 'codicon codicon-file'), el('span', 'attachment-name', a.filename), el('span', 'attachment-meta', `${a.contentType} · ${a.sizeLabel}`));
       const actions = el('span', 'attachment-actions');
       actions.append(
-        button('Open', () => post({ type: 'openAttachment', id: a.id }), { secondary: true, title: `Open ${a.filename}` }),
+        button('Open', () => post({ type: 'openAttachment', id: a.id }), { secondary: true, title: a.message ? `Open the attached message ${a.filename}` : `Open ${a.filename}` }),
         button('Save As...', () => post({ type: 'saveAttachment', id: a.id }), { secondary: true, title: `Save ${a.filename}` }),
       );
       item.append(info, actions);

@@ -2,10 +2,11 @@
 // Markdown or JSON) and exits 0 when every check passed (warnings allowed), 1 when one failed,
 // 2 on bad usage. Bundled to dist/cli.js; passwords come from the environment or a hidden prompt.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { normaliseFingerprint } from '../core/account';
 import { MailError } from '../core/errors';
-import { type DoctorStep, parseImapTarget, parseSmtpTarget, reportToJson, reportToMarkdown, reportToText, runDoctor } from '../core/doctor';
+import { dnsServerResolver, type DoctorStep, parseImapTarget, parseSmtpTarget, reportToJson, reportToMarkdown, reportToText, runDoctor } from '../core/doctor';
 import { PromptCancelled, promptHidden } from './prompt';
 
 const USAGE = `Usage: imap-explorer check <server> [options]
@@ -26,6 +27,7 @@ Options:
   --timeout <ms>    how long each network step may take (default 10000)
   --ca <file>       also trust this CA certificate (PEM file)
   --pin <sha256>    trust the certificate with this SHA-256 fingerprint (a self-signed server)
+  --dns <ip[:port]> ask this DNS server for addresses and SRV records instead of the system's
   -h, --help        show this help
 
 Passwords are read from IMAP_PASSWORD and SMTP_PASSWORD (SMTP uses the IMAP password when unset),
@@ -59,6 +61,7 @@ function parse(argv: string[]) {
         timeout: { type: 'string' },
         ca: { type: 'string' },
         pin: { type: 'string' },
+        dns: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -96,6 +99,14 @@ function parse(argv: string[]) {
       throw new UsageError('--pin takes a SHA-256 fingerprint: 64 hex digits, colons optional.');
     }
   }
+  let dns: string | undefined;
+  if (values.dns !== undefined) {
+    const match = /^(\[[0-9a-f:.]+\]|[0-9.]+)(?::(\d{1,5}))?$/i.exec(values.dns);
+    if (!match || !isIP(match[1].replace(/^\[|\]$/g, '')) || (match[2] !== undefined && (Number(match[2]) < 1 || Number(match[2]) > 65535))) {
+      throw new UsageError(`--dns takes the IP address of a DNS server, with an optional port (127.0.0.1:5353, [::1]:53), not "${values.dns}".`);
+    }
+    dns = values.dns;
+  }
   let ca: string | undefined;
   if (values.ca !== undefined) {
     try {
@@ -112,7 +123,7 @@ function parse(argv: string[]) {
     const parsedTarget = parseImapTarget(target);
     const smtp = values.smtp !== undefined ? parseSmtpTarget(values.smtp) : undefined;
     const user = parsedTarget.kind === 'endpoint' ? parsedTarget.endpoint.user : parsedTarget.email;
-    return { help: false as const, target, smtp: values.smtp, smtpUser: smtp?.user ?? user, user, json: Boolean(values.json), markdown: Boolean(values.markdown), verbose: Boolean(values.verbose), timeout, pin, ca, caFile: values.ca };
+    return { help: false as const, target, smtp: values.smtp, smtpUser: smtp?.user ?? user, user, json: Boolean(values.json), markdown: Boolean(values.markdown), verbose: Boolean(values.verbose), timeout, pin, ca, caFile: values.ca, dns };
   } catch (err) {
     if (err instanceof MailError) {
       throw new UsageError(err.message);
@@ -175,6 +186,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     ...(smtpPassword ? { smtpPassword } : {}),
     ...(options.ca ? { ca: [options.ca], caFile: options.caFile } : {}),
     ...(options.pin ? { pin: options.pin } : {}),
+    ...(options.dns ? { resolver: dnsServerResolver([options.dns]) } : {}),
     ...(options.timeout ? { timeouts: { connect: options.timeout, greeting: options.timeout, tls: options.timeout, command: options.timeout, discovery: options.timeout } } : {}),
     onStep: progress(io, showProgress),
   });

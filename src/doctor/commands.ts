@@ -47,7 +47,7 @@ export async function diagnoseAccount(deps: Pick<DoctorDeps, 'extensionUri' | 'l
     ...(secrets.password ? { password: secrets.password } : {}),
     ...(smtp ? { smtp } : {}),
     ...(secrets.smtpPassword ? { smtpPassword: secrets.smtpPassword } : {}),
-    ...(account.pinnedCertificate ? { pin: account.pinnedCertificate } : {}),
+    ...(account.pinnedCertificate ? { pin: account.pinnedCertificate, ...(pinning.pinnedPem ? { pinPem: pinning.pinnedPem } : {}) } : {}),
   }, pinning);
 }
 
@@ -56,6 +56,7 @@ async function testAccount(deps: DoctorDeps, account: AccountConfig): Promise<vo
   const smtpPassword = account.smtp?.separatePassword ? await deps.keychain.getSmtp(account.id) : password;
   await diagnoseAccount(deps, account, { password, smtpPassword }, {
     pinned: account.pinnedCertificate,
+    pinnedPem: account.pinnedCertificate ? deps.pins.get(account.pinnedCertificate) : undefined,
     pin: async (sha256, pem) => {
       await deps.pins.set(sha256, pem);
       const current = deps.accounts.get(account.id) ?? account;

@@ -13,6 +13,8 @@ export interface PinRequest {
   /** Pins the report's certificate to the account it was run for; resolves when saved. */
   pin(sha256: string, pem: string): Promise<void>;
   pinned: string | undefined;
+  /** The pinned chain (PEM) from the pin store, so that the diagnosis uses exactly what the account trusts. */
+  pinnedPem?: string | undefined;
 }
 
 export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinning: PinRequest | undefined, log: vscode.LogOutputChannel): vscode.WebviewPanel {
@@ -33,7 +35,8 @@ export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinni
 <title>Connection Report</title></head><body><main id="app"></main>
 <script nonce="${nonce}" src="${uri('dist', 'webview', 'doctorReport.js')}"></script></body></html>`;
   const certificate = report.imap?.tls?.certificate;
-  const canPin = Boolean(pinning && certificate && report.imap?.tls?.trust === 'none' && certificate.pem);
+  // only where the doctor checked that the pinned account would accept it: never a placeholder or an expired certificate
+  const canPin = Boolean(pinning && certificate && report.imap?.tls?.pinnable && certificate.pem);
   const post = () =>
     void webview.postMessage({ type: 'report', report, canPin, pinned: Boolean(pinning?.pinned && pinning.pinned === certificate?.sha256) } satisfies ReportHostToView);
   webview.onDidReceiveMessage(async (raw: unknown) => {

@@ -2,8 +2,8 @@
 // same sanitizing, sandbox and remote-content blocking.
 import * as vscode from 'vscode';
 import { MailError } from '../core/errors';
-import { parseSource } from '../core/mail/messageLoader';
 import { type MessageSource, MessageView, type MessageViewDeps } from '../messageView/messageView';
+import { rawMessageSource } from '../messageView/rawSource';
 
 export const EML_VIEW_TYPE = 'imapExplorer.eml';
 const MAX_EML_BYTES = 64 * 1024 * 1024;
@@ -39,21 +39,5 @@ async function readMessageFile(uri: vscode.Uri): Promise<Buffer> {
 }
 
 function fileSource(uri: vscode.Uri): MessageSource {
-  let parsed: Awaited<ReturnType<typeof parseSource>> | undefined;
-  return {
-    title: uri.path.split('/').pop() ?? 'message.eml',
-    state: uri.toString(),
-    origin: 'file',
-    load: async () => {
-      parsed = await parseSource(await readMessageFile(uri));
-      return parsed;
-    },
-    attachment: async (id) => {
-      const data = parsed?.attachmentData.get(id);
-      if (!data) {
-        throw new MailError('NOT_FOUND', vscode.l10n.t('This attachment is not part of the message.'));
-      }
-      return { data };
-    },
-  };
+  return rawMessageSource(uri.path.split('/').pop() ?? 'message.eml', uri.toString(), () => readMessageFile(uri));
 }

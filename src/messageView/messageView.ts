@@ -8,12 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { type Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError, toMailError } from '../core/errors';
+import { type LoadOptions, readStream } from '../core/mail/messageLoader';
 import { safeLinkTarget } from '../core/render/sanitize';
 import { plainLabel, safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
 import { shellHtml, type ShellResources } from './html';
+import { rawMessageSource } from './rawSource';
 import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
 
 export type AttachmentContent = { data: Buffer } | { stream: Readable; size?: number; release(): void };
@@ -24,7 +26,8 @@ export interface MessageSource {
   /** Opaque state for the panel serializer (validated again when restored). */
   readonly state: string;
   readonly origin: 'imap' | 'file';
-  load(): Promise<LoadedMessage>;
+  /** Loads the message; `options.whole` lifts the display limits ("Show the whole message"). */
+  load(options?: LoadOptions): Promise<LoadedMessage>;
   attachment(id: string): Promise<AttachmentContent>;
   viewSource?(): Promise<void>;
   /** A toolbar action on this message (IMAP only). */
@@ -64,6 +67,10 @@ export class RemoteContentPolicy {
     }
   }
 }
+
+/** Attached messages open in panels of this type (not restored after a reload: their bytes are gone). */
+export const ATTACHED_MESSAGE_VIEW_TYPE = 'imapExplorer.attachedMessage';
+const MAX_ATTACHED_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export class MessageView extends Disposable {
   private source: MessageSource | undefined;
@@ -107,7 +114,7 @@ export class MessageView extends Disposable {
     void this.webview.postMessage(message);
   }
 
-  async show(source: MessageSource): Promise<void> {
+  async show(source: MessageSource, options: LoadOptions = {}): Promise<void> {
     const generation = ++this.generation;
     this.source = source;
     this.loaded = undefined;
@@ -115,7 +122,7 @@ export class MessageView extends Disposable {
     this.setTitle(source.title);
     this.post({ type: 'loading', title: source.title });
     try {
-      const loaded = await source.load();
+      const loaded = await source.load(options);
       if (generation !== this.generation) {
         return;
       }
@@ -183,6 +190,8 @@ export class MessageView extends Disposable {
         return this.saveAttachment(message.id);
       case 'viewSource':
         return this.source?.viewSource?.();
+      case 'showWhole':
+        return this.source ? this.show(this.source, { whole: true }) : undefined;
       case 'action':
         return this.source?.runAction?.(message.action);
     }
@@ -241,7 +250,8 @@ export class MessageView extends Disposable {
   }
 
   private attachmentInfo(id: string) {
-    const info = this.model?.attachments.find((a) => a.id === id);
+    const calendar = this.model?.calendar;
+    const info = this.model?.attachments.find((a) => a.id === id) ?? (calendar && calendar.id === id ? { id, filename: calendar.filename, contentType: 'text/calendar', message: false } : undefined);
     if (!info || !this.source) {
       throw new MailError('NOT_FOUND', vscode.l10n.t('This attachment is not part of the message shown.'));
     }
@@ -262,12 +272,34 @@ export class MessageView extends Disposable {
 
   private async openAttachment(id: string): Promise<void> {
     const { info, source } = this.attachmentInfo(id);
+    if (info.message) {
+      return this.openAttachedMessage(info.filename, await source.attachment(id));
+    }
     const dir = await mkdtemp(join(await this.deps.tempRoot(), 'att-'));
     const file = join(dir, safeFileName(info.filename));
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Opening {0}...', info.filename) }, async () => {
       await this.writeAttachment(await source.attachment(id), file);
     });
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
+  }
+
+  /** An attached message (message/rfc822) opens in a message view of its own, like an .eml file. */
+  private async openAttachedMessage(filename: string, content: AttachmentContent): Promise<void> {
+    let data: Buffer;
+    if ('data' in content) {
+      data = content.data;
+    } else {
+      try {
+        data = await readStream(content.stream, MAX_ATTACHED_MESSAGE_BYTES);
+      } finally {
+        content.release();
+      }
+    }
+    const title = filename.replace(/\.eml$/i, '') || vscode.l10n.t('Attached message');
+    const panel = vscode.window.createWebviewPanel(ATTACHED_MESSAGE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active }, { enableScripts: true, enableForms: false, enableCommandUris: false });
+    const view = new MessageView(panel.webview, this.deps, (t) => (panel.title = t));
+    panel.onDidDispose(() => view.dispose());
+    await view.show(rawMessageSource(title, `attached:${filename}`, async () => data));
   }
 
   private async saveAttachment(id: string): Promise<void> {

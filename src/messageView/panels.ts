@@ -73,12 +73,12 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       title: plainLabel(summary?.subject, 80) || vscode.l10n.t('Message'),
       state: encodeRef(ref),
       origin: 'imap',
-      load: () =>
+      load: (options) =>
         session().withMailbox(ref.path, async (client, mailbox) => {
           if (ref.uidValidity && String(mailbox.uidValidity) !== ref.uidValidity) {
             throw new MailError('NOT_FOUND', vscode.l10n.t('The folder was reset by the server since this message was listed; refresh it.'));
           }
-          return loadImapMessage(client, ref.uid, this.tree.summaryOf(ref));
+          return loadImapMessage(client, ref.uid, this.tree.summaryOf(ref), options);
         }, { idempotent: true }),
       attachment: async (id) => {
         // on the account's second connection: reading other mail goes on meanwhile

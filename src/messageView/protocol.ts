@@ -21,6 +21,7 @@ export type ViewToHost =
   | { type: 'openAttachment'; id: string }
   | { type: 'saveAttachment'; id: string }
   | { type: 'viewSource' }
+  | { type: 'showWhole' }
   | { type: 'action'; action: MessageAction };
 
 const MAX_STRING = 8192;
@@ -38,6 +39,7 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
   switch (m.type) {
     case 'ready':
     case 'viewSource':
+    case 'showWhole':
       return { type: m.type };
     case 'openLink':
       return isString(m.href) ? { type: 'openLink', href: m.href, deceptive: m.deceptive === true } : undefined;

@@ -113,7 +113,7 @@ describe('imap-explorer check (CLI)', () => {
   it('exits 1 on a failure and says what failed', async () => {
     const run = await cli(['check', `imaps://alice@127.0.0.1:${selfSigned.imapsPort}`], { IMAP_PASSWORD: PASSWORD });
     assert.equal(run.code, 1, run.stdout + run.stderr);
-    assert.match(run.stdout, /^FAIL: IMAP: TLS and certificate: The certificate is self-signed: no certificate authority vouches for it/);
+    assert.match(run.stdout, /^FAIL: IMAP: TLS and certificate: The server's certificate 'localhost' is self-signed: no certificate authority vouches for it/);
     assert.ok(run.stdout.includes(opensslFingerprint(selfSigned.cert.cert)), 'the fingerprint to compare is printed');
     assert.match(run.stdout, /SKIP {2}IMAP: login +The password was not sent/);
 
@@ -137,6 +137,7 @@ describe('imap-explorer check (CLI)', () => {
       [['check', 'imaps://alice:hunter2hunter2@host'], /Do not put the password in the address/],
       [['check', 'imaps://host', '--ca', '/nonexistent/ca.pem'], /Cannot read the --ca file \/nonexistent\/ca\.pem: ENOENT/],
       [['check', 'imaps://host', '--smtp', 'http://host'], /Use smtps:\/\/ \(TLS\) or smtp:\/\/ \(STARTTLS\), not http:\/\//],
+      [['check', 'imaps://host', '--dns', 'ns1.example.org'], /--dns takes the IP address of a DNS server, with an optional port/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((run, i) => {

@@ -2,7 +2,7 @@
 // (long-lived, expired, for another host, close to expiry), the fingerprint openssl computes for a
 // certificate, and a lookup of one step of a report.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { caSignedCert, caSignedCertWithDates, type CertFiles, testCa } from './c
 import { OPENSSL, ensurePackages } from './system';
 
 /** The names the discovery tests resolve through dnsmasq, all served by the same loopback servers. */
-export const TEST_NAMES = ['imap.example.test', 'smtp.example.test', 'mail.auto.test', 'imap.wk.test', 'imap.guess.test'];
+export const TEST_NAMES = ['imap.example.test', 'smtp.example.test', 'mail.auto.test', 'imap.wk.test', 'imap.guess.test', 'dual.test', 'v6only.test', 'silent6.test', 'twocerts.test', 'mail.sni.test'];
 
 export interface DoctorCertificates {
   dir: string;
@@ -57,4 +57,27 @@ export function stepOf(report: DoctorReport, id: StepId): DoctorStep {
 /** Status of every step, for one readable assertion message. */
 export function statuses(report: DoctorReport): string {
   return report.steps.map((s) => `${s.id}=${s.status}${s.code ? `(${s.code})` : ''}: ${s.summary}`).join('\n');
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `imap-explorer` (dist/cli.js) as a user would, without password variables unless given. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const name of ['IMAP_PASSWORD', 'SMTP_PASSWORD']) {
+    if (!(name in env)) {
+      delete childEnv[name];
+    }
+  }
+  const child = spawn(process.execPath, [cli, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }

@@ -1,8 +1,9 @@
 // Tiny scripted IMAP-ish servers for the failure modes a real Dovecot will not produce on demand:
 // one that never greets, one that offers no STARTTLS (and records whether a password arrived),
-// one that refuses logins in a big provider's words.
+// one that refuses logins in a big provider's words, greetings that refuse, hang up, come late or
+// are not IMAP, and a middlebox that strips STARTTLS on its way through.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { type CertFiles } from './certs';
 
@@ -12,7 +13,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-async function listen(handler: (socket: Socket, received: string[]) => void, tls?: CertFiles): Promise<FakeServer> {
+async function listen(handler: (socket: Socket, received: string[]) => void, tls?: CertFiles, host = '127.0.0.1', port = 0): Promise<FakeServer> {
   const received: string[] = [];
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket) => {
@@ -22,7 +23,10 @@ async function listen(handler: (socket: Socket, received: string[]) => void, tls
     handler(socket, received);
   };
   const server: Server = tls ? createTlsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, onConnection) : createServer(onConnection);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : 0,
@@ -61,8 +65,8 @@ function answerOthers(stream: Socket | TLSSocket, tag: string, command: string):
 }
 
 /** Accepts TCP connections and says nothing, like a firewall that swallows the session. */
-export function silentServer(): Promise<FakeServer> {
-  return listen(() => undefined);
+export function silentServer(host = '127.0.0.1', port = 0): Promise<FakeServer> {
+  return listen(() => undefined, undefined, host, port);
 }
 
 /** A plaintext IMAP server without STARTTLS that would happily take a LOGIN. */
@@ -124,4 +128,98 @@ export function injectingStarttlsServer(cert: CertFiles): Promise<FakeServer> {
     });
     socket.on('data', onData);
   });
+}
+
+export interface GreetingServerOptions {
+  /** The first line, without CRLF, or raw bytes sent as they are. */
+  greeting: string | Buffer;
+  /** Wait this long before greeting (a server that looks up the client's address first). */
+  delayMs?: number;
+  /** 'close': hang up right after the greeting; 'serve' (default): answer like noStarttlsServer does. */
+  then?: 'close' | 'serve';
+  /** Implicit TLS with this certificate. */
+  tls?: CertFiles;
+  /** Listen here instead of 127.0.0.1 (::1 for an IPv6 address of a name). */
+  host?: string;
+  port?: number;
+  /** What CAPABILITY answers when serving. */
+  capabilities?: string;
+}
+
+/** A server whose greeting is the test: a refusal, a hang-up, a late or a garbled greeting. */
+export function greetingServer(options: GreetingServerOptions): Promise<FakeServer> {
+  const capabilities = options.capabilities ?? 'IMAP4rev1 AUTH=PLAIN';
+  return listen((socket, received) => {
+    const greet = () => {
+      if (socket.destroyed) {
+        return;
+      }
+      socket.write(typeof options.greeting === 'string' ? `${options.greeting}\r\n` : options.greeting);
+      if (options.then === 'close') {
+        socket.end();
+      }
+    };
+    const timer = setTimeout(greet, options.delayMs ?? 0);
+    socket.on('close', () => clearTimeout(timer));
+    socket.on('data', commands(received, (tag, command) => {
+      if (options.then === 'close') {
+        return;
+      }
+      if (command === 'CAPABILITY') {
+        socket.write(`* CAPABILITY ${capabilities}\r\n${tag} OK done\r\n`);
+      } else {
+        answerOthers(socket, tag, command);
+      }
+    }));
+  }, options.tls, options.host, options.port);
+}
+
+/** A plaintext server that announces STARTTLS and answers it with `answer` ("BAD ...", "NO ..."). */
+export function refusingStarttlsServer(answer: string): Promise<FakeServer> {
+  return listen((socket, received) => {
+    socket.write('* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n');
+    socket.on('data', commands(received, (tag, command) => {
+      if (command === 'CAPABILITY') {
+        socket.write(`* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n${tag} OK done\r\n`);
+      } else if (command === 'STARTTLS') {
+        socket.write(`${tag} ${answer}\r\n`);
+      } else {
+        answerOthers(socket, tag, command);
+      }
+    }));
+  });
+}
+
+export interface Middlebox {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay in front of a real server that edits what the server says on its way to the client,
+ * as firewalls with "mail inspection" do: `rewrite` gets each chunk from the server (STARTTLS to
+ * XXXXXXXX, or removed).
+ */
+export async function middlebox(target: { host: string; port: number }, rewrite: (text: string) => string): Promise<Middlebox> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => client.write(Buffer.from(rewrite(chunk.toString('latin1')), 'latin1')));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

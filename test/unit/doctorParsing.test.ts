@@ -8,6 +8,7 @@ import { decodeMailboxName, loginCommand, parseId, parseList, parseStatus } from
 import { parseImapTarget, parseSmtpTarget } from '../../src/core/doctor/input';
 import { mdText, reportToMarkdown } from '../../src/core/doctor/report';
 import { identifySpeaker } from '../../src/core/doctor/transport';
+import { greetingRefusalAdvice, hangupAdvice, missingStarttlsAdvice, starttlsRefusedAdvice, tlsHandshakeAdvice } from '../../src/core/doctor/advice';
 import { type DoctorReport, REPORT_SCHEMA } from '../../src/core/doctor/types';
 
 describe('doctor input', () => {
@@ -108,6 +109,36 @@ describe('doctor IMAP syntax', () => {
     assert.equal(identifySpeaker(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]))?.kind, 'tls');
     assert.equal(identifySpeaker(Buffer.alloc(0)), undefined);
     assert.equal(identifySpeaker(Buffer.from('* OK \u001b[31mred\r\n'))?.line, '* OK \\x1b[31mred');
+    assert.equal(identifySpeaker(Buffer.from('* NO Intrusion prevention active\r\n'))?.kind, 'imap', 'a refusing IMAP server is still IMAP');
+  });
+});
+
+describe('doctor advice follows the evidence', () => {
+  it('reads a refusing greeting: the address is refused, connections are limited, or the server closes', () => {
+    const blocked = greetingRefusalAdvice('* NO Intrusion prevention active for 192.0.2.1', 'Intrusion prevention active for 192.0.2.1', true, '198.51.100.7');
+    assert.equal(blocked.summary, 'The server refuses connections from this computer\'s address: "* NO Intrusion prevention active for 192.0.2.1" (198.51.100.7 is the server address this computer reached).');
+    assert.match(blocked.fix, /^This is not a setting of yours/);
+    assert.match(greetingRefusalAdvice('554 5.7.1 Your IP is listed at a blocklist', '5.7.1 Your IP is listed at a blocklist', true, null).summary, /refuses connections from this computer's address/);
+    assert.match(greetingRefusalAdvice('* BYE Too many connections', 'Too many connections', false, null).summary, /^The server refuses the connection because it has too many/);
+    assert.match(greetingRefusalAdvice('* BYE Server shutting down', 'Server shutting down', false, null).summary, /^The server closed the connection as soon as it opened/);
+  });
+
+  it('tells a stripped STARTTLS from a server without TLS, by LOGINDISABLED or a masked capability', () => {
+    assert.match(missingStarttlsAdvice(['IMAP4REV1', 'XXXXXXXX', 'AUTH=PLAIN'], 143, 'imaps://h:993', 'IMAP').summary, /holds "XXXXXXXX" where STARTTLS would be/);
+    assert.match(missingStarttlsAdvice(['IMAP4REV1', 'LOGINDISABLED'], 143, 'imaps://h:993', 'IMAP').summary, /announces LOGINDISABLED, so it wants TLS before any password, yet it does not announce STARTTLS/);
+    const plain = missingStarttlsAdvice(['IMAP4REV1', 'AUTH=PLAIN'], 143, 'imaps://h:993', 'IMAP');
+    assert.match(plain.summary, /^The server does not offer STARTTLS on port 143\./);
+    assert.match(plain.fix, /enable TLS on the server/);
+    assert.match(starttlsRefusedAdvice('BAD Unknown command').summary, /does not understand it/);
+    assert.match(starttlsRefusedAdvice('NO not now').summary, /refused it/);
+  });
+
+  it('names TLS alerts, and calls what it does not know unexpected', () => {
+    assert.match(tlsHandshakeAdvice({ code: 'ERR_SSL_TLSV1_UNRECOGNIZED_NAME', message: 'tlsv1 unrecognized name' }, 'mail.example.org').summary, /^The server does not know the name mail\.example\.org/);
+    assert.match(tlsHandshakeAdvice({ code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', message: 'x' }, 'h').summary, /^The server wants a client certificate/);
+    assert.match(tlsHandshakeAdvice({ code: 'ERR_SSL_DH_KEY_TOO_SMALL', message: 'dh key too small' }, 'h').summary, /Diffie-Hellman/);
+    assert.match(tlsHandshakeAdvice({ code: 'ERR_SSL_SOMETHING_NEW', message: 'odd' }, 'h').summary, /^Unexpected answer: the TLS handshake failed with "ERR_SSL_SOMETHING_NEW: odd"\.$/);
+    assert.match(hangupAdvice('CAPABILITY', 3, undefined).summary, /^The server closed the connection 3 ms after its greeting, before answering CAPABILITY and without a word: it is overloaded, limits the connections it accepts, or blocks this address\.$/);
   });
 });
 

@@ -23,7 +23,7 @@ export async function extensionsStep(ctx: CheckContext, conversation: ImapConver
     status: rev ? 'pass' : 'warn',
     summary: `${rev ?? 'Neither IMAP4rev1 nor IMAP4rev2 is announced'}; ${present.length ? `has ${present.join(', ')}` : 'none of the extensions that speed up a client'}${absent.length ? `; lacks ${absent.join(', ')}` : ''}.`,
     details: [...infos.map((i) => `${i.present ? '+' : '-'} ${i.name}: ${i.meaning}`), `All: ${capabilities.join(' ')}`],
-    ...(rev ? {} : { fix: 'The server does not announce a standard IMAP version; clients may misbehave. Check that this is an IMAP server.' }),
+    ...(rev ? {} : { fix: `The server's capability list after login ("${capabilities.join(' ')}") names no IMAP version, which RFC 3501 requires: clients decide what to send by it and may misbehave. Report it to the server's vendor or administrator.` }),
   });
   return true;
 }
@@ -51,7 +51,7 @@ export async function mailboxesStep(ctx: CheckContext, conversation: ImapConvers
     });
   const roles = new Set(folders.map((f) => f.specialUse));
   const missing = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive'].filter((r) => !roles.has(r));
-  const inbox = await inboxStatus(conversation, report);
+  const { inbox, error: statusError } = await inboxStatus(conversation, report);
   const mailboxes: MailboxReport = { folders, missing, inbox };
   report.mailboxes = mailboxes;
   const important = missing.filter((r) => r === '\\Sent' || r === '\\Drafts' || r === '\\Trash');
@@ -68,11 +68,18 @@ export async function mailboxesStep(ctx: CheckContext, conversation: ImapConvers
     status,
     summary:
       status === 'fail'
-        ? 'The account has no usable INBOX.'
+        ? noInbox
+          ? `The folder list has no INBOX (${folders.length} folder${folders.length === 1 ? '' : 's'} listed), though every IMAP account has one (RFC 3501 5.1): new mail has nowhere to show.`
+          : `The server lists INBOX but will not tell its state: STATUS INBOX answered ${statusError ?? 'nothing'}.`
         : `${folders.length} folders; INBOX has ${inbox?.messages ?? '?'} messages (${inbox?.unseen ?? '?'} unseen).${missing.length ? ` No folder is marked ${missing.join(', ')}${specialUse ? '' : ' (the server has no SPECIAL-USE)'}.` : ''}`,
     details,
     ...(status === 'fail'
-      ? { code: 'NOT_FOUND' as const, fix: 'Check the mail store configuration of the server (for Dovecot: mail_location and the INBOX namespace).' }
+      ? {
+          code: 'NOT_FOUND' as const,
+          fix: noInbox
+            ? 'The server\'s mail store is set up wrong for this account: for Dovecot, check mail_location and that one namespace has inbox = yes; the server log says more.'
+            : 'The INBOX of this account cannot be opened (a broken or locked mail store, wrong permissions): the server log names the cause.',
+        }
       : important.length
         ? { fix: `Without ${important.join(', ')} clients guess or create their own folders (sent mail may not be saved). Mark the folders as special-use on the server (Dovecot: special_use in the namespace's mailbox blocks).` }
         : {}),
@@ -80,18 +87,18 @@ export async function mailboxesStep(ctx: CheckContext, conversation: ImapConvers
   return status !== 'fail';
 }
 
-async function inboxStatus(conversation: ImapConversation, report: ImapReport): Promise<MailboxReport['inbox']> {
+async function inboxStatus(conversation: ImapConversation, report: ImapReport): Promise<{ inbox: MailboxReport['inbox']; error?: string }> {
   const condstore = report.capabilitiesAfterLogin.some((c) => c.present && c.name === 'CONDSTORE');
   try {
     const reply = await conversation.command(`STATUS INBOX (MESSAGES UNSEEN UIDVALIDITY UIDNEXT${condstore ? ' HIGHESTMODSEQ' : ''})`);
     const items = reply.untagged.map(parseStatus).find(Boolean);
     if (reply.status !== 'OK' || !items) {
-      return null;
+      return { inbox: null, error: `"${reply.status}${reply.code ? ` [${reply.code}]` : ''} ${reply.text}"${reply.status === 'OK' ? ' without a STATUS line' : ''}` };
     }
     const num = (key: string) => (items.has(key) ? Number(items.get(key)) : null);
-    return { messages: num('MESSAGES'), unseen: num('UNSEEN'), uidValidity: num('UIDVALIDITY'), uidNext: num('UIDNEXT'), highestModseq: items.get('HIGHESTMODSEQ') ?? null };
-  } catch {
-    return null;
+    return { inbox: { messages: num('MESSAGES'), unseen: num('UNSEEN'), uidValidity: num('UIDVALIDITY'), uidNext: num('UIDNEXT'), highestModseq: items.get('HIGHESTMODSEQ') ?? null } };
+  } catch (err) {
+    return { inbox: null, error: (err as Error).message };
   }
 }
 
@@ -109,10 +116,19 @@ export async function roundTripStep(ctx: CheckContext, conversation: ImapConvers
     }
     report.roundTrip = { noopMs: noop.ms, envelopeMs };
     const slow = noop.ms > 1000;
+    // the TCP connect is one network round trip: it tells a slow network from a slow server
+    const connectMs = report.addresses.find((a) => a.address === report.address)?.ms;
+    const networkSlow = connectMs !== undefined && connectMs * 2 > noop.ms;
     ctx.rec.record('imap.roundtrip', started, {
       status: slow ? 'warn' : 'pass',
-      summary: `NOOP took ${noop.ms} ms${envelopeMs !== null ? `; fetching one envelope took ${envelopeMs} ms` : '; INBOX is empty, so no envelope was fetched'}.`,
-      ...(slow ? { fix: 'Each command takes over a second: the server is overloaded or the network is slow; expect a sluggish client.' } : {}),
+      summary: `NOOP took ${noop.ms} ms${envelopeMs !== null ? `; fetching one envelope took ${envelopeMs} ms` : '; INBOX is empty, so no envelope was fetched'}.${slow && connectMs !== undefined ? ` Connecting took ${connectMs} ms, so ${networkSlow ? 'the network itself is slow' : 'the network is fast and the server takes its time'}.` : ''}`,
+      ...(slow
+        ? {
+            fix: networkSlow
+              ? 'Each command waits on a slow network path: expect a sluggish client; a closer server or another network helps.'
+              : 'The server takes over a second for a command that does nothing: it is overloaded (its load and log say why); expect a sluggish client meanwhile.',
+          }
+        : {}),
     });
   } catch (err) {
     ctx.rec.failed('imap.roundtrip', started, err);

@@ -2,21 +2,22 @@
 // the port really speaks, TLS, the greeting and capabilities (fetched again after STARTTLS), the
 // login, then what the account looks like. The password is sent only over a connection the app
 // itself would accept, and never where the server or the check says it must not go.
-import { imapLoginAdvice, LOGIN_DISABLED_PLAIN, OAUTH_REQUIRED, offersOnlyOAuth } from './advice';
+import { greetingRefusalAdvice, imapLoginAdvice, LOGIN_DISABLED_PLAIN, missingStarttlsAdvice, OAUTH_REQUIRED, offersOnlyOAuth, SLOW_GREETING_MS, slowGreetingAdvice } from './advice';
 import { authMechanisms } from './capabilities';
 import { extensionsStep, mailboxesStep, roundTripStep } from './imapAccount';
-import { capabilitiesOf, ImapConversation, type ImapReply, runCommand } from './imapConversation';
+import { capabilitiesOf, ImapConversation, type ImapReply } from './imapConversation';
 import { loginCommand, parseCapabilities, parseId, responseCode } from './imapSyntax';
 import { Channel, type Driver, IMAP_INFO } from './channel';
 import { type CheckContext, IMAP_STEPS, type StepOutcome } from './steps';
-import { connectStep, resolveStep } from './transport';
-import { type Endpoint, type ImapReport } from './types';
+import { connectStep, identifySpeaker, resolveStep, SPEAKER_NAME } from './transport';
+import { APP_GREETING_TIMEOUT_MS, type Endpoint, type ImapReport } from './types';
 import { type LineWire } from './wire';
 
 export function emptyImapReport(endpoint: Endpoint): ImapReport {
   return {
     endpoint,
     address: null,
+    addresses: [],
     detectedSecurity: null,
     greeting: null,
     serverId: null,
@@ -39,6 +40,7 @@ interface Opened {
   encrypted: boolean;
   /** False when the TLS checks failed: the password stays home. */
   passwordAllowed: boolean;
+  greetedAt: number;
 }
 
 interface ImapGreeting {
@@ -48,6 +50,7 @@ interface ImapGreeting {
 class ImapCheck implements Driver<ImapGreeting> {
   readonly info = IMAP_INFO;
   private conversation: ImapConversation | undefined;
+  private channel: Channel<ImapGreeting> | undefined;
 
   constructor(
     private readonly ctx: CheckContext,
@@ -72,12 +75,12 @@ class ImapCheck implements Driver<ImapGreeting> {
       if (!addresses) {
         return;
       }
-      const tcp = await connectStep(this.ctx, 'imap', addresses, this.endpoint.port);
+      const tcp = await connectStep(this.ctx, 'imap', addresses, this.endpoint.port, this.endpoint.security, this.endpoint.host, this.report);
       if (!tcp) {
         return;
       }
-      this.report.address = tcp.address;
       channel = new Channel(this.ctx, this, this.endpoint, tcp.address, this.report);
+      this.channel = channel;
       const session = await channel.open(tcp.socket);
       if (session) {
         await this.afterConnect({
@@ -86,6 +89,7 @@ class ImapCheck implements Driver<ImapGreeting> {
           capabilitiesCurrent: !session.upgraded && (session.greeting.capabilities.length > 0 || session.capabilitiesBeforeTls.length > 0),
           encrypted: session.encrypted,
           passwordAllowed: session.passwordAllowed,
+          greetedAt: session.greetedAt,
         });
       }
     } finally {
@@ -100,21 +104,30 @@ class ImapCheck implements Driver<ImapGreeting> {
 
   async greet(_wire: LineWire, line: string, encrypted: boolean, started: number): Promise<ImapGreeting | undefined> {
     this.report.greeting = line;
-    const match = /^\* (OK|PREAUTH|BYE)\b ?(.*)$/i.exec(line);
+    const port = this.endpoint.port;
+    const match = /^\* (OK|PREAUTH|BYE|NO|BAD)\b ?(.*)$/i.exec(line);
     if (!match) {
+      const speaker = identifySpeaker(Buffer.from(line, 'utf8'));
+      const known = speaker && speaker.kind !== 'unknown' && speaker.kind !== 'imap' && speaker.kind !== 'tls';
       this.record('imap.greeting', started, {
         status: 'fail',
         code: 'WRONG_PROTOCOL',
-        summary: `The server's first line is not an IMAP greeting: "${line.slice(0, 200)}".`,
-        fix: `Check the port: IMAP uses 993 (TLS) or 143 (STARTTLS).${/^220[ -]/.test(line) ? ' This one is an SMTP server (sending mail).' : ''}`,
+        summary: known
+          ? `${SPEAKER_NAME[speaker.kind].replace(/^./, (c) => c.toUpperCase())} answers on port ${port}, not an IMAP server: "${line.slice(0, 200)}".`
+          : `Unexpected answer: the server's first line is not an IMAP greeting: "${line.slice(0, 200)}".`,
+        fix: known
+          ? `Check the port: IMAP uses 993 (TLS) or 143 (STARTTLS).${speaker.kind === 'smtp' ? ' This one is an SMTP server (sending mail).' : ''}`
+          : `Check that port ${port} is the server's IMAP port (993 for TLS, 143 for STARTTLS): such bytes come from another kind of service, or a proxy in front of it that is not set up for IMAP.`,
       });
       return undefined;
     }
     const kind = match[1].toUpperCase();
     const parsed = responseCode(match[2]);
     const capabilities = parsed.code === 'CAPABILITY' && parsed.args ? parseCapabilities(parsed.args) : [];
-    if (kind === 'BYE') {
-      this.record('imap.greeting', started, { status: 'fail', code: 'SERVER_NO', summary: `The server refused the connection at once: "${line}".`, fix: 'The server is shutting down or rejects this address; try later or ask its administrator.' });
+    if (kind === 'BYE' || kind === 'NO' || kind === 'BAD') {
+      // "* NO" is no greeting RFC 3501 knows, but servers use it to turn an address away with a reason
+      const advice = greetingRefusalAdvice(line, parsed.text || match[2], kind !== 'BYE', this.report.address);
+      this.record('imap.greeting', started, { status: 'fail', code: advice.code, summary: advice.summary, fix: advice.fix, details: [`Greeting: ${line}`] });
       return undefined;
     }
     if (kind === 'PREAUTH' && !encrypted) {
@@ -128,10 +141,13 @@ class ImapCheck implements Driver<ImapGreeting> {
       });
       return undefined;
     }
+    const ms = Date.now() - started;
+    const slow = ms > SLOW_GREETING_MS ? slowGreetingAdvice(ms, APP_GREETING_TIMEOUT_MS) : undefined;
     this.record('imap.greeting', started, {
-      status: 'pass',
-      summary: `The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${parsed.text || line}"`,
+      status: slow ? 'warn' : 'pass',
+      summary: `${slow ? `${slow.summary} ` : ''}The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${parsed.text || line}"`,
       details: capabilities.length ? [`Capabilities in the greeting: ${capabilities.join(' ')}`] : [],
+      ...(slow ? { fix: slow.fix } : {}),
     });
     return { capabilities };
   }
@@ -145,6 +161,19 @@ class ImapCheck implements Driver<ImapGreeting> {
   async startTls(wire: LineWire): Promise<string | undefined> {
     const reply = await this.on(wire).command('STARTTLS');
     return reply.status === 'OK' ? undefined : `${reply.status} ${reply.text}`;
+  }
+
+  async upgrade(wire: LineWire): Promise<string | undefined> {
+    const line = await wire.readLine(this.ctx.timeouts.greeting, 'its greeting');
+    if (!/^\* OK\b/i.test(line)) {
+      return line;
+    }
+    const reply = await new ImapConversation(wire, this.ctx.timeouts.command, 'V').command('STARTTLS');
+    return reply.status === 'OK' ? undefined : `${reply.status} ${reply.text}`;
+  }
+
+  lastBye(): string | undefined {
+    return this.conversation?.lastBye;
   }
 
   notesBeforeTls(capabilities: string[]): string[] {
@@ -174,8 +203,15 @@ class ImapCheck implements Driver<ImapGreeting> {
     const started = Date.now();
     let capabilities = opened.capabilities;
     if (!opened.capabilitiesCurrent) {
-      const reply = await runCommand(this.ctx, 'imap.capability', () => opened.conversation.command('CAPABILITY'));
-      if (!reply) {
+      let reply: ImapReply;
+      try {
+        reply = await opened.conversation.command('CAPABILITY');
+      } catch (err) {
+        const explained =
+          this.channel?.tlsAlert(err) || (opened.encrypted && !this.report.capabilitiesBeforeTls.length && this.channel?.hungUp(err, opened.greetedAt, 'CAPABILITY', 'capability', opened.conversation.lastBye));
+        if (!explained) {
+          this.ctx.rec.failed('imap.capability', started, err);
+        }
         return undefined;
       }
       capabilities = capabilitiesOf(reply);
@@ -237,7 +273,9 @@ class ImapCheck implements Driver<ImapGreeting> {
     // command unless LOGINDISABLED; nothing else takes a password
     if (capabilities.includes('LOGINDISABLED') && !mechanisms.includes('PLAIN') && !mechanisms.includes('LOGIN')) {
       const advice = !opened.encrypted
-        ? LOGIN_DISABLED_PLAIN
+        ? capabilities.includes('STARTTLS')
+          ? LOGIN_DISABLED_PLAIN
+          : { ...missingStarttlsAdvice(capabilities, this.endpoint.port, `imaps://${this.endpoint.host}:993`, 'IMAP'), code: 'LOGIN_DISABLED' as const }
         : offersOnlyOAuth(mechanisms)
           ? OAUTH_REQUIRED
           : { ...LOGIN_DISABLED_PLAIN, summary: `The server offers no password login this app uses (LOGINDISABLED, and AUTHENTICATE mechanisms ${mechanisms.join(', ') || 'none'}).`, fix: 'Ask the administrator to enable AUTH=PLAIN over TLS.' };

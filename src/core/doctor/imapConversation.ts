@@ -27,10 +27,13 @@ export interface CommandOptions extends ReadOptions {
 
 export class ImapConversation {
   private counter = 0;
+  /** The last untagged BYE (RFC 3501 7.1.5): why the server is about to close the connection. */
+  lastBye: string | undefined;
 
   constructor(
     private wire: LineWire,
     private readonly timeoutMs: number,
+    private readonly tagPrefix = 'D',
   ) {}
 
   /** Continues on another wire (the TLS one after STARTTLS), keeping the tag sequence. */
@@ -39,7 +42,7 @@ export class ImapConversation {
   }
 
   async command(command: string, options: CommandOptions = {}): Promise<ImapReply> {
-    const tag = `D${++this.counter}`;
+    const tag = `${this.tagPrefix}${++this.counter}`;
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const continuations = [...(options.continuations ?? [])];
@@ -51,7 +54,7 @@ export class ImapConversation {
         const rest = line.slice(tag.length + 1);
         const status = rest.slice(0, rest.indexOf(' ') >= 0 ? rest.indexOf(' ') : undefined).toUpperCase();
         if (status !== 'OK' && status !== 'NO' && status !== 'BAD') {
-          throw new MailError('UNKNOWN', `The server answered ${command.split(' ')[0]} with something that is not IMAP: ${line.slice(0, 120)}`);
+          throw new MailError('UNKNOWN', `Unexpected answer to ${command.split(' ')[0]}: "${line.slice(0, 120)}" is not an IMAP status (OK, NO or BAD).`);
         }
         const parsed = responseCode(rest.slice(status.length).trim());
         return { status, text: parsed.text, ...(parsed.code ? { code: parsed.code } : {}), ...(parsed.args ? { codeArgs: parsed.args } : {}), untagged, ms: Date.now() - started };
@@ -61,6 +64,9 @@ export class ImapConversation {
         // a continuation nobody asked for: cancel, as RFC 3501 allows for AUTHENTICATE ("*")
         this.wire.write(next ? next.data : '*', next ? next.shown : '*');
         continue;
+      }
+      if (/^\* BYE\b/i.test(line)) {
+        this.lastBye = line.slice(2);
       }
       untagged.push(line);
     }

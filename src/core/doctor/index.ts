@@ -34,12 +34,14 @@ export interface DoctorOptions {
   ca?: string[];
   /** A SHA-256 fingerprint the user trusts (a pinned self-signed certificate). */
   pin?: string;
+  /** The pinned certificate chain (PEM) as the account stores it; without it the doctor fetches it as the session would. */
+  pinPem?: string;
   /** DNS for discovery and host names; the system's by default. */
   resolver?: DoctorResolver;
   /** HTTPS for autoconfig; Node's https with the normal checks by default. */
   fetcher?: AutoconfigFetcher;
   timeouts?: Partial<DoctorTimeouts>;
-  /** Ports tried on guessed host names during discovery. */
+  /** The usual IMAP ports (993 and 143): tried on guessed host names during discovery, and on a host whose port does not connect. */
   guessPorts?: { tls: number; starttls: number };
   /** The CA file the user named, only to show it in the openssl/curl commands. */
   caFile?: string;
@@ -92,7 +94,8 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
     timeouts,
     resolver,
     fetcher: options.fetcher ?? httpsFetcher({ resolver }),
-    trust: { ...(options.ca?.length ? { ca: options.ca } : {}), ...(pin ? { pin } : {}) },
+    standardPorts: { imap: options.guessPorts ?? { tls: 993, starttls: 143 }, smtp: { tls: 465, starttls: 587 } },
+    trust: { ...(options.ca?.length ? { ca: options.ca } : {}), ...(pin ? { pin } : {}), ...(pin && options.pinPem ? { pinPem: options.pinPem } : {}) },
   };
 
   // a password in the address is refused below, but the report must not repeat it either

@@ -92,11 +92,14 @@ function certificateRows(tls: TlsReport): Array<[string, string]> {
     ['Subject', cert.subject],
     ['Names (SAN)', `${cert.sans.join(', ') || '(none)'}: ${tls.hostMatches ? 'match' : 'do not match'} ${tls.hostname}`],
     ['Issuer', cert.issuer],
-    ['Chain', tls.chain.map((c) => `${c.subject}${c.inTrustStore ? ' (trust store)' : ''}`).join(' <- ')],
-    ['Trusted', tls.trust === 'ca' ? 'yes, by a CA of the trust store' : tls.trust === 'pin' ? 'yes, by the pinned fingerprint' : `no${tls.verifyError ? ` (${tls.verifyError})` : ''}`],
+    ['Sent', tls.sentChain ? tls.sentChain.map((c) => `${c.name} (until ${c.validTo.slice(0, 10)})`).join(', ') : '(not readable from the handshake)'],
+    ['Chain', tls.chain.map((c) => `${c.name} (${c.role}, until ${c.validTo.slice(0, 10)}${c.inTrustStore ? ', trust store' : ''})`).join(' <- ')],
+    ['Trusted', tls.trust === 'ca' ? 'yes, by a CA of the trust store' : tls.trust === 'pin' ? 'yes, by the pinned certificate' : `no${tls.verifyError ? ` (${tls.verifyError})` : ''}`],
+    ['Node\'s TLS', tls.verifyError ? `refuses it (${tls.verifyError})` : 'accepts it'],
     ['Self-signed', cert.selfSigned ? 'yes' : 'no'],
     ['Valid', `${cert.validFrom.slice(0, 10)} to ${cert.validTo.slice(0, 10)} (${cert.daysToExpiry} days left)`],
     ['SHA-256', cert.sha256],
+    ...(tls.chainCheck.warnings.length ? [['Warnings', tls.chainCheck.warnings.map((w) => w.text).join(' ')] as [string, string]] : []),
   ];
 }
 
@@ -208,6 +211,10 @@ export function reportToText(report: DoctorReport, options: { transcript?: boole
   const width = Math.max(...report.steps.map((s) => s.title.length));
   for (const step of report.steps) {
     out.push(`${WORD[step.status]}  ${step.title.padEnd(width)}  ${step.status === 'skip' ? '      ' : `${String(step.ms).padStart(4)}ms`}  ${step.summary}`);
+    // what a warning or a failure rests on is shown here too, not only in the JSON
+    if ((step.status === 'fail' || step.status === 'warn') && !step.id.endsWith('.tls')) {
+      step.details.forEach((d) => out.push(`${' '.repeat(width + 16)}${d}`));
+    }
   }
   if (report.fixes.length) {
     out.push('', 'Suggested fixes:');

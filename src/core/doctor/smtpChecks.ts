@@ -2,16 +2,16 @@
 // after STARTTLS, RFC 3207 4.2), the AUTH mechanisms and an optional login. It never sends mail:
 // the conversation ends with QUIT right after AUTH.
 import { MailError } from '../errors';
-import { OAUTH_REQUIRED, offersOnlyOAuth, smtpLoginAdvice } from './advice';
+import { greetingRefusalAdvice, OAUTH_REQUIRED, offersOnlyOAuth, SLOW_GREETING_MS, slowGreetingAdvice, smtpLoginAdvice } from './advice';
 import { PASSWORD_MECHANISMS } from './capabilities';
 import { Channel, type Driver, SMTP_INFO } from './channel';
 import { type CheckContext, SMTP_STEPS } from './steps';
-import { connectStep, resolveStep } from './transport';
-import { type Endpoint, type SmtpReport } from './types';
+import { connectStep, identifySpeaker, resolveStep, SPEAKER_NAME } from './transport';
+import { APP_GREETING_TIMEOUT_MS, type Endpoint, type SmtpReport } from './types';
 import { type LineWire } from './wire';
 
 export function emptySmtpReport(endpoint: Endpoint): SmtpReport {
-  return { endpoint, address: null, detectedSecurity: null, greeting: null, serverId: null, tls: null, extensions: [], authMechanisms: [] };
+  return { endpoint, address: null, addresses: [], detectedSecurity: null, greeting: null, serverId: null, tls: null, extensions: [], authMechanisms: [] };
 }
 
 interface SmtpReply {
@@ -51,6 +51,9 @@ async function readReply(wire: LineWire, timeoutMs: number, what: string, shown?
 
 class SmtpCheck implements Driver<SmtpReply> {
   readonly info = SMTP_INFO;
+  /** A 421 the server sent before closing (RFC 5321 3.8). */
+  private closing: string | undefined;
+  private channel: Channel<SmtpReply> | undefined;
 
   constructor(
     private readonly ctx: CheckContext,
@@ -72,6 +75,10 @@ class SmtpCheck implements Driver<SmtpReply> {
 
   private async ehlo(wire: LineWire): Promise<string[]> {
     const reply = await this.command(wire, `EHLO ${this.helloName(wire)}`);
+    if (reply.code === 421) {
+      this.closing = `${reply.code} ${reply.lines.join(' ')}`;
+      throw new MailError('DISCONNECTED', `The server closed the session: ${this.closing}`);
+    }
     if (reply.code !== 250) {
       throw new MailError('SERVER_NO', `The server refused EHLO: ${reply.code} ${reply.lines.join(' ')}`);
     }
@@ -81,11 +88,15 @@ class SmtpCheck implements Driver<SmtpReply> {
   async greet(wire: LineWire, line: string, encrypted: boolean, started: number): Promise<SmtpReply | undefined> {
     const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
     if (!match) {
+      const speaker = identifySpeaker(Buffer.from(line, 'utf8'));
+      const known = speaker && speaker.kind !== 'unknown' && speaker.kind !== 'smtp' && speaker.kind !== 'tls';
       this.ctx.rec.record('smtp.greeting', started, {
         status: 'fail',
         code: 'WRONG_PROTOCOL',
-        summary: `The server's first line is not an SMTP greeting: "${line.slice(0, 200)}".`,
-        fix: `Check the port: SMTP submission uses 465 (TLS) or 587 (STARTTLS).${/^\* OK/i.test(line) ? ' This one is an IMAP server (reading mail).' : ''}`,
+        summary: known
+          ? `${SPEAKER_NAME[speaker.kind].replace(/^./, (c) => c.toUpperCase())} answers on port ${this.endpoint.port}, not an SMTP server: "${line.slice(0, 200)}".`
+          : `Unexpected answer: the server's first line is not an SMTP greeting: "${line.slice(0, 200)}".`,
+        fix: `Check the port: SMTP submission uses 465 (TLS) or 587 (STARTTLS).${speaker?.kind === 'imap' ? ' This one is an IMAP server (reading mail).' : ''}`,
       });
       return undefined;
     }
@@ -97,10 +108,17 @@ class SmtpCheck implements Driver<SmtpReply> {
     this.report.greeting = `${reply.code} ${reply.lines.join(' ')}`;
     this.report.serverId = { host: reply.lines[0].split(' ')[0] };
     if (reply.code !== 220) {
-      this.ctx.rec.record('smtp.greeting', started, { status: 'fail', code: 'SERVER_NO', summary: `The server refuses the session: "${this.report.greeting}".`, fix: 'The server does not accept mail from this address right now; its administrator can say why.' });
+      const advice = greetingRefusalAdvice(this.report.greeting, reply.lines.join(' '), reply.code !== 421, this.report.address);
+      this.ctx.rec.record('smtp.greeting', started, { status: 'fail', code: advice.code, summary: advice.summary, fix: advice.fix });
       return undefined;
     }
-    this.ctx.rec.record('smtp.greeting', started, { status: 'pass', summary: `The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${this.report.greeting}"` });
+    const ms = Date.now() - started;
+    const slow = ms > SLOW_GREETING_MS ? slowGreetingAdvice(ms, APP_GREETING_TIMEOUT_MS) : undefined;
+    this.ctx.rec.record('smtp.greeting', started, {
+      status: slow ? 'warn' : 'pass',
+      summary: `${slow ? `${slow.summary} ` : ''}The server greeted${encrypted ? '' : ' in clear text, before TLS'}: "${this.report.greeting}"`,
+      ...(slow ? { fix: slow.fix } : {}),
+    });
     return reply;
   }
 
@@ -111,6 +129,19 @@ class SmtpCheck implements Driver<SmtpReply> {
   async startTls(wire: LineWire): Promise<string | undefined> {
     const reply = await this.command(wire, 'STARTTLS');
     return reply.code === 220 ? undefined : `${reply.code} ${reply.lines.join(' ')}`;
+  }
+
+  async upgrade(wire: LineWire): Promise<string | undefined> {
+    const greeting = await readReply(wire, this.ctx.timeouts.greeting, 'its greeting');
+    if (greeting.code !== 220) {
+      return `${greeting.code} ${greeting.lines.join(' ')}`;
+    }
+    await this.ehlo(wire);
+    return this.startTls(wire);
+  }
+
+  lastBye(): string | undefined {
+    return this.closing;
   }
 
   notesBeforeTls(capabilities: string[]): string[] {
@@ -125,12 +156,12 @@ class SmtpCheck implements Driver<SmtpReply> {
       if (!addresses) {
         return;
       }
-      const tcp = await connectStep(this.ctx, 'smtp', addresses, this.endpoint.port);
+      const tcp = await connectStep(this.ctx, 'smtp', addresses, this.endpoint.port, this.endpoint.security, this.endpoint.host, this.report);
       if (!tcp) {
         return;
       }
-      this.report.address = tcp.address;
       channel = new Channel(this.ctx, this, this.endpoint, tcp.address, this.report);
+      this.channel = channel;
       const session = await channel.open(tcp.socket);
       if (!session) {
         return;
@@ -156,7 +187,9 @@ class SmtpCheck implements Driver<SmtpReply> {
     try {
       extensions = known ?? (await this.plainCapabilities(wire));
     } catch (err) {
-      this.ctx.rec.failed('smtp.ehlo', started, err);
+      if (!this.channel?.tlsAlert(err)) {
+        this.ctx.rec.failed('smtp.ehlo', started, err);
+      }
       return undefined;
     }
     this.report.extensions = extensions;

@@ -1,6 +1,7 @@
 // Records the steps of a diagnosis as they finish, each timed, and fills in the ones never reached
 // as skipped with the reason, so a report always lists every step of the check it ran.
 import { type MailErrorCode, toMailError } from '../errors';
+import { interruptedAdvice } from './advice';
 import { type AutoconfigFetcher } from './autoconfig';
 import { type TrustOptions } from './certificate';
 import { type DoctorResolver } from './dns';
@@ -67,6 +68,31 @@ export class StepRecorder {
     return step;
   }
 
+  /**
+   * Replaces the outcome of a step already recorded, when a later answer shows what it really was
+   * (a server that greeted and then hung up did not pass its greeting). Its time stays.
+   */
+  amend(id: StepId, outcome: StepOutcome): void {
+    const index = this.steps.findIndex((s) => s.id === id);
+    if (index < 0) {
+      this.record(id, Date.now(), outcome);
+      return;
+    }
+    const old = this.steps[index];
+    const step: DoctorStep = {
+      id,
+      title: old.title,
+      status: outcome.status,
+      ms: old.ms,
+      summary: printable(outcome.summary),
+      details: [...old.details, ...(outcome.details ?? []).map(printable)],
+      ...(outcome.fix ? { fix: printable(outcome.fix) } : {}),
+      ...(outcome.code ? { code: outcome.code } : {}),
+    };
+    this.steps[index] = step;
+    this.onStep?.(step);
+  }
+
   skip(id: StepId, summary: string): void {
     if (!this.has(id)) {
       this.record(id, Date.now(), { status: 'skip', summary });
@@ -76,7 +102,8 @@ export class StepRecorder {
   /** A step that broke off on an unexpected error (a lost connection, a timeout mid-command). */
   failed(id: StepId, started: number, err: unknown, fix?: string): DoctorStep {
     const error = toMailError(err);
-    return this.record(id, started, { status: 'fail', code: error.code, summary: error.message, ...(fix ? { fix } : {}) });
+    const advice = interruptedAdvice(error.code, error.message);
+    return this.record(id, started, { status: 'fail', code: error.code, summary: advice.summary, fix: fix ?? advice.fix });
   }
 
   /** Marks every planned step that did not run as skipped, naming the failure that stopped the check. */
@@ -97,6 +124,8 @@ export interface CheckContext {
   resolver: DoctorResolver;
   fetcher: AutoconfigFetcher;
   trust: TrustOptions;
+  /** The usual TLS and STARTTLS ports of each protocol (993/143, 465/587), tried as evidence when a port does not connect. */
+  standardPorts: Record<Protocol, { tls: number; starttls: number }>;
 }
 
 export function stepId<T extends string>(protocol: Protocol, name: T): `${Protocol}.${T}` & StepId {

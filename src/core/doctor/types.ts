@@ -90,9 +90,34 @@ export interface ChainEntry {
   subject: string;
   issuer: string;
   sha256: string;
+  /** ISO 8601. */
+  validFrom: string;
   validTo: string;
-  /** True when this certificate is one of the trust anchors (Node's store or a given CA). */
+  /** True when this certificate is one of the trust anchors (Node's store, a given CA, or the pinned chain). */
   inTrustStore: boolean;
+  /** The common name (or the whole subject without one): how the advice names it. */
+  name: string;
+  role: 'leaf' | 'intermediate' | 'root';
+  /** False for a root that came from the trust store. */
+  sentByServer: boolean;
+  selfSigned: boolean;
+  /** basicConstraints CA:TRUE. */
+  isCa: boolean;
+  /** "SHA-256 with RSA", "ECDSA with SHA-384"... */
+  signatureAlgorithm: string;
+  /** "RSA 2048 bits", "EC". */
+  key: string;
+}
+
+/** One problem of a certificate chain, tied to the certificate at fault (see chainCheck.ts). */
+export interface ChainFinding {
+  /** OpenSSL's X509_V_ERR name (CERT_HAS_EXPIRED...), or MISSING_ISSUER, WRONG_ISSUER_KEY, UNTRUSTED_ROOT, NAME_CONSTRAINT_VIOLATION, MD_TOO_WEAK, KEY_TOO_SMALL. */
+  code: string;
+  /** The name of the certificate at fault. */
+  certificate: string;
+  role: 'leaf' | 'intermediate' | 'root';
+  text: string;
+  fix: string;
 }
 
 export interface TlsReport {
@@ -102,14 +127,24 @@ export interface TlsReport {
   handshakeMs: number;
   /** The name checked against the certificate (the host the user gave). */
   hostname: string;
+  /** Whether a server name (SNI) was sent: never for an IP address. */
+  sniSent: boolean;
   hostMatches: boolean;
   certificate: CertificateInfo;
+  /** The verification path: the server's certificate first, up to the trust anchor when one was reached. */
   chain: ChainEntry[];
-  /** How the certificate is trusted: by a CA of the trust store, by the pinned fingerprint, or not at all. */
+  /** The certificates as the server sent them, in its order; null when the handshake could not be read. */
+  sentChain: ChainEntry[] | null;
+  /** How the certificate is trusted, by Node's verdict with the app's options: by a CA of the trust store, by the pinned certificate, or not at all. */
   trust: 'ca' | 'pin' | 'none';
-  /** OpenSSL's own verdict on the chain with the same trust store (null when it accepted it). */
+  /** Node's verdict with exactly the TLS options the app uses (the pinned ones when a pin is given): null when it accepts. */
   verifyError: string | null;
-  pin?: { expected: string; matches: boolean };
+  /** The doctor's own reading of the chain, and whether it explains Node's verdict. */
+  chainCheck: { problems: ChainFinding[]; warnings: ChainFinding[]; agreesWithNode: boolean };
+  /** Whether pinning this certificate would make the app accept it (checked with the app's own pinned options). */
+  pinnable: boolean;
+  /** `nodeAccepts`: Node's verdict on the pinned options, when the certificate is the pinned one. */
+  pin?: { expected: string; matches: boolean; nodeAccepts?: boolean };
 }
 
 export interface CapabilityInfo {
@@ -148,11 +183,29 @@ export interface TranscriptLine {
   atMs: number;
 }
 
+/** One address of the host, tried on the tested port. */
+export interface AddressReport {
+  address: string;
+  family: 4 | 6;
+  /** Whether a TCP connection was made. */
+  connected: boolean;
+  /** Time to connect, or until it failed. */
+  ms: number;
+  /** Why it did not connect or did not answer, in words. */
+  error: string | null;
+  /** For an address that connected: the greeting line, or "TLS" with the certificate's fingerprint; null when it said nothing. */
+  answer: string | null;
+  /** SHA-256 fingerprint of the certificate it showed (TLS ports). */
+  certificate: string | null;
+}
+
 export interface ServerReport {
   /** The settings that were checked (after discovery). */
   endpoint: Endpoint;
   /** The address the TCP connection went to. */
   address: string | null;
+  /** Every A and AAAA address of the host, each tried on the port; empty when the host did not resolve. */
+  addresses: AddressReport[];
   /** The security the port turned out to speak when it differs from the one asked for. */
   detectedSecurity: Security | null;
   /** The greeting line (IMAP "* OK ...", SMTP "220 ..."). */
@@ -216,4 +269,8 @@ export interface DoctorTimeouts {
   discovery: number;
 }
 
-export const DEFAULT_TIMEOUTS: DoctorTimeouts = { connect: 10000, greeting: 10000, tls: 10000, command: 15000, discovery: 5000 };
+/** How long the app's session waits for a greeting (imapflow's greetingTimeout in core/mail/session.ts). */
+export const APP_GREETING_TIMEOUT_MS = 15000;
+
+/** The greeting wait is the app's own, so that the doctor does not fail a server the app would accept. */
+export const DEFAULT_TIMEOUTS: DoctorTimeouts = { connect: 10000, greeting: APP_GREETING_TIMEOUT_MS, tls: 10000, command: 15000, discovery: 5000 };

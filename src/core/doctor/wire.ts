@@ -18,7 +18,7 @@ export interface TcpAttempt {
   error?: MailError;
 }
 
-/** Connects to the first address that accepts, trying them in the order DNS gave them. */
+/** Connects to the first address that accepts, trying them in the order DNS gave them, one after the other. */
 export async function connectTcp(addresses: string[], port: number, timeoutMs: number): Promise<{ socket?: Socket; address?: string; attempts: TcpAttempt[] }> {
   const attempts: TcpAttempt[] = [];
   for (const address of addresses) {
@@ -34,7 +34,8 @@ export async function connectTcp(addresses: string[], port: number, timeoutMs: n
   return { attempts };
 }
 
-function connectOne(address: string, port: number, timeoutMs: number): Promise<Socket> {
+/** One TCP connection; rejects with a MailError that tells refused from filtered. */
+export function connectOne(address: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: address, port });
     const timer = setTimeout(() => {
@@ -77,6 +78,8 @@ function tcpError(err: NodeJS.ErrnoException, address: string, port: number): Ma
  */
 export class TappedStream extends Duplex {
   private tapped: Buffer = Buffer.alloc(0);
+  /** Sees every chunk the server sends while set (the handshake capture of sentChain.ts). */
+  onChunk: ((chunk: Buffer) => void) | undefined;
 
   constructor(readonly inner: Socket) {
     super();
@@ -84,6 +87,7 @@ export class TappedStream extends Duplex {
       if (this.tapped.length < TAP_BYTES) {
         this.tapped = Buffer.concat([this.tapped, chunk.subarray(0, TAP_BYTES - this.tapped.length)]);
       }
+      this.onChunk?.(chunk);
       if (!this.push(chunk)) {
         inner.pause();
       }

@@ -3,7 +3,9 @@
 // sequence number of the oldest loaded message only sizes the UID window of the next page, so a
 // page is one FETCH and the folder's UID list is never materialised.
 import { type FetchMessageObject, type ImapFlow, type MailboxObject, type MessageStructureObject } from 'imapflow';
-import { hasAttachments } from '../render/mime';
+import { parseMailDate } from '../render/dates';
+import { readHeaderFields, SUMMARY_HEADER_FIELDS } from '../render/headerFields';
+import { declaredCharset, hasAttachments } from '../render/mime';
 import { type Address } from '../text';
 
 export interface MessageSummary {
@@ -46,7 +48,13 @@ export interface HeaderPage {
   total: number;
 }
 
-export const HEADER_QUERY = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true } as const;
+/**
+ * What a header page fetches per message. The header fields are fetched raw
+ * (BODY.PEEK[HEADER.FIELDS (...)]) instead of the ENVELOPE: an ENVELOPE carries raw 8-bit header
+ * bytes as a string imapflow reads as UTF-8, so a Latin-1 or KOI8-R subject would be lost; raw
+ * fields go through the same decoding as the message view (render/headerFields.ts).
+ */
+export const HEADER_QUERY = { uid: true, flags: true, headers: [...SUMMARY_HEADER_FIELDS], bodyStructure: true, size: true, internalDate: true };
 
 /** Compresses UIDs into an IMAP sequence set ("3:7,9,12:13"), for one command on many messages. */
 export function uidSet(uids: Iterable<number>): string {
@@ -70,25 +78,32 @@ export function messageFlags(flags: Iterable<string> | undefined): string[] {
   return [...(flags ?? [])].filter((f) => f.toLowerCase() !== '\\recent');
 }
 
+/**
+ * A fetched message as a row: header fields from the raw header block when fetched (decoded as
+ * the message view decodes them), else from the ENVELOPE; the date from the Date: header read
+ * leniently (zone names...), else INTERNALDATE (RFC 3501 2.3.3).
+ */
 export function toSummary(message: FetchMessageObject): MessageSummary {
-  const envelope = message.envelope ?? {};
   const internal = message.internalDate ? new Date(message.internalDate) : undefined;
-  const date = envelope.date ? new Date(envelope.date) : internal;
+  const internalDate = internal && !Number.isNaN(internal.getTime()) ? internal : undefined;
+  let fields: Pick<MessageSummary, 'subject' | 'from' | 'to' | 'cc' | 'replyTo' | 'date' | 'messageId' | 'inReplyTo'>;
+  if (message.headers) {
+    const header = readHeaderFields(message.headers, declaredCharset(message.bodyStructure));
+    fields = { subject: header.subject, from: header.from, to: header.to, cc: header.cc, replyTo: header.replyTo, date: header.date, messageId: header.messageId, inReplyTo: header.inReplyTo };
+  } else {
+    const envelope = message.envelope ?? {};
+    const date = envelope.date instanceof Date ? envelope.date : typeof envelope.date === 'string' ? parseMailDate(envelope.date) : undefined;
+    fields = { subject: envelope.subject ?? '', from: envelope.from ?? [], to: envelope.to ?? [], cc: envelope.cc ?? [], replyTo: envelope.replyTo ?? [], date: date && !Number.isNaN(date.getTime()) ? date : undefined, messageId: envelope.messageId, inReplyTo: envelope.inReplyTo };
+  }
   return {
     uid: message.uid,
     seq: message.seq,
     flags: messageFlags(message.flags),
-    subject: envelope.subject ?? '',
-    from: envelope.from ?? [],
-    to: envelope.to ?? [],
-    cc: envelope.cc ?? [],
-    replyTo: envelope.replyTo ?? [],
-    date: date && !Number.isNaN(date.getTime()) ? date : undefined,
-    ...(internal && !Number.isNaN(internal.getTime()) ? { internalDate: internal } : {}),
+    ...fields,
+    date: fields.date ?? internalDate,
+    ...(internalDate ? { internalDate } : {}),
     size: message.size ?? 0,
     hasAttachment: hasAttachments(message.bodyStructure),
-    messageId: envelope.messageId,
-    inReplyTo: envelope.inReplyTo,
     structure: message.bodyStructure,
   };
 }

@@ -1,21 +1,33 @@
-// Loading a message for display. From IMAP: BODYSTRUCTURE (already known from the header page
-// when possible), then one FETCH for the displayed text part and the inline images it needs;
-// attachments are never downloaded here. From a file (.eml) or when the structure is unusable:
-// mailparser on the raw source. A malformed message still shows what could be decoded.
+// Loading a message for display, from IMAP or from a raw source (an .eml file, an attached
+// message, a message whose structure the server could not give), through ONE path: a structure
+// description (BODYSTRUCTURE, or the same built by render/structure.ts), the display plan of
+// render/mime.ts, then the chosen parts fetched through a PartFetcher and decoded by the same
+// code. Only fetching differs: from IMAP, one FETCH for the displayed parts (attachments are
+// never downloaded here); from a source, the bytes we hold.
 import { type ImapFlow, type MessageStructureObject } from 'imapflow';
-import { HEADER_QUERY, type MessageSummary, toSummary } from './headers';
-import { type AddressObject, simpleParser } from 'mailparser';
 import { type Readable } from 'node:stream';
+import { HEADER_QUERY, type MessageSummary, toSummary } from './headers';
 import { MailError } from '../errors';
-import { type AttachmentInfo, decodeText, normaliseCid, type PartRef, planDisplay } from '../render/mime';
-import { type Address, safeFileName } from '../text';
+import { cutHtml, cutText, moveDataImages } from '../render/bodyLimits';
+import { MAX_CALENDAR_BYTES, readCalendar } from '../render/calendar';
+import { decodeBody } from '../render/charset';
+import { type HeaderFields, readHeaderFields } from '../render/headerFields';
+import { cidReferences, declaredCharset, decodedSize, decodeText, type PartRef, planDisplay } from '../render/mime';
+import { decodeTransfer, parseStructure, type ParsedSource } from '../render/structure';
 import { type LoadedMessage } from '../render/viewModel';
 
-export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** The text limit of a body, in characters, after large data: images were moved out. */
+export const MAX_BODY_CHARS = 2 * 1024 * 1024;
+/** The most of one body part fetched for display (encoded bytes): room for base64 and data: images. */
+export const MAX_BODY_FETCH_BYTES = 3 * 1024 * 1024;
+/** An HTML part larger than the text limit is fetched up to this, since data: images often make it so. */
+export const MAX_HTML_FETCH_BYTES = 12 * 1024 * 1024;
+/** "Show the whole message": the limits once the user asked. */
+export const MAX_WHOLE_BYTES = 48 * 1024 * 1024;
 const MAX_INLINE_PART_BYTES = 2 * 1024 * 1024;
 const MAX_INLINE_TOTAL_BYTES = 6 * 1024 * 1024;
+const MAX_ALTERNATIVE_BYTES = 256 * 1024;
 const MAX_FALLBACK_SOURCE_BYTES = 8 * 1024 * 1024;
-
 
 export async function readStream(stream: Readable, maxBytes = Infinity): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -34,10 +46,222 @@ export async function readStream(stream: Readable, maxBytes = Infinity): Promise
 }
 
 /**
+ * Where the bytes of a message's parts come from: IMAP (one FETCH) or a source we hold. Returns
+ * each part with its transfer encoding removed, cut after `maxBytes` encoded bytes; a part the
+ * source does not have is missing from the map. Part "TEXT" is the body after the top header.
+ */
+export interface PartFetcher {
+  fetch(parts: PartRef[], maxBytes: number): Promise<Map<string, Buffer>>;
+}
+
+export interface LoadOptions {
+  /** The user asked for the whole message: the display limits are lifted (up to MAX_WHOLE_BYTES). */
+  whole?: boolean;
+}
+
+/** What the header says, as the row shows it; `date` already falls back to INTERNALDATE for IMAP. */
+export type MessageHead = Pick<HeaderFields, 'subject' | 'from' | 'to' | 'cc' | 'replyTo' | 'date' | 'messageId'> & { flags: string[]; size?: number };
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Builds what the message view shows from a structure, its header and a fetcher: the one path
+ * of IMAP messages and raw sources. Never throws for a malformed message: what cannot be shown
+ * is said in `notices`, and a message without any displayable part shows its decoded raw text.
+ */
+export async function loadDisplay(structure: MessageStructureObject, head: MessageHead, fetcher: PartFetcher, options: LoadOptions = {}): Promise<LoadedMessage> {
+  const message: LoadedMessage = {
+    subject: head.subject,
+    from: head.from,
+    to: head.to,
+    cc: head.cc,
+    replyTo: head.replyTo,
+    date: head.date,
+    messageId: head.messageId,
+    flags: [...head.flags],
+    size: head.size,
+    inline: new Map(),
+    attachments: [],
+    notices: [],
+  };
+  const plan = planDisplay(structure);
+  message.notices.push(...plan.notices);
+  message.attachments = [...plan.attachments];
+  const hasHtml = plan.body.some((p) => p.type === 'text/html');
+  const alternative = hasHtml && plan.alternative && (plan.alternative.size ?? 0) <= MAX_ALTERNATIVE_BYTES ? plan.alternative : undefined;
+  const calendar = plan.calendar && (plan.calendar.size ?? 0) <= MAX_CALENDAR_BYTES ? plan.calendar : undefined;
+  const wanted: PartRef[] = [...plan.body, ...(alternative ? [alternative] : []), ...(calendar ? [calendar] : [])];
+  // inline images ride along in the same FETCH when they can be: not marked as attachments and small
+  const later: Array<[string, PartRef & { filename: string }]> = [];
+  if (hasHtml) {
+    let total = 0;
+    for (const [cid, image] of plan.inline) {
+      const size = image.size ?? 0;
+      if (!image.attachment && size <= MAX_INLINE_PART_BYTES && total + size <= MAX_INLINE_TOTAL_BYTES) {
+        total += size;
+        wanted.push(image);
+      } else {
+        later.push([cid, image]);
+      }
+    }
+  }
+  const bigHtml = plan.body.some((p) => p.type === 'text/html' && (p.size ?? 0) > MAX_BODY_FETCH_BYTES);
+  const fetchLimit = options.whole ? MAX_WHOLE_BYTES : bigHtml ? MAX_HTML_FETCH_BYTES : MAX_BODY_FETCH_BYTES;
+  const parts = wanted.length ? await fetcher.fetch(wanted, fetchLimit) : new Map<string, Buffer>();
+  let truncated = plan.body.some((p) => (p.size ?? 0) > fetchLimit);
+
+  // the body: decoded first (charset rules), data: images moved out, then the text limit
+  const decoded: Array<{ ref: PartRef; text: string }> = [];
+  let moved = 0;
+  for (const ref of plan.body) {
+    const content = parts.get(ref.part);
+    if (!content) {
+      continue;
+    }
+    let text = decodeText(content, ref);
+    if (ref.type === 'text/html') {
+      const out = moveDataImages(text, `mx-data-${ref.part.replace(/[^0-9A-Za-z]/g, '')}`);
+      text = out.html;
+      for (const image of out.images) {
+        moved++;
+        message.inline.set(image.cid, { contentType: image.contentType, data: image.data, filename: `image-${moved}.${image.contentType.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'}` });
+      }
+    }
+    decoded.push({ ref, text });
+  }
+  const limit = options.whole ? MAX_WHOLE_BYTES : MAX_BODY_CHARS;
+  let used = 0;
+  const shown: typeof decoded = [];
+  for (const entry of decoded) {
+    if (used + entry.text.length > limit) {
+      const room = limit - used;
+      const cut = entry.ref.type === 'text/html' ? cutHtml(entry.text, room) : cutText(entry.text, room);
+      if (cut) {
+        shown.push({ ref: entry.ref, text: cut });
+      }
+      truncated = true;
+      break;
+    }
+    used += entry.text.length;
+    shown.push(entry);
+  }
+  if (shown.some((e) => e.ref.type === 'text/html')) {
+    // HTML parts joined in order; text parts between or after them as preformatted text under a rule
+    message.html = shown.map((e) => (e.ref.type === 'text/html' ? e.text : `<hr><pre class="mx-part-text">${escapeHtml(e.text)}</pre>`)).join('\n');
+  } else if (shown.length) {
+    message.text = shown.map((e) => e.text.replace(/\s+$/, '')).join('\n\n');
+  }
+  if (alternative) {
+    const content = parts.get(alternative.part);
+    if (content) {
+      message.text = decodeText(content, alternative);
+    }
+  }
+  if (truncated) {
+    message.truncated = true;
+    message.notices.push(`This message is long; only its first ${Math.round(limit / 1024 / 1024)} MB of text are shown.`);
+  }
+
+  // the invitation card
+  if (plan.calendar) {
+    const content = calendar ? parts.get(calendar.part) : undefined;
+    const card = content ? readCalendar(decodeText(content, { ...calendar!, type: 'text/plain', flowed: false })) : undefined;
+    if (card) {
+      message.calendar = { ...card, part: plan.calendar.part, filename: plan.calendar.filename };
+    } else if (!message.attachments.some((a) => a.part === plan.calendar!.part)) {
+      // unreadable: still offered as a file
+      const size = decodedSize(plan.calendar);
+      message.attachments.push({ part: plan.calendar.part, filename: plan.calendar.filename, contentType: plan.calendar.type, size: size.size, sizeExact: size.exact });
+    }
+  }
+
+  // inline images: those the HTML shows are shown (any part may be named by cid:), the rest are attachments
+  const used_ = cidReferences(message.html ?? '');
+  const fetchLater = later.filter(([cid, image]) => used_.has(cid) && (image.size ?? 0) <= MAX_INLINE_PART_BYTES);
+  if (fetchLater.length) {
+    const more = await fetcher.fetch(fetchLater.map(([, image]) => image), MAX_INLINE_PART_BYTES);
+    more.forEach((value, key) => parts.set(key, value));
+  }
+  for (const [cid, image] of plan.inline) {
+    const content = parts.get(image.part);
+    if (content && used_.has(cid)) {
+      message.inline.set(cid, { contentType: image.type, data: content, filename: image.filename, part: image.part });
+    } else if (!image.attachment) {
+      const size = content ? { size: content.length, exact: true } : decodedSize(image);
+      message.attachments.push({ part: image.part, filename: image.filename, contentType: image.type, size: size.size, sizeExact: size.exact, contentId: cid });
+    }
+  }
+
+  // nothing to show: the decoded raw text, labelled, never an empty page
+  const hasBody = Boolean((message.html ?? '').trim() || (message.text ?? '').trim());
+  if (!hasBody && !message.calendar) {
+    if (message.attachments.length) {
+      message.notices.push('This message has no text, only attachments.');
+    } else {
+      const raw = (await fetcher.fetch([{ part: 'TEXT', type: 'text/plain', ...(structure.encoding && !structure.childNodes ? { encoding: structure.encoding } : {}) }], fetchLimit)).get('TEXT');
+      const text = raw ? decodeBody(raw, structure.parameters?.charset).text : '';
+      if (text.trim()) {
+        message.text = cutText(text, limit);
+        message.notices.push('This message has no part that can be displayed; its raw text is shown as it is.');
+      }
+    }
+  }
+  return message;
+}
+
+/** Fetches parts of one message over IMAP (the caller holds the mailbox lock). */
+export function imapPartFetcher(client: ImapFlow, uid: number): PartFetcher {
+  return {
+    async fetch(refs, maxBytes) {
+      const out = new Map<string, Buffer>();
+      const normal = refs.filter((r) => r.part !== 'TEXT');
+      if (normal.length) {
+        const parts = await client.downloadMany(String(uid), normal.map((p) => p.part), { uid: true, maxBytes });
+        for (const ref of normal) {
+          const content = parts[ref.part]?.content;
+          if (content) {
+            out.set(ref.part, content);
+          }
+        }
+      }
+      const text = refs.find((r) => r.part === 'TEXT');
+      if (text) {
+        // the section TEXT has no MIME header of its own (BODY[TEXT.MIME] is not valid): fetched raw
+        const fetched = await client.fetchOne(String(uid), { uid: true, bodyParts: [{ key: 'TEXT', start: 0, maxLength: maxBytes }] as unknown as string[] }, { uid: true });
+        const bodyParts = fetched ? fetched.bodyParts : undefined;
+        const raw = bodyParts?.get('TEXT') ?? bodyParts?.get('text');
+        if (raw) {
+          out.set('TEXT', decodeTransfer(raw, text.encoding));
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Fetches parts from a parsed source (an .eml file, an attached message, a downloaded source). */
+export function sourcePartFetcher(parsed: ParsedSource): PartFetcher {
+  return {
+    async fetch(refs, maxBytes) {
+      const out = new Map<string, Buffer>();
+      for (const ref of refs) {
+        const entry = parsed.parts.get(ref.part);
+        if (entry) {
+          out.set(ref.part, decodeTransfer(entry.raw.subarray(0, maxBytes), entry.encoding));
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/**
  * Loads a message from the selected mailbox (the caller holds the mailbox lock). With the
  * summary from the header page, the structure is known and only the body parts are fetched.
  */
-export async function loadImapMessage(client: ImapFlow, uid: number, known?: MessageSummary): Promise<LoadedMessage> {
+export async function loadImapMessage(client: ImapFlow, uid: number, known?: MessageSummary, options: LoadOptions = {}): Promise<LoadedMessage> {
   let summary = known;
   if (!summary?.structure) {
     const fetched = await client.fetchOne(String(uid), HEADER_QUERY, { uid: true });
@@ -46,175 +270,65 @@ export async function loadImapMessage(client: ImapFlow, uid: number, known?: Mes
     }
     summary = toSummary(fetched);
   }
-  const structure: MessageStructureObject | undefined = summary.structure;
-  const message: LoadedMessage = {
-    subject: summary.subject,
-    from: summary.from,
-    to: summary.to,
-    cc: summary.cc,
-    replyTo: summary.replyTo,
-    date: summary.date,
-    messageId: summary.messageId,
-    flags: [...summary.flags],
-    size: summary.size,
-    inline: new Map(),
-    attachments: [],
-    notices: [],
-  };
-  if (!structure) {
-    message.notices.push('The server did not describe this message\'s structure; it is shown from its raw source.');
-    return withSourceFallback(client, uid, message);
+  const head: MessageHead = { ...summary, flags: summary.flags };
+  if (!summary.structure) {
+    return withSourceFallback(client, uid, head, 'The server did not describe this message\'s structure; it is shown from its raw source.', options);
   }
-  let plan;
   try {
-    plan = planDisplay(structure);
-  } catch {
-    message.notices.push('The structure of this message could not be read; it is shown from its raw source.');
-    return withSourceFallback(client, uid, message);
-  }
-  message.attachments = plan.attachments;
-  const body: PartRef | undefined = plan.html ?? plan.text;
-  const wanted: PartRef[] = body ? [body] : [];
-  // the plain alternative rides along in the same FETCH: it is what shows when the HTML turns out
-  // empty once sanitized (a frameset, a body of scripts)
-  const alternative = plan.html && plan.text && (plan.text.size ?? 0) <= 256 * 1024 ? plan.text : undefined;
-  if (alternative) {
-    wanted.push(alternative);
-  }
-  if (plan.html) {
-    let total = 0;
-    for (const image of plan.inline.values()) {
-      if ((image.size ?? 0) <= MAX_INLINE_PART_BYTES && total + (image.size ?? 0) <= MAX_INLINE_TOTAL_BYTES) {
-        total += image.size ?? 0;
-        wanted.push(image);
-      } else {
-        message.attachments.push({ part: image.part, filename: image.filename, contentType: image.type, size: image.size ?? 0 });
-      }
-    }
-  }
-  if (wanted.length === 0) {
-    return message;
-  }
-  let parts;
-  try {
-    parts = await client.downloadMany(String(uid), wanted.map((p) => p.part), { uid: true, maxBytes: MAX_BODY_BYTES });
+    return await loadDisplay(summary.structure, head, imapPartFetcher(client, uid), options);
   } catch (err) {
-    if (!client.usable) {
+    if (!client.usable || err instanceof MailError) {
       throw err;
     }
-    message.notices.push('The text of this message could not be downloaded as a part; it is shown from its raw source.');
-    return withSourceFallback(client, uid, message);
+    return withSourceFallback(client, uid, head, 'The text of this message could not be downloaded as a part; it is shown from its raw source.', options);
   }
-  if (body) {
-    const content = parts[body.part]?.content;
-    if (!content) {
-      message.notices.push('The server returned no text for this message.');
-    } else {
-      const charset = parts[body.part]?.meta?.charset ?? body.charset;
-      const text = decodeText(content, { ...body, charset });
-      if (body.type === 'text/html') {
-        message.html = text;
-      } else {
-        message.text = text;
-      }
-      if ((body.size ?? 0) > MAX_BODY_BYTES) {
-        message.notices.push(`The text is long; only its first ${Math.round(MAX_BODY_BYTES / 1024 / 1024)} MB are shown.`);
-      }
-    }
-  }
-  for (const [cid, image] of plan.inline) {
-    const content = parts[image.part]?.content;
-    if (content) {
-      message.inline.set(cid, { contentType: image.type, data: content, filename: image.filename, part: image.part });
-    }
-  }
-  if (alternative) {
-    const content = parts[alternative.part]?.content;
-    if (content) {
-      message.text = decodeText(content, { ...alternative, charset: parts[alternative.part]?.meta?.charset ?? alternative.charset });
-    }
-  }
-  return message;
 }
 
-async function withSourceFallback(client: ImapFlow, uid: number, message: LoadedMessage): Promise<LoadedMessage> {
+async function withSourceFallback(client: ImapFlow, uid: number, head: MessageHead, notice: string, options: LoadOptions): Promise<LoadedMessage> {
   const download = await client.download(String(uid), undefined, { uid: true, maxBytes: MAX_FALLBACK_SOURCE_BYTES });
   if (!download.content) {
     throw new MailError('NOT_FOUND', 'This message is no longer in the folder (it was moved or deleted).');
   }
   const source = await readStream(download.content, MAX_FALLBACK_SOURCE_BYTES);
-  const parsed = await parseSource(source);
-  return { ...parsed, flags: message.flags, size: message.size, notices: [...message.notices, ...parsed.notices] };
+  const parsed = await parseSource(source, options);
+  // the row's header values (with INTERNALDATE) stay, so the view agrees with the tree
+  return { ...parsed, subject: head.subject, from: head.from, to: head.to, cc: head.cc, replyTo: head.replyTo, date: head.date ?? parsed.date, flags: head.flags, size: head.size, notices: [notice, ...parsed.notices] };
 }
 
-function addressList(value: AddressObject | AddressObject[] | undefined): Address[] | undefined {
-  if (!value) {
-    return undefined;
-  }
-  const objects = Array.isArray(value) ? value : [value];
-  const out: Address[] = [];
-  const walk = (entries: AddressObject['value']) => {
-    for (const entry of entries) {
-      if (entry.group) {
-        walk(entry.group);
-      } else {
-        out.push({ name: entry.name, address: entry.address });
-      }
+/**
+ * Shows a raw message (an .eml file, an attached message, a source we already hold): its MIME
+ * tree is turned into the structure IMAP would give (render/structure.ts), then it goes through
+ * the same planner and decoder as an IMAP message. `attachmentData` gives the decoded bytes of
+ * any part by its part number, for Open and Save. A message without a usable Date: has no date
+ * (shown as unknown), never the time it was opened.
+ */
+export async function parseSource(source: Buffer, options: LoadOptions = {}): Promise<LoadedMessage & { attachmentData: PartData }> {
+  const parsed = await parseStructure(source);
+  const fields = readHeaderFields(parsed.header, declaredCharset(parsed.structure));
+  const head: MessageHead = { ...fields, flags: [], size: source.length };
+  const message = await loadDisplay(parsed.structure, head, sourcePartFetcher(parsed), options);
+  // the exact decoded size of each attachment is known here
+  for (const attachment of message.attachments) {
+    const entry = parsed.parts.get(attachment.part);
+    if (entry) {
+      attachment.size = decodeTransfer(entry.raw, entry.encoding).length;
+      attachment.sizeExact = true;
     }
-  };
-  objects.forEach((o) => walk(o.value));
-  return out;
+  }
+  return { ...message, attachmentData: partData(parsed) };
 }
 
-/** Parses a raw message (an .eml file, or the source of a message IMAP could not describe). */
-export async function parseSource(source: Buffer): Promise<LoadedMessage & { attachmentData: Map<string, Buffer> }> {
-  const notices: string[] = [];
-  let parsed;
-  try {
-    parsed = await simpleParser(source, { keepCidLinks: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
-  } catch (err) {
-    notices.push(`This message could not be parsed (${err instanceof Error ? err.message : String(err)}); its raw text is shown.`);
-    return {
-      flags: [],
-      text: source.toString('utf8'),
-      inline: new Map(),
-      attachments: [],
-      notices,
-      attachmentData: new Map(),
-    };
-  }
-  const inline: LoadedMessage['inline'] = new Map();
-  const attachments: AttachmentInfo[] = [];
-  const attachmentData = new Map<string, Buffer>();
-  parsed.attachments.forEach((attachment, index) => {
-    const cid = normaliseCid(attachment.cid);
-    const filename = safeFileName(attachment.filename, `attachment-${index + 1}`);
-    if (cid && attachment.related && /^image\//i.test(attachment.contentType)) {
-      inline.set(cid, { contentType: attachment.contentType, data: attachment.content, filename, part: `file:${index}` });
-      attachmentData.set(`file:${index}`, attachment.content);
-      return;
-    }
-    const id = `file:${index}`;
-    attachments.push({ part: id, filename, contentType: attachment.contentType, size: attachment.size, ...(cid ? { contentId: cid } : {}) });
-    attachmentData.set(id, attachment.content);
-  });
-  const html = typeof parsed.html === 'string' ? parsed.html : undefined;
+/** Decoded bytes of the parts of a parsed source, by part number. */
+export interface PartData {
+  get(part: string): Buffer | undefined;
+}
+
+function partData(parsed: ParsedSource): PartData {
   return {
-    subject: parsed.subject,
-    from: addressList(parsed.from),
-    to: addressList(parsed.to),
-    cc: addressList(parsed.cc),
-    replyTo: addressList(parsed.replyTo),
-    date: parsed.date,
-    messageId: parsed.messageId,
-    flags: [],
-    size: source.length,
-    html,
-    text: parsed.text,
-    inline,
-    attachments,
-    notices,
-    attachmentData,
+    get: (part) => {
+      const entry = parsed.parts.get(part);
+      return entry ? decodeTransfer(entry.raw, entry.encoding) : undefined;
+    },
   };
 }
 

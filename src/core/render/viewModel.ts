@@ -1,5 +1,6 @@
 // What the message view shows, built the same way for a message from IMAP and for an .eml file:
 // plain-text header fields, the sanitized body document for the sandboxed iframe, attachments.
+import { type CalendarCard } from './calendar';
 import { type AttachmentInfo, cidReferences } from './mime';
 import { renderPlainText } from './plainText';
 import { messageDocument } from './messageDocument';
@@ -23,6 +24,26 @@ export interface LoadedMessage {
   attachments: AttachmentInfo[];
   /** Things the user should know (part could not be decoded, body shown from raw source...). */
   notices: string[];
+  /** A size limit cut the body: the view offers "Show the whole message". */
+  truncated?: boolean;
+  /** An invitation (text/calendar) in the message, with the part that holds it. */
+  calendar?: CalendarCard & { part: string; filename: string };
+}
+
+export interface CalendarView {
+  /** The part holding the .ics, for Open and Save (echoed back like an attachment id). */
+  id: string;
+  filename: string;
+  method: string;
+  summary: string;
+  /** "Mon, 10 Mar 2025 10:00 – 11:00 (CET)", in the time zone of the user. */
+  when: string;
+  startIso: string;
+  endIso: string;
+  organizer: string;
+  location: string;
+  attendees: number;
+  cancelled: boolean;
 }
 
 export interface AddressView {
@@ -36,7 +57,10 @@ export interface AttachmentView {
   filename: string;
   contentType: string;
   size: number;
+  /** "12 KB", or "about 25 MB" when only the encoded size is known. */
   sizeLabel: string;
+  /** An attached message (message/rfc822): Open shows it in a message view. */
+  message: boolean;
 }
 
 export interface MessageViewModel {
@@ -45,6 +69,7 @@ export interface MessageViewModel {
   to: AddressView[];
   cc: AddressView[];
   replyTo: AddressView[];
+  /** The date in the user's time zone, or "unknown" when the message has none we can read. */
   date: string;
   dateIso: string;
   flags: { seen: boolean; flagged: boolean; answered: boolean };
@@ -56,6 +81,9 @@ export interface MessageViewModel {
   remote: { blocked: number; allowed: boolean; sender: string };
   attachments: AttachmentView[];
   notices: string[];
+  /** A size limit cut the body: offer "Show the whole message". */
+  truncated: boolean;
+  calendar?: CalendarView;
   /** Where it came from: IMAP messages offer View Source and the triage toolbar, files do not. */
   origin: 'imap' | 'file';
   keywords: string[];
@@ -70,6 +98,60 @@ function addresses(list: Address[] | undefined): AddressView[] {
 /** Whether sanitized HTML has anything to look at (text or an image) once tags are gone. */
 function showsSomething(body: string): boolean {
   return /<img\s/i.test(body) || body.replace(/<[^>]*>/g, '').replace(/&nbsp;|&#160;|\s/g, '') !== '';
+}
+
+function attachmentView(id: string, filename: string, contentType: string, size: number, exact: boolean): AttachmentView {
+  const type = plainLabel(contentType, 100).toLowerCase();
+  return { id, filename: plainLabel(filename, 200), contentType: type, size, sizeLabel: exact ? formatSize(size) : `about ${formatSize(size)}`, message: type === 'message/rfc822' };
+}
+
+function timeOf(date: Date): string {
+  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+}
+
+function zoneName(date: Date): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** When an event is, in the local time zone: one day shown once, all-day events without times. */
+export function eventWhen(startIso: string | undefined, endIso: string | undefined, allDay: boolean): string {
+  const start = startIso ? new Date(startIso) : undefined;
+  if (!start || Number.isNaN(start.getTime())) {
+    return '';
+  }
+  const end = endIso ? new Date(endIso) : undefined;
+  const day = fullDate(start).replace(/ \d{2}:\d{2}$/, '');
+  if (allDay) {
+    const last = end ? new Date(end.getTime() - 1) : undefined;
+    return last && last.toDateString() !== start.toDateString() ? `${day} – ${fullDate(last).replace(/ \d{2}:\d{2}$/, '')} (all day)` : `${day} (all day)`;
+  }
+  const zone = zoneName(start);
+  if (!end || Number.isNaN(end.getTime())) {
+    return `${fullDate(start)}${zone ? ` (${zone})` : ''}`;
+  }
+  const sameDay = end.toDateString() === start.toDateString();
+  return `${fullDate(start)} – ${sameDay ? timeOf(end) : fullDate(end)}${zone ? ` (${zone})` : ''}`;
+}
+
+function calendarView(card: NonNullable<LoadedMessage['calendar']>): CalendarView {
+  const organizer = card.organizer ? (card.organizer.name && card.organizer.address ? `${card.organizer.name} <${card.organizer.address}>` : card.organizer.name || card.organizer.address) : '';
+  return {
+    id: card.part,
+    filename: plainLabel(card.filename, 200) || 'invite.ics',
+    method: card.method,
+    summary: plainLabel(card.summary, 300) || '(no title)',
+    when: eventWhen(card.start, card.end, card.allDay),
+    startIso: card.start ?? '',
+    endIso: card.end ?? '',
+    organizer: plainLabel(organizer, 300),
+    location: plainLabel(card.location, 300),
+    attendees: card.attendees,
+    cancelled: card.method === 'CANCEL' || card.status === 'CANCELLED',
+  };
 }
 
 export function buildViewModel(message: LoadedMessage, options: { allowRemote: boolean; origin: 'imap' | 'file' }): MessageViewModel {
@@ -87,7 +169,7 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
   let document: string;
   let paper = false;
   let blocked = 0;
-  const attachments: AttachmentView[] = message.attachments.map((a) => ({ id: a.part, filename: plainLabel(a.filename, 200), contentType: plainLabel(a.contentType, 100), size: a.size, sizeLabel: formatSize(a.size) }));
+  const attachments: AttachmentView[] = message.attachments.map((a) => attachmentView(a.part, a.filename, a.contentType, a.size, a.sizeExact !== false));
 
   const sanitized = message.html !== undefined && message.html.trim() !== '' ? sanitizeHtml(message.html, { allowRemote: options.allowRemote, inlineImages: inlineData }) : undefined;
   const hasText = message.text !== undefined && message.text.trim() !== '';
@@ -100,7 +182,7 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
     const used = cidReferences(message.html ?? "");
     for (const [cid, image] of message.inline) {
       if (!used.has(cid)) {
-        attachments.push({ id: image.part ?? `cid:${cid}`, filename: plainLabel(image.filename, 200), contentType: plainLabel(image.contentType, 100), size: image.data.length, sizeLabel: formatSize(image.data.length) });
+        attachments.push(attachmentView(image.part ?? `cid:${cid}`, image.filename, image.contentType, image.data.length, true));
       }
     }
   } else if (hasText) {
@@ -117,7 +199,7 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
     to: addresses(message.to),
     cc: addresses(message.cc),
     replyTo: addresses(message.replyTo),
-    date: fullDate(message.date),
+    date: fullDate(message.date) || 'unknown',
     dateIso: message.date && !Number.isNaN(message.date.getTime()) ? message.date.toISOString() : '',
     flags: { seen: flags.has('\\seen'), flagged: flags.has('\\flagged'), answered: flags.has('\\answered') },
     bodyKind,
@@ -126,6 +208,8 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
     remote: { blocked, allowed: options.allowRemote, sender: plainLabel(sender, 300) },
     attachments,
     notices: message.notices.map((n) => plainLabel(n, 500)),
+    truncated: Boolean(message.truncated),
+    ...(message.calendar ? { calendar: calendarView(message.calendar) } : {}),
     origin: options.origin,
     keywords: message.flags.filter((f) => !f.startsWith('\\') && !/^\$(MDNSent|Forwarded|Junk|NotJunk)$/i.test(f)).map((f) => plainLabel(f, 60)),
   };
