@@ -212,10 +212,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   /** Rows of a node VS Code is drawing again, and when it took them (see DrawTracker). */
   readonly drawn = new DrawTracker();
 
-  /** Asks every account again (after a certificate was trusted, settings changed). */
+  /** Every account again from the server (the view's Refresh, a trusted certificate, a saved account). */
   refresh(): void {
     for (const account of this.model.accounts()) {
-      this.model.loader(account.id)?.retry();
+      this.model.loader(account.id)?.refreshAll();
     }
     this.fire(undefined);
   }
