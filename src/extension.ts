@@ -82,7 +82,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const selection = async (): Promise<readonly TreeNode[]> => {
     const view = holder.view;
     if (view && !view.selection.length && view.visible) {
+      const started = Date.now();
       await tree.drawn.settled();
+      if (!view.selection.length) {
+        log.info(`The Mail view's selection is empty (waited ${Date.now() - started} ms for VS Code to draw its rows).`);
+      }
     }
     return view?.selection ?? [];
   };

@@ -140,31 +140,24 @@ export function safeFileName(name: string | undefined, fallback = 'attachment'):
 }
 
 /**
- * A date for a narrow row, at most about 6 characters, in the display language `locale` (BCP 47,
- * VS Code's `env.language`): "14:05" today, "Mon" this week, "3 Nov" this year, "03/11/24" before.
+ * A date for a narrow row, at most 11 characters: "14:05" today, "Mon" this week, "3 Nov" this year,
+ * "3 Nov 2024" before (the months and days as relativeDate and fullDate write them).
  */
-export function shortDate(date: Date | undefined, now: Date = new Date(), locale?: string): string {
+export function shortDate(date: Date | undefined, now: Date = new Date()): string {
   if (!date || Number.isNaN(date.getTime())) {
     return '';
   }
-  const format = (options: Intl.DateTimeFormatOptions) => {
-    try {
-      return new Intl.DateTimeFormat(locale, options).format(date);
-    } catch {
-      return new Intl.DateTimeFormat('en', options).format(date);
-    }
-  };
   const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
   const day = 24 * 60 * 60_000;
   const t = date.getTime();
   if (t >= startOfToday && t < startOfToday + day) {
-    return format({ hour: 'numeric', minute: '2-digit' });
+    return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
   }
   if (t >= startOfToday - 6 * day && t < startOfToday) {
-    return format({ weekday: 'short' });
+    return DAYS[date.getDay()];
   }
-  if (date.getFullYear() === now.getFullYear() && t < startOfToday) {
-    return format({ day: 'numeric', month: 'short' });
+  if (date.getFullYear() === now.getFullYear()) {
+    return `${date.getDate()} ${MONTHS[date.getMonth()]}`;
   }
-  return format({ day: '2-digit', month: '2-digit', year: '2-digit' });
+  return `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
 }

@@ -22,7 +22,7 @@ export interface NodeContext {
   store(accountId: string): MailStore | undefined;
   /** What leads a message row (`imapExplorer.messageRow.lead`). */
   lead(): 'subject' | 'sender';
-  /** VS Code's display language, for dates. */
+  /** VS Code's display language, for numbers. */
   locale(): string;
 }
 
@@ -153,12 +153,13 @@ export class MessageNode extends TreeNode {
     const keywords = keywordsOf(m.flags);
     const subject = plainLabel(m.subject) || vscode.l10n.t('(no subject)');
     const sender = senderName(m.from);
-    const date = shortDate(m.internalDate ?? m.date, new Date(), this.ctx.locale());
+    const date = shortDate(m.date ?? m.internalDate);
     const bySender = this.ctx.lead() === 'sender';
-    // a sender leads a narrow row: a long name is cut so that the date after it stays on screen
+    // Led by the sender (for a narrow sidebar), the date comes right after it and the name is cut
+    // short enough for the date to stay on screen; led by the subject, the sender and the date follow.
     const item = this.item(bySender ? plainLabel(sender, 18) : subject);
-    // the short date first: at the default sidebar width the end of the description is cut
-    item.description = [date, bySender ? subject : sender, deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', keywords.map((k) => plainLabel(k, 30)).join(', ')].filter(Boolean).join(' · ');
+    const details = bySender ? [date, subject] : [sender, date];
+    item.description = [...details, deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', keywords.map((k) => plainLabel(k, 30)).join(', ')].filter(Boolean).join(' · ');
     item.tooltip = [
       `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
       `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,

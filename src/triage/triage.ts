@@ -288,6 +288,7 @@ export class Triage {
   async transfer(sets: MessageSet[], destination: string, options: { copy?: boolean; label?: string; verb?: string } = {}): Promise<void> {
     const done: Array<{ set: MessageSet; plan: MovePlan; outcome: Awaited<ReturnType<typeof runMove>> }> = [];
     for (const set of sets) {
+      this.deps.log.info(`${options.copy ? 'Copying' : 'Moving'} ${set.messages.length} message(s) from ${set.path} to ${destination}`);
       const plan: MovePlan = { from: set.path, to: destination, messages: set.messages.map((m) => ({ uid: m.uid, ...(m.messageId ? { messageId: m.messageId } : {}) })), ...(options.copy ? { copy: true } : {}) };
       let outcome;
       try {

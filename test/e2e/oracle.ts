@@ -28,11 +28,6 @@ interface Row {
 
 /** The rows of the Mail view in order, scrolling through all of them (the list draws only what is visible). */
 async function readTree(page: Page): Promise<Row[]> {
-  const list = page.locator('.pane-body .monaco-list').first();
-  const box = await list.boundingBox();
-  if (!box) {
-    return [];
-  }
   const snapshot = () => page.evaluate(() => {
     const rows = [...document.querySelectorAll('.pane-body .monaco-list-row[role="treeitem"]')] as HTMLElement[];
     const container = document.querySelector('.pane-body .monaco-list-rows') as HTMLElement | null;
@@ -48,32 +43,40 @@ async function readTree(page: Page): Promise<Row[]> {
       })),
     };
   });
+  // a wheel event on the list itself: the pointer may be anywhere (over a hover, a toast)
+  const wheel = (deltaY: number) => page.evaluate(async (dy) => {
+    const list = document.querySelector('.pane-body .monaco-list .monaco-scrollable-element');
+    list?.dispatchEvent(new WheelEvent('wheel', { deltaY: dy, deltaMode: 0, bubbles: true, cancelable: true }));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  }, deltaY);
+  const lowest = (rows: Row[]) => Math.min(...rows.map((r) => r.index));
   const seen = new Map<number, Row>();
-  let first = await snapshot();
-  const firstIndex = Math.min(...first.rows.map((r) => r.index));
-  await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
-  // to the top, then down a screen at a time
-  for (let i = 0; i < 50 && Math.min(...(await snapshot()).rows.map((r) => r.index)) > 0; i++) {
-    await page.mouse.wheel(0, -5000);
-    await page.waitForTimeout(50);
+  const start = await snapshot();
+  const firstIndex = start.rows.length ? lowest(start.rows) : 0;
+  for (let i = 0; i < 100 && lowest((await snapshot()).rows) > 0; i++) {
+    await wheel(-2000);
   }
-  for (let step = 0; step < 200; step++) {
-    first = await snapshot();
-    first.rows.forEach((r) => seen.set(r.index, r));
-    const last = Math.max(...first.rows.map((r) => r.index));
-    const total = Math.round(first.height / 22);
-    if (last >= total - 1 || !first.rows.length) {
+  const total = Math.round(start.height / 22);
+  for (let step = 0; step < 400; step++) {
+    const now = await snapshot();
+    now.rows.forEach((r) => seen.set(r.index, r));
+    if (!now.rows.length || Math.max(...now.rows.map((r) => r.index)) >= total - 1) {
       break;
     }
-    await page.mouse.wheel(0, box.height * 0.8);
-    await page.waitForTimeout(50);
+    await wheel(300);
   }
   // back to where the journey was
-  for (let i = 0; i < 50 && Math.min(...(await snapshot()).rows.map((r) => r.index)) > firstIndex; i++) {
-    await page.mouse.wheel(0, -22);
-    await page.waitForTimeout(20);
+  for (let i = 0; i < 400 && lowest((await snapshot()).rows) < firstIndex; i++) {
+    await wheel(22);
   }
-  return [...seen.values()].sort((a, b) => a.index - b.index);
+  for (let i = 0; i < 400 && lowest((await snapshot()).rows) > firstIndex; i++) {
+    await wheel(-22);
+  }
+  const rows = [...seen.values()].sort((a, b) => a.index - b.index);
+  if (rows.length && rows.some((r, i) => r.index !== i)) {
+    throw new Error(`read ${rows.length} of the rows only (${rows.map((r) => r.index).join(',')})`);
+  }
+  return rows;
 }
 
 const MESSAGE_ICONS = new Set(['codicon-mail', 'codicon-mail-read', 'codicon-star-full', 'codicon-reply', 'codicon-trash']);
@@ -104,9 +107,12 @@ function serverUnseen(server: DovecotServer, user: string, folder: string): numb
   try {
     const [status] = doveadmJson<Array<Record<string, string>>>(server, ['mailbox', 'status', '-u', user, 'unseen', folder]);
     return Number(status.unseen);
-  } catch {
-    // a \Noselect container has no status
-    return undefined;
+  } catch (err) {
+    // a \Noselect container has no status; anything else is a failure to read the server
+    if (/isn't selectable|doesn't exist|not selectable/i.test(String(err))) {
+      return undefined;
+    }
+    throw err;
   }
 }
 
@@ -202,7 +208,7 @@ export async function expectServerState(page: Page, options: OracleOptions): Pro
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let problems: string[] = [];
   for (;;) {
-    problems = await differences(page, options);
+    problems = await differences(page, options).catch((err: unknown) => [`cannot compare: ${err instanceof Error ? err.message : String(err)}`]);
     if (!problems.length) {
       return;
     }

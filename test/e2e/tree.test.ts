@@ -198,7 +198,7 @@ describe('the Mail tree', { timeout: 15 * 60 * 1000 }, () => {
         const row = rows.nth(i);
         const description = (await row.locator('.label-description').innerText()).trim();
         const date = description.split(' · ')[0];
-        assert.match(date, /^(\d{1,2}:\d{2}( [AP]M)?|Mon|Tue|Wed|Thu|Fri|Sat|Sun)$/, description);
+        assert.match(date, /^(\d{2}:\d{2}|Mon|Tue|Wed|Thu|Fri|Sat|Sun|\d{1,2} [A-Z][a-z]{2}( \d{4})?)$/, description);
         const visible = await row.evaluate((el, text) => {
           const node = el.querySelector('.label-description')!.firstChild!;
           const range = document.createRange();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAddress, formatSize, plainLabel, relativeDate, safeFileName } from '../../src/core/text';
+import { formatAddress, formatSize, plainLabel, relativeDate, safeFileName, shortDate } from '../../src/core/text';
 
 describe('plain text for VS Code UI', () => {
   it('removes bidi overrides, zero-width and control characters', () => {
@@ -39,6 +39,20 @@ describe('plain text for VS Code UI', () => {
     assert.equal(relativeDate(new Date(2026, 2, 3), now), '3 Mar');
     assert.equal(relativeDate(new Date(2024, 2, 3), now), '3 Mar 2024');
     assert.equal(relativeDate(new Date('garbage'), now), '');
+  });
+
+  it("keeps a row's date short: a time today, a weekday this week, a day and month, a year before", () => {
+    const now = new Date(2026, 10, 25, 15, 0, 0);
+    assert.equal(shortDate(new Date(2026, 10, 25, 9, 5), now), '09:05');
+    assert.equal(shortDate(new Date(2026, 10, 24, 22, 36), now), 'Tue');
+    assert.equal(shortDate(new Date(2026, 10, 19, 10, 0), now), 'Thu');
+    assert.equal(shortDate(new Date(2026, 10, 18, 10, 0), now), '18 Nov');
+    assert.equal(shortDate(new Date(2024, 2, 3), now), '3 Mar 2024');
+    assert.equal(shortDate(new Date(2026, 10, 26, 8, 0), now), '26 Nov', 'a date in the future (a wrong clock) is not "today"');
+    assert.equal(shortDate(new Date('garbage'), now), '');
+    for (const date of [new Date(2026, 10, 25, 23, 59), new Date(2026, 0, 31), new Date(1999, 11, 31)]) {
+      assert.ok(shortDate(date, now).length <= 11);
+    }
   });
 
   it('formats sizes', () => {
