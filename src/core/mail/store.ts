@@ -10,6 +10,11 @@
 // dropped or replaced) and is ignored for another generation; a count carries the ticket taken
 // when it was asked, and is ignored when something newer was applied since (our own action
 // moving the count, or a count asked later).
+//
+// Windows are keyed by folder path today. Another kind of window (search results over several
+// folders, a conversation) is another map here whose rows name their message by (path,
+// UIDVALIDITY, UID), fed through the same apply() and the same two rules; message-level updates
+// ('flags', 'removed', 'delta') then also reach the windows that hold those messages.
 import { type MailError } from '../errors';
 import { type FolderInfo, flattenFolders } from './folders';
 import { type HeaderPage } from './headers';
@@ -103,22 +108,27 @@ export class MailStore {
     return this.folderSource === 'server';
   }
 
+  /** A folder as last listed, by its IMAP path. */
   folder(path: string): FolderInfo | undefined {
     return this.byPath.get(path);
   }
 
+  /** Every folder of the hierarchy, parents before their children. */
   allFolders(): FolderInfo[] {
     return [...this.byPath.values()];
   }
 
+  /** A folder's loaded window, or undefined when none is loaded (never expanded, dropped, failed). */
   window(path: string): FolderWindow | undefined {
     return this.states.get(path)?.window;
   }
 
+  /** Every loaded window. */
   windows(): FolderWindow[] {
     return [...this.states.values()].flatMap((s) => (s.window ? [s.window] : []));
   }
 
+  /** The current generation of a folder's window: take it before a load, hand it back with the answer. */
   generation(path: string): number {
     return this.state(path).generation;
   }
@@ -128,10 +138,12 @@ export class MailStore {
     return this.counts.get(path)?.unseen;
   }
 
+  /** Messages in the folder (LIST-STATUS MESSAGES), when known. */
   total(path: string): number | undefined {
     return this.counts.get(path)?.total;
   }
 
+  /** Why the account cannot be used now (login, certificate, connection), shown once on its row. */
   get accountError(): MailError | undefined {
     return this.accountFailure;
   }
@@ -158,6 +170,7 @@ export class MailStore {
     return ++this.tickets;
   }
 
+  /** Listens to every change, after it was applied. */
   onDidChange(listener: (event: StoreEvent) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };

@@ -98,6 +98,7 @@ export class FolderWindow {
     this.highestModseq = content.highestModseq;
   }
 
+  /** A window holding one first page (headers.ts fetchHeaderPage). */
   static fromPage(path: string, page: HeaderPage): FolderWindow {
     return new FolderWindow(path, page.uidValidity, page);
   }
@@ -108,10 +109,12 @@ export class FolderWindow {
     return this.sorted;
   }
 
+  /** How many messages are loaded. */
   get size(): number {
     return this.byUid.size;
   }
 
+  /** The lowest UID loaded (the page cursor), 0 when empty. */
   get minUid(): number {
     let min = 0;
     for (const uid of this.byUid.keys()) {
@@ -120,6 +123,7 @@ export class FolderWindow {
     return min;
   }
 
+  /** The highest UID loaded, 0 when empty: new mail is asked for above it. */
   get maxUid(): number {
     let max = 0;
     for (const uid of this.byUid.keys()) {
@@ -128,6 +132,7 @@ export class FolderWindow {
     return max;
   }
 
+  /** A loaded message by UID. */
   find(uid: number): MessageSummary | undefined {
     return this.byUid.get(uid);
   }
@@ -137,6 +142,7 @@ export class FolderWindow {
     return [...this.byUid.values()].sort((a, b) => b.uid - a.uid).slice(0, limit);
   }
 
+  /** What a resync or a watcher needs to ask the server about this window. */
   snapshot(): WindowSnapshot {
     return {
       path: this.path,
