@@ -4,6 +4,9 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { type ReportHostToView, type ReportViewToHost } from '../src/doctor/protocol';
 import { type DoctorReport, type DoctorStep } from '../src/core/doctor/types';
 import { el } from './dom';
+import { DisplayFormat } from '../src/core/dates';
+
+const dates = new DisplayFormat(document.documentElement.lang);
 
 interface VsCodeApi {
   postMessage(message: ReportViewToHost): void;
@@ -49,7 +52,7 @@ function render(report: DoctorReport, canPin: boolean, pinned: boolean): void {
   const actions = el('div', 'actions');
   actions.append(button('Copy as Markdown', { type: 'copyMarkdown' }), button('Save as JSON', { type: 'saveJson' }));
   app.append(actions);
-  app.append(el('p', 'meta', `${report.input} · ${new Date(report.startedAt).toLocaleString()} · ${report.durationMs} ms`));
+  app.append(el('p', 'meta', `${report.input} · ${dates.fullWithSeconds(report.startedAt)} · ${report.durationMs} ms`));
 
   if (report.fixes.length) {
     const fixes = section('What to do');
@@ -98,7 +101,7 @@ function render(report: DoctorReport, canPin: boolean, pinned: boolean): void {
       ['Sent by the server', tls.sentChain ? tls.sentChain.map((c) => c.name).join(', ') : null],
       ['Chain', tls.chain.map((c) => `${c.name} (${c.role}${c.inTrustStore ? ', trust store' : ''})`).join(' ← ')],
       ['Self-signed', tls.certificate.selfSigned ? 'yes' : 'no'],
-      ['Valid until', `${tls.certificate.validTo} (${tls.certificate.daysToExpiry} days)`],
+      ['Valid until', `${dates.day(tls.certificate.validTo) || tls.certificate.validTo} (${tls.certificate.daysToExpiry} days)`],
       ['SHA-256', tls.certificate.sha256],
     ]));
     if (canPin) {

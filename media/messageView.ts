@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
 import { type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
 import { type AddressView, type CalendarView, type MessageViewModel } from '../src/core/render/viewModel';
 import { el } from './dom';
+import { DisplayFormat } from '../src/core/dates';
 
 interface VsCodeApi {
   postMessage(message: ViewToHost): void;
@@ -152,7 +153,21 @@ function wireFrame(frame: HTMLIFrameElement): void {
       post({ type: 'openLink', href: link.dataset.href, deceptive: link.hasAttribute('data-mx-deceptive') });
     }
   };
+  // a stack frame linked by the host: the view reports only its index
+  const codeLink = (event: Event): boolean => {
+    const anchor = (event.target as Element | null)?.closest?.('[data-mx-code]');
+    const index = anchor ? Number(anchor.getAttribute('data-mx-code')) : NaN;
+    if (!Number.isInteger(index)) {
+      return false;
+    }
+    event.preventDefault();
+    post({ type: 'openCodeLink', index });
+    return true;
+  };
   doc.addEventListener('click', (event) => {
+    if (codeLink(event)) {
+      return;
+    }
     if (linkOf(event.target) || (event.target as Element | null)?.closest?.('a')) {
       open(event);
     }
@@ -160,7 +175,7 @@ function wireFrame(frame: HTMLIFrameElement): void {
   doc.addEventListener('auxclick', (event) => event.preventDefault(), true);
   doc.addEventListener('submit', (event) => event.preventDefault(), true);
   doc.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && linkOf(event.target)) {
+    if (event.key === 'Enter' && !codeLink(event) && linkOf(event.target)) {
       open(event);
     }
   }, true);
@@ -227,7 +242,7 @@ function render(model: MessageViewModel): void {
     headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : []),
     headerRow('To', model.to),
     headerRow('Cc', model.cc),
-    headerRow('Date', model.date),
+    headerRow('Date', new DisplayFormat(document.documentElement.lang).full(model.dateIso) || model.date),
   ]) {
     if (row) {
       rows.append(row);
@@ -268,10 +283,15 @@ function render(model: MessageViewModel): void {
     const bar = el('div', 'remote-bar');
     bar.setAttribute('role', 'status');
     bar.id = 'remote-bar';
-    const text = el('span', 'remote-text', `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
+    const text = el('span', 'remote-text', model.remote.unverified
+      ? `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). ${model.remote.sender} is a trusted sender, but your mail server did not confirm that this message comes from them (unverified).`
+      : `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
+    if (model.remote.unverified) {
+      bar.classList.add('unverified');
+    }
     const buttons = el('span', 'remote-buttons');
     buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
-    if (model.remote.sender) {
+    if (model.remote.sender && !model.remote.unverified) {
       buttons.append(button(`Always for ${model.remote.sender}`, () => post({ type: 'loadRemote', scope: 'sender' }), { secondary: true }));
     }
     bar.append(el('span', 'codicon codicon-shield'), text, buttons);

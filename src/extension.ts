@@ -1,11 +1,12 @@
 // activate(): builds the services and registers everything on one disposables root.
-import { rm } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { accountCommands } from './accounts/commands';
 import { AccountStore } from './accounts/accountStore';
 import { Keychain } from './accounts/keychain';
 import { globalStatePinStore } from './accounts/pins';
 import { SessionPool } from './accounts/sessions';
+import { AccountAuth } from './accounts/signIn';
+import { reportIgnoredWorkspaceSettings, userSetting } from './accounts/userSettings';
 import { HeaderCache } from './core/mail/headerCache';
 import { type Logger, redacting } from './core/log';
 import { AddressBook } from './compose/addressBook';
@@ -16,7 +17,7 @@ import { DraftStore } from './compose/draftStore';
 import { diagnoseAccount, doctorCommands } from './doctor/commands';
 import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
-import { type MessageViewDeps, RemoteContentPolicy, sessionTempRoot, tempRootPath } from './messageView/messageView';
+import { type MessageViewDeps, RemoteContentPolicy } from './messageView/messageView';
 import { MessagePanels } from './messageView/panels';
 import { MessageSourceProvider, SOURCE_SCHEME, sourceUri } from './source/sourceProvider';
 import { triageCommands } from './triage/commands';
@@ -30,6 +31,11 @@ import { FolderNode, MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { UnreadIndicators } from './tree/unread';
 import { registerCommands } from './util/commands';
+import { SessionTempDir } from './util/tempDir';
+import { CodeLinkResolver } from './workspace/codeLinks';
+import { workspaceGit } from './workspace/git';
+import { WorkspaceFeature } from './workspace/feature';
+import { messageWorkspace } from './workspace/viewLinks';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('IMAP Mailbox Explorer', { log: true });
@@ -43,12 +49,14 @@ export function activate(context: vscode.ExtensionContext): void {
     error: (m) => log.error(m),
   });
 
+  subscriptions.push(reportIgnoredWorkspaceSettings(log));
   const accounts = new AccountStore(log);
   const keychain = new Keychain(context.secrets, log);
   const pins = globalStatePinStore(context.globalState);
-  const sessions = new SessionPool(accounts, keychain, pins, logger, undefined);
+  const auth = new AccountAuth(keychain, logger);
+  const sessions = new SessionPool(accounts, keychain, auth, pins, logger, undefined);
   const headerCache = new HeaderCache(vscode.Uri.joinPath(context.globalStorageUri, 'header-cache').fsPath);
-  const cacheEnabled = () => vscode.workspace.getConfiguration('imapExplorer').get<boolean>('cache.enabled', true);
+  const cacheEnabled = () => userSetting<boolean>('cache.enabled', true);
   subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('imapExplorer.cache.enabled') && !cacheEnabled()) {
       void headerCache.clearAll();
@@ -62,15 +70,21 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(keychain.onDidChange((id) => model.loader(id)?.retry()));
 
   const extensionUri = context.extensionUri;
+  const tempDir = new SessionTempDir();
+  subscriptions.push(tempDir);
+  void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
+  const codeLinks = new CodeLinkResolver();
   const viewDeps: MessageViewDeps = {
     log,
+    workspace: messageWorkspace(codeLinks, workspaceGit),
     remote: new RemoteContentPolicy(),
-    tempRoot: sessionTempRoot,
+    tempRoot: () => tempDir.get(),
     resources: (webview) => ({
       script: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'messageView.js')),
       style: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'messageView.css')),
       codicons: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicons', 'codicon.css')),
       roots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      language: vscode.env.language,
     }),
   };
   const panels = new MessagePanels(accounts, sessions, model, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
@@ -109,6 +123,11 @@ export function activate(context: vscode.ExtensionContext): void {
   holder.view = view;
   subscriptions.push(view, view.onDidCollapseElement(({ element }) => tree.drawn.collapsed(element)));
   subscriptions.push(new UnreadIndicators(model, view));
+  // which of Flag / Unflag the S key stands for (both toggle; the key shows in their inline icons)
+  subscriptions.push(view.onDidChangeSelection((e) => {
+    const messages = e.selection.filter((n): n is MessageNode => n instanceof MessageNode);
+    void vscode.commands.executeCommand('setContext', 'imapExplorer.selectionFlagged', messages.length > 0 && messages.every((m) => m.summary.flags.includes('\\Flagged')));
+  }));
 
   const live = new LiveMail(accounts, keychain, sessions, model, logger);
   subscriptions.push(live);
@@ -139,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }
   }));
-  const composer = new Composer({ accounts, keychain, sessions, pins, tree: model, triage, drafts, addressBook, logger, log });
+  const composer = new Composer({ accounts, auth, sessions, pins, tree: model, triage, drafts, addressBook, logger, log });
   subscriptions.push(new DraftEditorSupport(drafts, accounts, addressBook));
   panels.setDraftOpener(async (ref) => {
     const drafts = await triage.knownRoleFolder(ref.accountId, 'drafts');
@@ -154,19 +173,22 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree: model, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  subscriptions.push(workspace);
+
   subscriptions.push(
     ...registerCommands(
       {
-        ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri, diagnose: (account, secrets, pinning) => diagnoseAccount({ extensionUri, log }, account, secrets, pinning) } }),
+        ...accountCommands({ accounts, keychain, auth, pins, sessions, tree, form: { accounts, keychain, auth, pins, logger, extensionUri, diagnose: (account, secrets, pinning) => diagnoseAccount({ extensionUri, log }, account, secrets, pinning) } }),
         ...treeCommands({ tree, model, panels, log, sourceUri, selection }),
         ...triageCommands(triage),
         ...composeCommands(composer),
-        ...doctorCommands({ accounts, keychain, pins, sessions, tree, extensionUri, log }),
+        ...doctorCommands({ accounts, keychain, auth, pins, sessions, tree, extensionUri, log }),
+        ...workspace.commands(),
       },
       log,
     ),
   );
-  subscriptions.push({ dispose: () => void rm(tempRootPath(), { recursive: true, force: true }) });
   log.info('IMAP Mailbox Explorer activated');
 }
 

@@ -24,6 +24,24 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // Text reaches VS Code's own UI only through src/util/ui.ts, which takes UiText and encodes it
+    // for its surface (src/core/uiText.ts): no sender text can become a link, a command or an icon.
+    files: ['src/**/*.ts'],
+    ignores: ['src/util/ui.ts', 'src/core/**'],
+    rules: {
+      'no-restricted-properties': ['error',
+        ...['showInformationMessage', 'showWarningMessage', 'showErrorMessage', 'withProgress', 'showQuickPick', 'createQuickPick', 'showInputBox', 'createInputBox', 'setStatusBarMessage', 'createStatusBarItem']
+          .map((property) => ({ property, message: 'Use the UiText wrapper of src/util/ui.ts: sender text must be encoded for its surface.' })),
+      ],
+      'no-restricted-syntax': ['error',
+        { selector: "NewExpression[callee.property.name='TreeItem']", message: 'Use treeItem() of src/util/ui.ts (UiText label, plain tooltip).' },
+        { selector: "NewExpression[callee.property.name='MarkdownString']", message: 'No MarkdownString in VS Code UI: text from mail is plain text (src/util/ui.ts).' },
+        { selector: "AssignmentExpression[left.property.name=/^(tooltip|description|badge|accessibilityInformation)$/]", message: 'Use setTreeText()/setBadge() of src/util/ui.ts.' },
+        { selector: "CallExpression[callee.name=/^(t|uiLiteral|uiFormat)$/][arguments.0.type!='Literal']", message: 'The sentence must be a string literal of ours; sender text goes in as an argument (uiPlain).' },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { type AccountConfig, accountLabel } from '../core/account';
 import { MailError } from '../core/errors';
 import { probeCertificate, type PinStore } from '../core/tls';
-import { plainLabel } from '../core/text';
 import { AccountNode } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { type CommandTable } from '../util/commands';
@@ -11,10 +10,14 @@ import { AccountForm, type AccountFormDeps } from './accountForm';
 import { type AccountStore } from './accountStore';
 import { type Keychain } from './keychain';
 import { type SessionPool } from './sessions';
+import { dates } from '../util/dates';
+import { showInfo, showInputBox, showModal, showQuickPick, t, uiPlain, uiVerbatim, withProgress } from '../util/ui';
+import { type AccountAuth } from './signIn';
 
 export interface AccountCommandDeps {
   accounts: AccountStore;
   keychain: Keychain;
+  auth: AccountAuth;
   pins: PinStore;
   sessions: SessionPool;
   tree: MailTreeProvider;
@@ -33,15 +36,15 @@ async function pickAccount(accounts: AccountStore, arg: unknown): Promise<Accoun
   if (all.length <= 1) {
     return all[0];
   }
-  const picked = await vscode.window.showQuickPick(
-    all.map((a) => ({ label: plainLabel(accountLabel(a)), description: plainLabel(a.email), account: a })),
-    { placeHolder: vscode.l10n.t('Choose an account') },
+  const picked = await showQuickPick(
+    all.map((a) => ({ label: uiPlain(accountLabel(a)), description: uiPlain(a.email), account: a })),
+    { placeHolder: t('Choose an account') },
   );
   return picked?.account;
 }
 
 export function accountCommands(deps: AccountCommandDeps): CommandTable {
-  const { accounts, keychain, pins, sessions, tree } = deps;
+  const { accounts, keychain, auth, pins, sessions, tree } = deps;
   const formDeps: AccountFormDeps = {
     ...deps.form,
     saved: (account) => {
@@ -64,18 +67,17 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       if (!account) {
         return;
       }
-      const remove = vscode.l10n.t('Remove');
-      const choice = await vscode.window.showWarningMessage(
-        vscode.l10n.t('Remove the account {0}?', plainLabel(account.email)),
-        { modal: true, detail: vscode.l10n.t('Its settings and stored password are deleted from VS Code. Nothing is deleted on the server.') },
+      const remove = t('Remove');
+      const choice = await showModal(
+        t('Remove the account {0}?', uiPlain(account.email)),
+        { detail: account.auth?.method === 'oauth2' ? t('Its settings and sign-in are deleted from VS Code, and the sign-in is revoked at the provider where it allows that. Nothing is deleted on the server.') : t('Its settings and stored password are deleted from VS Code. Nothing is deleted on the server.') },
         remove,
       );
       if (choice !== remove) {
         return;
       }
       sessions.drop(account.id);
-      await keychain.delete(account.id);
-      await keychain.deleteSmtp(account.id);
+      await auth.signOut(account);
       await accounts.remove(account.id);
       tree.refresh();
     },
@@ -91,16 +93,35 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       if (!account) {
         return;
       }
-      const password = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Password for {0}', plainLabel(account.email)),
+      const password = await showInputBox({
+        title: t('Password for {0}', uiPlain(account.email)),
         password: true,
         ignoreFocusOut: true,
-        prompt: vscode.l10n.t('Stored in VS Code\'s secret storage.'),
+        prompt: t('Stored in VS Code\'s secret storage.'),
       });
       if (password) {
-        // the secret change drops the session and refreshes the account's rows (extension.ts)
-        await keychain.set(account.id, password);
+        // bound to the account's servers as they are now; the secret change drops the session and
+        // refreshes the account's rows (extension.ts)
+        await keychain.store(account, 'password', password);
       }
+    },
+    'imapExplorer.signIn': async (arg?: unknown) => {
+      const account = await pickAccount(accounts, arg);
+      if (!account) {
+        return;
+      }
+      if (account.auth?.method !== 'oauth2') {
+        if (account.auth?.method === 'command') {
+          sessions.get(account.id).retry();
+          tree.refreshAccount(account.id);
+          return;
+        }
+        await vscode.commands.executeCommand('imapExplorer.enterPassword', account.id);
+        return;
+      }
+      await signInAgain(auth, account);
+      sessions.drop(account.id);
+      tree.refreshAccount(account.id);
     },
     'imapExplorer.trustCertificate': async (arg?: unknown) => {
       const account = await pickAccount(accounts, arg);
@@ -110,19 +131,12 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       const known = tree.accountError(account.id)?.details.certificate ?? sessions.get(account.id).lastError?.details.certificate;
       const { host, port, security } = account.imap;
       const certificate = known ?? (await probeCertificate(host, port, security));
-      const trust = vscode.l10n.t('Trust This Certificate');
-      const choice = await vscode.window.showWarningMessage(
-        vscode.l10n.t('{0} presented a certificate that no trusted authority vouches for.', plainLabel(host)),
+      const trust = t('Trust This Certificate');
+      const choice = await showModal(
+        t('{0} presented a certificate that no trusted authority vouches for.', uiPlain(host)),
         {
-          modal: true,
-          detail: [
-            `${vscode.l10n.t('Subject')}: ${plainLabel(certificate.subject)}`,
-            `${vscode.l10n.t('Issuer')}: ${plainLabel(certificate.issuer)}`,
-            `${vscode.l10n.t('Valid until')}: ${plainLabel(certificate.validTo)}`,
-            `SHA-256: ${certificate.sha256}`,
-            '',
-            vscode.l10n.t('Trust it only if this fingerprint is the one your server administrator gave you. Any other certificate will then be refused for this account.'),
-          ].join('\n'),
+          detail: t('Subject: {0}\nIssuer: {1}\nValid until: {2}\nSHA-256: {3}\n\nTrust it only if this fingerprint is the one your server administrator gave you. Any other certificate will then be refused for this account.',
+            uiPlain(certificate.subject), uiPlain(certificate.issuer), uiPlain(dates().day(certificate.validTo) || certificate.validTo), uiVerbatim(certificate.sha256)),
         },
         trust,
       );
@@ -138,4 +152,33 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       tree.refresh();
     },
   };
+}
+
+/**
+ * "Sign in again": the account's OAuth flow with a cancellable progress notification; the device
+ * code is shown in a notification with a button that copies it and opens the page.
+ */
+async function signInAgain(auth: AccountAuth, account: AccountConfig): Promise<void> {
+  await withProgress(
+    { title: t('Signing in to {0}...', uiPlain(account.email)), cancellable: true },
+    async (_progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const tokens = await auth.signIn(account, {
+        signal: abort.signal,
+        showDeviceCode: (code) => {
+          const copy = t('Copy Code and Open Page');
+          const target = code.verificationUriComplete ?? code.verificationUri;
+          void showInfo(t('To sign in, open {0} and enter the code {1}.', uiVerbatim(code.verificationUri), uiVerbatim(code.userCode)), copy)
+            .then(async (choice) => {
+              if (choice === copy) {
+                await vscode.env.clipboard.writeText(code.userCode);
+                await vscode.env.openExternal(vscode.Uri.parse(target, true));
+              }
+            });
+        },
+      });
+      await auth.adopt(account, tokens);
+    },
+  );
 }

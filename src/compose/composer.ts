@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
-import { type Keychain } from '../accounts/keychain';
+import { type AccountAuth } from '../accounts/signIn';
 import { type SessionPool } from '../accounts/sessions';
 import { type AccountConfig, serverSavesSentByDefault, suggestSmtp } from '../core/account';
 import { expungeUids } from '../core/mail/actions';
@@ -16,6 +16,7 @@ import { loadOriginal, originalSource, textOf } from '../core/compose/original';
 import { attribution, forwardedBlock, forwardSubject, quote, replyRecipients, replySubject, threadHeaders } from '../core/compose/reply';
 import { saveDraftCopy, sendMessage } from '../core/compose/send';
 import { type SmtpSettings } from '../core/compose/smtp';
+import { quotePatch, trimReview } from '../core/workspace/review';
 import { MailError, toMailError } from '../core/errors';
 import { type Logger } from '../core/log';
 import { downloadPart, fetchSource, parseSource, readStream } from '../core/mail/messageLoader';
@@ -26,10 +27,12 @@ import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { type AddressBook } from './addressBook';
 import { type DraftStore } from './draftStore';
+import { delimiterOf } from '../core/mail/folderName';
+import { setStatusBarMessage, showInfo, showModal, showQuickPick, showWarning, t, uiFolder, uiPlain, withProgress } from '../util/ui';
 
 export interface ComposerDeps {
   accounts: AccountStore;
-  keychain: Keychain;
+  auth: AccountAuth;
   sessions: SessionPool;
   pins: PinStore;
   tree: MailModel;
@@ -79,7 +82,7 @@ export class Composer {
     if (all.length <= 1) {
       return all[0];
     }
-    const picked = await vscode.window.showQuickPick(all.map((a) => ({ label: plainLabel(a.email), account: a })), { placeHolder: vscode.l10n.t('Send from which account?') });
+    const picked = await showQuickPick(all.map((a) => ({ label: uiPlain(a.email), account: a })), { placeHolder: t('Send from which account?') });
     return picked?.account;
   }
 
@@ -113,17 +116,30 @@ export class Composer {
     await this.open(meta, { from: this.fromLine(account), to: formatAddressList(to), cc: formatAddressList(cc), bcc: '', subject: replySubject(original.subject), attach: [] }, body);
   }
 
+  /**
+   * Reply with review: a Reply All (the list and the other recipients in Cc, In-Reply-To and
+   * References set) quoting the whole patch; the reviewer writes under the lines a comment is about.
+   * On sending, only the commented hunks stay, with a few lines of context (trimReview).
+   */
+  async replyWithReview(args: unknown[]): Promise<void> {
+    const { ref, account } = await this.oneMessage(args);
+    const original = await this.deps.sessions.get(account.id).withMailbox(ref.path, (client) => loadOriginal(client, ref.uid, this.deps.tree.summaryOf(ref)), { idempotent: true });
+    const { to, cc } = replyRecipients(original, [account.email, ...(account.addresses ?? [])], true);
+    const meta = this.newMeta(account, 'replyAll', { ...threadHeaders(original), original: ref, review: true }, replySubject(original.subject));
+    const body = `\n\n${attribution(original)}\n${quotePatch(original.text)}\n`;
+    this.deps.addressBook.add([{ from: original.from, to: original.to, cc: original.cc }]);
+    await this.open(meta, { from: this.fromLine(account), to: formatAddressList(to), cc: formatAddressList(cc), bcc: '', subject: replySubject(original.subject), attach: [] }, body);
+  }
+
   async forward(args: unknown[]): Promise<void> {
     const { ref, account } = await this.oneMessage(args);
     let mode = config<'inline' | 'attachment' | 'ask'>('compose.forwardAs', 'inline');
     if (mode === 'ask') {
-      const inline = vscode.l10n.t('Inline');
-      const attached = vscode.l10n.t('As Attachment');
-      const choice = await vscode.window.showQuickPick([inline, attached], { placeHolder: vscode.l10n.t('Forward the message inline or as an attachment?') });
+      const choice = await showQuickPick([{ label: t('Inline'), mode: 'inline' as const }, { label: t('As Attachment'), mode: 'attachment' as const }], { placeHolder: t('Forward the message inline or as an attachment?') });
       if (!choice) {
         return;
       }
-      mode = choice === inline ? 'inline' : 'attachment';
+      mode = choice.mode;
     }
     const original = await this.deps.sessions.get(account.id).withMailbox(ref.path, (client) => loadOriginal(client, ref.uid, this.deps.tree.summaryOf(ref)), { idempotent: true });
     const meta = this.newMeta(account, 'forward', {
@@ -177,13 +193,10 @@ export class Composer {
     if (!smtp) {
       throw new MailError('INVALID_INPUT', vscode.l10n.t('The account {0} has no outgoing (SMTP) server yet: add it with Edit Account.', plainLabel(account.email)), { host: suggestSmtp(account.imap.host).host });
     }
-    const pass = smtp.separatePassword ? await this.deps.keychain.getSmtp(account.id) : await this.deps.keychain.get(account.id);
-    if (!pass) {
-      throw new MailError('NO_PASSWORD', vscode.l10n.t('No password is stored for sending from {0}.', plainLabel(account.email)));
-    }
+    const credential = await this.deps.auth.smtpCredential(account);
     const pinned = account.pinnedCertificate && smtp.host === account.imap.host ? this.deps.pins.get(account.pinnedCertificate) : undefined;
     return {
-      settings: { host: smtp.host, port: smtp.port, security: smtp.security, user: smtp.user || account.imap.user, pass, ...(pinned ? { pin: { sha256: account.pinnedCertificate!, pem: pinned } } : {}) },
+      settings: { host: smtp.host, port: smtp.port, security: smtp.security, user: smtp.user || account.imap.user, ...credential, ...(pinned ? { pin: { sha256: account.pinnedCertificate!, pem: pinned } } : {}) },
       serverSavesSent: smtp.serverSavesSent ?? serverSavesSentByDefault(smtp.host),
     };
   }
@@ -218,7 +231,7 @@ export class Composer {
     return out;
   }
 
-  private async build(document: vscode.TextDocument, meta: DraftMeta) {
+  private async build(document: vscode.TextDocument, meta: DraftMeta, sending = false) {
     const parsed = parseDraft(document.getText());
     if (parsed.unknown.length) {
       throw new MailError('INVALID_INPUT', vscode.l10n.t('The header block has lines this draft cannot use: {0}. Leave one empty line between the headers and the message.', plainLabel(parsed.unknown.join(' | '), 200)));
@@ -226,7 +239,8 @@ export class Composer {
     const account = this.accountFor(meta, parsed.headers.from);
     const built = await buildMessage({
       headers: parsed.headers,
-      body: parsed.body,
+      // a review is trimmed to its commented hunks when it goes out; the saved draft keeps everything
+      body: meta.review && sending ? trimReview(parsed.body) : parsed.body,
       messageId: meta.messageId,
       ...(meta.inReplyTo ? { inReplyTo: meta.inReplyTo } : {}),
       ...(meta.references ? { references: meta.references } : {}),
@@ -239,13 +253,13 @@ export class Composer {
   async send(document?: vscode.TextDocument): Promise<void> {
     const { document: doc, meta } = await this.draftOf(document);
     await doc.save();
-    const { built, account } = await this.build(doc, meta);
+    const { built, account } = await this.build(doc, meta, true);
     const { settings, serverSavesSent } = await this.smtpSettings(account);
     const sentFolder = serverSavesSent ? undefined : await this.deps.triage.roleFolder(account, 'sent');
     const draftsFolder = meta.draftCopy?.path;
     let report;
     try {
-      report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Sending "{0}"...', plainLabel(parseDraft(doc.getText()).headers.subject, 80) || vscode.l10n.t('(no subject)')) }, async () =>
+      report = await withProgress({ title: t('Sending "{0}"...', uiPlain(parseDraft(doc.getText()).headers.subject, 80) || t('(no subject)')) }, async () =>
       sendMessage({
         built,
         smtp: settings,
@@ -261,7 +275,7 @@ export class Composer {
       if (error.code === 'SEND_UNCERTAIN') {
         // said in a dialog and never retried: a second attempt could deliver the message twice
         this.deps.log.warn(`Send of ${meta.id}: ${error.message}`);
-        await vscode.window.showWarningMessage(error.message, { modal: true });
+        await showModal(uiPlain(error.message, 1000), {});
         return;
       }
       throw error;
@@ -278,10 +292,10 @@ export class Composer {
       this.deps.tree.invalidateFolder(account.id, draftsFolder);
     }
     this.deps.tree.refreshCounts(account.id);
-    const who = plainLabel(built.recipients.join(', '), 120);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Sent to {0}.', who));
+    const who = uiPlain(built.recipients.join(', '), 120);
+    void showInfo(t('Sent to {0}.', who));
     for (const warning of report.warnings) {
-      void vscode.window.showWarningMessage(warning);
+      void showWarning(uiPlain(warning, 1000));
     }
   }
 
@@ -298,13 +312,13 @@ export class Composer {
     await saveDraftCopy(session, folder, built.rawForSent, meta.messageId);
     await this.deps.drafts.saveMeta({ ...meta, draftCopy: { path: folder, messageId: meta.messageId } });
     this.deps.tree.invalidateFolder(account.id, folder);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Draft saved in {0}.', plainLabel(folder)), 4000);
+    setStatusBarMessage(t('Draft saved in {0}.', uiFolder(folder, delimiterOf(this.deps.tree.knownFolders(account.id), folder))), 4000);
   }
 
   async discard(document?: vscode.TextDocument): Promise<void> {
     const { document: doc, meta } = await this.draftOf(document);
-    const discard = vscode.l10n.t('Discard Draft');
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Discard this draft?'), { modal: true, detail: vscode.l10n.t('Its text is deleted, here and in the Drafts folder.') }, discard);
+    const discard = t('Discard Draft');
+    const choice = await showModal(t('Discard this draft?'), { detail: t('Its text is deleted, here and in the Drafts folder.') }, discard);
     if (choice !== discard) {
       return;
     }
@@ -363,8 +377,8 @@ export class Composer {
     if (!waiting.length) {
       return;
     }
-    const show = vscode.l10n.t('Open Drafts');
-    const choice = await vscode.window.showInformationMessage(waiting.length === 1 ? vscode.l10n.t('You have an unsent draft.') : vscode.l10n.t('You have {0} unsent drafts.', waiting.length), show);
+    const show = t('Open Drafts');
+    const choice = await showInfo(waiting.length === 1 ? t('You have an unsent draft.') : t('You have {0} unsent drafts.', waiting.length), show);
     if (choice === show) {
       for (const id of waiting) {
         await vscode.window.showTextDocument(this.deps.drafts.uriOf(id), { preview: false });

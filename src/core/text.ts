@@ -71,37 +71,11 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** "just now", "12 min ago", "14:05" (today), "Yesterday 09:12", "Mon 10:00" (this week), "3 Nov", "3 Nov 2024". */
-export function relativeDate(date: Date | undefined, now: Date = new Date()): string {
-  if (!date || Number.isNaN(date.getTime())) {
-    return '';
-  }
-  const diff = now.getTime() - date.getTime();
-  if (diff >= 0 && diff < 60_000) {
-    return 'just now';
-  }
-  if (diff >= 0 && diff < 60 * 60_000) {
-    return `${Math.floor(diff / 60_000)} min ago`;
-  }
-  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
-  const day = 24 * 60 * 60_000;
-  const t = date.getTime();
-  if (t >= startOfToday && t < startOfToday + day) {
-    return time;
-  }
-  if (t >= startOfToday - day && t < startOfToday) {
-    return `Yesterday ${time}`;
-  }
-  if (t >= startOfToday - 6 * day && t < startOfToday) {
-    return `${DAYS[date.getDay()]} ${time}`;
-  }
-  if (date.getFullYear() === now.getFullYear()) {
-    return `${date.getDate()} ${MONTHS[date.getMonth()]}`;
-  }
-  return `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
-}
-
+/**
+ * A date as written into outgoing mail (the reply attribution, a forwarded header block):
+ * "Mon, 30 Nov 2026 10:42", in English like the rest of those lines. Never for the UI: the UI
+ * formats dates in VS Code's display language with DisplayFormat (core/dates.ts).
+ */
 export function fullDate(date: Date | undefined): string {
   if (!date || Number.isNaN(date.getTime())) {
     return '';
@@ -126,38 +100,57 @@ export function formatSize(bytes: number | undefined): string {
   return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
-/** A file name safe to create on any OS, from a hostile attachment name. */
-export function safeFileName(name: string | undefined, fallback = 'attachment'): string {
-  const cleaned = plainLabel(name ?? '', 150)
-    .replace(/[/\\:*?"<>|]/g, '_')
-    .replace(/^\.+/, '')
-    .trim();
-  const reserved = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
-  if (!cleaned || reserved.test(cleaned)) {
-    return fallback;
+// Characters that draw nothing: default-ignorable code points (joiners, fillers such as U+3164,
+// variation selectors, tags) and blanks that are not Unicode whitespace (U+2800 BRAILLE BLANK).
+const BLANK = /[\p{Default_Ignorable_Code_Point}\u2800]/gu;
+// Windows device names: reserved with any extension and whatever trailing dots or spaces
+// (learn.microsoft.com "Naming Files, Paths, and Namespaces"); superscript digits count too.
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|clock\$|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+const MAX_NAME_BYTES = 255;
+
+/** Cuts `text` to at most `max` UTF-8 bytes without splitting a character. */
+export function cutToBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= max) {
+    return text;
   }
-  return cleaned;
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > max) {
+      break;
+    }
+    out += ch;
+    bytes += size;
+  }
+  return out;
 }
 
 /**
- * A date for a narrow row, at most 11 characters: "14:05" today, "Mon" this week, "3 Nov" this year,
- * "3 Nov 2024" before (the months and days as relativeDate and fullDate write them).
+ * A file name safe to create on any OS, from a hostile attachment name: one line of plain text;
+ * no path separators or characters Windows forbids; nothing invisible, so blank padding cannot
+ * push a real extension out of sight ("invoice.pdf⠀⠀⠀⠀.exe" becomes "invoice.pdf .exe"); no
+ * leading dots, no trailing dots or spaces; Windows device names (CON, COM1, CONIN$...) prefixed
+ * with "_"; at most 255 UTF-8 bytes with the extension kept. `fallback` when nothing is left.
  */
-export function shortDate(date: Date | undefined, now: Date = new Date()): string {
-  if (!date || Number.isNaN(date.getTime())) {
-    return '';
+export function safeFileName(name: string | undefined, fallback = 'attachment'): string {
+  let cleaned = plainLabel((name ?? '').replace(BLANK, ''), 4096)
+    .replace(/[/\\:*?"<>|]/g, '_')
+    .replace(/\s+/gu, ' ')
+    .replace(/^[.\s]+/u, '')
+    .replace(/[.\s]+$/u, '');
+  if (!cleaned) {
+    return fallback;
   }
-  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
-  const day = 24 * 60 * 60_000;
-  const t = date.getTime();
-  if (t >= startOfToday && t < startOfToday + day) {
-    return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const dot = cleaned.indexOf('.');
+  const stem = (dot < 0 ? cleaned : cleaned.slice(0, dot)).replace(/[.\s]+$/u, '');
+  if (WINDOWS_RESERVED.test(stem)) {
+    cleaned = `_${cleaned}`;
   }
-  if (t >= startOfToday - 6 * day && t < startOfToday) {
-    return DAYS[date.getDay()];
+  if (Buffer.byteLength(cleaned, 'utf8') > MAX_NAME_BYTES) {
+    const lastDot = cleaned.lastIndexOf('.');
+    const ext = lastDot > 0 && cleaned.length - lastDot <= 16 ? cleaned.slice(lastDot) : '';
+    cleaned = `${cutToBytes(cleaned.slice(0, cleaned.length - ext.length), MAX_NAME_BYTES - Buffer.byteLength(ext, 'utf8')).replace(/[.\s]+$/u, '')}${ext}`;
   }
-  if (date.getFullYear() === now.getFullYear()) {
-    return `${date.getDate()} ${MONTHS[date.getMonth()]}`;
-  }
-  return `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
+  return cleaned || fallback;
 }

@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type Keychain } from '../accounts/keychain';
 import { type SessionPool } from '../accounts/sessions';
-import { type AccountConfig } from '../core/account';
+import { type AccountAuth } from '../accounts/signIn';
+import { type AccountConfig, usesToken } from '../core/account';
+import { toMailError } from '../core/errors';
 import { type DoctorOptions, runDoctor } from '../core/doctor';
 import { type Endpoint } from '../core/doctor/types';
 import { type PinStore } from '../core/tls';
@@ -12,11 +14,13 @@ import { plainLabel } from '../core/text';
 import { AccountNode } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { type CommandTable } from '../util/commands';
+import { showInputBox, showQuickPick, t, uiFormat, uiLiteral, uiPlain, withProgress } from '../util/ui';
 import { type PinRequest, showReport } from './reportPanel';
 
 export interface DoctorDeps {
   accounts: AccountStore;
   keychain: Keychain;
+  auth: AccountAuth;
   pins: PinStore;
   sessions: SessionPool;
   tree: MailTreeProvider;
@@ -24,11 +28,11 @@ export interface DoctorDeps {
   log: vscode.LogOutputChannel;
 }
 
-const STATUS_WORD = { pass: 'ok', warn: 'warning', fail: 'FAILED', skip: 'skipped' } as const;
+const STATUS_WORD = { pass: uiLiteral('ok'), warn: uiLiteral('warning'), fail: uiLiteral('FAILED'), skip: uiLiteral('skipped') } as const;
 
 async function diagnose(deps: Pick<DoctorDeps, 'extensionUri' | 'log'>, label: string, input: string | Endpoint, options: DoctorOptions, pinning?: PinRequest): Promise<void> {
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Testing {0}', plainLabel(label, 80)), cancellable: false }, (progress) =>
-    runDoctor(input, { ...options, onStep: (step) => progress.report({ message: `${step.title}: ${STATUS_WORD[step.status]}` }) }),
+  const report = await withProgress({ title: t('Testing {0}', uiPlain(label, 80)) }, (progress) =>
+    runDoctor(input, { ...options, onStep: (step) => progress.report({ message: uiFormat('{0}: {1}', uiPlain(step.title), STATUS_WORD[step.status]) }) }),
   );
   deps.log.info(`Connection report for ${plainLabel(label)}: ${report.verdict.line}`);
   showReport(deps.extensionUri, report, pinning, deps.log);
@@ -37,6 +41,9 @@ async function diagnose(deps: Pick<DoctorDeps, 'extensionUri' | 'log'>, label: s
 export interface AccountSecrets {
   password?: string | undefined;
   smtpPassword?: string | undefined;
+  /** An OAuth 2.0 access token for accounts that sign in with one (IMAP and SMTP). */
+  accessToken?: string | undefined;
+  tokenScopes?: string[];
 }
 
 /** The doctor on an account's settings (saved or still in the form), with the report able to pin its certificate. */
@@ -47,14 +54,31 @@ export async function diagnoseAccount(deps: Pick<DoctorDeps, 'extensionUri' | 'l
     ...(secrets.password ? { password: secrets.password } : {}),
     ...(smtp ? { smtp } : {}),
     ...(secrets.smtpPassword ? { smtpPassword: secrets.smtpPassword } : {}),
+    ...(secrets.accessToken ? { accessToken: secrets.accessToken } : {}),
+    ...(secrets.tokenScopes ? { tokenScopes: secrets.tokenScopes } : {}),
     ...(account.pinnedCertificate ? { pin: account.pinnedCertificate, ...(pinning.pinnedPem ? { pinPem: pinning.pinnedPem } : {}) } : {}),
   }, pinning);
 }
 
+/** The secrets of a saved account for the doctor: its password, or an access token (renewed if needed). */
+async function accountSecrets(deps: DoctorDeps, account: AccountConfig): Promise<AccountSecrets> {
+  if (usesToken(account) || account.auth?.method === 'command') {
+    try {
+      const credential = await deps.auth.credentials(account).get();
+      const scopes = deps.auth.credentials(account).tokenInfo?.()?.scopes;
+      return credential.kind === 'token' ? { accessToken: credential.accessToken, ...(scopes ? { tokenScopes: scopes } : {}) } : { password: credential.password, smtpPassword: credential.password };
+    } catch (err) {
+      deps.log.warn(`The doctor runs without a login for ${account.id}: ${toMailError(err).message}`);
+      return {};
+    }
+  }
+  const password = (await deps.keychain.lookup(account, 'password')).secret;
+  const smtpPassword = account.smtp ? (await deps.keychain.smtpPassword(account)).secret : undefined;
+  return { password, smtpPassword };
+}
+
 async function testAccount(deps: DoctorDeps, account: AccountConfig): Promise<void> {
-  const password = await deps.keychain.get(account.id);
-  const smtpPassword = account.smtp?.separatePassword ? await deps.keychain.getSmtp(account.id) : password;
-  await diagnoseAccount(deps, account, { password, smtpPassword }, {
+  await diagnoseAccount(deps, account, await accountSecrets(deps, account), {
     pinned: account.pinnedCertificate,
     pinnedPem: account.pinnedCertificate ? deps.pins.get(account.pinnedCertificate) : undefined,
     pin: async (sha256, pem) => {
@@ -73,7 +97,7 @@ export function doctorCommands(deps: DoctorDeps): CommandTable {
       let account = arg instanceof AccountNode ? arg.account : typeof arg === 'string' ? deps.accounts.get(arg) : undefined;
       if (!account) {
         const all = deps.accounts.all();
-        const picked = all.length === 1 ? { account: all[0] } : await vscode.window.showQuickPick(all.map((a) => ({ label: plainLabel(a.email), account: a })), { placeHolder: vscode.l10n.t('Test which account?') });
+        const picked = all.length === 1 ? { account: all[0] } : await showQuickPick(all.map((a) => ({ label: uiPlain(a.email), account: a })), { placeHolder: t('Test which account?') });
         account = picked?.account;
       }
       if (account) {
@@ -81,18 +105,18 @@ export function doctorCommands(deps: DoctorDeps): CommandTable {
       }
     },
     'imapExplorer.testServer': async () => {
-      const target = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Test a Mail Server'),
-        prompt: vscode.l10n.t('imaps://user@host:993, imap://host:143 (STARTTLS), an email address or a domain'),
-        placeHolder: 'imaps://you@imap.example.com:993',
+      const target = await showInputBox({
+        title: t('Test a Mail Server'),
+        prompt: t('imaps://user@host:993, imap://host:143 (STARTTLS), an email address or a domain'),
+        placeHolder: uiLiteral('imaps://you@imap.example.com:993'),
         ignoreFocusOut: true,
       });
       if (!target?.trim()) {
         return;
       }
-      const smtp = await vscode.window.showInputBox({ title: vscode.l10n.t('Also test SMTP? (optional)'), prompt: vscode.l10n.t('smtp://host:587 (STARTTLS) or smtps://host:465; leave empty to skip or use what discovery finds'), ignoreFocusOut: true });
+      const smtp = await showInputBox({ title: t('Also test SMTP? (optional)'), prompt: t('smtp://host:587 (STARTTLS) or smtps://host:465; leave empty to skip or use what discovery finds'), ignoreFocusOut: true });
       const wantsLogin = /@/.test(target);
-      const password = wantsLogin ? await vscode.window.showInputBox({ title: vscode.l10n.t('Password (optional)'), prompt: vscode.l10n.t('Leave empty to test without logging in. It is used for this test only and never stored or shown.'), password: true, ignoreFocusOut: true }) : undefined;
+      const password = wantsLogin ? await showInputBox({ title: t('Password (optional)'), prompt: t('Leave empty to test without logging in. It is used for this test only and never stored or shown.'), password: true, ignoreFocusOut: true }) : undefined;
       await diagnose(deps, target.trim(), target.trim(), { ...(password ? { password } : {}), ...(smtp?.trim() ? { smtp: smtp.trim() } : {}) });
     },
   };

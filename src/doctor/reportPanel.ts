@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { reportToJson, reportToMarkdown } from '../core/doctor/report';
 import { type DoctorReport } from '../core/doctor/types';
-import { plainLabel } from '../core/text';
+import { displayLocale } from '../core/dates';
+import { panelTitle, setStatusBarMessage, showError, showModal, t, uiPlain, uiVerbatim } from '../util/ui';
 import { parseReportMessage, type ReportHostToView } from './protocol';
 
 export interface PinRequest {
@@ -18,7 +19,7 @@ export interface PinRequest {
 }
 
 export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinning: PinRequest | undefined, log: vscode.LogOutputChannel): vscode.WebviewPanel {
-  const panel = vscode.window.createWebviewPanel('imapExplorer.doctorReport', vscode.l10n.t('Connection Report: {0}', plainLabel(report.input, 60)), vscode.ViewColumn.Active, {
+  const panel = vscode.window.createWebviewPanel('imapExplorer.doctorReport', panelTitle(t('Connection Report: {0}', uiPlain(report.input, 60))), vscode.ViewColumn.Active, {
     enableScripts: true,
     enableForms: false,
     enableCommandUris: false,
@@ -28,7 +29,7 @@ export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinni
   const webview = panel.webview;
   const nonce = randomBytes(18).toString('base64');
   const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...path)).toString();
-  webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+  webview.html = `<!DOCTYPE html><html lang="${displayLocale(vscode.env.language)}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; img-src ${webview.cspSource}">
 <link rel="stylesheet" href="${uri('dist', 'codicons', 'codicon.css')}" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="${uri('media', 'doctorReport.css')}">
@@ -48,7 +49,7 @@ export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinni
           return;
         case 'copyMarkdown':
           await vscode.env.clipboard.writeText(reportToMarkdown(report));
-          vscode.window.setStatusBarMessage(vscode.l10n.t('Connection report copied as Markdown.'), 3000);
+          setStatusBarMessage(t('Connection report copied as Markdown.'), 3000);
           return;
         case 'saveJson': {
           const target = await vscode.window.showSaveDialog({ saveLabel: vscode.l10n.t('Save Report'), filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file(`connection-report-${report.startedAt.slice(0, 10)}.json`) });
@@ -61,10 +62,9 @@ export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinni
           if (!canPin || !pinning || !certificate) {
             return;
           }
-          const trust = vscode.l10n.t('Trust This Certificate');
-          const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Pin this certificate for the account?'), {
-            modal: true,
-            detail: `${vscode.l10n.t('Subject')}: ${plainLabel(certificate.subject)}\n${vscode.l10n.t('Issuer')}: ${plainLabel(certificate.issuer)}\nSHA-256: ${certificate.sha256}\n\n${vscode.l10n.t('Only this exact certificate will be accepted for the account from now on.')}`,
+          const trust = t('Trust This Certificate');
+          const choice = await showModal(t('Pin this certificate for the account?'), {
+            detail: t('Subject: {0}\nIssuer: {1}\nSHA-256: {2}\n\nOnly this exact certificate will be accepted for the account from now on.', uiPlain(certificate.subject), uiPlain(certificate.issuer), uiVerbatim(certificate.sha256)),
           }, trust);
           if (choice === trust) {
             await pinning.pin(certificate.sha256, certificate.pem);
@@ -75,9 +75,9 @@ export function showReport(extensionUri: vscode.Uri, report: DoctorReport, pinni
         }
       }
     } catch (err) {
-      const text = plainLabel(err instanceof Error ? err.message : String(err), 300);
+      const text = uiPlain(err instanceof Error ? err.message : String(err), 300);
       log.error(`Connection report action failed: ${text}`);
-      void vscode.window.showErrorMessage(text);
+      void showError(text);
     }
   });
   return panel;

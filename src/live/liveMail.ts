@@ -8,9 +8,10 @@ import { type Keychain } from '../accounts/keychain';
 import { type SessionPool } from '../accounts/sessions';
 import { AccountLive, storeLiveHost } from '../core/mail/live';
 import { type Logger } from '../core/log';
-import { plainLabel, senderName } from '../core/text';
+import { senderName } from '../core/text';
 import { type MailModel } from '../tree/model';
 import { Disposable } from '../util/dispose';
+import { showInfo, showWarning, t, uiPlain } from '../util/ui';
 
 export class LiveMail extends Disposable {
   private readonly live = new Map<string, { live: AccountLive; config: string }>();
@@ -71,12 +72,12 @@ export class LiveMail extends Disposable {
         if (vscode.workspace.getConfiguration('imapExplorer').get<boolean>('notifications.newMail', false)) {
           const first = messages[0];
           const text = messages.length === 1
-            ? vscode.l10n.t('New mail from {0}: {1}', senderName(first.from), plainLabel(first.subject, 150) || vscode.l10n.t('(no subject)'))
-            : vscode.l10n.t('{0} new messages in {1}', messages.length, plainLabel(account.email));
-          void vscode.window.showInformationMessage(text);
+            ? t('New mail from {0}: {1}', uiPlain(senderName(first.from)), uiPlain(first.subject, 150) || t('(no subject)'))
+            : t('{0} new messages in {1}', messages.length, uiPlain(account.email));
+          void showInfo(text);
         }
       },
-      alert: (text) => void vscode.window.showWarningMessage(vscode.l10n.t('Message from the mail server {0}: {1}', plainLabel(account.imap.host), plainLabel(text, 400))),
+      alert: (text) => void showWarning(t('Message from the mail server {0}: {1}', uiPlain(account.imap.host), uiPlain(text, 400))),
     }), this.logger, account.id);
     this.live.set(accountId, { live, config: JSON.stringify(account) });
     live.start();

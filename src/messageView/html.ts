@@ -3,6 +3,7 @@
 // but the srcdoc body frame. The body frame is sandboxed without allow-scripts.
 import { randomBytes } from 'node:crypto';
 import type * as vscode from 'vscode';
+import { displayLocale } from '../core/dates';
 
 export interface ShellResources {
   script: vscode.Uri;
@@ -10,6 +11,8 @@ export interface ShellResources {
   codicons: vscode.Uri;
   /** The only folders the webview may load files from. */
   roots: vscode.Uri[];
+  /** VS Code's display language (vscode.env.language): the view formats dates in it. */
+  language?: string;
 }
 
 export function shellCsp(cspSource: string, nonce: string, allowRemote: boolean): string {
@@ -31,7 +34,7 @@ export function shellHtml(webview: vscode.Webview, resources: ShellResources, al
   const nonce = randomBytes(18).toString('base64');
   const csp = shellCsp(webview.cspSource, nonce, allowRemote);
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${displayLocale(resources.language)}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">

@@ -1,8 +1,8 @@
 // Drives one message webview (a panel, or the .eml custom editor): loads a message through a
 // MessageSource, renders the view model, and acts on the validated messages the webview sends.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, open, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Readable } from 'node:stream';
@@ -10,10 +10,14 @@ import * as vscode from 'vscode';
 import { MailError, toMailError } from '../core/errors';
 import { type LoadOptions, readStream } from '../core/mail/messageLoader';
 import { safeLinkTarget } from '../core/render/sanitize';
-import { plainLabel, safeFileName } from '../core/text';
+import { looksLikeText } from '../core/tempFiles';
+import { checkSender, type SenderCheck } from '../core/authResults';
+import { safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
+import { showError, showInfo, showModal, showWarning, t, uiPlain, uiVerbatim, withProgress } from '../util/ui';
+import { userSetting } from '../accounts/userSettings';
 import { shellHtml, type ShellResources } from './html';
 import { rawMessageSource } from './rawSource';
 import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
@@ -32,27 +36,61 @@ export interface MessageSource {
   viewSource?(): Promise<void>;
   /** A toolbar action on this message (IMAP only). */
   runAction?(action: MessageAction): Promise<void>;
+  /**
+   * The message's Authentication-Results fields, top to bottom, and the IMAP host of the account
+   * that received it (IMAP only: a file has no server that vouches for it).
+   */
+  authenticationResults?(): Promise<{ server: string; fields: string[] }>;
   /** After the message is on screen (marks it \Seen). */
   shown?(message: LoadedMessage): Promise<void>;
 }
 
+/** What the workspace feature adds to a message's body (src/workspace/viewLinks.ts). */
+export interface MessageWorkspace {
+  /** A patch mail's body document (commit message and coloured diff), or undefined. */
+  patchDocument(message: LoadedMessage): string | undefined;
+  /** A plain-text body with its stack frames linked to workspace files, and how to open link N. */
+  codeLinks(message: LoadedMessage): Promise<{ document: string; open(index: number): Promise<void> } | undefined>;
+}
+
 export interface MessageViewDeps {
   log: vscode.LogOutputChannel;
+  workspace?: MessageWorkspace;
   resources(webview: vscode.Webview): ShellResources;
   remote: RemoteContentPolicy;
   tempRoot: () => Promise<string>;
 }
 
-/** Remote content is allowed per message (this session) or per sender (setting). */
+/**
+ * Remote content is allowed per message (this session) or per sender (setting), and per sender
+ * only for messages whose sender the account's own server verified (core/authResults.ts).
+ */
 export class RemoteContentPolicy {
   private readonly allowedMessages = new Set<string>();
 
-  allowed(key: string, sender: string): boolean {
-    if (this.allowedMessages.has(key)) {
-      return true;
-    }
-    const trusted = vscode.workspace.getConfiguration('imapExplorer').get<string[]>('remoteContent.trustedSenders', []);
+  /** Allowed for this message by the user's click (this session). */
+  allowed(key: string): boolean {
+    return this.allowedMessages.has(key);
+  }
+
+  /** The sender is in imapExplorer.remoteContent.trustedSenders. */
+  trustsSender(sender: string): boolean {
+    const trusted = userSetting<string[]>('remoteContent.trustedSenders', []);
     return Boolean(sender) && trusted.some((s) => s.trim().toLowerCase() === sender);
+  }
+
+  /** The authserv-ids of the server at `host` (imapExplorer.remoteContent.authservIds, user settings only). */
+  authservIds(host: string): string[] {
+    const map = userSetting<Record<string, unknown>>('remoteContent.authservIds', {});
+    const ids = map[host.toLowerCase()];
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  }
+
+  async learnAuthservId(host: string, id: string): Promise<void> {
+    const config = vscode.workspace.getConfiguration('imapExplorer');
+    const map = { ...userSetting<Record<string, string[]>>('remoteContent.authservIds', {}) };
+    map[host.toLowerCase()] = [...new Set([...(map[host.toLowerCase()] ?? []), id.toLowerCase()])];
+    await config.update('remoteContent.authservIds', map, vscode.ConfigurationTarget.Global);
   }
 
   allowMessage(key: string): void {
@@ -61,7 +99,7 @@ export class RemoteContentPolicy {
 
   async allowSender(sender: string): Promise<void> {
     const config = vscode.workspace.getConfiguration('imapExplorer');
-    const trusted = config.get<string[]>('remoteContent.trustedSenders', []);
+    const trusted = userSetting<string[]>('remoteContent.trustedSenders', []);
     if (!trusted.some((s) => s.toLowerCase() === sender)) {
       await config.update('remoteContent.trustedSenders', [...trusted, sender], vscode.ConfigurationTarget.Global);
     }
@@ -77,9 +115,12 @@ export class MessageView extends Disposable {
   private loaded: LoadedMessage | undefined;
   private model: MessageViewModel | undefined;
   private cspRemote: boolean | undefined;
+  /** Whether the shown message's sender was verified by the account's server (asked only for trusted senders). */
+  private senderCheck: SenderCheck | undefined;
   private ready = false;
   private pending: HostToView[] = [];
   private generation = 0;
+  private openCodeLink: ((index: number) => Promise<void>) | undefined;
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -119,12 +160,20 @@ export class MessageView extends Disposable {
     this.source = source;
     this.loaded = undefined;
     this.model = undefined;
+    this.senderCheck = undefined;
     this.setTitle(source.title);
     this.post({ type: 'loading', title: source.title });
     try {
       const loaded = await source.load(options);
       if (generation !== this.generation) {
         return;
+      }
+      if (this.deps.remote.trustsSender(senderOf(loaded))) {
+        const check = await this.checkSender(source, loaded);
+        if (generation !== this.generation) {
+          return;
+        }
+        this.senderCheck = check;
       }
       this.loaded = loaded;
       this.render();
@@ -145,12 +194,40 @@ export class MessageView extends Disposable {
     if (!source || !loaded) {
       return;
     }
-    const sender = (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
-    const allowRemote = this.deps.remote.allowed(source.state, sender);
+    const sender = senderOf(loaded);
+    const trusted = this.deps.remote.trustsSender(sender);
+    const verified = trusted && this.senderCheck?.verified === true;
+    const allowRemote = this.deps.remote.allowed(source.state) || verified;
     this.model = buildViewModel(loaded, { allowRemote, origin: source.origin });
+    if (trusted && !verified) {
+      this.model.remote.unverified = true;
+    }
+    this.openCodeLink = undefined;
+    const patch = this.model.bodyKind === 'text' ? this.deps.workspace?.patchDocument(loaded) : undefined;
+    if (patch) {
+      this.model.document = patch;
+    }
     this.setTitle(this.model.subject);
     this.setShell(allowRemote);
     this.post({ type: 'show', model: this.model, state: source.state });
+    if (!patch && this.model.bodyKind === 'text' && this.deps.workspace) {
+      void this.linkCode(this.deps.workspace, loaded, this.generation);
+    }
+  }
+
+  /** Once the stack frames are resolved against the workspace, shows the body again with them linked. */
+  private async linkCode(workspace: MessageWorkspace, loaded: LoadedMessage, generation: number): Promise<void> {
+    try {
+      const linked = await workspace.codeLinks(loaded);
+      if (!linked || generation !== this.generation || this.loaded !== loaded || !this.model || !this.source) {
+        return;
+      }
+      this.model = { ...this.model, document: linked.document };
+      this.openCodeLink = linked.open;
+      this.post({ type: 'show', model: this.model, state: this.source.state });
+    } catch (err) {
+      this.deps.log.warn(`Code links: ${errorMessage(err)}`);
+    }
   }
 
   private async receive(raw: unknown): Promise<void> {
@@ -162,9 +239,9 @@ export class MessageView extends Disposable {
     try {
       await this.handle(message);
     } catch (err) {
-      const text = plainLabel(errorMessage(err), 400);
+      const text = uiPlain(errorMessage(err), 400);
       this.deps.log.error(`Message view action ${message.type} failed: ${text}`);
-      void vscode.window.showErrorMessage(text);
+      void showError(text);
     }
   }
 
@@ -190,6 +267,8 @@ export class MessageView extends Disposable {
         return this.saveAttachment(message.id);
       case 'viewSource':
         return this.source?.viewSource?.();
+      case 'openCodeLink':
+        return this.openCodeLink?.(message.index);
       case 'showWhole':
         return this.source ? this.show(this.source, { whole: true }) : undefined;
       case 'action':
@@ -219,15 +298,15 @@ export class MessageView extends Disposable {
   private async openLink(href: string, deceptive: boolean): Promise<void> {
     const target = safeLinkTarget(href);
     if (!target) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('This link was not opened: only http, https and mailto links can be opened.'));
+      void showWarning(t('This link was not opened: only http, https and mailto links can be opened.'));
       return;
     }
-    const open = vscode.l10n.t('Open Link');
-    const copy = vscode.l10n.t('Copy Link');
+    const open = t('Open Link');
+    const copy = t('Copy Link');
     const detail = deceptive
-      ? vscode.l10n.t('Careful: the text of this link shows a different address than the one it goes to.\n\nIt goes to:\n{0}', target)
-      : vscode.l10n.t('It goes to:\n{0}', target);
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Open this link from the message in your browser?'), { modal: true, detail }, open, copy);
+      ? t('Careful: the text of this link shows a different address than the one it goes to.\n\nIt goes to:\n{0}', uiVerbatim(target))
+      : t('It goes to:\n{0}', uiVerbatim(target));
+    const choice = await showModal(t('Open this link from the message in your browser?'), { detail }, open, copy);
     if (choice === open) {
       await vscode.env.openExternal(vscode.Uri.parse(target, true));
     } else if (choice === copy) {
@@ -240,13 +319,53 @@ export class MessageView extends Disposable {
     if (!source || !loaded) {
       return;
     }
-    const sender = (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
+    const sender = senderOf(loaded);
     if (scope === 'sender' && sender) {
       await this.deps.remote.allowSender(sender);
+      this.senderCheck = await this.checkSender(source, loaded, true);
+      if (!this.senderCheck.verified) {
+        // asked for by the user for this message; the sender's other mail waits for verification
+        this.deps.remote.allowMessage(source.state);
+        void showInfo(t('{0} is trusted for messages your mail server verifies as theirs. This one could not be verified; its remote content is loaded this once.', uiPlain(sender)));
+      }
     } else {
       this.deps.remote.allowMessage(source.state);
     }
     this.render();
+  }
+
+  /**
+   * Asks the account's server (its Authentication-Results) whether the sender is who the From
+   * says. With `learn`, a server whose authserv-id is not known yet is named to the user, who
+   * can confirm it is theirs (remembered in imapExplorer.remoteContent.authservIds).
+   */
+  private async checkSender(source: MessageSource, loaded: LoadedMessage, learn = false): Promise<SenderCheck> {
+    const sender = senderOf(loaded);
+    if (!source.authenticationResults) {
+      return { verified: false, reason: 'no-results', authservIds: [] };
+    }
+    let results;
+    try {
+      results = await source.authenticationResults();
+    } catch (err) {
+      this.deps.log.warn(`Cannot read Authentication-Results: ${errorMessage(err)}`);
+      return { verified: false, reason: 'no-results', authservIds: [] };
+    }
+    const known = this.deps.remote.authservIds(results.server);
+    const check = checkSender(results.fields, known, sender);
+    const topmost = check.verified ? undefined : check.authservIds[0];
+    if (!learn || check.verified || known.length || check.reason !== 'unknown-server' || !topmost) {
+      return check;
+    }
+    const mine = t('Yes, {0} Is My Server', uiPlain(topmost, 100));
+    const choice = await showModal(t('Is "{0}" your mail server ({1})?', uiPlain(topmost, 100), uiPlain(results.server, 200)), {
+      detail: t('A sender is trusted only when your own mail server confirms (DKIM or DMARC) that a message really comes from them. This message says it was checked by "{0}". Confirm only if that is your provider\'s server: a sender can write this line into a message himself when your server does not.', uiPlain(topmost, 100)),
+    }, mine);
+    if (choice !== mine) {
+      return check;
+    }
+    await this.deps.remote.learnAuthservId(results.server, topmost);
+    return checkSender(results.fields, [topmost], sender);
   }
 
   private attachmentInfo(id: string) {
@@ -277,10 +396,23 @@ export class MessageView extends Disposable {
     }
     const dir = await mkdtemp(join(await this.deps.tempRoot(), 'att-'));
     const file = join(dir, safeFileName(info.filename));
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Opening {0}...', info.filename) }, async () => {
+    await withProgress({ title: t('Opening {0}...', uiPlain(info.filename)) }, async () => {
       await this.writeAttachment(await source.attachment(id), file);
     });
-    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
+    // never vscode.open: it picks the editor by extension, and a notebook (.ipynb) or a custom
+    // editor renders what the sender wrote. Text goes to the plain text editor; the rest leaves
+    // VS Code only after the user said so.
+    if (looksLikeText(await readHead(file))) {
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'default', { preview: true });
+      return;
+    }
+    const external = t('Open Outside VS Code');
+    const choice = await showModal(t('Open {0} with the application your system uses for it?', uiPlain(info.filename)), {
+      detail: t('It is not text ({0}), so VS Code cannot show it safely. The other application sees what the sender put in the file: open it only if you trust the sender.', uiPlain(info.contentType || 'application/octet-stream', 100)),
+    }, external);
+    if (choice === external) {
+      await vscode.env.openExternal(vscode.Uri.file(file));
+    }
   }
 
   /** An attached message (message/rfc822) opens in a message view of its own, like an .eml file. */
@@ -310,20 +442,24 @@ export class MessageView extends Disposable {
     if (!target) {
       return;
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Saving {0}...', info.filename) }, async () => {
+    await withProgress({ title: t('Saving {0}...', uiPlain(info.filename)) }, async () => {
       await this.writeAttachment(await source.attachment(id), target.fsPath);
     });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}.', info.filename));
+    void showInfo(t('Saved {0}.', uiPlain(info.filename)));
   }
 }
 
-/** Attachments opened in this window go to a private folder that is removed on deactivation. */
-export function tempRootPath(): string {
-  return join(tmpdir(), `imap-explorer-${process.pid}`);
+function senderOf(loaded: LoadedMessage): string {
+  return (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
 }
 
-export async function sessionTempRoot(): Promise<string> {
-  const root = tempRootPath();
-  await mkdir(root, { recursive: true, mode: 0o700 });
-  return root;
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(8192);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }

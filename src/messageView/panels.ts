@@ -6,6 +6,8 @@ import { type SessionPool } from '../accounts/sessions';
 import { MailError } from '../core/errors';
 import { downloadPart, loadImapMessage } from '../core/mail/messageLoader';
 import { plainLabel } from '../core/text';
+import { delimiterOf, folderDisplayName } from '../core/mail/folderName';
+import { headerValues } from '../core/authResults';
 import { type MessageRef } from '../tree/nodes';
 import { type MailModel } from '../tree/model';
 import { Disposable } from '../util/dispose';
@@ -99,6 +101,11 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
           throw err;
         }
       },
+      authenticationResults: () =>
+        session().withMailbox(ref.path, async (client) => {
+          const fetched = await client.fetchOne(String(ref.uid), { uid: true, headers: ['authentication-results'] }, { uid: true });
+          return { server: account.imap.host, fields: headerValues(fetched ? fetched.headers?.toString('utf8') ?? '' : '', 'authentication-results') };
+        }, { idempotent: true }),
       runAction: async (action) => {
         const command = ACTION_COMMANDS[action];
         await vscode.commands.executeCommand(command, ref);
@@ -210,7 +217,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       view.notice(destination === undefined
         ? vscode.l10n.t('This message was deleted or moved by another mail client.')
         : destination
-          ? vscode.l10n.t('This message was moved to {0}.', plainLabel(destination))
+          ? vscode.l10n.t('This message was moved to {0}.', folderDisplayName(destination, delimiterOf(this.tree.knownFolders(accountId), destination)))
           : vscode.l10n.t('This message was deleted.'));
     }
   }

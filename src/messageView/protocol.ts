@@ -22,7 +22,9 @@ export type ViewToHost =
   | { type: 'saveAttachment'; id: string }
   | { type: 'viewSource' }
   | { type: 'showWhole' }
-  | { type: 'action'; action: MessageAction };
+  | { type: 'action'; action: MessageAction }
+  /** A code link in the body (a stack frame): its index among the links the host resolved. */
+  | { type: 'openCodeLink'; index: number };
 
 const MAX_STRING = 8192;
 
@@ -47,6 +49,8 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
       return m.scope === 'message' || m.scope === 'sender' ? { type: 'loadRemote', scope: m.scope } : undefined;
     case 'action':
       return typeof m.action === 'string' && (MESSAGE_ACTIONS as readonly string[]).includes(m.action) ? { type: 'action', action: m.action as MessageAction } : undefined;
+    case 'openCodeLink':
+      return Number.isInteger(m.index) && (m.index as number) >= 0 && (m.index as number) < 10000 ? { type: 'openCodeLink', index: m.index as number } : undefined;
     case 'openAttachment':
     case 'saveAttachment':
       return isString(m.id, 200) ? { type: m.type, id: m.id } : undefined;

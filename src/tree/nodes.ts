@@ -7,7 +7,9 @@ import { type MailError } from '../core/errors';
 import { type FolderInfo, type SpecialUse } from '../core/mail/folders';
 import { type MessageSummary } from '../core/mail/headers';
 import { type MailStore } from '../core/mail/store';
-import { formatAddresses, formatSize, fullDate, plainLabel, senderName, shortDate } from '../core/text';
+import { formatAddresses, formatSize, plainLabel, senderName } from '../core/text';
+import { dates } from '../util/dates';
+import { setTreeText, t, treeItem, type UiText, uiFolder, uiFormat, uiJoin, uiLines, uiPlain } from '../util/ui';
 
 export interface MessageRef {
   accountId: string;
@@ -22,8 +24,6 @@ export interface NodeContext {
   store(accountId: string): MailStore | undefined;
   /** What leads a message row (`imapExplorer.messageRow.lead`). */
   lead(): 'subject' | 'sender';
-  /** VS Code's display language, for numbers. */
-  locale(): string;
 }
 
 export abstract class TreeNode {
@@ -36,8 +36,8 @@ export abstract class TreeNode {
 
   abstract treeItem(): vscode.TreeItem;
 
-  protected item(label: string, collapsible = vscode.TreeItemCollapsibleState.None): vscode.TreeItem {
-    const item = new vscode.TreeItem(label, collapsible);
+  protected item(label: UiText, collapsible = vscode.TreeItemCollapsibleState.None): vscode.TreeItem {
+    const item = treeItem(label, collapsible);
     item.id = this.id;
     return item;
   }
@@ -59,11 +59,13 @@ export class AccountNode extends TreeNode {
   treeItem(): vscode.TreeItem {
     const account = this.account;
     // the label alone: at the default sidebar width an address next to it would only be cut
-    const item = this.item(plainLabel(accountLabel(account)), vscode.TreeItemCollapsibleState.Collapsed);
-    item.tooltip = `${plainLabel(account.email)}\n${plainLabel(account.imap.user)} @ ${plainLabel(account.imap.host)}:${account.imap.port} (${account.imap.security.toUpperCase()})`;
+    const item = this.item(uiPlain(accountLabel(account)), vscode.TreeItemCollapsibleState.Collapsed);
+    setTreeText(item, {
+      tooltip: uiLines(`${account.email}\n${account.imap.user} @ ${account.imap.host}:${account.imap.port} (${account.imap.security.toUpperCase()})`),
+      accessibilityLabel: t('{0}, mail account', uiPlain(accountLabel(account))),
+    });
     item.iconPath = new vscode.ThemeIcon('account');
     item.contextValue = 'account';
-    item.accessibilityInformation = { label: vscode.l10n.t('{0}, mail account', String(item.label)) };
     return item;
   }
 }
@@ -105,17 +107,19 @@ export class FolderNode extends TreeNode {
     const folder = this.folder;
     const store = this.ctx.store(this.accountId);
     const expandable = folder.selectable || folder.children.length > 0;
-    const item = this.item(plainLabel(folder.name) || plainLabel(folder.path), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = this.item(uiPlain(folder.name) || uiPlain(folder.path), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     const unseen = store?.unseen(folder.path) ?? 0;
     const total = store?.total(folder.path);
-    item.description = folder.selectable && unseen > 0 ? String(unseen) : undefined;
-    const counts = folder.selectable && total !== undefined ? `\n${vscode.l10n.t('{0} messages, {1} unread', total, unseen)}` : '';
-    item.tooltip = `${plainLabel(folder.path)}${counts}${folder.selectable ? '' : `\n${vscode.l10n.t('(a container: it holds folders, not messages)')}`}`;
+    const counts = folder.selectable && total !== undefined ? t('{0} messages, {1} unread', uiPlain(dates().count(total)), uiPlain(dates().count(unseen))) : undefined;
+    setTreeText(item, {
+      description: folder.selectable && unseen > 0 ? uiFormat('{0}', unseen) : undefined,
+      tooltip: uiJoin([uiFolder(folder.path, folder.delimiter), counts, folder.selectable ? undefined : t('(a container: it holds folders, not messages)')], '\n'),
+      accessibilityLabel: folder.selectable ? t('{0}, {1} unread', uiPlain(folder.name), unseen) : uiPlain(folder.name),
+    });
     // Not 'folder': VS Code takes that one for a file-kind icon, which the default file icon theme
     // does not draw, and then aligns the rows below with the twistie (left of this row's icon).
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : folder.selectable ? 'symbol-folder' : 'folder-library');
     item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}:${folder.subscribed ? 'subscribed' : 'unsubscribed'}${folder.specialUse ? `:${folder.specialUse}` : ''}`;
-    item.accessibilityInformation = { label: folder.selectable ? vscode.l10n.t('{0}, {1} unread', String(item.label), unseen) : String(item.label) };
     return item;
   }
 }
@@ -153,26 +157,32 @@ export class MessageNode extends TreeNode {
     const keywords = keywordsOf(m.flags);
     const subject = plainLabel(m.subject) || vscode.l10n.t('(no subject)');
     const sender = senderName(m.from);
-    const date = shortDate(m.date ?? m.internalDate);
+    const date = dates().short(m.date ?? m.internalDate);
     const bySender = this.ctx.lead() === 'sender';
     // Led by the sender (for a narrow sidebar), the date comes right after it and the name is cut
     // short enough for the date to stay on screen; led by the subject, the sender and the date follow.
-    const item = this.item(bySender ? plainLabel(sender, 18) : subject);
+    const item = this.item(uiPlain(bySender ? plainLabel(sender, 18) : subject));
     const details = bySender ? [date, subject] : [sender, date];
-    item.description = [...details, deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', keywords.map((k) => plainLabel(k, 30)).join(', ')].filter(Boolean).join(' · ');
-    item.tooltip = [
-      `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
-      `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
-      `${vscode.l10n.t('To')}: ${formatAddresses(m.to) || '-'}`,
-      m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
-      `${vscode.l10n.t('Date')}: ${fullDate(m.date)}`,
-      m.internalDate && m.date && Math.abs(m.internalDate.getTime() - m.date.getTime()) > 60_000 ? `${vscode.l10n.t('Arrived')}: ${fullDate(m.internalDate)}` : '',
-      `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
-      [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : '', deleted ? vscode.l10n.t('Marked deleted (not yet expunged)') : ''].filter(Boolean).join(', '),
-      keywords.length ? `${vscode.l10n.t('Keywords')}: ${keywords.map((k) => plainLabel(k, 60)).join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n');
+    setTreeText(item, {
+      description: uiPlain([...details, deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', keywords.map((k) => plainLabel(k, 30)).join(', ')].filter(Boolean).join(' · '), 400),
+      tooltip: uiLines(
+        [
+          `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
+          `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
+          `${vscode.l10n.t('To')}: ${formatAddresses(m.to) || '-'}`,
+          m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
+          `${vscode.l10n.t('Date')}: ${dates().full(m.date)}`,
+          m.internalDate && m.date && Math.abs(m.internalDate.getTime() - m.date.getTime()) > 60_000 ? `${vscode.l10n.t('Arrived')}: ${dates().full(m.internalDate)}` : '',
+          `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
+          [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : '', deleted ? vscode.l10n.t('Marked deleted (not yet expunged)') : ''].filter(Boolean).join(', '),
+          keywords.length ? `${vscode.l10n.t('Keywords')}: ${keywords.map((k) => plainLabel(k, 60)).join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+        4000,
+      ),
+      accessibilityLabel: uiPlain(`${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${subject}, from ${sender}, ${date}${m.hasAttachment ? ', has attachments' : ''}`, 600),
+    });
     if (deleted) {
       item.iconPath = new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'));
     } else if (flagged) {
@@ -185,7 +195,6 @@ export class MessageNode extends TreeNode {
       item.iconPath = new vscode.ThemeIcon('mail-read');
     }
     item.contextValue = ['message', unread ? 'unread' : 'read', flagged ? 'flagged' : '', answered ? 'answered' : '', m.hasAttachment ? 'attachment' : ''].filter(Boolean).join(':');
-    item.accessibilityInformation = { label: `${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${subject}, from ${sender}, ${date}${m.hasAttachment ? ', has attachments' : ''}` };
     // No arguments: VS Code keeps command arguments only as long as the row's current item, and a
     // click that lands while the row is redrawn would find none. The command reads the selection
     // (VS Code sends it before running the command).
@@ -206,10 +215,11 @@ export class LoadMoreNode extends TreeNode {
 
   treeItem(): vscode.TreeItem {
     const window = this.ctx.store(this.folderNode.accountId)?.window(this.folderNode.path);
-    const item = this.item(vscode.l10n.t('Load more...'));
-    item.description = vscode.l10n.t('{0} of {1} shown', (window?.size ?? 0).toLocaleString(this.ctx.locale()), (window?.total ?? 0).toLocaleString(this.ctx.locale()));
+    const item = this.item(t('Load more...'));
+    const shown = uiPlain(dates().count(window?.size ?? 0));
+    const total = uiPlain(dates().count(window?.total ?? 0));
+    setTreeText(item, { description: t('{0} of {1} shown', shown, total), accessibilityLabel: t('Load more... {0} of {1} shown', shown, total) });
     item.iconPath = new vscode.ThemeIcon('fold-down');
-    item.accessibilityInformation = { label: `${String(item.label)} ${String(item.description)}` };
     item.contextValue = 'loadMore';
     item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages') };
     return item;
@@ -222,7 +232,7 @@ export class NoticeNode extends TreeNode {
     ctx: NodeContext,
     parent: TreeNode,
     kind: string,
-    private readonly text: () => { label: string; icon: string; tooltip?: string; command?: vscode.Command },
+    private readonly text: () => { label: UiText; icon: string; tooltip?: UiText; command?: vscode.Command },
   ) {
     super(ctx, `${kind}:${parent.id}`, parent);
   }
@@ -230,10 +240,9 @@ export class NoticeNode extends TreeNode {
   treeItem(): vscode.TreeItem {
     const { label, icon, tooltip, command } = this.text();
     const item = this.item(label);
+    setTreeText(item, { tooltip, accessibilityLabel: label });
     item.iconPath = new vscode.ThemeIcon(icon);
-    item.tooltip = tooltip;
     item.contextValue = 'notice';
-    item.accessibilityInformation = { label };
     item.command = command;
     return item;
   }
@@ -268,11 +277,13 @@ export class ErrorNode extends TreeNode {
       ? { label: vscode.l10n.t('Retry'), command: 'imapExplorer.refresh', args: [] }
       : { label: vscode.l10n.t('Retry'), command: 'imapExplorer.retryAccount', args: [accountId] };
     const action = error ? actionFor(error, accountId, retry) : retry;
-    const item = this.item(`${plainLabel(error ? headline(error) : '')} - ${action.label}`);
-    item.tooltip = error ? plainLabel(error.message, 1000) + (error.details.serverText ? `\n${vscode.l10n.t('Server said')}: ${plainLabel(error.details.serverText, 500)}` : '') : undefined;
+    const item = this.item(uiPlain(`${error ? headline(error) : ''} - ${action.label}`));
+    setTreeText(item, {
+      tooltip: !error ? undefined : error.details.serverText ? t('{0}\nServer said: {1}', uiPlain(error.message, 1000), uiPlain(error.details.serverText, 500)) : uiPlain(error.message, 1000),
+      accessibilityLabel: uiPlain(`${error ? headline(error) : ''} - ${action.label}. ${error?.message ?? ''}`, 400),
+    });
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.contextValue = 'error';
-    item.accessibilityInformation = { label: `${String(item.label)}. ${plainLabel(error?.message, 300)}` };
     // a folder's Retry runs on the selection (this row's folder), like every row command
     item.command = { command: action.command, title: action.label, ...(action.args.length ? { arguments: action.args } : {}) };
     return item;
@@ -285,6 +296,12 @@ export function headline(error: MailError): string {
       return vscode.l10n.t('Authentication failed');
     case 'NO_PASSWORD':
       return vscode.l10n.t('No password stored');
+    case 'SIGN_IN_REQUIRED':
+      return vscode.l10n.t('Signed out');
+    case 'TOKEN_REJECTED':
+      return vscode.l10n.t('Sign-in not accepted');
+    case 'COMMAND_FAILED':
+      return vscode.l10n.t('Sign-in command failed');
     case 'TLS_UNTRUSTED':
       return error.details.certificate?.selfSigned ? vscode.l10n.t('Self-signed certificate') : vscode.l10n.t('Certificate not trusted');
     case 'TLS_HOSTNAME':
@@ -318,6 +335,16 @@ export function actionFor(error: MailError, accountId: string, retry: RowAction)
       return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
     case 'NO_PASSWORD':
       return { label: vscode.l10n.t('Enter password'), command: 'imapExplorer.enterPassword', args: [accountId] };
+    case 'SIGN_IN_REQUIRED':
+      return { label: vscode.l10n.t('Sign in again'), command: 'imapExplorer.signIn', args: [accountId] };
+    case 'TOKEN_REJECTED':
+      // a token for the wrong scope or user, or a mailbox without IMAP: the settings must change;
+      // anything else is fixed by a new sign-in
+      return error.details.sasl && ['scope', 'user', 'disabled'].includes(error.details.sasl.reason)
+        ? { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] }
+        : { label: vscode.l10n.t('Sign in again'), command: 'imapExplorer.signIn', args: [accountId] };
+    case 'COMMAND_FAILED':
+      return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
     case 'TLS_UNTRUSTED':
     case 'TLS_HOSTNAME':
       return error.details.certificate

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { type MailError } from '../core/errors';
 import { type StoreEvent } from '../core/mail/store';
 import { Disposable } from '../util/dispose';
+import { t, type UiText, uiPlain } from '../util/ui';
 import { type MailModel } from './model';
 import { AccountNode, ErrorNode, FolderNode, LoadMoreNode, MessageNode, type NodeContext, NoticeNode, type TreeNode } from './nodes';
 
@@ -24,7 +25,6 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       account: (id) => model.account(id),
       store: (id) => model.store(id),
       lead: () => vscode.workspace.getConfiguration('imapExplorer').get<'subject' | 'sender'>('messageRow.lead', 'subject'),
-      locale: () => vscode.env.language,
     };
     this._register(model.onDidChange(({ accountId, event }) => this.redraw(accountId, event)));
     this._register(model.onDidChangeAccounts(() => this.fire(undefined)));
@@ -110,9 +110,9 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (error?.code === 'NO_PASSWORD') {
       // a first run on this machine, not a failure
       rows.push(this.node(`signin:${node.id}`, () => new NoticeNode(this.ctx, node, 'signin', () => ({
-        label: vscode.l10n.t('Sign in'),
+        label: t('Sign in'),
         icon: 'key',
-        tooltip: vscode.l10n.t('No password is stored for {0} in VS Code yet.', node.account.email),
+        tooltip: t('No password is stored for {0} in VS Code yet.', uiPlain(node.account.email)),
         command: { command: 'imapExplorer.enterPassword', title: vscode.l10n.t('Sign in'), arguments: [accountId] },
       }))));
     } else if (error) {
@@ -126,7 +126,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       return rows;
     }
     if (!folders.length) {
-      rows.push(this.notice(node, 'empty', vscode.l10n.t('No folders')));
+      rows.push(this.notice(node, 'empty', t('No folders')));
     }
     return [...rows, ...folders.map((f) => this.node(`folder:${accountId}:${f.path}`, () => new FolderNode(this.ctx, accountId, f, node)))];
   }
@@ -152,7 +152,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         rows.push(this.loading(node));
       } else if (!store.folderError(path)) {
         // the account's error says why, once, on the account row
-        rows.push(this.notice(node, 'offline', vscode.l10n.t('Not loaded (see the account)')));
+        rows.push(this.notice(node, 'offline', t('Not loaded (see the account)')));
       }
       return rows;
     }
@@ -162,16 +162,16 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (window.next) {
       rows.push(this.node(`more:${accountId}:${path}`, () => new LoadMoreNode(this.ctx, node)));
     } else if (!window.size) {
-      rows.push(this.notice(node, 'empty', vscode.l10n.t('No messages')));
+      rows.push(this.notice(node, 'empty', t('No messages')));
     }
     return rows;
   }
 
   private loading(parent: TreeNode): TreeNode {
-    return this.notice(parent, 'loading', vscode.l10n.t('Loading...'), 'loading~spin');
+    return this.notice(parent, 'loading', t('Loading...'), 'loading~spin');
   }
 
-  private notice(parent: TreeNode, kind: string, label: string, icon = 'info'): TreeNode {
+  private notice(parent: TreeNode, kind: string, label: UiText, icon = 'info'): TreeNode {
     return this.node(`${kind}:${parent.id}`, () => new NoticeNode(this.ctx, parent, kind, () => ({ label, icon })));
   }
 

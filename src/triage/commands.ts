@@ -4,11 +4,16 @@
 import { type CommandTable } from '../util/commands';
 import { type Triage } from './triage';
 
+function isToggle(args: unknown[]): boolean {
+  return (args[0] as { toggle?: unknown } | undefined)?.toggle === true;
+}
+
 export function triageCommands(triage: Triage): CommandTable {
   return {
     'imapExplorer.toggleFlag': (...args: unknown[]) => triage.flag(args, '\\Flagged'),
-    'imapExplorer.flag': (...args: unknown[]) => triage.flag(args, '\\Flagged', true),
-    'imapExplorer.unflag': (...args: unknown[]) => triage.flag(args, '\\Flagged', false),
+    // from the key (S), Flag and Unflag toggle like Toggle Flag: they carry the key so that their inline icons show it
+    'imapExplorer.flag': (...args: unknown[]) => triage.flag(args, '\\Flagged', isToggle(args) ? undefined : true),
+    'imapExplorer.unflag': (...args: unknown[]) => triage.flag(args, '\\Flagged', isToggle(args) ? undefined : false),
     'imapExplorer.markRead': (...args: unknown[]) => triage.flag(args, '\\Seen', true),
     'imapExplorer.markUnread': (...args: unknown[]) => triage.flag(args, '\\Seen', false),
     'imapExplorer.toggleRead': (...args: unknown[]) => triage.flag(args, '\\Seen'),

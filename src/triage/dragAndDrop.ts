@@ -2,10 +2,10 @@
 // does not tell the extension which modifier keys were held, so copying is "Copy to..." instead.
 import * as vscode from 'vscode';
 import { toMailError } from '../core/errors';
-import { plainLabel } from '../core/text';
 import { FolderNode, MessageNode, type TreeNode } from '../tree/nodes';
 import { groupMessages } from './targets';
 import { type Triage } from './triage';
+import { showError, showWarning, t, uiFolder, uiPlain } from '../util/ui';
 
 const MIME = 'application/vnd.code.tree.imapexplorer.mailboxes';
 
@@ -35,12 +35,12 @@ export class MessageDragAndDrop implements vscode.TreeDragAndDropController<Tree
       return;
     }
     if (!target.folder.selectable) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('{0} holds folders, not messages.', plainLabel(target.folder.name)));
+      void showWarning(t('{0} holds folders, not messages.', uiFolder(target.folder.path, target.folder.delimiter)));
       return;
     }
     const sets = groupMessages(dragged).filter((s) => s.path !== target.folder.path || s.account.id !== target.accountId);
     if (sets.some((s) => s.account.id !== target.accountId)) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Moving mail between accounts is not supported.'));
+      void showWarning(t('Moving mail between accounts is not supported.'));
       return;
     }
     try {
@@ -48,7 +48,7 @@ export class MessageDragAndDrop implements vscode.TreeDragAndDropController<Tree
     } catch (err) {
       const error = toMailError(err);
       this.log.error(`Drop onto ${target.folder.path} failed: ${error.message}`);
-      void vscode.window.showErrorMessage(plainLabel(error.message, 400));
+      void showError(uiPlain(error.message, 400));
     }
   }
 }

@@ -2,22 +2,18 @@
 // recent targets first.
 import * as vscode from 'vscode';
 import { type FolderInfo } from '../core/mail/folders';
-import { plainLabel } from '../core/text';
+import { showQuickPick, t, type UiQuickPickItem, type UiText, uiFolder } from '../util/ui';
 
 const ICONS: Record<string, string> = { inbox: 'inbox', sent: 'send', drafts: 'edit', trash: 'trash', junk: 'circle-slash', archive: 'archive', flagged: 'star-full', all: 'mail' };
 const RECENT_LIMIT = 5;
 
 export interface FolderPickOptions {
-  title: string;
-  placeHolder: string;
+  title: UiText;
+  placeHolder: UiText;
   /** Folders that make no sense as a target (the source). */
   exclude?: string[];
   /** Extra items first, e.g. "Create folder 'Archive'". */
-  extra?: Array<vscode.QuickPickItem & { value: string }>;
-}
-
-function display(folder: FolderInfo): string {
-  return plainLabel(folder.delimiter ? folder.path.split(folder.delimiter).join(' / ') : folder.path, 200);
+  extra?: Array<UiQuickPickItem & { value: string }>;
 }
 
 export class FolderPicker {
@@ -36,19 +32,19 @@ export class FolderPicker {
     const exclude = new Set(options.exclude ?? []);
     const selectable = folders.filter((f) => f.selectable && !exclude.has(f.path));
     const recent = this.recents(accountId).map((p) => selectable.find((f) => f.path === p)).filter((f): f is FolderInfo => Boolean(f));
-    const toItem = (f: FolderInfo, isRecent: boolean): vscode.QuickPickItem & { value: string } => ({
-      label: display(f),
-      description: isRecent ? vscode.l10n.t('recent') : undefined,
+    const toItem = (f: FolderInfo, isRecent: boolean): UiQuickPickItem & { value: string } => ({
+      label: uiFolder(f.path, f.delimiter),
+      ...(isRecent ? { description: t('recent') } : {}),
       iconPath: new vscode.ThemeIcon(f.specialUse ? ICONS[f.specialUse] : 'folder'),
       value: f.path,
     });
-    const items: Array<(vscode.QuickPickItem & { value?: string })> = [
+    const items: Array<UiQuickPickItem & { value?: string }> = [
       ...(options.extra ?? []),
       ...recent.map((f) => toItem(f, true)),
-      ...(recent.length ? [{ label: vscode.l10n.t('All folders'), kind: vscode.QuickPickItemKind.Separator }] : []),
+      ...(recent.length ? [{ label: t('All folders'), separator: true }] : []),
       ...selectable.filter((f) => !recent.includes(f)).map((f) => toItem(f, false)),
     ];
-    const picked = await vscode.window.showQuickPick(items, { title: options.title, placeHolder: options.placeHolder, matchOnDescription: true });
+    const picked = await showQuickPick(items, { title: options.title, placeHolder: options.placeHolder, matchOnDescription: true });
     return picked?.value;
   }
 }

@@ -11,12 +11,13 @@ import { MailError, toMailError } from '../core/errors';
 import { createFolder, deleteFolder, folderMessageCount, renameFolder, setSubscribed } from '../core/mail/folderOps';
 import { type FolderInfo, flattenFolders, listFolders } from '../core/mail/folders';
 import { type MovePlan, runMove, undoMove } from '../core/mail/moveOperation';
-import { plainLabel } from '../core/text';
 import { type MailModel } from '../tree/model';
 import { AccountNode, FolderNode, keywordsOf } from '../tree/nodes';
 import { type FolderPicker } from './folderPicker';
 import { type MessageSet, resolveTargets, type TargetDeps } from './targets';
 import { type UndoEntry, type UndoStack } from './undo';
+import { delimiterOf } from '../core/mail/folderName';
+import { pickOrType, setStatusBarMessage, showError, showInfo, showInputBox, showModal, showQuickPick, showWarning, t, type UiText, uiFolder, uiPlain } from '../util/ui';
 
 export interface TriageDeps {
   accounts: AccountStore;
@@ -32,33 +33,34 @@ export interface TriageDeps {
 
 const ROLE_NAMES: Record<FolderRole, string> = { archive: 'Archive', junk: 'Junk', trash: 'Trash', sent: 'Sent', drafts: 'Drafts' };
 
-function count(n: number): string {
-  return n === 1 ? vscode.l10n.t('1 message') : vscode.l10n.t('{0} messages', n);
+function count(n: number): UiText {
+  return n === 1 ? t('1 message') : t('{0} messages', n);
 }
 
 /** "3 messages flagged", "1 message marked unread", "2 messages: keyword $label1 added": words, not IMAP flags. */
-function flagChange(flag: string, value: boolean, n: number): string {
+function flagChange(flag: string, value: boolean, n: number): UiText {
   switch (flag) {
     case '\\Flagged':
-      return value ? vscode.l10n.t('{0} flagged', count(n)) : vscode.l10n.t('{0} unflagged', count(n));
+      return value ? t('{0} flagged', count(n)) : t('{0} unflagged', count(n));
     case '\\Seen':
-      return value ? vscode.l10n.t('{0} marked read', count(n)) : vscode.l10n.t('{0} marked unread', count(n));
+      return value ? t('{0} marked read', count(n)) : t('{0} marked unread', count(n));
     default:
-      return value ? vscode.l10n.t('{0}: keyword {1} added', count(n), flag) : vscode.l10n.t('{0}: keyword {1} removed', count(n), flag);
+      return value ? t('{0}: keyword {1} added', count(n), uiPlain(flag, 60)) : t('{0}: keyword {1} removed', count(n), uiPlain(flag, 60));
   }
-}
-
-function display(path: string): string {
-  return plainLabel(path, 120);
 }
 
 export class Triage {
   constructor(private readonly deps: TriageDeps) {}
 
+  /** A folder as the user knows it: "Triage / Confirmed", never the raw IMAP path. */
+  private folderName(accountId: string, path: string): UiText {
+    return uiFolder(path, delimiterOf(this.deps.model.knownFolders(accountId), path));
+  }
+
   async targets(args: unknown[]): Promise<MessageSet[]> {
     const sets = await resolveTargets(args, this.deps.targets);
     if (!sets.length) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Select one or more messages first.'));
+      void showInfo(t('Select one or more messages first.'));
     }
     return sets;
   }
@@ -73,10 +75,10 @@ export class Triage {
     this.deps.model.refreshCounts(set.account.id);
   }
 
-  private offerUndo(text: string, entry: UndoEntry): void {
+  private offerUndo(text: UiText, entry: UndoEntry): void {
     this.deps.undo.push(entry);
-    const undo = vscode.l10n.t('Undo');
-    void vscode.window.showInformationMessage(text, undo).then(async (choice) => {
+    const undo = t('Undo');
+    void showInfo(text, undo).then(async (choice) => {
       if (choice === undo && this.deps.undo.remove(entry)) {
         await this.runUndo(entry);
       }
@@ -86,18 +88,18 @@ export class Triage {
   private async runUndo(entry: UndoEntry): Promise<void> {
     try {
       await entry.undo();
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Undone: {0}', entry.label), 4000);
+      setStatusBarMessage(t('Undone: {0}', entry.label), 4000);
     } catch (err) {
       const error = toMailError(err);
       this.deps.log.error(`Undo failed: ${error.message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not undo: {0}', plainLabel(error.message, 300)));
+      void showError(t('Could not undo: {0}', uiPlain(error.message, 300)));
     }
   }
 
   async undo(): Promise<void> {
     const entry = this.deps.undo.pop();
     if (!entry) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to undo.'));
+      void showInfo(t('Nothing to undo.'));
       return;
     }
     await this.runUndo(entry);
@@ -144,7 +146,7 @@ export class Triage {
           }
         },
       });
-      vscode.window.setStatusBarMessage(flagChange(flag, value, n), 3000);
+      setStatusBarMessage(flagChange(flag, value, n), 3000);
     }
   }
 
@@ -180,9 +182,9 @@ export class Triage {
     const name = ROLE_NAMES[role];
     const create = `\u0000create`;
     const picked = await this.deps.picker.pick(account.id, folders, {
-      title: vscode.l10n.t('{0} folder for {1}', name, plainLabel(account.email)),
-      placeHolder: vscode.l10n.t('The server marks no folder as {0}. Choose one; it is remembered for this account.', name),
-      extra: [{ label: vscode.l10n.t('Create a folder named "{0}"', name), iconPath: new vscode.ThemeIcon('new-folder'), value: create }],
+      title: t('{0} folder for {1}', uiPlain(name), uiPlain(account.email)),
+      placeHolder: t('The server marks no folder as {0}. Choose one; it is remembered for this account.', uiPlain(name)),
+      extra: [{ label: t('Create a folder named "{0}"', uiPlain(name)), iconPath: new vscode.ThemeIcon('new-folder'), value: create }],
     });
     if (!picked) {
       return undefined;
@@ -212,8 +214,8 @@ export class Triage {
     const account = this.oneAccount(sets);
     const total = sets.reduce((n, s) => n + s.messages.length, 0);
     const destination = await this.deps.picker.pick(account.id, await this.folders(account), {
-      title: copy ? vscode.l10n.t('Copy {0} to...', count(total)) : vscode.l10n.t('Move {0} to...', count(total)),
-      placeHolder: vscode.l10n.t('Type to find a folder'),
+      title: copy ? t('Copy {0} to...', count(total)) : t('Move {0} to...', count(total)),
+      placeHolder: t('Type to find a folder'),
       exclude: sets.length === 1 && !copy ? [sets[0].path] : [],
     });
     if (destination) {
@@ -229,7 +231,7 @@ export class Triage {
     }
     const destination = await this.roleFolder(this.oneAccount(sets), role);
     if (destination) {
-      await this.transfer(sets.filter((s) => s.path !== destination), destination, { label: ROLE_NAMES[role] });
+      await this.transfer(sets.filter((s) => s.path !== destination), destination);
     }
   }
 
@@ -246,7 +248,7 @@ export class Triage {
     const inTrash = sets.filter((s) => s.path === trash);
     const elsewhere = sets.filter((s) => s.path !== trash);
     if (elsewhere.length) {
-      await this.transfer(elsewhere, trash, { label: ROLE_NAMES.trash, verb: vscode.l10n.t('Deleted') });
+      await this.transfer(elsewhere, trash, { deleted: true });
     }
     for (const set of inTrash) {
       await this.expunge(set);
@@ -255,10 +257,10 @@ export class Triage {
 
   /** Deleting inside Trash removes for good: asked first, and only those UIDs are expunged. */
   private async expunge(set: MessageSet): Promise<void> {
-    const remove = vscode.l10n.t('Delete Permanently');
-    const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Permanently delete {0} from {1}?', count(set.messages.length), display(set.path)),
-      { modal: true, detail: vscode.l10n.t('This cannot be undone.') },
+    const remove = t('Delete Permanently');
+    const choice = await showModal(
+      t('Permanently delete {0} from {1}?', count(set.messages.length), this.folderName(set.account.id, set.path)),
+      { detail: t('This cannot be undone.') },
       remove,
     );
     if (choice !== remove) {
@@ -276,16 +278,16 @@ export class Triage {
     if (expunged) {
       this.deps.model.removeFromModel(set.account.id, set.path, uids);
       this.deps.moved(set.account.id, set.path, uids, '');
-      vscode.window.setStatusBarMessage(vscode.l10n.t('{0} deleted permanently.', count(uids.length)), 4000);
+      setStatusBarMessage(t('{0} deleted permanently.', count(uids.length)), 4000);
     } else {
       this.deps.model.setFlagsInModel(set.account.id, set.path, uids, ['\\Deleted'], true);
-      void vscode.window.showWarningMessage(vscode.l10n.t('The server cannot expunge single messages (no UIDPLUS): {0} are marked deleted and disappear when the folder is expunged.', count(uids.length)));
+      void showWarning(t('The server cannot expunge single messages (no UIDPLUS): {0} are marked deleted and disappear when the folder is expunged.', count(uids.length)));
     }
     this.deps.model.refreshCounts(set.account.id);
   }
 
   /** Moves (or copies) every set to `destination`, one command per folder, with Undo. */
-  async transfer(sets: MessageSet[], destination: string, options: { copy?: boolean; label?: string; verb?: string } = {}): Promise<void> {
+  async transfer(sets: MessageSet[], destination: string, options: { copy?: boolean; deleted?: boolean } = {}): Promise<void> {
     const done: Array<{ set: MessageSet; plan: MovePlan; outcome: Awaited<ReturnType<typeof runMove>> }> = [];
     for (const set of sets) {
       this.deps.log.info(`${options.copy ? 'Copying' : 'Moving'} ${set.messages.length} message(s) from ${set.path} to ${destination}`);
@@ -316,15 +318,16 @@ export class Triage {
       this.deps.model.refreshCounts(set.account.id);
     }
     const n = done.reduce((sum, d) => sum + d.outcome.placed.size, 0);
-    const name = options.label ?? display(destination);
+    const name = this.folderName(sets[0]?.account.id ?? '', destination);
     if (options.copy) {
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} to {1}.', count(n), name), 4000);
+      setStatusBarMessage(t('Copied {0} to {1}.', count(n), name), 4000);
       return;
     }
     const marked = done.some((d) => d.outcome.leftMarkedDeleted);
-    const text = `${options.verb ? vscode.l10n.t('{0} {1}.', options.verb, count(n)) : vscode.l10n.t('Moved {0} to {1}.', count(n), name)}${marked ? ` ${vscode.l10n.t('The server has no UIDPLUS: the originals are marked deleted, not removed.')}` : ''}`;
+    const done_ = options.deleted ? t('Deleted {0}.', count(n)) : t('Moved {0} to {1}.', count(n), name);
+    const text = marked ? t('{0} The server has no UIDPLUS: the originals are marked deleted, not removed.', done_) : done_;
     this.offerUndo(text, {
-      label: vscode.l10n.t('move of {0} to {1}', count(n), name),
+      label: t('move of {0} to {1}', count(n), name),
       undo: async () => {
         for (const { set, plan, outcome } of done) {
           await undoMove(this.session(set), plan, outcome);
@@ -353,17 +356,17 @@ export class Triage {
         throw new MailError('SERVER_NO', vscode.l10n.t('This folder does not accept keywords (its PERMANENTFLAGS has none).'));
       }
       keyword = allowsNew
-        ? await pickOrType(offered, vscode.l10n.t('Add a keyword'), vscode.l10n.t('Pick a keyword or type a new one'))
-        : (await vscode.window.showQuickPick(offered, { title: vscode.l10n.t('Add a keyword') }));
+        ? await pickOrType(offered.map((k) => uiPlain(k, 100)), { title: t('Add a keyword'), placeHolder: t('Pick a keyword or type a new one'), newItemDescription: t('new keyword') })
+        : (await showQuickPick(offered.map((k) => ({ label: uiPlain(k, 100), keyword: k })), { title: t('Add a keyword') }))?.keyword;
       if (keyword && !/^[^\s()\\{%*"\]]+$/.test(keyword)) {
         throw new MailError('INVALID_INPUT', vscode.l10n.t('A keyword is one word without spaces, parentheses, quotes or backslashes.'));
       }
     } else {
       if (!present.length) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('The selected messages have no keywords.'));
+        void showInfo(t('The selected messages have no keywords.'));
         return;
       }
-      keyword = await vscode.window.showQuickPick(present, { title: vscode.l10n.t('Remove a keyword') });
+      keyword = (await showQuickPick(present.map((k) => ({ label: uiPlain(k, 100), keyword: k })), { title: t('Remove a keyword') }))?.keyword;
     }
     if (keyword) {
       await this.flag(args, keyword, add);
@@ -374,18 +377,18 @@ export class Triage {
 
   async newFolder(node: unknown): Promise<void> {
     const { account, parent } = await this.folderContext(node);
-    const name = await vscode.window.showInputBox({ title: parent ? vscode.l10n.t('New folder in {0}', display(parent.path)) : vscode.l10n.t('New folder in {0}', plainLabel(account.email)), prompt: vscode.l10n.t('Folder name') });
+    const name = await showInputBox({ title: parent ? t('New folder in {0}', uiFolder(parent.path, parent.delimiter)) : t('New folder in {0}', uiPlain(account.email)), prompt: t('Folder name') });
     if (!name) {
       return;
     }
     const path = await this.deps.sessions.get(account.id).run((client) => createFolder(client, parent?.path, name));
     this.deps.model.loader(account.id)?.refreshFolders();
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Created {0}.', display(path)), 4000);
+    setStatusBarMessage(t('Created {0}.', uiFolder(path, parent?.delimiter)), 4000);
   }
 
   async renameFolder(node: unknown): Promise<void> {
     const folder = await this.requireFolder(node);
-    const name = await vscode.window.showInputBox({ title: vscode.l10n.t('Rename {0}', display(folder.folder.path)), value: folder.folder.name, prompt: vscode.l10n.t('New name') });
+    const name = await showInputBox({ title: t('Rename {0}', uiFolder(folder.folder.path, folder.folder.delimiter)), value: folder.folder.name, prompt: t('New name') });
     if (!name || name === folder.folder.name) {
       return;
     }
@@ -397,11 +400,11 @@ export class Triage {
     const folder = await this.requireFolder(node);
     const session = this.deps.sessions.get(folder.accountId);
     const messages = folder.folder.selectable ? await session.run((client) => folderMessageCount(client, folder.folder.path), { idempotent: true }) : 0;
-    const remove = vscode.l10n.t('Delete Folder');
+    const remove = t('Delete Folder');
     const detail = messages > 0
-      ? vscode.l10n.t('It holds {0}. They are deleted with it; this cannot be undone.', count(messages))
-      : vscode.l10n.t('The folder is empty.');
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the folder {0}?', display(folder.folder.path)), { modal: true, detail }, remove);
+      ? t('It holds {0}. They are deleted with it; this cannot be undone.', count(messages))
+      : t('The folder is empty.');
+    const choice = await showModal(t('Delete the folder {0}?', uiFolder(folder.folder.path, folder.folder.delimiter)), { detail }, remove);
     if (choice !== remove) {
       return;
     }
@@ -440,31 +443,4 @@ export class Triage {
     }
     throw new MailError('INVALID_INPUT', vscode.l10n.t('Select an account or a folder first.'));
   }
-}
-
-/** A quick pick that also accepts what the user typed. */
-async function pickOrType(items: string[], title: string, placeHolder: string): Promise<string | undefined> {
-  const pick = vscode.window.createQuickPick();
-  pick.title = title;
-  pick.placeholder = placeHolder;
-  pick.items = items.map((label) => ({ label }));
-  return new Promise((resolve) => {
-    let done = false;
-    pick.onDidChangeValue((value) => {
-      const typed = value.trim();
-      pick.items = [...(typed && !items.includes(typed) ? [{ label: typed, description: vscode.l10n.t('new keyword') }] : []), ...items.map((label) => ({ label }))];
-    });
-    pick.onDidAccept(() => {
-      done = true;
-      resolve(pick.selectedItems[0]?.label ?? (pick.value.trim() || undefined));
-      pick.hide();
-    });
-    pick.onDidHide(() => {
-      if (!done) {
-        resolve(undefined);
-      }
-      pick.dispose();
-    });
-    pick.show();
-  });
 }

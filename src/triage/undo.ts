@@ -1,7 +1,9 @@
 // The last changes the user can take back: moves, archive, delete (to Trash), flag changes.
+import { type UiText } from '../core/uiText';
+
 export interface UndoEntry {
   /** What undoing does, for the notification ("Undo move of 3 messages to Archive"). */
-  label: string;
+  label: UiText;
   undo(): Promise<void>;
 }
 

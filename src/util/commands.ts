@@ -2,7 +2,7 @@
 // and an "Open Log" button; the notification is not awaited, so a command never hangs on it.
 import * as vscode from 'vscode';
 import { MailError } from '../core/errors';
-import { plainLabel } from '../core/text';
+import { showError, t, uiPlain } from './ui';
 
 export type CommandTable = Record<string, (...args: any[]) => unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -14,10 +14,10 @@ export function errorMessage(error: unknown): string {
 }
 
 export function reportError(log: vscode.LogOutputChannel, context: string, error: unknown): void {
-  const message = plainLabel(errorMessage(error), 400);
+  const message = uiPlain(errorMessage(error), 400);
   log.error(`${context}: ${message}`);
-  const openLog = vscode.l10n.t('Open Log');
-  void vscode.window.showErrorMessage(message, openLog).then((choice) => {
+  const openLog = t('Open Log');
+  void showError(message, openLog).then((choice) => {
     if (choice === openLog) {
       log.show(true);
     }

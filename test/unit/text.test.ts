@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAddress, formatSize, plainLabel, relativeDate, safeFileName, shortDate } from '../../src/core/text';
+import { formatAddress, formatSize, plainLabel, safeFileName } from '../../src/core/text';
 
 describe('plain text for VS Code UI', () => {
   it('removes bidi overrides, zero-width and control characters', () => {
@@ -29,32 +29,6 @@ describe('plain text for VS Code UI', () => {
     assert.equal(formatAddress({}), '(unknown)');
   });
 
-  it('shows recent dates relatively', () => {
-    const now = new Date(2026, 10, 25, 15, 0, 0);
-    assert.equal(relativeDate(new Date(2026, 10, 25, 14, 59, 30), now), 'just now');
-    assert.equal(relativeDate(new Date(2026, 10, 25, 14, 48), now), '12 min ago');
-    assert.equal(relativeDate(new Date(2026, 10, 25, 9, 5), now), '09:05');
-    assert.equal(relativeDate(new Date(2026, 10, 24, 22, 1), now), 'Yesterday 22:01');
-    assert.equal(relativeDate(new Date(2026, 10, 21, 10, 0), now), 'Sat 10:00');
-    assert.equal(relativeDate(new Date(2026, 2, 3), now), '3 Mar');
-    assert.equal(relativeDate(new Date(2024, 2, 3), now), '3 Mar 2024');
-    assert.equal(relativeDate(new Date('garbage'), now), '');
-  });
-
-  it("keeps a row's date short: a time today, a weekday this week, a day and month, a year before", () => {
-    const now = new Date(2026, 10, 25, 15, 0, 0);
-    assert.equal(shortDate(new Date(2026, 10, 25, 9, 5), now), '09:05');
-    assert.equal(shortDate(new Date(2026, 10, 24, 22, 36), now), 'Tue');
-    assert.equal(shortDate(new Date(2026, 10, 19, 10, 0), now), 'Thu');
-    assert.equal(shortDate(new Date(2026, 10, 18, 10, 0), now), '18 Nov');
-    assert.equal(shortDate(new Date(2024, 2, 3), now), '3 Mar 2024');
-    assert.equal(shortDate(new Date(2026, 10, 26, 8, 0), now), '26 Nov', 'a date in the future (a wrong clock) is not "today"');
-    assert.equal(shortDate(new Date('garbage'), now), '');
-    for (const date of [new Date(2026, 10, 25, 23, 59), new Date(2026, 0, 31), new Date(1999, 11, 31)]) {
-      assert.ok(shortDate(date, now).length <= 11);
-    }
-  });
-
   it('formats sizes', () => {
     assert.equal(formatSize(512), '512 B');
     assert.equal(formatSize(1536), '1.5 KB');
@@ -64,8 +38,37 @@ describe('plain text for VS Code UI', () => {
   it('makes hostile attachment names safe to write', () => {
     assert.equal(safeFileName('../../etc/passwd'), '_.._etc_passwd');
     assert.equal(safeFileName('report\u202Etxt.exe'), 'reporttxt.exe');
-    assert.equal(safeFileName('CON'), 'attachment');
+    assert.equal(safeFileName('CON'), '_CON');
     assert.equal(safeFileName(''), 'attachment');
     assert.equal(safeFileName('a:b*c?.log'), 'a_b_c_.log');
+  });
+
+  it('cuts long names by UTF-8 bytes, keeping the extension and whole characters', () => {
+    const long = `${'日本語'.repeat(60)}.pdf`; // 540 + 4 bytes
+    const cut = safeFileName(long);
+    assert.ok(Buffer.byteLength(cut, 'utf8') <= 255, `${Buffer.byteLength(cut, 'utf8')} bytes`);
+    assert.ok(cut.endsWith('.pdf'));
+    assert.ok(!cut.includes('\uFFFD'));
+    assert.equal(safeFileName(`${'a'.repeat(300)}.tar.gz`), `${'a'.repeat(252)}.gz`);
+    const emoji = safeFileName(`${'😀'.repeat(100)}.txt`);
+    assert.ok(Buffer.byteLength(emoji, 'utf8') <= 255 && emoji.endsWith('.txt'));
+    assert.equal(Buffer.from(emoji, 'utf8').toString('utf8'), emoji, 'no half of a surrogate pair');
+  });
+
+  it('makes Windows device names, trailing dots and spaces harmless', () => {
+    for (const name of ['CON', 'con.txt', 'Com1.log', 'LPT9', 'CONIN$', 'conout$.txt', 'NUL .txt', 'aux.', 'COM¹']) {
+      assert.match(safeFileName(name), /^_/, name);
+    }
+    assert.equal(safeFileName('CONSOLE.txt'), 'CONSOLE.txt');
+    assert.equal(safeFileName('report.pdf. . .'), 'report.pdf');
+    assert.equal(safeFileName('report.pdf   '), 'report.pdf');
+    assert.equal(safeFileName('...hidden'), 'hidden');
+  });
+
+  it('shows an extension hidden behind blank padding', () => {
+    assert.equal(safeFileName(`invoice.pdf${'\u3164'.repeat(40)}.exe`), 'invoice.pdf.exe');
+    assert.equal(safeFileName(`invoice.pdf${'\u2800'.repeat(40)}.exe`), 'invoice.pdf.exe');
+    assert.equal(safeFileName(`invoice.pdf${'\u2003'.repeat(40)}.exe`), 'invoice.pdf .exe');
+    assert.equal(safeFileName(`invoice.pdf\u200B\uFE0F\u115F.exe`), 'invoice.pdf.exe');
   });
 });

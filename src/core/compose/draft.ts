@@ -32,6 +32,8 @@ export interface DraftMeta {
   forwardAsAttachment?: boolean;
   /** Attachments of the forwarded message, by part, for "original:<part>" lines. */
   originalParts?: Array<{ part: string; filename: string; contentType: string; size: number }>;
+  /** A patch review ("Reply with review"): on sending, only the commented hunks stay (trimReview). */
+  review?: boolean;
   /** The copy saved in the account's Drafts folder (replaced on each Save Draft). */
   draftCopy?: { path: string; uid?: number; messageId: string };
   created: string;

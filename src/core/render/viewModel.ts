@@ -78,7 +78,8 @@ export interface MessageViewModel {
   document: string;
   /** The HTML paints its own colors: show it on a light paper regardless of the theme. */
   paper: boolean;
-  remote: { blocked: number; allowed: boolean; sender: string };
+  /** `unverified`: the sender is trusted, but the account's server did not confirm this message is theirs. */
+  remote: { blocked: number; allowed: boolean; sender: string; unverified?: boolean };
   attachments: AttachmentView[];
   notices: string[];
   /** A size limit cut the body: offer "Show the whole message". */

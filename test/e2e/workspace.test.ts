@@ -1,0 +1,234 @@
+// Mail meets the workspace, in a real VS Code (code-server) whose workspace folder is a git
+// repository: a patch series applied with Apply to Workspace and seen in Source Control, a stack
+// frame in a bug report clicked open at its line, and a link to a message copied and opened.
+// Screenshots of each step go to test-results/workspace-*/.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type Page } from 'playwright-core';
+import { cloneTarget, gitIn, makePatchFixtures, type PatchFixtures } from '../fixtures/patches';
+import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
+import { createFolders, saveMessage } from '../support/seed';
+import { launchChromium, openWorkbench } from './browser';
+import { type CodeServer, startCodeServer } from './codeServer';
+import { expandRow, Journal, messageBody, openMailView, runCommand, setColorTheme, treeRow } from './workbench';
+
+let server: DovecotServer;
+let fixtures: PatchFixtures;
+let repo: string;
+let baseCommit: string;
+let vscode: CodeServer;
+let browser: Browser;
+let page: Page;
+
+const BUG_SUBJECT = 'Crash in retry() on the staging box';
+const LIST_SUBJECT = 'Release planning for 2.0';
+
+function mail(subject: string, id: string, body: string): Buffer {
+  return Buffer.from(`From: Dana Reporter <dana@reporter.test>\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMessage-ID: ${id}\r\nDate: Tue, 03 Mar 2026 12:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body.replace(/\n/g, '\r\n')}`);
+}
+
+async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  const journal = new Journal(page, name);
+  try {
+    await body(journal);
+    await journal.shot('done');
+  } catch (err) {
+    await journal.shot('failure').catch(() => undefined);
+    journal.saveLogs(vscode.logsDir);
+    // leave no quick pick or dialog over the next journey
+    await page.keyboard.press('Escape').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The message body frame once it has code links. */
+async function linkedBody(timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame.url() === 'about:srcdoc' && (await frame.$('a[data-mx-code]').catch(() => null))) {
+        return frame;
+      }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error('no message body shows code links');
+}
+
+/** Back to the Mail view from another one (its unread badge covers the middle of the icon). */
+async function showMailView(): Promise<void> {
+  const title = page.locator('.part.sidebar .composite.title').filter({ hasText: /Mail/i });
+  if (!(await title.isVisible())) {
+    await page.locator('.activitybar [aria-label^="Mail"]').first().click({ force: true });
+  }
+  await openMailView(page);
+}
+
+async function closeEditors(): Promise<void> {
+  await runCommand(page, 'View: Close All Editors');
+  await page.waitForTimeout(300);
+}
+
+describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
+  before(async () => {
+    fixtures = makePatchFixtures();
+    repo = cloneTarget(fixtures, 'workspace');
+    baseCommit = gitIn(repo, ['rev-parse', '--short=10', 'origin/main']).trim();
+    server = await startDovecot();
+    for (const raw of [fixtures.v2.cover, ...fixtures.v2.parts, fixtures.reviewReply, fixtures.ackReply]) {
+      saveMessage(server, DEFAULT_USER.name, 'INBOX', raw);
+    }
+    saveMessage(server, DEFAULT_USER.name, 'INBOX', mail(BUG_SUBJECT, '<bug-1@reporter.test>', `Hi,\n\nretry() gives up too early:\n\nTraceback (most recent call last):\n  File "/srv/deploy/releases/41/lib/util.py", line 2, in retry\n    return fn()\nOSError: connection reset\n\nThe C side also logged src/parser.c:10 once.\nIt started with ${baseCommit}, I think.\n\nDana\n`));
+    createFolders(server, DEFAULT_USER.name, ['Lists']);
+    saveMessage(server, DEFAULT_USER.name, 'Lists', mail(LIST_SUBJECT, '<plan+2.0/"q"@lists.example.test>', 'Let us plan the release.\n'));
+    vscode = await startCodeServer({
+      workspace: repo,
+      env: { NODE_EXTRA_CA_CERTS: join(server.dir, 'ssl', 'ca.pem') },
+      settings: {
+        'workbench.colorTheme': 'Default Dark Modern',
+        'window.dialogStyle': 'custom',
+        'git.autofetch': false,
+        'imapExplorer.accounts': [{ id: 'alice', email: 'alice@example.test', imap: { host: 'localhost', port: server.imapsPort, security: 'tls', user: DEFAULT_USER.name } }],
+      },
+    });
+    browser = await launchChromium();
+    page = await openWorkbench(browser, vscode.url);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await openMailView(page);
+    await expandRow(page, 'alice@example.test');
+    await treeRow(page, /No password stored - Enter password/).click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(DEFAULT_USER.password);
+    await input.press('Enter');
+    await expandRow(page, /^INBOX$/);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await vscode?.stop();
+    await server?.stop();
+    fixtures?.remove();
+  });
+
+  it('applies a patch series to the workspace and shows its commits in Source Control', async () => {
+    await journey('workspace-1-apply-series', async (journal) => {
+      await treeRow(page, /^\[PATCH v2 2\/3\] util: retry a few times$/).click();
+      const body = await messageBody(page, 'Five attempts by default.');
+      assert.ok(await body.locator('.d2h-ins').count(), 'the diff is shown with coloured hunks');
+      assert.match(await body.locator('.d2h-file-name').first().innerText(), /lib\/util\.py/);
+      await journal.shot('patch-view');
+      await setColorTheme(page, 'Light Modern');
+      await journal.shot('patch-view-light');
+      await setColorTheme(page, 'Default Dark Modern');
+
+      // Open as Diff: the patch applied in memory to the workspace's lib/util.py
+      await runCommand(page, 'Mail: Open Patch as Diff');
+      await page.locator('.tabs-container .tab.active').filter({ hasText: /lib\/util\.py/ }).waitFor({ timeout: 30000 });
+      await page.locator('.monaco-diff-editor .editor.modified .view-lines').getByText('for _ in range(times - 1):').first().waitFor();
+      await journal.shot('open-as-diff');
+      await closeEditors();
+
+      // Reply with Review: a Reply All quoting the patch, for comments under its lines
+      await treeRow(page, /^\[PATCH v2 2\/3\] util: retry a few times$/).click();
+      await messageBody(page, 'Five attempts by default.');
+      await runCommand(page, 'Mail: Reply with Review');
+      const draft = page.locator('.editor-instance .monaco-editor .view-lines').first();
+      await draft.getByText('> +def retry(fn, times=5):').waitFor({ timeout: 30000 });
+      // Monaco renders spaces as no-break spaces
+      const draftText = (await draft.innerText()).replace(/\u00a0/g, ' ');
+      assert.match(draftText, /To:\s*Carla Contributor <carla@example\.test>/);
+      assert.match(draftText, /Cc:\s*list@example\.test/);
+      assert.match(draftText, /Subject:\s*Re: \[PATCH v2 2\/3\] util: retry a few times/);
+      await journal.shot('reply-with-review');
+      await closeEditors();
+      await treeRow(page, /^\[PATCH v2 2\/3\] util: retry a few times$/).click();
+      await messageBody(page, 'Five attempts by default.');
+
+      await runCommand(page, 'Mail: Apply to Workspace');
+      const pick = page.locator('.quick-input-widget');
+      await pick.locator('.quick-input-title').getByText(/Apply 3 patches of "Retry support" v2/).waitFor();
+      const choice = pick.locator('.monaco-list-row').filter({ hasText: 'Apply on a new branch: retry-support-v2, with 4 review trailers' });
+      await choice.waitFor();
+      assert.match(await choice.innerText(), /Acked-by: Max Maintainer <max@example\.test>, Reviewed-by: Rita Reviewer/);
+      await journal.shot('apply-options');
+      await choice.click();
+
+      const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Applied 3 commits on the new branch retry-support-v2 with 4 review trailers.' });
+      await toast.waitFor({ timeout: 60000 });
+      await journal.shot('applied');
+      // what the repository now holds
+      assert.equal(gitIn(repo, ['branch', '--show-current']).trim(), 'retry-support-v2');
+      assert.deepEqual(gitIn(repo, ['log', '--reverse', '--format=%s', 'origin/main..HEAD']).trim().split('\n'), ['parser: accept empty input', 'util: retry a few times', 'docs: describe retries']);
+      const util = gitIn(repo, ['log', '-1', '--format=%B', 'HEAD~1']);
+      assert.match(util, /Reviewed-by: Rita Reviewer <rita@example\.test>\nAcked-by: Max Maintainer <max@example\.test>/);
+
+      await toast.getByRole('button', { name: 'Show in Source Control' }).click();
+      // the branch in the status bar and the commits in the Source Control Graph
+      await page.locator('.statusbar-item').filter({ hasText: 'retry-support-v2' }).first().waitFor({ timeout: 30000 });
+      const graph = page.locator('.part.sidebar');
+      await graph.getByText('docs: describe retries').first().waitFor({ timeout: 30000 });
+      await graph.getByText('util: retry a few times').first().waitFor();
+      await journal.shot('source-control');
+      await closeEditors();
+      await showMailView();
+    });
+  });
+
+  it('opens the workspace file at the line of a stack frame clicked in a bug report', async () => {
+    await journey('workspace-2-stack-frame', async (journal) => {
+      await treeRow(page, BUG_SUBJECT).click();
+      await messageBody(page, 'OSError: connection reset');
+      // the body is shown at once, then again with the frames linked once they are resolved
+      const body = await linkedBody();
+      const frame = body.locator('a[data-mx-code]').filter({ hasText: 'lib/util.py", line 2' });
+      assert.match(await frame.getAttribute('title') ?? '', /Open lib\/util\.py, line 2/);
+      // the C reference resolves too, the commit of the workspace's repository is a link; nothing else
+      assert.deepEqual(await body.locator('a[data-mx-code]').allInnerTexts(), ['File "/srv/deploy/releases/41/lib/util.py", line 2', 'src/parser.c:10', baseCommit]);
+      await journal.shot('bug-report');
+      await frame.click();
+      const tab = page.locator('.tabs-container .tab.active').filter({ hasText: 'util.py' });
+      await tab.waitFor({ timeout: 30000 });
+      await page.locator('.statusbar-item').filter({ hasText: /Ln 2, Col 1/ }).first().waitFor({ timeout: 10000 });
+      const line = page.locator('.editor-instance .view-overlays .current-line');
+      assert.ok(await line.count(), 'the cursor line is highlighted');
+      await journal.shot('editor-at-line');
+
+      // the commit hash opens the commit
+      await page.locator('.tabs-container .tab').filter({ hasText: BUG_SUBJECT }).click();
+      await (await linkedBody()).locator('a[data-mx-code]').filter({ hasText: baseCommit }).click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: '.diff' }).waitFor({ timeout: 30000 });
+      await page.locator('.editor-instance .view-lines').getByText('Author:     Max Maintainer').first().waitFor();
+      await journal.shot('commit');
+      await closeEditors();
+      await showMailView();
+    });
+  });
+
+  it('copies a link to a message and opens that link', async () => {
+    await journey('workspace-3-message-link', async (journal) => {
+      await expandRow(page, /^Lists$/);
+      await treeRow(page, LIST_SUBJECT).click();
+      await messageBody(page, 'Let us plan the release.');
+      await runCommand(page, 'Mail: Copy Link to Message');
+      let link = '';
+      for (let i = 0; i < 50 && !link.includes('/message/'); i++) {
+        link = await page.evaluate(() => navigator.clipboard.readText());
+        await page.waitForTimeout(100);
+      }
+      assert.match(link, /^[\w-]+:\/\/imap-explorer\.imap-mailbox-explorer\/message\/plan%2B2\.0%2F%22q%22%40lists\.example\.test$/);
+      await closeEditors();
+      await journal.shot('link-copied');
+
+      await runCommand(page, 'Mail: Open Message Link...');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(link);
+      await input.press('Enter');
+      await messageBody(page, 'Let us plan the release.');
+      await page.locator('.tabs-container .tab.active').filter({ hasText: LIST_SUBJECT }).waitFor();
+      await journal.shot('link-opened');
+    });
+  });
+});
