@@ -241,6 +241,7 @@ export class DrawTracker {
   private readonly held = new Set<TreeNode | undefined>();
   private readonly pending = new Set<TreeNode | undefined>();
   private waiters: Array<() => void> = [];
+  private waking = false;
 
   asked(node: TreeNode | undefined): void {
     this.held.add(node);
@@ -282,11 +283,21 @@ export class DrawTracker {
   }
 
   private wake(): void {
-    if (!this.pending.size) {
-      const waiters = this.waiters;
-      this.waiters = [];
-      waiters.forEach((w) => w());
+    if (this.pending.size || !this.waiters.length || this.waking) {
+      return;
     }
+    // VS Code registers the rows it just took only after a few more promise turns (it awaits
+    // getChildren, then every getTreeItem): a waiter resumed at once would still find them
+    // missing. After the current macrotask those turns are done.
+    this.waking = true;
+    setImmediate(() => {
+      this.waking = false;
+      if (!this.pending.size) {
+        const waiters = this.waiters;
+        this.waiters = [];
+        waiters.forEach((w) => w());
+      }
+    });
   }
 }
 
