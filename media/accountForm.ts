@@ -201,20 +201,33 @@ signInStatus.setAttribute('aria-live', 'polite');
 const deviceBox = el('div', 'device-code');
 deviceBox.hidden = true;
 
+/** Values set on fields, for selects that cannot hold them yet (see selected()). */
+const requested = new Map<Field, string>();
+
 function setValue(name: Field, value: string): void {
   const input = inputs.get(name);
+  requested.set(name, value);
   if (input) {
     input.value = value;
   }
 }
 
+/**
+ * A select's value. Until a vscode-single-select has taken in its options (a slot change, after
+ * the page drew it) its value reads '', although it shows the value set on it once it has: read
+ * that value meanwhile, so the fields shown match the choice shown.
+ */
+function selected(name: Field): string {
+  return inputs.get(name)?.value || requested.get(name) || '';
+}
+
 /** Shows the fields of the chosen sign-in method and provider. */
 function showSignIn(): void {
-  const method = inputs.get('signIn')?.value ?? 'password';
+  const method = selected('signIn') || 'password';
   passwordBox.hidden = method !== 'password';
   oauthBox.hidden = method !== 'oauth2';
   commandBox.hidden = method !== 'command';
-  const provider = (inputs.get('oauthProvider')?.value || 'generic') as OAuthProviderId;
+  const provider = (selected('oauthProvider') || 'generic') as OAuthProviderId;
   issuerRow.hidden = provider !== 'generic';
   tenantRow.hidden = provider !== 'microsoft';
   const scopes = inputs.get('oauthScopes');

@@ -17,7 +17,7 @@ import { createFolders, saveMessage, seedFixtures } from '../support/seed';
 import { freePort } from '../support/net';
 import { type SmtpSink, startSmtpSink } from '../support/smtp';
 import { launchChromium, openWorkbench } from './browser';
-import { expectServerState } from './oracle';
+import { expectCacheHolds, expectServerState } from './oracle';
 import { type CodeServer, startCodeServer } from './codeServer';
 import { clickInBody, contextMenu, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
 
@@ -530,7 +530,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await expandRow(page, /^INBOX$/);
       await treeRow(page, SUBJECTS.links).waitFor();
       assert.equal(await treeRow(page, SUBJECTS.links).locator('.custom-view-tree-node-item-icon.codicon-star-full').count(), 0, 'not flagged yet');
-      await page.waitForTimeout(1500); // the cache is written a second after the last change
+      await expectCacheHolds({ server, user: DEFAULT_USER.name, folder: 'INBOX', userDataDir: vscode.userDataDir });
       // the server stops accepting the password: after a restart only the cache can show anything
       const users = readFileSync(join(server.dir, 'users'), 'utf8');
       const failedBefore = await logCount(server, /auth failed/, 0);

@@ -5,6 +5,8 @@
 // order newest first by arrival) are the server's newest messages by UID, as many as are shown;
 // every folder row's count, the badge and the status bar are the server's unread counts. A view
 // that does not converge within the bound fails with the difference.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { decodeWords, plainLabel } from '../../src/core/text';
 import { type DovecotServer } from '../support/dovecot';
@@ -219,5 +221,42 @@ export async function expectServerState(page: Page, options: OracleOptions): Pro
       throw new Error(`The Mail view does not show what the server holds:\n${problems.join('\n')}`);
     }
     await page.waitForTimeout(300);
+  }
+}
+
+/**
+ * Waits until the header cache on disk (the extension's global storage under `userDataDir`) holds
+ * `folder` as the server does: its newest UID, and the flags of every cached message. Call it
+ * before a restart that must start from the cache: the cache is written a moment after a change.
+ */
+export async function expectCacheHolds(options: { server: DovecotServer; user: string; folder: string; userDataDir: string; timeoutMs?: number }): Promise<void> {
+  const root = join(options.userDataDir, 'User', 'globalStorage');
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let problem = '';
+  for (;;) {
+    const held = new Map(serverMessages(options.server, options.user, options.folder).map((m) => [m.uid, m.flags.slice().sort().join(' ')]));
+    const newest = Math.max(0, ...held.keys());
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /header-cache[\\/]v\d+[\\/][0-9a-f]+[\\/][0-9a-f]+\.json$/.test(f));
+    const candidates = files.map((f) => {
+      try {
+        return JSON.parse(readFileSync(join(root, f), 'utf8')) as { path?: string; messages?: Array<{ uid: number; flags: string[] }> };
+      } catch {
+        return undefined;
+      }
+    }).filter((c) => c?.path === options.folder && Array.isArray(c.messages));
+    // (one file per account that has this folder: any of them may be the one)
+    const problems = candidates.map((cached) => {
+      const messages = cached!.messages!;
+      const wrong = messages.filter((m) => held.get(m.uid) !== m.flags.filter((f) => f !== '\\Recent').sort().join(' '));
+      return !messages.some((m) => m.uid === newest) ? `the cache of ${options.folder} lacks UID ${newest}` : wrong.length ? `the cache of ${options.folder} has other flags for UIDs ${wrong.map((m) => m.uid).join(', ')}` : '';
+    });
+    problem = !candidates.length ? `no cache file for ${options.folder}` : problems.includes('') ? '' : problems.join('; ');
+    if (!problem) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`The header cache does not hold what the server holds: ${problem}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -15,7 +15,7 @@ import { startProxy, type TcpProxy } from '../support/proxy';
 import { saveMessage, seedBulkFolder } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { expectServerState } from './oracle';
+import { expectCacheHolds, expectServerState } from './oracle';
 import { expandRow, Journal, openMailView, replaceUserSettings, setColorTheme, treeRow } from './workbench';
 
 const HOUR = 3600_000;
@@ -242,8 +242,8 @@ describe('the Mail tree', { timeout: 15 * 60 * 1000 }, () => {
       await step(`tree-5-restart-${delays.list}-${delays.select}-${delays.fetch}`, async (journal) => {
         await expandRow(page, /^INBOX$/);
         await onServer();
-        // the header cache is written a second after the last change
-        await page.waitForTimeout(1500);
+        // the restart starts from the header cache, written a moment after the last change
+        await expectCacheHolds({ server, user: DEFAULT_USER.name, folder: 'INBOX', userDataDir: vscode.userDataDir });
         // meanwhile another client: a flag, a deletion, new mail
         const [newest] = JSON.parse(server.doveadm(['-f', 'json', 'fetch', '-u', DEFAULT_USER.name, 'uid', 'mailbox', 'INBOX', 'all'])).map((r: { uid: string }) => r.uid).reverse();
         server.doveadm(['flags', 'add', '-u', DEFAULT_USER.name, '\\Flagged', 'mailbox', 'INBOX', 'uid', newest]);
