@@ -138,7 +138,7 @@ async function run(lane: Lane, combo: Combo, folder: string): Promise<void> {
   before.sync.ensureFolders();
   before.sync.ensureWindow(folder);
   await before.sync.settled();
-  assert.equal(before.store.window(folder)?.size, PAGE, `the first page did not load: ${before.log.lines.filter((l) => /^(warn|error)/.test(l)).join('\n')}`);
+  assert.equal(before.store.window(folder)?.size, PAGE, `the first page did not load: ${before.log.lines.filter((l) => /^(?:warn|error)/.test(l)).join('\n')}`);
   await before.stop();
 
   mark('cached');

@@ -27,7 +27,7 @@ export function createFolders(server: DovecotServer, user: string, folders: stri
  */
 export function saveMessage(server: DovecotServer, user: string, folder: string, raw: Buffer, flags: string[] = [], received?: Date): void {
   if (received) {
-    if (!/^[A-Za-z0-9_. -]+$/.test(folder)) {
+    if (!/^[\w. -]+$/.test(folder)) {
       throw new Error('saveMessage with a received date writes Maildir names directly: use an ASCII folder name');
     }
     createFolders(server, user, [folder]);
@@ -64,7 +64,7 @@ export function seedFixtures(server: DovecotServer, user: string, fixtures: Fixt
  * file-name order when it first sees them, so message i gets UID i.
  */
 export function seedBulkFolder(server: DovecotServer, user: string, folder: string, count: number, make = bulkMessage): void {
-  if (!/^[A-Za-z0-9_-]+$/.test(folder)) {
+  if (!/^[\w-]+$/.test(folder)) {
     throw new Error('seedBulkFolder writes Maildir names directly: use an ASCII folder name');
   }
   createFolders(server, user, [folder]);

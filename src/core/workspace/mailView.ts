@@ -104,10 +104,10 @@ export function patchBodyHtml(text: string, body: PatchBody | undefined = splitP
 /** The complete body document for a patch mail, or undefined when `text` is not one. */
 export function patchDocument(text: string): string | undefined {
   const html = patchBodyHtml(text);
-  return html === undefined ? undefined : messageDocument({ kind: 'text', html }, false);
+  return html === undefined ? undefined : messageDocument({ kind: 'text', html });
 }
 
 /** The complete body document of a plain-text message with code links. */
 export function codeLinkedDocument(text: string, ranges: CodeLinkRange[]): string {
-  return messageDocument({ kind: 'text', html: plainTextWithCodeLinks(text, ranges) }, false);
+  return messageDocument({ kind: 'text', html: plainTextWithCodeLinks(text, ranges) });
 }

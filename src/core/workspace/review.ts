@@ -3,6 +3,8 @@
 // each with a few lines of quoted context before the comment, the file header above them, and
 // "[...]" where quoted lines were cut. Text outside the quote (greeting, sign-off) stays as written.
 
+import { trimChars } from '../text';
+
 /** Quoted lines kept before each comment. */
 export const REVIEW_CONTEXT_LINES = 3;
 
@@ -10,9 +12,7 @@ export const REVIEW_CONTEXT_LINES = 3;
 export function quotePatch(body: string): string {
   const lines = body.replace(/\r\n?/g, '\n').split('\n');
   const signature = lines.lastIndexOf('-- ');
-  return (signature > 0 ? lines.slice(0, signature) : lines)
-    .join('\n')
-    .replace(/\n+$/, '')
+  return trimChars((signature > 0 ? lines.slice(0, signature) : lines).join('\n'), '\n', 'end')
     .split('\n')
     .map((l) => (l ? `> ${l}` : '>'))
     .join('\n');
