@@ -23,7 +23,7 @@ import { downloadPart, fetchSource, parseSource, readStream } from '../core/mail
 import { type PinStore } from '../core/tls';
 import { plainLabel } from '../core/text';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { type AddressBook } from './addressBook';
 import { attachmentPath } from './attachPath';
@@ -37,7 +37,7 @@ export interface ComposerDeps {
   auth: AccountAuth;
   sessions: SessionPool;
   pins: PinStore;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   drafts: DraftStore;
   addressBook: AddressBook;

@@ -7,7 +7,7 @@ import { type SessionPool } from '../accounts/sessions';
 import { type Composer } from '../compose/composer';
 import { SOURCE_SCHEME } from '../source/sourceProvider';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { type CommandTable } from '../util/commands';
 import { Disposable } from '../util/dispose';
@@ -19,7 +19,7 @@ import { PATCHED_SCHEME, Patches } from './patches';
 export interface WorkspaceDeps {
   accounts: AccountStore;
   sessions: SessionPool;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   composer: Composer;
   resolver: CodeLinkResolver;

@@ -14,7 +14,7 @@ import { accountLabel } from '../core/account';
 import { findMessageById, type FoundMessage, lookupOrder, messageLink, parseMessageLink } from '../core/workspace/messageLink';
 import { forgeOf, messageAsMarkdown, newIssueUrl } from '../core/workspace/share';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { gitApi, workspaceRepository } from './git';
 import { setStatusBarMessage, showError, showInputBox, showQuickPick, showWarning, t, uiPlain, withProgress } from '../util/ui';
@@ -22,7 +22,7 @@ import { setStatusBarMessage, showError, showInputBox, showQuickPick, showWarnin
 export interface MailLinkDeps {
   accounts: AccountStore;
   sessions: SessionPool;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   /** Opens a message in the message view. */
   open(ref: MessageRef): Promise<void>;

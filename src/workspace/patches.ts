@@ -11,7 +11,7 @@ import { abortAm, applyPatches, type ApplyResult, conflictedFiles, type GitHost 
 import { applyFilePatch, isPatchPart, parseDiff, splitPatchBody } from '../core/workspace/patchMail';
 import { type LoadedSeries, loadSeries } from '../core/workspace/seriesLoader';
 import { seriesBranchName } from '../core/workspace/series';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { type MessageSet } from '../triage/targets';
 import { showError, showInfo, showModal, showQuickPick, showWarning, t, type UiText, uiJoin, uiPlain, withProgress } from '../util/ui';
@@ -22,7 +22,7 @@ export const PATCHED_SCHEME = 'imap-explorer-patched';
 
 export interface PatchDeps {
   sessions: SessionPool;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   log: vscode.LogOutputChannel;
 }
@@ -72,7 +72,7 @@ export class Patches {
   constructor(private readonly deps: PatchDeps) {}
 
   private summaries(set: MessageSet): MessageSummary[] {
-    return this.deps.tree.folderModel(set.account.id, set.path)?.messages ?? [];
+    return [...(this.deps.tree.folderMessages(set.account.id, set.path) ?? [])];
   }
 
   private async loadSeries(set: MessageSet, uid: number): Promise<LoadedSeries> {

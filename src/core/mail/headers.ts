@@ -1,7 +1,8 @@
 // Header pages: the newest `pageSize` messages of a folder, then the next older page, and so on.
 // The cursor is a UID (never re-show or skip a message when others arrive or vanish); the
 // sequence number of the oldest loaded message only sizes the UID window of the next page, so a
-// page is one FETCH and the folder's UID list is never materialised.
+// page is one FETCH and the folder's UID list is never materialised. "Newest" here means the
+// highest UIDs; the rows show the loaded set by arrival (INTERNALDATE), see window.ts.
 import { type FetchMessageObject, type ImapFlow, type MailboxObject, type MessageStructureObject } from 'imapflow';
 import { parseMailDate } from '../render/dates';
 import { readHeaderFields, SUMMARY_HEADER_FIELDS } from '../render/headerFields';
@@ -17,7 +18,13 @@ export interface MessageSummary {
   to: Address[];
   cc: Address[];
   replyTo: Address[];
+  /** The Date header (what the sender claims). */
   date?: Date;
+  /**
+   * INTERNALDATE: when the message arrived in its mailbox (RFC 3501 2.3.3). MOVE and COPY keep it
+   * (RFC 6851 3.3, RFC 3501 6.4.7), so it orders a folder by arrival even after a message moved back.
+   */
+  internalDate?: Date;
   size: number;
   hasAttachment: boolean;
   messageId?: string;
@@ -95,6 +102,7 @@ export function toSummary(message: FetchMessageObject): MessageSummary {
     flags: messageFlags(message.flags),
     ...fields,
     date: fields.date ?? internalDate,
+    ...(internalDate ? { internalDate } : {}),
     size: message.size ?? 0,
     hasAttachment: hasAttachments(message.bodyStructure),
     structure: message.bodyStructure,
