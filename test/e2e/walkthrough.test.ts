@@ -195,8 +195,9 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
         // what the user did in this window checks the step off
         assert.equal(await button.getAttribute('aria-checked'), 'true', `${step.id} is checked off`);
         await button.locator('h3.step-title').click();
-        const image = page.locator(`.getting-started-media img[src*="${step.media.image.split('/').pop()!}"]`);
+        const image = page.locator(`.getting-started-media img[srcset*="${step.media.image.split('/').pop()!}"]`);
         await image.waitFor({ timeout: 10000 });
+        // VS Code sets `srcset` ("<uri> 1.5x") by the theme kind; wait until that picture has loaded
         await page.waitForFunction((el) => (el as HTMLImageElement).complete, await image.elementHandle(), { timeout: 10000 });
         const natural = await image.evaluate((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight]);
         assert.ok(natural[0] > 0 && natural[1] > 0, `${step.id}: the image loaded (${natural.join('x')})`);
