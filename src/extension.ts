@@ -29,7 +29,7 @@ import { MailTreeProvider } from './tree/provider';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
 import { CodeLinkResolver } from './workspace/codeLinks';
-import { workspaceGit } from './workspace/git';
+import { GitWorkspace } from './workspace/git';
 import { WorkspaceFeature } from './workspace/feature';
 import { messageWorkspace } from './workspace/viewLinks';
 
@@ -65,9 +65,10 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(tempDir);
   void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
   const codeLinks = new CodeLinkResolver();
+  const git = GitWorkspace.forExtension(context.extension.id, log);
   const viewDeps: MessageViewDeps = {
     log,
-    workspace: messageWorkspace(codeLinks, workspaceGit),
+    workspace: messageWorkspace(codeLinks, () => git.forLinks()),
     remote: new RemoteContentPolicy(),
     tempRoot: () => tempDir.get(),
     resources: (webview) => ({
@@ -137,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
-  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log, git });
   subscriptions.push(workspace);
 
   subscriptions.push(

@@ -5,14 +5,14 @@
 import * as vscode from 'vscode';
 import { type LoadedMessage } from '../core/render/viewModel';
 import { findCommitCandidates } from '../core/workspace/codeRefs';
-import { type GitHost } from '../core/workspace/gitAm';
+import { type GitRunner } from '../core/workspace/gitRunner';
 import { codeLinkedDocument, type CodeLinkRange, patchDocument } from '../core/workspace/mailView';
 import { type MessageWorkspace } from '../messageView/messageView';
 import { type CodeLinkResolver, existingCommits, openReference, showCommit } from './codeLinks';
 
 type Target = CodeLinkRange & { open(): Promise<void> };
 
-export function messageWorkspace(resolver: CodeLinkResolver, git: () => Promise<GitHost | undefined>): MessageWorkspace {
+export function messageWorkspace(resolver: CodeLinkResolver, git: () => Promise<GitRunner | undefined>): MessageWorkspace {
   return {
     patchDocument: (message: LoadedMessage) => (message.text ? patchDocument(message.text) : undefined),
     codeLinks: async (message: LoadedMessage) => {
