@@ -3,6 +3,7 @@
 // frame in a bug report clicked open at its line, and a link to a message copied and opened.
 // Screenshots of each step go to test-results/workspace-*/.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
@@ -70,47 +71,54 @@ async function closeEditors(): Promise<void> {
   await page.waitForTimeout(300);
 }
 
-describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
-  before(async () => {
-    fixtures = makePatchFixtures();
-    repo = cloneTarget(fixtures, 'workspace');
-    baseCommit = gitIn(repo, ['rev-parse', '--short=10', 'origin/main']).trim();
-    server = await startDovecot();
-    for (const raw of [fixtures.v2.cover, ...fixtures.v2.parts, fixtures.reviewReply, fixtures.ackReply]) {
-      saveMessage(server, DEFAULT_USER.name, 'INBOX', raw);
-    }
-    saveMessage(server, DEFAULT_USER.name, 'INBOX', mail(BUG_SUBJECT, '<bug-1@reporter.test>', `Hi,\n\nretry() gives up too early:\n\nTraceback (most recent call last):\n  File "/srv/deploy/releases/41/lib/util.py", line 2, in retry\n    return fn()\nOSError: connection reset\n\nThe C side also logged src/parser.c:10 once.\nIt started with ${baseCommit}, I think.\n\nDana\n`));
-    createFolders(server, DEFAULT_USER.name, ['Lists']);
-    saveMessage(server, DEFAULT_USER.name, 'Lists', mail(LIST_SUBJECT, '<plan+2.0/"q"@lists.example.test>', 'Let us plan the release.\n'));
-    vscode = await startCodeServer({
-      workspace: repo,
-      env: { NODE_EXTRA_CA_CERTS: join(server.dir, 'ssl', 'ca.pem') },
-      settings: {
-        'workbench.colorTheme': 'Default Dark Modern',
-        'window.dialogStyle': 'custom',
-        'git.autofetch': false,
-        'imapExplorer.accounts': [{ id: 'alice', email: 'alice@example.test', imap: { host: 'localhost', port: server.imapsPort, security: 'tls', user: DEFAULT_USER.name } }],
-      },
-    });
-    browser = await launchChromium();
-    page = await openWorkbench(browser, vscode.url);
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-    await openMailView(page);
-    await expandRow(page, 'alice@example.test');
-    await treeRow(page, /No password stored - Enter password/).click();
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(DEFAULT_USER.password);
-    await input.press('Enter');
-    await expandRow(page, /^INBOX$/);
+/**
+ * A seeded Dovecot, a clone of the fixtures' repository as the workspace, code-server with
+ * `env` for its extension host, and the account signed in with INBOX expanded.
+ */
+async function launch(env: Record<string, string> = {}, extra: (f: PatchFixtures) => Buffer[] = () => []): Promise<void> {
+  fixtures = makePatchFixtures();
+  repo = cloneTarget(fixtures, 'workspace');
+  baseCommit = gitIn(repo, ['rev-parse', '--short=10', 'origin/main']).trim();
+  server = await startDovecot();
+  for (const raw of [fixtures.v2.cover, ...fixtures.v2.parts, fixtures.reviewReply, fixtures.ackReply, ...extra(fixtures)]) {
+    saveMessage(server, DEFAULT_USER.name, 'INBOX', raw);
+  }
+  saveMessage(server, DEFAULT_USER.name, 'INBOX', mail(BUG_SUBJECT, '<bug-1@reporter.test>', `Hi,\n\nretry() gives up too early:\n\nTraceback (most recent call last):\n  File "/srv/deploy/releases/41/lib/util.py", line 2, in retry\n    return fn()\nOSError: connection reset\n\nThe C side also logged src/parser.c:10 once.\nIt started with ${baseCommit}, I think.\n\nDana\n`));
+  createFolders(server, DEFAULT_USER.name, ['Lists']);
+  saveMessage(server, DEFAULT_USER.name, 'Lists', mail(LIST_SUBJECT, '<plan+2.0/"q"@lists.example.test>', 'Let us plan the release.\n'));
+  vscode = await startCodeServer({
+    workspace: repo,
+    env: { NODE_EXTRA_CA_CERTS: join(server.dir, 'ssl', 'ca.pem'), ...env },
+    settings: {
+      'workbench.colorTheme': 'Default Dark Modern',
+      'window.dialogStyle': 'custom',
+      'git.autofetch': false,
+      'imapExplorer.accounts': [{ id: 'alice', email: 'alice@example.test', imap: { host: 'localhost', port: server.imapsPort, security: 'tls', user: DEFAULT_USER.name } }],
+    },
   });
+  browser = await launchChromium();
+  page = await openWorkbench(browser, vscode.url);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openMailView(page);
+  await expandRow(page, 'alice@example.test');
+  await treeRow(page, /No password stored - Enter password/).click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(DEFAULT_USER.password);
+  await input.press('Enter');
+  await expandRow(page, /^INBOX$/);
+}
 
-  after(async () => {
-    await browser?.close();
-    await vscode?.stop();
-    await server?.stop();
-    fixtures?.remove();
-  });
+async function shutDown(): Promise<void> {
+  await browser?.close();
+  await vscode?.stop();
+  await server?.stop();
+  fixtures?.remove();
+}
+
+describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
+  before(() => launch());
+  after(shutDown);
 
   it('applies a patch series to the workspace and shows its commits in Source Control', async () => {
     await journey('workspace-1-apply-series', async (journal) => {
@@ -229,6 +237,83 @@ describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
       await messageBody(page, 'Let us plan the release.');
       await page.locator('.tabs-container .tab.active').filter({ hasText: LIST_SUBJECT }).waitFor();
       await journal.shot('link-opened');
+    });
+  });
+});
+
+/** What the extension wrote to its output channel so far. */
+function extensionLog(): string {
+  const walk = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)])) : []);
+  return walk(vscode.logsDir).filter((f) => /IMAP Mailbox Explorer\.log$/.test(f)).map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+// The path a UI-side extension takes in a Remote-SSH, WSL, Dev Container or Codespaces window:
+// git as VS Code tasks (ProcessExecution, run by the workbench's terminal), inputs and results as
+// files through vscode.workspace.fs, no git extension API. IMAP_EXPLORER_GIT_RUNNER=task forces
+// it for this local repository (read once at activation; tests only).
+describe('mail meets the workspace with git run as VS Code tasks', { timeout: 10 * 60 * 1000 }, () => {
+  before(() => launch({ IMAP_EXPLORER_GIT_RUNNER: 'task' }, (f) => [f.conflicting]));
+  after(shutDown);
+
+  it('applies a series through tasks, links a commit, and stops and aborts a conflicting patch', async () => {
+    await journey('workspace-4-task-runner', async (journal) => {
+      assert.match(extensionLog(), /git runs as VS Code tasks \(IMAP_EXPLORER_GIT_RUNNER, tests only\)/);
+      await treeRow(page, /^\[PATCH v2 2\/3\] util: retry a few times$/).click();
+      await messageBody(page, 'Five attempts by default.');
+      await runCommand(page, 'Mail: Apply to Workspace');
+      const pick = page.locator('.quick-input-widget');
+      // the branch name comes from .git/HEAD, read through vscode.workspace.fs
+      await pick.locator('.monaco-list-row').filter({ hasText: 'Apply on main' }).first().waitFor({ timeout: 30000 });
+      const choice = pick.locator('.monaco-list-row').filter({ hasText: 'Apply on a new branch: retry-support-v2, with 4 review trailers' });
+      await choice.click();
+      const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Applied 3 commits on the new branch retry-support-v2 with 4 review trailers.' });
+      await toast.waitFor({ timeout: 120000 });
+      await journal.shot('applied-by-tasks');
+      assert.equal(gitIn(repo, ['branch', '--show-current']).trim(), 'retry-support-v2');
+      assert.deepEqual(gitIn(repo, ['log', '--reverse', '--format=%s', 'origin/main..HEAD']).trim().split('\n'), ['parser: accept empty input', 'util: retry a few times', 'docs: describe retries']);
+      assert.match(gitIn(repo, ['log', '-1', '--format=%B', 'HEAD~1']), /Reviewed-by: Rita Reviewer <rita@example\.test>\nAcked-by: Max Maintainer <max@example\.test>/);
+      assert.equal(gitIn(repo, ['status', '--porcelain']), '');
+      assert.ok(!existsSync(join(repo, '.git', 'imap-explorer')) || readdirSync(join(repo, '.git', 'imap-explorer')).length === 0, 'the staged mail is removed');
+      const log = extensionLog();
+      for (const command of ['git switch -c retry-support-v2', 'git am -3 --patch-format=mbox', 'git interpret-trailers --in-place', 'git hash-object -t commit -w', 'git update-ref']) {
+        assert.ok(log.includes(`git via a VS Code task: ${command}`), `${command} ran as a task`);
+      }
+      // the git extension sees the new commits from the repository's files
+      await toast.getByRole('button', { name: 'Show in Source Control' }).click();
+      await page.locator('.statusbar-item').filter({ hasText: 'retry-support-v2' }).first().waitFor({ timeout: 30000 });
+      await page.locator('.part.sidebar').getByText('docs: describe retries').first().waitFor({ timeout: 30000 });
+      await journal.shot('source-control');
+      await closeEditors();
+      await showMailView();
+
+      // a commit hash in a bug report: found and shown by git run as tasks
+      await treeRow(page, BUG_SUBJECT).click();
+      const body = await linkedBody(60000);
+      await body.locator('a[data-mx-code]').filter({ hasText: baseCommit }).click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: '.diff' }).waitFor({ timeout: 60000 });
+      await page.locator('.editor-instance .view-lines').getByText('Author:     Max Maintainer').first().waitFor({ timeout: 30000 });
+      await journal.shot('commit-by-task');
+      await closeEditors();
+      await showMailView();
+
+      // a patch that conflicts with what was applied: git's am state, Open Conflicts, Abort
+      await treeRow(page, /^\[PATCH\] parser: return -1 for NULL$/).click();
+      await runCommand(page, 'Mail: Apply to Workspace');
+      await pick.locator('.monaco-list-row').filter({ hasText: 'Apply on retry-support-v2' }).first().click({ timeout: 30000 });
+      const stopped = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /did not apply\. Conflicts in src\/parser\.c\./ });
+      await stopped.waitFor({ timeout: 120000 });
+      await journal.shot('conflict-by-task');
+      assert.match(gitIn(repo, ['status'], { LC_ALL: 'C' }), /You are in the middle of an am session/);
+      await stopped.getByRole('button', { name: 'Open Conflicts' }).click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: 'parser.c' }).waitFor({ timeout: 30000 });
+      await page.locator('.editor-instance .view-lines').getByText(/^<<<<<<< /).first().waitFor({ timeout: 30000 });
+      await journal.shot('conflicts-open');
+      await runCommand(page, 'Mail: Abort Patch Apply');
+      await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'git am was aborted' }).waitFor({ timeout: 60000 });
+      assert.doesNotMatch(gitIn(repo, ['status'], { LC_ALL: 'C' }), /am session/);
+      assert.equal(gitIn(repo, ['log', '-1', '--format=%s']).trim(), 'docs: describe retries');
+      await journal.shot('aborted');
+      await closeEditors();
     });
   });
 });
