@@ -9,7 +9,8 @@ import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { type CertificateView, type FormHostToView, type FormValues, type FormViewToHost } from '../src/accounts/formProtocol';
-import { DEFAULT_PORTS, type Security, serverSavesSentByDefault, suggestFromEmail, suggestSmtp } from '../src/core/account';
+import { DEFAULT_PORTS, type OAuthProviderId, type Security, serverSavesSentByDefault, suggestFromEmail, suggestSmtp } from '../src/core/account';
+import { PRESETS } from '../src/core/auth/providers';
 import { el } from './dom';
 import { DisplayFormat } from '../src/core/dates';
 
@@ -21,6 +22,7 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 
 type Field = keyof FormValues;
+type SelectField = 'signIn' | 'oauthProvider' | 'oauthFlow' | 'commandOutput';
 type CheckField = 'smtpSameLogin' | 'serverSavesSent';
 interface CheckElement extends HTMLElement {
   checked: boolean;
@@ -147,8 +149,115 @@ function values(): FormValues {
     smtpUser: get('smtpUser'),
     smtpPassword: get('smtpPassword'),
     serverSavesSent: yes('serverSavesSent'),
+    signIn: (get('signIn') || 'password') as FormValues['signIn'],
+    oauthProvider: (get('oauthProvider') || 'generic') as OAuthProviderId,
+    oauthIssuer: get('oauthIssuer'),
+    oauthClientId: get('oauthClientId'),
+    oauthTenant: get('oauthTenant'),
+    oauthScopes: get('oauthScopes'),
+    oauthFlow: (get('oauthFlow') || 'browser') as FormValues['oauthFlow'],
+    oauthClientSecret: get('oauthClientSecret'),
+    command: get('command'),
+    commandOutput: (get('commandOutput') || 'password') as FormValues['commandOutput'],
   };
 }
+
+/** A labelled single-select; `onChange` runs after the value changed. */
+function select(name: SelectField, label: string, choices: ReadonlyArray<readonly [string, string]>, help: string, onChange?: () => void): HTMLElement {
+  const row = el('div', 'field');
+  const lab = document.createElement('vscode-label');
+  lab.setAttribute('for', `f-${name}`);
+  lab.textContent = label;
+  const box = document.createElement('vscode-single-select') as unknown as ValueElement;
+  box.id = `f-${name}`;
+  for (const [value, text] of choices) {
+    const option = document.createElement('vscode-option');
+    option.setAttribute('value', value);
+    option.textContent = text;
+    box.append(option);
+  }
+  const helper = document.createElement('vscode-form-helper');
+  helper.id = `h-${name}`;
+  helper.textContent = help;
+  box.setAttribute('aria-describedby', helper.id);
+  box.addEventListener('change', () => {
+    touched.add(name);
+    onChange?.();
+  });
+  row.append(lab, box, helper);
+  inputs.set(name, box);
+  helpers.set(name, helper);
+  return row;
+}
+
+/** Fields the user changed by hand: suggestions from the address never overwrite them. */
+const touched = new Set<Field>();
+const passwordBox = el('div', 'signin-password');
+const oauthBox = el('div', 'signin-oauth');
+const commandBox = el('div', 'signin-command');
+const signInStatus = el('div', 'signin-status');
+signInStatus.setAttribute('role', 'status');
+signInStatus.setAttribute('aria-live', 'polite');
+const deviceBox = el('div', 'device-code');
+deviceBox.hidden = true;
+
+function setValue(name: Field, value: string): void {
+  const input = inputs.get(name);
+  if (input) {
+    input.value = value;
+  }
+}
+
+/** Shows the fields of the chosen sign-in method and provider. */
+function showSignIn(): void {
+  const method = inputs.get('signIn')?.value ?? 'password';
+  passwordBox.hidden = method !== 'password';
+  oauthBox.hidden = method !== 'oauth2';
+  commandBox.hidden = method !== 'command';
+  const provider = (inputs.get('oauthProvider')?.value || 'generic') as OAuthProviderId;
+  issuerRow.hidden = provider !== 'generic';
+  tenantRow.hidden = provider !== 'microsoft';
+  const scopes = inputs.get('oauthScopes');
+  scopes?.setAttribute('placeholder', PRESETS[provider].scopes.join(' '));
+  const vscodeOption = inputs.get('oauthFlow')?.querySelector('vscode-option[value="vscode"]') as HTMLElement | null;
+  if (vscodeOption) {
+    vscodeOption.hidden = provider !== 'microsoft';
+  }
+  if (provider !== 'microsoft' && inputs.get('oauthFlow')?.value === 'vscode') {
+    setValue('oauthFlow', 'browser');
+  }
+  const same = checks.get('smtpSameLogin');
+  same?.setAttribute('label', method === 'password' ? 'Sign in with the IMAP user name and password' : 'Sign in as for IMAP (same user and sign-in)');
+}
+
+function markSignedIn(state: boolean, text: string, failed = false): void {
+  signInStatus.textContent = text;
+  signInStatus.className = `signin-status${failed ? ' failed' : state ? ' ok' : ''}`;
+  signInButton.textContent = state ? 'Sign In Again' : 'Sign In';
+  cancelSignIn.hidden = true;
+  if (!failed && !state && text) {
+    cancelSignIn.hidden = false;
+  }
+  if (state || failed) {
+    deviceBox.hidden = true;
+  }
+}
+
+const signInButton = document.createElement('vscode-button');
+signInButton.id = 'sign-in';
+signInButton.textContent = 'Sign In';
+signInButton.addEventListener('click', () => {
+  clearErrors();
+  vscode.postMessage({ type: 'signIn', values: values() });
+});
+const cancelSignIn = document.createElement('vscode-button');
+cancelSignIn.id = 'cancel-sign-in';
+cancelSignIn.setAttribute('secondary', '');
+cancelSignIn.textContent = 'Cancel Sign-in';
+cancelSignIn.hidden = true;
+cancelSignIn.addEventListener('click', () => vscode.postMessage({ type: 'cancelSignIn' }));
+let issuerRow: HTMLElement;
+let tenantRow: HTMLElement;
 
 function showSmtpLogin(): void {
   const same = checks.get('smtpSameLogin')?.checked ?? true;
@@ -236,7 +345,10 @@ function build(): void {
     warning,
     field('port', 'Port', '993 for TLS, 143 for STARTTLS.', { type: 'number', required: true }),
     field('user', 'User name', 'Often the email address.', { required: true }),
-    field('password', 'Password', mode === 'edit' ? 'Leave empty to keep the stored password.' : 'Stored in VS Code\'s secret storage.', { type: 'password', required: mode === 'add' }),
+    select('signIn', 'Sign-in method', [['password', 'Password'], ['oauth2', 'OAuth 2.0 (Microsoft 365, Google, your own provider)'], ['command', 'Command (pass, secret-tool, op, oama, pizauth, gcloud, az)']], 'Filled in from the address where it can be told.', showSignIn),
+    passwordBox,
+    oauthBox,
+    commandBox,
     pinnedBox,
     el('h2', 'section', 'Outgoing mail (SMTP)'),
     field('smtpHost', 'SMTP server', 'For replies and new mail; leave empty to only read mail.', { placeholder: 'smtp.example.com' }),
@@ -245,6 +357,33 @@ function build(): void {
     checkbox('smtpSameLogin', 'Sign in with the IMAP user name and password', showSmtpLogin),
     smtpLogin,
     checkbox('serverSavesSent', 'The server files sent mail in Sent itself (Gmail, Outlook)'),
+  );
+  passwordBox.append(field('password', 'Password', mode === 'edit' ? 'Leave empty to keep the stored password (it must have been given for this server).' : 'Stored in VS Code\'s secret storage, for this server only.', { type: 'password', required: mode === 'add' }));
+  issuerRow = field('oauthIssuer', 'Issuer URL', 'Your provider\'s issuer; its /.well-known/openid-configuration is read. https, or http on this machine only.', { placeholder: 'https://login.example.com/realms/mail' });
+  tenantRow = field('oauthTenant', 'Tenant', 'organizations (work and school accounts), common (also personal accounts), or your tenant id or domain.', { placeholder: 'organizations' });
+  const copy = document.createElement('vscode-button');
+  copy.id = 'copy-device-code';
+  copy.setAttribute('secondary', '');
+  copy.textContent = 'Copy Code';
+  copy.addEventListener('click', () => vscode.postMessage({ type: 'copyDeviceCode' }));
+  const signInRow = el('div', 'buttons signin-buttons');
+  signInRow.append(signInButton, cancelSignIn);
+  oauthBox.append(
+    select('oauthProvider', 'Provider', [['microsoft', 'Microsoft 365 / Outlook.com'], ['google', 'Google'], ['generic', 'Other OpenID provider (issuer URL)']], 'Endpoints and scopes come from the provider.', showSignIn),
+    issuerRow,
+    tenantRow,
+    field('oauthClientId', 'Client id', 'The application (client) id your organisation registered for mail; see the README. This extension ships none.', { required: true }),
+    field('oauthClientSecret', 'Client secret (optional)', mode === 'edit' ? 'Leave empty to keep the stored one. Google desktop clients have one; most others do not.' : 'Only if your provider issued one (Google desktop clients). Kept in secret storage.', { type: 'password' }),
+    field('oauthScopes', 'Scopes', 'Space-separated; the provider\'s mail scopes when empty.'),
+    select('oauthFlow', 'Sign in with', [['browser', 'The system browser'], ['device', 'A device code (Remote-SSH, code-server, no local browser)'], ['vscode', 'My Microsoft account in VS Code']], 'The browser sign-in redirects to a port on 127.0.0.1 that is open only while you sign in.'),
+    signInRow,
+    signInStatus,
+    deviceBox,
+  );
+  deviceBox.append(el('p', 'device-intro', 'Open the address below on any device, sign in, and enter this code:'), el('code', 'device-user-code', ''), el('p', 'device-uri', ''), copy);
+  commandBox.append(
+    field('command', 'Command', 'Run without a shell (no pipes or $VARIABLES), with a time limit; taken from your user settings only, never from a workspace.', { placeholder: 'pass show mail/work' }),
+    select('commandOutput', 'It prints', [['password', 'The password (first line)'], ['token', 'An OAuth 2.0 access token']], 'oama, pizauth, gcloud auth print-access-token and az account get-access-token print tokens.'),
   );
   smtpLogin.append(
     field('smtpUser', 'SMTP user name', 'The IMAP user name when empty.'),
@@ -268,6 +407,14 @@ function build(): void {
   };
   email.addEventListener('input', suggest);
   email.addEventListener('change', suggest);
+  let lookupTimer: ReturnType<typeof setTimeout> | undefined;
+  email.addEventListener('input', () => {
+    clearTimeout(lookupTimer);
+    lookupTimer = setTimeout(() => vscode.postMessage({ type: 'lookup', email: email.value }), 500);
+  });
+  for (const name of ['host', 'port', 'oauthIssuer', 'oauthClientId', 'oauthTenant'] as Field[]) {
+    inputs.get(name)?.addEventListener('input', () => touched.add(name));
+  }
   const host = inputs.get('host')!;
   const suggestOutgoing = () => {
     const smtpHost = inputs.get('smtpHost')!;
@@ -328,6 +475,13 @@ window.addEventListener('message', (event: MessageEvent<FormHostToView>) => {
       checks.get('smtpSameLogin')!.checked = message.values.smtpSameLogin === 'yes';
       checks.get('serverSavesSent')!.checked = message.values.serverSavesSent === 'yes';
       showSmtpLogin();
+      showSignIn();
+      if (message.signedIn) {
+        markSignedIn(true, 'Signed in.');
+      }
+      if (mode === 'edit') {
+        touched.add('signIn');
+      }
       warning.hidden = message.values.security !== 'none';
       showPinned();
       setTimeout(() => inputs.get('email')?.focus(), 50);
@@ -335,6 +489,40 @@ window.addEventListener('message', (event: MessageEvent<FormHostToView>) => {
     }
     case 'busy':
       setBusy(message.text);
+      break;
+    case 'suggest': {
+      if (message.email !== inputs.get('email')?.value || mode === 'edit') {
+        break;
+      }
+      if (!touched.has('signIn')) {
+        setValue('signIn', message.signIn);
+        helpers.get('signIn')!.textContent = message.because ? `Suggested because ${message.because}.` : helpers.get('signIn')!.dataset.help ?? '';
+        if (message.provider && !touched.has('oauthProvider')) {
+          setValue('oauthProvider', message.provider);
+        }
+        showSignIn();
+      }
+      if (message.imap && !touched.has('host') && inputs.get('host')!.value === lastSuggestion.host) {
+        setValue('host', message.imap.host);
+        setValue('port', String(message.imap.port));
+        setValue('security', message.imap.security);
+        lastSuggestion = { ...lastSuggestion, host: message.imap.host };
+      }
+      if (message.smtp && inputs.get('smtpHost')!.value === (lastSmtpSuggestion ?? '')) {
+        setValue('smtpHost', message.smtp.host);
+        setValue('smtpPort', String(message.smtp.port));
+        setValue('smtpSecurity', message.smtp.security);
+        lastSmtpSuggestion = message.smtp.host;
+      }
+      break;
+    }
+    case 'deviceCode':
+      deviceBox.hidden = false;
+      deviceBox.querySelector('.device-user-code')!.textContent = message.userCode;
+      deviceBox.querySelector('.device-uri')!.textContent = message.verificationUri;
+      break;
+    case 'signInState':
+      markSignedIn(message.signedIn, message.text, message.failed === true);
       break;
     case 'result': {
       setBusy(undefined);

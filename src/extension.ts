@@ -5,6 +5,8 @@ import { AccountStore } from './accounts/accountStore';
 import { Keychain } from './accounts/keychain';
 import { globalStatePinStore } from './accounts/pins';
 import { SessionPool } from './accounts/sessions';
+import { AccountAuth } from './accounts/signIn';
+import { reportIgnoredWorkspaceSettings, userSetting } from './accounts/userSettings';
 import { HeaderCache } from './core/mail/headerCache';
 import { type Logger, redacting } from './core/log';
 import { AddressBook } from './compose/addressBook';
@@ -45,12 +47,14 @@ export function activate(context: vscode.ExtensionContext): void {
     error: (m) => log.error(m),
   });
 
+  subscriptions.push(reportIgnoredWorkspaceSettings(log));
   const accounts = new AccountStore(log);
   const keychain = new Keychain(context.secrets, log);
   const pins = globalStatePinStore(context.globalState);
-  const sessions = new SessionPool(accounts, keychain, pins, logger, undefined);
+  const auth = new AccountAuth(keychain, logger);
+  const sessions = new SessionPool(accounts, keychain, auth, pins, logger, undefined);
   const headerCache = new HeaderCache(vscode.Uri.joinPath(context.globalStorageUri, 'header-cache').fsPath);
-  const cacheEnabled = () => vscode.workspace.getConfiguration('imapExplorer').get<boolean>('cache.enabled', true);
+  const cacheEnabled = () => userSetting<boolean>('cache.enabled', true);
   subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('imapExplorer.cache.enabled') && !cacheEnabled()) {
       void headerCache.clearAll();
@@ -123,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const drafts = new DraftStore(context.globalStorageUri);
   const addressBook = new AddressBook(sessions);
   subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => addressBook.add(tree.folderModel(accountId, path)?.messages ?? [])));
-  const composer = new Composer({ accounts, keychain, sessions, pins, tree, triage, drafts, addressBook, logger, log });
+  const composer = new Composer({ accounts, auth, sessions, pins, tree, triage, drafts, addressBook, logger, log });
   subscriptions.push(new DraftEditorSupport(drafts, accounts, addressBook));
   panels.setDraftOpener(async (ref) => {
     const drafts = await triage.knownRoleFolder(ref.accountId, 'drafts');
@@ -144,11 +148,11 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(
     ...registerCommands(
       {
-        ...accountCommands({ accounts, keychain, pins, sessions, tree, form: { accounts, keychain, pins, logger, extensionUri, diagnose: (account, secrets, pinning) => diagnoseAccount({ extensionUri, log }, account, secrets, pinning) } }),
+        ...accountCommands({ accounts, keychain, auth, pins, sessions, tree, form: { accounts, keychain, auth, pins, logger, extensionUri, diagnose: (account, secrets, pinning) => diagnoseAccount({ extensionUri, log }, account, secrets, pinning) } }),
         ...treeCommands({ tree, panels, log, sourceUri, selection }),
         ...triageCommands(triage),
         ...composeCommands(composer),
-        ...doctorCommands({ accounts, keychain, pins, sessions, tree, extensionUri, log }),
+        ...doctorCommands({ accounts, keychain, auth, pins, sessions, tree, extensionUri, log }),
         ...workspace.commands(),
       },
       log,

@@ -3,33 +3,44 @@
 // after the user saw its fingerprint.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { type AccountConfig, isValidHost, newAccountId, serverSavesSentByDefault, validateAccount } from '../core/account';
+import { type AccountConfig, type AuthSettings, isValidHost, newAccountId, parseAuth, serverSavesSentByDefault, validateAccount } from '../core/account';
+import { formatCommandLine, parseCommandLine } from '../core/auth/commandLine';
+import { commandSource } from '../core/auth/command';
+import { type CredentialSource, passwordSource, tokenSource } from '../core/auth/credentials';
+import { detectSignIn } from '../core/auth/detect';
+import { type TokenResult } from '../core/auth/oauth';
 import { verifySmtp } from '../core/compose/smtp';
 import { type CertificateSummary, MailError, toMailError } from '../core/errors';
 import { type Logger } from '../core/log';
 import { testLogin } from '../core/mail/session';
 import { type PinStore } from '../core/tls';
+import { plainLabel } from '../core/text';
 import { Disposable } from '../util/dispose';
 import { type AccountStore } from './accountStore';
 import { type FormHostToView, type FormValues, parseFormMessage } from './formProtocol';
 import { type Keychain } from './keychain';
 import { showInfo, t, uiPlain } from '../util/ui';
 import { displayLocale } from '../core/dates';
+import { type AccountAuth, type SmtpCredential } from './signIn';
 
 export interface AccountFormDeps {
   accounts: AccountStore;
   keychain: Keychain;
+  auth: AccountAuth;
   pins: PinStore;
   logger: Logger;
   extensionUri: vscode.Uri;
   /** Called after an account was saved. */
   saved(account: AccountConfig): void;
   /** Runs the connection doctor on the form's settings; `pin` stores a certificate the report's user trusted. */
-  diagnose(account: AccountConfig, secrets: { password?: string | undefined; smtpPassword?: string | undefined }, pinning: { pinned: string | undefined; pin(sha256: string, pem: string): Promise<void> }): Promise<void>;
+  diagnose(account: AccountConfig, secrets: { password?: string | undefined; smtpPassword?: string | undefined; accessToken?: string | undefined }, pinning: { pinned: string | undefined; pin(sha256: string, pem: string): Promise<void> }): Promise<void>;
 }
 
 function toValues(account: AccountConfig | undefined): FormValues {
   const smtp = account?.smtp;
+  const auth = account?.auth;
+  const oauth = auth?.method === 'oauth2' ? auth : undefined;
+  const command = auth?.method === 'command' ? auth : undefined;
   return {
     smtpHost: smtp?.host ?? '',
     smtpPort: String(smtp?.port ?? 587),
@@ -45,16 +56,64 @@ function toValues(account: AccountConfig | undefined): FormValues {
     security: account?.imap.security ?? 'tls',
     user: account?.imap.user ?? '',
     password: '',
+    signIn: auth?.method ?? 'password',
+    oauthProvider: oauth?.provider ?? 'generic',
+    oauthIssuer: oauth?.issuer ?? '',
+    oauthClientId: oauth?.clientId ?? '',
+    oauthTenant: oauth?.tenant ?? (oauth?.provider === 'microsoft' ? 'organizations' : ''),
+    oauthScopes: oauth?.scopes?.join(' ') ?? '',
+    oauthFlow: oauth?.flow ?? 'browser',
+    oauthClientSecret: '',
+    command: command ? formatCommandLine(command.command) : '',
+    commandOutput: command?.output ?? 'password',
   };
 }
 
 export class AccountForm extends Disposable {
+  /**
+   * After a save: the secrets typed or obtained in the form, bound to the account as saved, and
+   * none of another sign-in method left behind.
+   */
+  private async storeSecrets(account: AccountConfig, values: FormValues): Promise<void> {
+    const { keychain, auth } = this.deps;
+    const method = account.auth?.method ?? 'password';
+    if (method === 'password' && values.password) {
+      await keychain.store(account, 'password', values.password);
+    }
+    if (method !== 'password' && values.password === '') {
+      await keychain.delete(account.id, 'password');
+    }
+    if (account.smtp?.separatePassword && values.smtpPassword) {
+      await keychain.store(account, 'smtpPassword', values.smtpPassword);
+    }
+    if (method === 'oauth2') {
+      if (values.oauthClientSecret) {
+        await keychain.store(account, 'clientSecret', values.oauthClientSecret);
+      }
+      if (this.pending?.for === this.oauthKey(account)) {
+        await auth.adopt(account, this.pending.tokens);
+      } else if (this.existing) {
+        // same settings as before: the stored grant stays (rebound only if nothing changed)
+        auth.forget(account.id);
+      }
+    } else {
+      await keychain.delete(account.id, 'refreshToken');
+      await keychain.delete(account.id, 'clientSecret');
+      auth.forget(account.id);
+    }
+  }
+
   private static open = new Map<string, AccountForm>();
   private readonly panel: vscode.WebviewPanel;
   /** The pin the user accepted in this form (saved with the account). */
   private pinned: string | undefined;
   /** The certificate the last failed test showed: the only one the user can pin. */
   private offered: CertificateSummary | undefined;
+  /** Tokens of a sign-in done in this form, for the OAuth settings they were obtained with (adopted on save). */
+  private pending: { tokens: TokenResult; for: string } | undefined;
+  private signingIn: AbortController | undefined;
+  private deviceCode: string | undefined;
+  private lookupSeq = 0;
 
   static show(deps: AccountFormDeps, existing?: AccountConfig): AccountForm {
     const key = existing?.id ?? '(new)';
@@ -104,6 +163,7 @@ export class AccountForm extends Disposable {
   }
 
   override dispose(): void {
+    this.signingIn?.abort();
     AccountForm.open.delete(this.existing?.id ?? '(new)');
     super.dispose();
   }
@@ -119,7 +179,28 @@ export class AccountForm extends Disposable {
     }
     switch (message.type) {
       case 'ready':
-        this.post({ type: 'init', mode: this.existing ? 'edit' : 'add', values: toValues(this.existing), hasPassword: Boolean(this.existing && (await this.deps.keychain.get(this.existing.id))), pinned: this.pinned });
+        this.post({
+          type: 'init',
+          mode: this.existing ? 'edit' : 'add',
+          values: toValues(this.existing),
+          hasPassword: Boolean(this.existing && (await this.deps.keychain.has(this.existing.id, 'password'))),
+          pinned: this.pinned,
+          signedIn: Boolean(this.existing?.auth?.method === 'oauth2' && (this.existing.auth.flow === 'vscode' || (await this.deps.keychain.has(this.existing.id, 'refreshToken')))),
+        });
+        return;
+      case 'lookup':
+        await this.lookup(message.email);
+        return;
+      case 'signIn':
+        await this.signIn(message.values).catch((err: unknown) => this.post({ type: 'signInState', signedIn: false, failed: true, text: toMailError(err).message }));
+        return;
+      case 'cancelSignIn':
+        this.signingIn?.abort();
+        return;
+      case 'copyDeviceCode':
+        if (this.deviceCode) {
+          await vscode.env.clipboard.writeText(this.deviceCode);
+        }
         return;
       case 'cancel':
         this.panel.dispose();
@@ -165,6 +246,10 @@ export class AccountForm extends Disposable {
         (account as unknown as Record<string, unknown>)[key] = this.existing[key];
       }
     }
+    const auth = this.authSettings(values);
+    if (typeof auth !== 'string' && auth.method !== 'password') {
+      account.auth = auth;
+    }
     if (values.smtpHost.trim()) {
       account.smtp = {
         host: values.smtpHost.trim(),
@@ -177,20 +262,168 @@ export class AccountForm extends Disposable {
     return account;
   }
 
+  /** The sign-in settings of the form, or a sentence saying what is wrong with them. */
+  private authSettings(values: FormValues): AuthSettings | string {
+    if (values.signIn === 'oauth2') {
+      const scopes = values.oauthScopes.split(/\s+/).filter(Boolean);
+      return parseAuth({
+        method: 'oauth2',
+        provider: values.oauthProvider,
+        clientId: values.oauthClientId,
+        ...(values.oauthProvider === 'generic' ? { issuer: values.oauthIssuer } : {}),
+        ...(values.oauthProvider === 'microsoft' ? { tenant: values.oauthTenant || 'organizations' } : {}),
+        ...(scopes.length ? { scopes } : {}),
+        flow: values.oauthFlow,
+        ...(values.oauthClientSecret || (this.existing?.auth?.method === 'oauth2' && this.existing.auth.clientSecret) ? { clientSecret: true } : {}),
+      });
+    }
+    if (values.signIn === 'command') {
+      const argv = parseCommandLine(values.command);
+      return typeof argv === 'string' ? argv : parseAuth({ method: 'command', command: argv, output: values.commandOutput });
+    }
+    return { method: 'password' };
+  }
+
+  /** The field a sign-in settings problem belongs to. */
+  private authField(values: FormValues, problem: string): string {
+    if (values.signIn === 'command') {
+      return 'command';
+    }
+    return /issuer/.test(problem) ? 'oauthIssuer' : /tenant/.test(problem) ? 'oauthTenant' : /flow/.test(problem) ? 'oauthFlow' : 'oauthClientId';
+  }
+
+  /** What the address suggests; answers only for the address still in the form. */
+  private async lookup(email: string): Promise<void> {
+    const seq = ++this.lookupSeq;
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+      return;
+    }
+    const found = await detectSignIn(email.trim());
+    if (seq !== this.lookupSeq) {
+      return;
+    }
+    this.post({ type: 'suggest', email, signIn: found.method, ...(found.provider ? { provider: found.provider } : {}), because: found.because, ...(found.imap ? { imap: found.imap } : {}), ...(found.smtp ? { smtp: found.smtp } : {}) });
+  }
+
+  /** The identity of the OAuth settings a sign-in was done for (tokens of other settings are not used). */
+  private oauthKey(account: AccountConfig): string {
+    return JSON.stringify({ auth: account.auth, imap: account.imap, smtp: account.smtp?.host });
+  }
+
+  /** Runs the interactive sign-in for the form's settings and keeps the tokens until the account is saved. */
+  private async signIn(values: FormValues): Promise<TokenResult> {
+    const account = this.candidate(values);
+    const auth = this.authSettings(values);
+    if (typeof auth === 'string') {
+      this.post({ type: 'result', ok: false, message: auth, fieldErrors: [{ field: this.authField(values, auth), message: auth }] });
+      throw new MailError('INVALID_INPUT', auth);
+    }
+    this.signingIn?.abort();
+    const abort = new AbortController();
+    this.signingIn = abort;
+    this.post({ type: 'signInState', signedIn: false, text: values.oauthFlow === 'device' ? vscode.l10n.t('Waiting for the code to be entered...') : values.oauthFlow === 'vscode' ? vscode.l10n.t('Signing in with your Microsoft account in VS Code...') : vscode.l10n.t('Sign in in the browser tab that opened...') });
+    try {
+      const secret = values.oauthClientSecret || undefined;
+      const tokens = await this.deps.auth.signIn(account, {
+        signal: abort.signal,
+        showDeviceCode: (code) => {
+          this.deviceCode = code.userCode;
+          this.post({ type: 'deviceCode', userCode: plainLabel(code.userCode, 40), verificationUri: plainLabel(code.verificationUri, 300) });
+        },
+      }, secret);
+      this.pending = { tokens, for: this.oauthKey(account) };
+      this.post({ type: 'signInState', signedIn: true, text: vscode.l10n.t('Signed in. Test and save the account.') });
+      return tokens;
+    } finally {
+      this.deviceCode = undefined;
+      if (this.signingIn === abort) {
+        this.signingIn = undefined;
+      }
+    }
+  }
+
+  /**
+   * The login credentials the form's settings give: the typed or stored password (only when it
+   * was given for these servers), the form's sign-in (started here when there is none yet), or the
+   * command's output. A string says what is missing, for `field`.
+   */
+  private async credentials(account: AccountConfig, values: FormValues, signInIfNeeded: boolean): Promise<{ imap: CredentialSource; smtp: SmtpCredential | undefined } | { field: string; message: string }> {
+    const auth = account.auth;
+    if (auth?.method === 'oauth2') {
+      let tokens = this.pending?.for === this.oauthKey(account) ? this.pending.tokens : undefined;
+      if (!tokens && this.existing && this.oauthKey(this.existing) === this.oauthKey(account)) {
+        try {
+          const credential = await this.deps.auth.credentials(this.existing).get();
+          tokens = credential.kind === 'token' ? { accessToken: credential.accessToken } : undefined;
+        } catch {
+          tokens = undefined;
+        }
+      }
+      if (!tokens && signInIfNeeded) {
+        tokens = await this.signIn(values);
+      }
+      if (!tokens) {
+        return { field: 'oauthClientId', message: vscode.l10n.t('Sign in first.') };
+      }
+      const accessToken = tokens.accessToken;
+      return { imap: tokenSource(async () => accessToken), smtp: account.smtp ? { accessToken } : undefined };
+    }
+    if (auth?.method === 'command') {
+      const source = commandSource(auth);
+      const credential = await source.get();
+      const smtp: SmtpCredential | undefined = !account.smtp ? undefined : credential.kind === 'token' ? { accessToken: credential.accessToken } : account.smtp.separatePassword ? await this.smtpPassword(account, values) : { pass: credential.password };
+      return { imap: { get: async () => credential }, smtp };
+    }
+    let password = values.password;
+    if (!password && this.existing) {
+      const stored = await this.deps.keychain.lookup(account, 'password');
+      if (!stored.secret) {
+        return { field: 'password', message: stored.problem ?? vscode.l10n.t('Enter the password.') };
+      }
+      password = stored.secret;
+      if (account.smtp && !account.smtp.separatePassword && !(await this.deps.keychain.lookup(account, 'password', 'smtp')).secret) {
+        return { field: 'password', message: vscode.l10n.t('Enter the password again: it was not given for the outgoing server {0}.', account.smtp.host) };
+      }
+    }
+    if (!password) {
+      return { field: 'password', message: vscode.l10n.t('Enter the password.') };
+    }
+    const pass = password;
+    return { imap: passwordSource(async () => pass), smtp: !account.smtp ? undefined : account.smtp.separatePassword ? await this.smtpPassword(account, values) : { pass } };
+  }
+
+  private async smtpPassword(account: AccountConfig, values: FormValues): Promise<SmtpCredential | undefined> {
+    if (values.smtpPassword) {
+      return { pass: values.smtpPassword };
+    }
+    const stored = this.existing ? await this.deps.keychain.lookup(account, 'smtpPassword') : {};
+    return stored.secret ? { pass: stored.secret } : undefined;
+  }
+
   private async submit(values: FormValues, action: 'test' | 'save' | 'diagnose'): Promise<void> {
     const account = this.candidate(values);
     const problems = validateAccount(account);
-    const password = values.password || (this.existing ? await this.deps.keychain.get(this.existing.id) : undefined);
+    const auth = this.authSettings(values);
+    if (typeof auth === 'string') {
+      problems.push({ field: this.authField(values, auth), message: auth });
+    }
     if (action === 'diagnose') {
+      const password = values.signIn === 'password' ? values.password || (this.existing ? (await this.deps.keychain.lookup(account, 'password')).secret : undefined) : undefined;
       // the doctor runs without a password too (everything up to login), so only the server fields must be valid
       if (problems.length) {
         this.post({ type: 'result', ok: false, message: vscode.l10n.t('Please correct the highlighted fields.'), fieldErrors: problems });
         return;
       }
-      const smtpPassword = values.smtpSameLogin === 'no' ? values.smtpPassword || (this.existing ? await this.deps.keychain.getSmtp(this.existing.id) : undefined) : password;
+      const smtpPassword = values.smtpSameLogin === 'no' ? values.smtpPassword || (this.existing ? (await this.deps.keychain.lookup(account, 'smtpPassword')).secret : undefined) : password;
       this.post({ type: 'busy', text: vscode.l10n.t('Diagnosing {0}:{1}...', account.imap.host, account.imap.port) });
       try {
-        await this.deps.diagnose(account, { password, smtpPassword }, {
+        let accessToken: string | undefined;
+        if (values.signIn !== 'password' && !problems.length) {
+          const found = await this.credentials(account, values, false).catch(() => undefined);
+          const credential = found && 'imap' in found ? await found.imap.get().catch(() => undefined) : undefined;
+          accessToken = credential?.kind === 'token' ? credential.accessToken : undefined;
+        }
+        await this.deps.diagnose(account, { password, smtpPassword, accessToken }, {
           pinned: this.pinned,
           pin: async (sha256, pem) => {
             await this.deps.pins.set(sha256, pem);
@@ -205,10 +438,6 @@ export class AccountForm extends Disposable {
       }
       return;
     }
-    if (!password) {
-      problems.push({ field: 'password', message: vscode.l10n.t('Enter the password.') });
-    }
-    const smtpPassword = values.smtpSameLogin === 'no' ? values.smtpPassword || (this.existing ? await this.deps.keychain.getSmtp(this.existing.id) : undefined) : password;
     if (account.smtp) {
       if (!isValidHost(account.smtp.host)) {
         problems.push({ field: 'smtpHost', message: vscode.l10n.t('Enter the SMTP server host name, like smtp.example.com.') });
@@ -216,23 +445,29 @@ export class AccountForm extends Disposable {
       if (!Number.isInteger(account.smtp.port) || account.smtp.port < 1 || account.smtp.port > 65535) {
         problems.push({ field: 'smtpPort', message: vscode.l10n.t('The port is a number from 1 to 65535 (587 for STARTTLS, 465 for TLS).') });
       }
-      if (values.smtpSameLogin === 'no' && !smtpPassword) {
-        problems.push({ field: 'smtpPassword', message: vscode.l10n.t('Enter the SMTP password.') });
-      }
     }
     if (problems.length) {
       this.post({ type: 'result', ok: false, message: vscode.l10n.t('Please correct the highlighted fields.'), fieldErrors: problems });
       return;
     }
-    this.post({ type: 'busy', text: vscode.l10n.t('Connecting to {0}:{1}...', account.imap.host, account.imap.port) });
     try {
-      const check = await testLogin({ account, password: async () => password, pins: this.deps.pins, logger: this.deps.logger });
+      const found = await this.credentials(account, values, true);
+      if (!('imap' in found)) {
+        this.post({ type: 'result', ok: false, message: vscode.l10n.t('Please correct the highlighted fields.'), fieldErrors: [found] });
+        return;
+      }
+      if (account.smtp && !found.smtp) {
+        this.post({ type: 'result', ok: false, message: vscode.l10n.t('Please correct the highlighted fields.'), fieldErrors: [{ field: 'smtpPassword', message: vscode.l10n.t('Enter the SMTP password.') }] });
+        return;
+      }
+      this.post({ type: 'busy', text: vscode.l10n.t('Connecting to {0}:{1}...', account.imap.host, account.imap.port) });
+      const check = await testLogin({ account, credentials: found.imap, pins: this.deps.pins, logger: this.deps.logger });
       this.offered = undefined;
-      if (account.smtp && smtpPassword) {
+      if (account.smtp && found.smtp) {
         this.post({ type: 'busy', text: vscode.l10n.t('Connecting to {0}:{1} (SMTP)...', account.smtp.host, account.smtp.port) });
         const pem = account.pinnedCertificate && account.smtp.host === account.imap.host ? this.deps.pins.get(account.pinnedCertificate) : undefined;
         try {
-          await verifySmtp({ host: account.smtp.host, port: account.smtp.port, security: account.smtp.security, user: account.smtp.user ?? account.imap.user, pass: smtpPassword, timeoutMs: 15000, ...(pem ? { pin: { sha256: account.pinnedCertificate!, pem } } : {}) }, this.deps.logger);
+          await verifySmtp({ host: account.smtp.host, port: account.smtp.port, security: account.smtp.security, user: account.smtp.user ?? account.imap.user, ...found.smtp, timeoutMs: 15000, ...(pem ? { pin: { sha256: account.pinnedCertificate!, pem } } : {}) }, this.deps.logger);
         } catch (err) {
           const error = toMailError(err);
           this.post({ type: 'result', ok: false, message: vscode.l10n.t('IMAP works, but the outgoing server failed: {0}', error.message), pinned: this.pinned, fieldErrors: [{ field: error.code === 'AUTH_FAILED' ? (values.smtpSameLogin === 'no' ? 'smtpPassword' : 'smtpHost') : 'smtpHost', message: error.message }] });
@@ -244,17 +479,15 @@ export class AccountForm extends Disposable {
         return;
       }
       await this.deps.accounts.save(account);
-      if (values.password) {
-        await this.deps.keychain.set(account.id, values.password);
-      }
-      if (values.smtpSameLogin === 'no' && values.smtpPassword) {
-        await this.deps.keychain.setSmtp(account.id, values.smtpPassword);
-      }
+      await this.storeSecrets(account, values);
       this.deps.saved(account);
       void showInfo(t('Account {0} saved.', uiPlain(account.email)));
       this.panel.dispose();
     } catch (err) {
       const error = err instanceof MailError ? err : toMailError(err);
+      if (error.code === 'SIGN_IN_REQUIRED') {
+        this.post({ type: 'signInState', signedIn: false, failed: true, text: error.message });
+      }
       this.offered = error.details.certificate;
       const certificate = error.details.certificate;
       // an expired certificate stays refused even when pinned: Node checks validity dates regardless
@@ -266,7 +499,7 @@ export class AccountForm extends Disposable {
         ...(certificate ? { certificate: { sha256: certificate.sha256, subject: certificate.subject, issuer: certificate.issuer, validTo: certificate.validTo, selfSigned: certificate.selfSigned } } : {}),
         canTrust,
         pinned: this.pinned,
-        fieldErrors: error.code === 'AUTH_FAILED' ? [{ field: 'password', message: vscode.l10n.t('The server did not accept this user name and password.') }] : undefined,
+        fieldErrors: error.code === 'AUTH_FAILED' && values.signIn === 'password' ? [{ field: 'password', message: vscode.l10n.t('The server did not accept this user name and password.') }] : error.code === 'COMMAND_FAILED' ? [{ field: 'command', message: error.message }] : undefined,
       });
     }
   }

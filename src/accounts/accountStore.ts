@@ -1,8 +1,11 @@
-// Non-secret account settings in `imapExplorer.accounts` (user settings, with a JSON schema).
+// Non-secret account settings in `imapExplorer.accounts` (user settings only, with a JSON schema):
+// the setting is application-scoped and read with inspect(), so a workspace cannot add an account
+// or point one at another server, and saving writes back only what the user's settings held.
 import * as vscode from 'vscode';
 import { type AccountConfig, parseAccounts } from '../core/account';
 import { Disposable } from '../util/dispose';
 import { showWarning, t, uiPlain } from '../util/ui';
+import { userSetting } from './userSettings';
 
 export class AccountStore extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
@@ -24,7 +27,7 @@ export class AccountStore extends Disposable {
 
   all(): AccountConfig[] {
     if (!this.cached) {
-      const raw = vscode.workspace.getConfiguration('imapExplorer').get<unknown>('accounts');
+      const raw = userSetting<unknown>('accounts', []);
       const { accounts, problems } = parseAccounts(raw);
       const text = problems.join(' ');
       if (text && text !== this.reportedProblems) {

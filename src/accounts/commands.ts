@@ -11,11 +11,13 @@ import { type AccountStore } from './accountStore';
 import { type Keychain } from './keychain';
 import { type SessionPool } from './sessions';
 import { dates } from '../util/dates';
-import { showInputBox, showModal, showQuickPick, t, uiPlain, uiVerbatim } from '../util/ui';
+import { showInfo, showInputBox, showModal, showQuickPick, t, uiPlain, uiVerbatim, withProgress } from '../util/ui';
+import { type AccountAuth } from './signIn';
 
 export interface AccountCommandDeps {
   accounts: AccountStore;
   keychain: Keychain;
+  auth: AccountAuth;
   pins: PinStore;
   sessions: SessionPool;
   tree: MailTreeProvider;
@@ -42,7 +44,7 @@ async function pickAccount(accounts: AccountStore, arg: unknown): Promise<Accoun
 }
 
 export function accountCommands(deps: AccountCommandDeps): CommandTable {
-  const { accounts, keychain, pins, sessions, tree } = deps;
+  const { accounts, keychain, auth, pins, sessions, tree } = deps;
   const formDeps: AccountFormDeps = {
     ...deps.form,
     saved: (account) => {
@@ -68,15 +70,14 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       const remove = t('Remove');
       const choice = await showModal(
         t('Remove the account {0}?', uiPlain(account.email)),
-        { detail: t('Its settings and stored password are deleted from VS Code. Nothing is deleted on the server.') },
+        { detail: account.auth?.method === 'oauth2' ? t('Its settings and sign-in are deleted from VS Code, and the sign-in is revoked at the provider where it allows that. Nothing is deleted on the server.') : t('Its settings and stored password are deleted from VS Code. Nothing is deleted on the server.') },
         remove,
       );
       if (choice !== remove) {
         return;
       }
       sessions.drop(account.id);
-      await keychain.delete(account.id);
-      await keychain.deleteSmtp(account.id);
+      await auth.signOut(account);
       await accounts.remove(account.id);
       tree.refresh();
     },
@@ -99,9 +100,28 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
         prompt: t('Stored in VS Code\'s secret storage.'),
       });
       if (password) {
-        // the secret change drops the session and refreshes the account's rows (extension.ts)
-        await keychain.set(account.id, password);
+        // bound to the account's servers as they are now; the secret change drops the session and
+        // refreshes the account's rows (extension.ts)
+        await keychain.store(account, 'password', password);
       }
+    },
+    'imapExplorer.signIn': async (arg?: unknown) => {
+      const account = await pickAccount(accounts, arg);
+      if (!account) {
+        return;
+      }
+      if (account.auth?.method !== 'oauth2') {
+        if (account.auth?.method === 'command') {
+          sessions.get(account.id).retry();
+          tree.refreshAccount(account.id);
+          return;
+        }
+        await vscode.commands.executeCommand('imapExplorer.enterPassword', account.id);
+        return;
+      }
+      await signInAgain(auth, account);
+      sessions.drop(account.id);
+      tree.refreshAccount(account.id);
     },
     'imapExplorer.trustCertificate': async (arg?: unknown) => {
       const account = await pickAccount(accounts, arg);
@@ -132,4 +152,33 @@ export function accountCommands(deps: AccountCommandDeps): CommandTable {
       tree.refresh();
     },
   };
+}
+
+/**
+ * "Sign in again": the account's OAuth flow with a cancellable progress notification; the device
+ * code is shown in a notification with a button that copies it and opens the page.
+ */
+async function signInAgain(auth: AccountAuth, account: AccountConfig): Promise<void> {
+  await withProgress(
+    { title: t('Signing in to {0}...', uiPlain(account.email)), cancellable: true },
+    async (_progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const tokens = await auth.signIn(account, {
+        signal: abort.signal,
+        showDeviceCode: (code) => {
+          const copy = t('Copy Code and Open Page');
+          const target = code.verificationUriComplete ?? code.verificationUri;
+          void showInfo(t('To sign in, open {0} and enter the code {1}.', uiVerbatim(code.verificationUri), uiVerbatim(code.userCode)), copy)
+            .then(async (choice) => {
+              if (choice === copy) {
+                await vscode.env.clipboard.writeText(code.userCode);
+                await vscode.env.openExternal(vscode.Uri.parse(target, true));
+              }
+            });
+        },
+      });
+      await auth.adopt(account, tokens);
+    },
+  );
 }

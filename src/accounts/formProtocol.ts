@@ -1,6 +1,8 @@
 // Messages between the account form (webview) and the host. Validated on receipt like the
 // message view's protocol.
-import { type Security } from '../core/account';
+import { type OAuthFlow, type OAuthProviderId, type Security } from '../core/account';
+
+export type SignInMethod = 'password' | 'oauth2' | 'command';
 
 export interface FormValues {
   email: string;
@@ -20,6 +22,20 @@ export interface FormValues {
   smtpUser: string;
   smtpPassword: string;
   serverSavesSent: 'yes' | 'no';
+  /** How the account signs in. */
+  signIn: SignInMethod;
+  oauthProvider: OAuthProviderId;
+  oauthIssuer: string;
+  oauthClientId: string;
+  oauthTenant: string;
+  /** Space-separated; the preset's when empty. */
+  oauthScopes: string;
+  oauthFlow: OAuthFlow;
+  /** Empty when editing and the stored client secret (if any) should stay. */
+  oauthClientSecret: string;
+  /** The credential command as one line of words (quotes allowed; no shell runs it). */
+  command: string;
+  commandOutput: 'password' | 'token';
 }
 
 export interface CertificateView {
@@ -31,7 +47,11 @@ export interface CertificateView {
 }
 
 export type FormHostToView =
-  | { type: 'init'; mode: 'add' | 'edit'; values: FormValues; hasPassword: boolean; pinned?: string }
+  | { type: 'init'; mode: 'add' | 'edit'; values: FormValues; hasPassword: boolean; pinned?: string; signedIn?: boolean }
+  /** What the address suggests (sign-in method, servers), for fields the user has not changed. */
+  | { type: 'suggest'; email: string; signIn: SignInMethod; provider?: OAuthProviderId; because: string; imap?: { host: string; port: number; security: Security }; smtp?: { host: string; port: number; security: Security } }
+  | { type: 'deviceCode'; userCode: string; verificationUri: string }
+  | { type: 'signInState'; signedIn: boolean; text: string; failed?: boolean }
   | { type: 'busy'; text: string }
   | { type: 'result'; ok: boolean; message: string; fieldErrors?: Array<{ field: string; message: string }>; certificate?: CertificateView; canTrust?: boolean; pinned?: string };
 
@@ -40,6 +60,11 @@ export type FormViewToHost =
   | { type: 'submit'; action: 'test' | 'save' | 'diagnose'; values: FormValues }
   | { type: 'trust'; sha256: string; values: FormValues }
   | { type: 'forgetPin'; values: FormValues }
+  | { type: 'signIn'; values: FormValues }
+  | { type: 'cancelSignIn' }
+  /** Copies the device code the host holds (the webview never hands the host text to copy). */
+  | { type: 'copyDeviceCode' }
+  | { type: 'lookup'; email: string }
   | { type: 'cancel' };
 
 function str(value: unknown, max = 1000): string | undefined {
@@ -54,6 +79,7 @@ function values(raw: unknown): FormValues | undefined {
   const security = v.security === 'tls' || v.security === 'starttls' || v.security === 'none' ? v.security : undefined;
   const smtpSecurity = v.smtpSecurity === 'tls' || v.smtpSecurity === 'starttls' || v.smtpSecurity === 'none' ? v.smtpSecurity : undefined;
   const yesNo = (x: unknown) => (x === 'yes' || x === 'no' ? x : undefined);
+  const oneOf = <T extends string>(x: unknown, allowed: readonly T[]): T | undefined => allowed.find((a) => a === x);
   const out = {
     email: str(v.email, 320),
     displayName: str(v.displayName, 200),
@@ -69,6 +95,16 @@ function values(raw: unknown): FormValues | undefined {
     smtpUser: str(v.smtpUser, 320),
     smtpPassword: str(v.smtpPassword, 2000),
     serverSavesSent: yesNo(v.serverSavesSent),
+    signIn: oneOf(v.signIn, ['password', 'oauth2', 'command'] as const),
+    oauthProvider: oneOf(v.oauthProvider, ['microsoft', 'google', 'generic'] as const),
+    oauthIssuer: str(v.oauthIssuer, 500),
+    oauthClientId: str(v.oauthClientId, 300),
+    oauthTenant: str(v.oauthTenant, 100),
+    oauthScopes: str(v.oauthScopes, 2000),
+    oauthFlow: oneOf(v.oauthFlow, ['browser', 'device', 'vscode'] as const),
+    oauthClientSecret: str(v.oauthClientSecret, 2000),
+    command: str(v.command, 2000),
+    commandOutput: oneOf(v.commandOutput, ['password', 'token'] as const),
   };
   return Object.values(out).every((x) => x !== undefined) ? (out as FormValues) : undefined;
 }
@@ -81,7 +117,17 @@ export function parseFormMessage(raw: unknown): FormViewToHost | undefined {
   switch (m.type) {
     case 'ready':
     case 'cancel':
+    case 'cancelSignIn':
+    case 'copyDeviceCode':
       return { type: m.type };
+    case 'signIn': {
+      const v = values(m.values);
+      return v ? { type: 'signIn', values: v } : undefined;
+    }
+    case 'lookup': {
+      const email = str(m.email, 320);
+      return email !== undefined ? { type: 'lookup', email } : undefined;
+    }
     case 'submit': {
       const v = values(m.values);
       return v && (m.action === 'test' || m.action === 'save' || m.action === 'diagnose') ? { type: 'submit', action: m.action, values: v } : undefined;

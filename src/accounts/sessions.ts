@@ -8,6 +8,7 @@ import { type PinStore } from '../core/tls';
 import { Disposable } from '../util/dispose';
 import { type AccountStore } from './accountStore';
 import { type Keychain } from './keychain';
+import { type AccountAuth } from './signIn';
 
 export class SessionPool extends Disposable {
   private readonly sessions = new Map<string, { session: MailSession; config: string; bulk?: BulkConnection }>();
@@ -17,7 +18,8 @@ export class SessionPool extends Disposable {
 
   constructor(
     private readonly accounts: AccountStore,
-    private readonly keychain: Keychain,
+    keychain: Keychain,
+    private readonly auth: AccountAuth,
     private readonly pins: PinStore,
     private readonly logger: Logger,
     private readonly extraCa: string[] | undefined,
@@ -60,7 +62,7 @@ export class SessionPool extends Disposable {
   private create(account: AccountConfig, clientOptions?: SessionDeps['clientOptions'], extra = false): MailSession {
     const session = new MailSession({
       account,
-      password: () => this.keychain.get(account.id),
+      credentials: this.auth.credentials(account),
       pins: this.pins,
       logger: this.logger,
       extraCa: this.extraCa,

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { runCredentialCommand } from '../core/auth/command';
+import { parseCommandLine } from '../core/auth/commandLine';
 import { normaliseFingerprint } from '../core/account';
 import { MailError } from '../core/errors';
 import { dnsServerResolver, type DoctorStep, parseImapTarget, parseSmtpTarget, reportToJson, reportToMarkdown, reportToText, runDoctor } from '../core/doctor';
@@ -27,6 +29,10 @@ Options:
   --timeout <ms>    how long each network step may take (default 10000)
   --ca <file>       also trust this CA certificate (PEM file)
   --pin <sha256>    trust the certificate with this SHA-256 fingerprint (a self-signed server)
+  --oauth-token-cmd <command>
+                    log in with the OAuth 2.0 access token this command prints (IMAP OAUTHBEARER
+                    or XOAUTH2, SMTP XOAUTH2), e.g. "oama access alice@example.com" or
+                    "gcloud auth print-access-token"; run without a shell
   --dns <ip[:port]> ask this DNS server for addresses and SRV records instead of the system's
   -h, --help        show this help
 
@@ -61,6 +67,7 @@ function parse(argv: string[]) {
         timeout: { type: 'string' },
         ca: { type: 'string' },
         pin: { type: 'string' },
+        'oauth-token-cmd': { type: 'string' },
         dns: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -123,7 +130,11 @@ function parse(argv: string[]) {
     const parsedTarget = parseImapTarget(target);
     const smtp = values.smtp !== undefined ? parseSmtpTarget(values.smtp) : undefined;
     const user = parsedTarget.kind === 'endpoint' ? parsedTarget.endpoint.user : parsedTarget.email;
-    return { help: false as const, target, smtp: values.smtp, smtpUser: smtp?.user ?? user, user, json: Boolean(values.json), markdown: Boolean(values.markdown), verbose: Boolean(values.verbose), timeout, pin, ca, caFile: values.ca, dns };
+    const tokenCommand = values['oauth-token-cmd'] !== undefined ? parseCommandLine(values['oauth-token-cmd']) : undefined;
+    if (typeof tokenCommand === 'string') {
+      throw new UsageError(`--oauth-token-cmd: ${tokenCommand}`);
+    }
+    return { help: false as const, target, tokenCommand, smtp: values.smtp, smtpUser: smtp?.user ?? user, user, json: Boolean(values.json), markdown: Boolean(values.markdown), verbose: Boolean(values.verbose), timeout, pin, ca, caFile: values.ca, dns };
   } catch (err) {
     if (err instanceof MailError) {
       throw new UsageError(err.message);
@@ -168,9 +179,18 @@ async function main(argv: string[], io: Io): Promise<number> {
   }
   let password: string | undefined;
   let smtpPassword: string | undefined;
+  let accessToken: string | undefined;
+  if (options.tokenCommand) {
+    try {
+      accessToken = await runCredentialCommand(options.tokenCommand, { output: 'token' });
+    } catch (err) {
+      io.stderr.write(`imap-explorer: ${err instanceof MailError ? err.message : String(err)}\n`);
+      return 1;
+    }
+  }
   try {
-    password = await passwordFor('IMAP_PASSWORD', options.user, 'IMAP', io);
-    if (options.smtp) {
+    password = accessToken ? undefined : await passwordFor('IMAP_PASSWORD', options.user, 'IMAP', io);
+    if (options.smtp && !accessToken) {
       smtpPassword = io.env.SMTP_PASSWORD || (options.smtpUser !== options.user ? await passwordFor('SMTP_PASSWORD', options.smtpUser, 'SMTP', io) : undefined);
     }
   } catch (err) {
@@ -182,6 +202,7 @@ async function main(argv: string[], io: Io): Promise<number> {
   const showProgress = !options.json && Boolean(io.stderr.isTTY);
   const report = await runDoctor(options.target, {
     ...(password ? { password } : {}),
+    ...(accessToken ? { accessToken } : {}),
     ...(options.smtp ? { smtp: options.smtp } : {}),
     ...(smtpPassword ? { smtpPassword } : {}),
     ...(options.ca ? { ca: [options.ca], caFile: options.caFile } : {}),

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
-import { type Keychain } from '../accounts/keychain';
+import { type AccountAuth } from '../accounts/signIn';
 import { type SessionPool } from '../accounts/sessions';
 import { type AccountConfig, serverSavesSentByDefault, suggestSmtp } from '../core/account';
 import { expungeUids } from '../core/mail/actions';
@@ -32,7 +32,7 @@ import { setStatusBarMessage, showInfo, showModal, showQuickPick, showWarning, t
 
 export interface ComposerDeps {
   accounts: AccountStore;
-  keychain: Keychain;
+  auth: AccountAuth;
   sessions: SessionPool;
   pins: PinStore;
   tree: MailTreeProvider;
@@ -193,13 +193,10 @@ export class Composer {
     if (!smtp) {
       throw new MailError('INVALID_INPUT', vscode.l10n.t('The account {0} has no outgoing (SMTP) server yet: add it with Edit Account.', plainLabel(account.email)), { host: suggestSmtp(account.imap.host).host });
     }
-    const pass = smtp.separatePassword ? await this.deps.keychain.getSmtp(account.id) : await this.deps.keychain.get(account.id);
-    if (!pass) {
-      throw new MailError('NO_PASSWORD', vscode.l10n.t('No password is stored for sending from {0}.', plainLabel(account.email)));
-    }
+    const credential = await this.deps.auth.smtpCredential(account);
     const pinned = account.pinnedCertificate && smtp.host === account.imap.host ? this.deps.pins.get(account.pinnedCertificate) : undefined;
     return {
-      settings: { host: smtp.host, port: smtp.port, security: smtp.security, user: smtp.user || account.imap.user, pass, ...(pinned ? { pin: { sha256: account.pinnedCertificate!, pem: pinned } } : {}) },
+      settings: { host: smtp.host, port: smtp.port, security: smtp.security, user: smtp.user || account.imap.user, ...credential, ...(pinned ? { pin: { sha256: account.pinnedCertificate!, pem: pinned } } : {}) },
       serverSavesSent: smtp.serverSavesSent ?? serverSavesSentByDefault(smtp.host),
     };
   }

@@ -25,6 +25,51 @@ export interface AccountConfig {
   /** Other addresses this account sends from (aliases). */
   addresses?: string[];
   smtp?: SmtpAccountSettings;
+  /** How the account signs in; a password when absent. Never holds a secret. */
+  auth?: AuthSettings;
+}
+
+export type OAuthProviderId = 'microsoft' | 'google' | 'generic';
+export type OAuthFlow = 'browser' | 'device' | 'vscode';
+
+/** OAuth 2.0 sign-in: which authorization server, which registered client, which scopes. */
+export interface OAuthSettings {
+  method: 'oauth2';
+  provider: OAuthProviderId;
+  /** The client (application) id the user's organisation registered; we ship none of our own. */
+  clientId: string;
+  /** Microsoft: `organizations`, `common`, or a tenant id or domain. */
+  tenant?: string;
+  /** Generic: the issuer URL; its OpenID configuration is discovered. */
+  issuer?: string;
+  /** The scopes to ask for; the preset's when absent. */
+  scopes?: string[];
+  /** How the user signs in; the browser when absent. */
+  flow?: OAuthFlow;
+  /** A client secret for this client is kept in SecretStorage (Google desktop clients have one). */
+  clientSecret?: boolean;
+}
+
+/** A program prints the password or an access token on its standard output (aerc, himalaya, mutt do the same). */
+export interface CommandAuthSettings {
+  method: 'command';
+  /** argv: the program and its arguments, run without a shell. */
+  command: string[];
+  /** What the command prints: the password (its first line) or an OAuth 2.0 access token. */
+  output: 'password' | 'token';
+  timeoutSeconds?: number;
+}
+
+export type AuthSettings = { method: 'password' } | OAuthSettings | CommandAuthSettings;
+
+/** The sign-in method of an account (password when the setting has none). */
+export function authMethod(account: AccountConfig): AuthSettings['method'] {
+  return account.auth?.method ?? 'password';
+}
+
+/** Whether the account logs in with an OAuth 2.0 access token (from a sign-in or from a command). */
+export function usesToken(account: AccountConfig): boolean {
+  return account.auth?.method === 'oauth2' || (account.auth?.method === 'command' && account.auth.output === 'token');
 }
 
 export interface SmtpAccountSettings {
@@ -190,6 +235,16 @@ export function parseAccounts(raw: unknown): { accounts: AccountConfig[]; proble
     if (typeof e.pinnedCertificate === 'string' && e.pinnedCertificate) {
       candidate.pinnedCertificate = normaliseFingerprint(e.pinnedCertificate) ?? e.pinnedCertificate;
     }
+    if (e.auth !== undefined) {
+      const auth = parseAuth(e.auth);
+      if (typeof auth === 'string') {
+        problems.push(`Account ${index + 1} (${candidate.email || 'no email'}): ${auth}`);
+        return;
+      }
+      if (auth.method !== 'password') {
+        candidate.auth = auth;
+      }
+    }
     const found = validateAccount(candidate);
     if (found.length > 0) {
       problems.push(`Account ${index + 1} (${candidate.email || 'no email'}): ${found.map((p) => p.message).join(' ')}`);
@@ -213,4 +268,102 @@ export function newAccountId(email: string, taken: Iterable<string>): string {
     id = `${base}-${i}`;
   }
   return id;
+}
+
+const OAUTH_PROVIDERS: readonly OAuthProviderId[] = ['microsoft', 'google', 'generic'];
+const OAUTH_FLOWS: readonly OAuthFlow[] = ['browser', 'device', 'vscode'];
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+}
+
+/** Reads an account's `auth` object; a string says what is wrong with it. */
+export function parseAuth(raw: unknown): AuthSettings | string {
+  if (!raw || typeof raw !== 'object') {
+    return 'auth must be an object with a method.';
+  }
+  const a = raw as Record<string, unknown>;
+  switch (a.method) {
+    case undefined:
+    case 'password':
+      return { method: 'password' };
+    case 'oauth2': {
+      const provider = OAUTH_PROVIDERS.find((p) => p === a.provider);
+      if (!provider) {
+        return 'auth.provider must be microsoft, google or generic.';
+      }
+      if (typeof a.clientId !== 'string' || !a.clientId.trim()) {
+        return 'auth.clientId is missing: the client id your organisation registered for mail.';
+      }
+      const out: OAuthSettings = { method: 'oauth2', provider, clientId: a.clientId.trim() };
+      if (provider === 'generic') {
+        const issuer = typeof a.issuer === 'string' ? a.issuer.trim() : '';
+        const problem = issuerProblem(issuer);
+        if (problem) {
+          return problem;
+        }
+        out.issuer = issuer;
+      }
+      if (provider === 'microsoft' && typeof a.tenant === 'string' && a.tenant.trim()) {
+        if (!/^[A-Za-z0-9.-]{1,100}$/.test(a.tenant.trim())) {
+          return 'auth.tenant is organizations, common, a tenant id or a domain.';
+        }
+        out.tenant = a.tenant.trim();
+      }
+      const scopes = stringList(a.scopes)?.map((s) => s.trim()).filter(Boolean);
+      if (scopes?.length) {
+        out.scopes = scopes;
+      }
+      const flow = OAUTH_FLOWS.find((f) => f === a.flow);
+      if (flow) {
+        if (flow === 'vscode' && provider !== 'microsoft') {
+          return 'auth.flow "vscode" (VS Code\'s Microsoft account) works with the microsoft provider only.';
+        }
+        out.flow = flow;
+      }
+      if (a.clientSecret === true) {
+        out.clientSecret = true;
+      }
+      return out;
+    }
+    case 'command': {
+      const command = stringList(a.command);
+      if (!command?.length || !command[0].trim()) {
+        return 'auth.command must list the program and its arguments, e.g. ["pass", "show", "mail/work"].';
+      }
+      const output = a.output === 'token' ? 'token' : 'password';
+      const out: CommandAuthSettings = { method: 'command', command, output };
+      if (typeof a.timeoutSeconds === 'number' && Number.isInteger(a.timeoutSeconds) && a.timeoutSeconds >= 1 && a.timeoutSeconds <= 300) {
+        out.timeoutSeconds = a.timeoutSeconds;
+      }
+      return out;
+    }
+    default:
+      return 'auth.method must be password, oauth2 or command.';
+  }
+}
+
+/** Why an issuer URL cannot be used: only https, or http on this machine's loopback (RFC 8252 7.3). */
+export function issuerProblem(issuer: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return 'auth.issuer must be the issuer URL of your OpenID provider, like https://login.example.com/realms/mail.';
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    return 'auth.issuer must not carry a user name, query or fragment.';
+  }
+  if (url.protocol === 'https:') {
+    return undefined;
+  }
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) {
+    return undefined;
+  }
+  return 'auth.issuer must use https (plain http is allowed only on this machine: 127.0.0.1, ::1 or localhost).';
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
 }

@@ -32,6 +32,12 @@ export type MailErrorCode =
   | 'SEND_UNCERTAIN'
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
+  /** The OAuth 2.0 sign-in ended (refresh token revoked or expired, consent withdrawn): the user signs in again. */
+  | 'SIGN_IN_REQUIRED'
+  /** The server refused the OAuth 2.0 access token; `details.sasl` says why in plain words. */
+  | 'TOKEN_REJECTED'
+  /** The credential command (auth.method "command") failed, timed out or printed nothing. */
+  | 'COMMAND_FAILED'
   | 'UNKNOWN';
 
 export interface CertificateSummary {
@@ -51,6 +57,23 @@ export interface MailErrorDetails {
   serverText?: string;
   host?: string;
   port?: number;
+  /** A refused OAuth 2.0 login, decoded from the server's SASL error (core/auth/saslError.ts). */
+  sasl?: SaslFailure;
+  /** The end of a credential command's standard error (never its standard output, which is the secret). */
+  stderr?: string;
+}
+
+/** Why a server refused an OAuth 2.0 token, in the terms of RFC 7628 3.2.2 and the providers' own answers. */
+export type SaslFailureReason = 'expired' | 'scope' | 'user' | 'consent' | 'disabled' | 'invalid';
+
+export interface SaslFailure {
+  reason: SaslFailureReason;
+  /** The `status` the server sent (invalid_token, insufficient_scope, 401, 400...). */
+  status?: string;
+  /** The scope the server says it needs. */
+  scope?: string;
+  /** What to do about it, in plain words. */
+  advice: string;
 }
 
 export class MailError extends Error {
@@ -75,7 +98,10 @@ export class MailError extends Error {
       this.code === 'LOGIN_DISABLED' ||
       this.code === 'APP_PASSWORD_REQUIRED' ||
       this.code === 'OAUTH_REQUIRED' ||
-      this.code === 'INVALID_INPUT'
+      this.code === 'INVALID_INPUT' ||
+      this.code === 'SIGN_IN_REQUIRED' ||
+      this.code === 'TOKEN_REJECTED' ||
+      this.code === 'COMMAND_FAILED'
     );
   }
 }

@@ -31,9 +31,11 @@ export function registerSecret(secret: string | undefined): void {
 const PROTOCOL_RULES: Array<[RegExp, string]> = [
   // A1 LOGIN user "password" / A1 LOGIN "user" {5}  (whatever follows the user name is secret)
   // (not "Pre-login capabilities listed, post-login ..." in a server greeting)
-  [/((?<![-\w])LOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+).+$/gim, '$1(redacted)'],
+  // (not AUTH=LOGIN in a capability list either)
+  [/((?<![-\w=])LOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+).+$/gim, '$1(redacted)'],
   // AUTHENTICATE PLAIN <initial response>, XOAUTH2 / OAUTHBEARER tokens; SMTP's AUTH PLAIN <response>
-  [/(\bAUTHENTICATE\s+[A-Z0-9_-]+\s+)\S+/gi, '$1(redacted)'],
+  // (the whole rest of the line: a SASL initial response is one base64 word, but never show a part of it)
+  [/(\bAUTHENTICATE\s+[A-Z0-9_-]+\s+).+/gi, '$1(redacted)'],
   [/(\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5)\s+)\S+/gi, '$1(redacted)'],
   // A bare base64 continuation line answering a SASL challenge
   [/(\bC:\s*)[A-Za-z0-9+/]{16,}={0,2}\s*$/gm, '$1(redacted)'],

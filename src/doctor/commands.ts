@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type Keychain } from '../accounts/keychain';
 import { type SessionPool } from '../accounts/sessions';
-import { type AccountConfig } from '../core/account';
+import { type AccountAuth } from '../accounts/signIn';
+import { type AccountConfig, usesToken } from '../core/account';
+import { toMailError } from '../core/errors';
 import { type DoctorOptions, runDoctor } from '../core/doctor';
 import { type Endpoint } from '../core/doctor/types';
 import { type PinStore } from '../core/tls';
@@ -18,6 +20,7 @@ import { type PinRequest, showReport } from './reportPanel';
 export interface DoctorDeps {
   accounts: AccountStore;
   keychain: Keychain;
+  auth: AccountAuth;
   pins: PinStore;
   sessions: SessionPool;
   tree: MailTreeProvider;
@@ -38,6 +41,9 @@ async function diagnose(deps: Pick<DoctorDeps, 'extensionUri' | 'log'>, label: s
 export interface AccountSecrets {
   password?: string | undefined;
   smtpPassword?: string | undefined;
+  /** An OAuth 2.0 access token for accounts that sign in with one (IMAP and SMTP). */
+  accessToken?: string | undefined;
+  tokenScopes?: string[];
 }
 
 /** The doctor on an account's settings (saved or still in the form), with the report able to pin its certificate. */
@@ -48,14 +54,31 @@ export async function diagnoseAccount(deps: Pick<DoctorDeps, 'extensionUri' | 'l
     ...(secrets.password ? { password: secrets.password } : {}),
     ...(smtp ? { smtp } : {}),
     ...(secrets.smtpPassword ? { smtpPassword: secrets.smtpPassword } : {}),
+    ...(secrets.accessToken ? { accessToken: secrets.accessToken } : {}),
+    ...(secrets.tokenScopes ? { tokenScopes: secrets.tokenScopes } : {}),
     ...(account.pinnedCertificate ? { pin: account.pinnedCertificate, ...(pinning.pinnedPem ? { pinPem: pinning.pinnedPem } : {}) } : {}),
   }, pinning);
 }
 
+/** The secrets of a saved account for the doctor: its password, or an access token (renewed if needed). */
+async function accountSecrets(deps: DoctorDeps, account: AccountConfig): Promise<AccountSecrets> {
+  if (usesToken(account) || account.auth?.method === 'command') {
+    try {
+      const credential = await deps.auth.credentials(account).get();
+      const scopes = deps.auth.credentials(account).tokenInfo?.()?.scopes;
+      return credential.kind === 'token' ? { accessToken: credential.accessToken, ...(scopes ? { tokenScopes: scopes } : {}) } : { password: credential.password, smtpPassword: credential.password };
+    } catch (err) {
+      deps.log.warn(`The doctor runs without a login for ${account.id}: ${toMailError(err).message}`);
+      return {};
+    }
+  }
+  const password = (await deps.keychain.lookup(account, 'password')).secret;
+  const smtpPassword = account.smtp ? (await deps.keychain.smtpPassword(account)).secret : undefined;
+  return { password, smtpPassword };
+}
+
 async function testAccount(deps: DoctorDeps, account: AccountConfig): Promise<void> {
-  const password = await deps.keychain.get(account.id);
-  const smtpPassword = account.smtp?.separatePassword ? await deps.keychain.getSmtp(account.id) : password;
-  await diagnoseAccount(deps, account, { password, smtpPassword }, {
+  await diagnoseAccount(deps, account, await accountSecrets(deps, account), {
     pinned: account.pinnedCertificate,
     pinnedPem: account.pinnedCertificate ? deps.pins.get(account.pinnedCertificate) : undefined,
     pin: async (sha256, pem) => {

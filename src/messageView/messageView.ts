@@ -17,6 +17,7 @@ import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../co
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
 import { showError, showInfo, showModal, showWarning, t, uiPlain, uiVerbatim, withProgress } from '../util/ui';
+import { userSetting } from '../accounts/userSettings';
 import { shellHtml, type ShellResources } from './html';
 import { rawMessageSource } from './rawSource';
 import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
@@ -74,20 +75,20 @@ export class RemoteContentPolicy {
 
   /** The sender is in imapExplorer.remoteContent.trustedSenders. */
   trustsSender(sender: string): boolean {
-    const trusted = vscode.workspace.getConfiguration('imapExplorer').get<string[]>('remoteContent.trustedSenders', []);
+    const trusted = userSetting<string[]>('remoteContent.trustedSenders', []);
     return Boolean(sender) && trusted.some((s) => s.trim().toLowerCase() === sender);
   }
 
   /** The authserv-ids of the server at `host` (imapExplorer.remoteContent.authservIds, user settings only). */
   authservIds(host: string): string[] {
-    const map = vscode.workspace.getConfiguration('imapExplorer').inspect<Record<string, unknown>>('remoteContent.authservIds')?.globalValue ?? {};
+    const map = userSetting<Record<string, unknown>>('remoteContent.authservIds', {});
     const ids = map[host.toLowerCase()];
     return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
   }
 
   async learnAuthservId(host: string, id: string): Promise<void> {
     const config = vscode.workspace.getConfiguration('imapExplorer');
-    const map = { ...(config.inspect<Record<string, string[]>>('remoteContent.authservIds')?.globalValue ?? {}) };
+    const map = { ...userSetting<Record<string, string[]>>('remoteContent.authservIds', {}) };
     map[host.toLowerCase()] = [...new Set([...(map[host.toLowerCase()] ?? []), id.toLowerCase()])];
     await config.update('remoteContent.authservIds', map, vscode.ConfigurationTarget.Global);
   }
@@ -98,7 +99,7 @@ export class RemoteContentPolicy {
 
   async allowSender(sender: string): Promise<void> {
     const config = vscode.workspace.getConfiguration('imapExplorer');
-    const trusted = config.get<string[]>('remoteContent.trustedSenders', []);
+    const trusted = userSetting<string[]>('remoteContent.trustedSenders', []);
     if (!trusted.some((s) => s.toLowerCase() === sender)) {
       await config.update('remoteContent.trustedSenders', [...trusted, sender], vscode.ConfigurationTarget.Global);
     }

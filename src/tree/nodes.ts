@@ -249,6 +249,12 @@ export function headline(error: MailError): string {
       return vscode.l10n.t('Authentication failed');
     case 'NO_PASSWORD':
       return vscode.l10n.t('No password stored');
+    case 'SIGN_IN_REQUIRED':
+      return vscode.l10n.t('Signed out');
+    case 'TOKEN_REJECTED':
+      return vscode.l10n.t('Sign-in not accepted');
+    case 'COMMAND_FAILED':
+      return vscode.l10n.t('Sign-in command failed');
     case 'TLS_UNTRUSTED':
       return error.details.certificate?.selfSigned ? vscode.l10n.t('Self-signed certificate') : vscode.l10n.t('Certificate not trusted');
     case 'TLS_HOSTNAME':
@@ -282,6 +288,16 @@ export function actionFor(error: MailError, accountId: string, retry: RowAction)
       return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
     case 'NO_PASSWORD':
       return { label: vscode.l10n.t('Enter password'), command: 'imapExplorer.enterPassword', args: [accountId] };
+    case 'SIGN_IN_REQUIRED':
+      return { label: vscode.l10n.t('Sign in again'), command: 'imapExplorer.signIn', args: [accountId] };
+    case 'TOKEN_REJECTED':
+      // a token for the wrong scope or user, or a mailbox without IMAP: the settings must change;
+      // anything else is fixed by a new sign-in
+      return error.details.sasl && ['scope', 'user', 'disabled'].includes(error.details.sasl.reason)
+        ? { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] }
+        : { label: vscode.l10n.t('Sign in again'), command: 'imapExplorer.signIn', args: [accountId] };
+    case 'COMMAND_FAILED':
+      return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };
     case 'TLS_UNTRUSTED':
     case 'TLS_HOSTNAME':
       return error.details.certificate

@@ -27,6 +27,40 @@ export interface DovecotOptions {
   listen?: string;
   /** Use these files instead of making a certificate (an expired one, one for another host name...). */
   certificateFiles?: { cert: CertFiles; ca?: CertFiles };
+  /**
+   * OAuth 2.0 logins (`passdb { driver = oauth2 }`): tokens are checked at this introspection URL
+   * (RFC 7662, POST). `mechanisms` default to OAUTHBEARER and XOAUTH2; `scope` makes Dovecot
+   * require that scope in the token; `passwords: false` turns password logins off.
+   */
+  oauth2?: { introspectionUrl: string; mechanisms?: Array<'oauthbearer' | 'xoauth2'>; scope?: string; passwords?: boolean };
+}
+
+function oauth2Config(dir: string, options: NonNullable<DovecotOptions['oauth2']>): { mechanisms: string; passdb: string } {
+  const mechanisms = options.mechanisms ?? ['oauthbearer', 'xoauth2'];
+  writeFileSync(
+    join(dir, 'dovecot-oauth2.conf.ext'),
+    [
+      `introspection_url = ${options.introspectionUrl}`,
+      'introspection_mode = post',
+      'force_introspection = yes',
+      'username_attribute = sub',
+      'active_attribute = active',
+      'active_value = true',
+      ...(options.scope ? [`scope = ${options.scope}`] : []),
+      'debug = yes',
+      '',
+    ].join('\n'),
+  );
+  const passwords = options.passwords !== false;
+  return {
+    mechanisms: [...(passwords ? ['plain', 'login'] : []), ...mechanisms].join(' '),
+    passdb: `passdb {
+  driver = oauth2
+  mechanisms = ${mechanisms.join(' ')}
+  args = ${dir}/dovecot-oauth2.conf.ext
+}
+`,
+  };
 }
 
 export interface DovecotServer {
@@ -48,7 +82,7 @@ export interface DovecotServer {
   /** Closes every session of the user, as an admin would (`doveadm kick`). */
   kick(user: string): void;
   /** Rewrites the config with other options and restarts, keeping ports, mail and certificate. */
-  restart(options?: Pick<DovecotOptions, 'imapCapability' | 'extraConfig'>): Promise<void>;
+  restart(options?: Pick<DovecotOptions, 'imapCapability' | 'extraConfig' | 'oauth2'>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +111,7 @@ function dovecotIds(): { uid: number; gid: number } {
 }
 
 function renderConfig(dir: string, ports: { imap: number; imaps: number }, cert: CertFiles, options: DovecotOptions, listen: string): string {
+  const oauth2 = options.oauth2 ? oauth2Config(dir, options.oauth2) : undefined;
   const capability = options.imapCapability ? `protocol imap {\n  imap_capability = ${options.imapCapability}\n}\n` : '';
   return `base_dir = ${dir}/run
 state_dir = ${dir}/run/state
@@ -87,13 +122,13 @@ ssl = yes
 ssl_cert = <${cert.cert}
 ssl_key = <${cert.key}
 mail_location = maildir:~/Maildir
-auth_mechanisms = plain login
+auth_mechanisms = ${oauth2?.mechanisms ?? 'plain login'}
 first_valid_uid = 0
 disable_plaintext_auth = no
 mail_max_userip_connections = 50
-passdb {
+${oauth2?.passdb ?? ''}passdb {
   driver = passwd-file
-  args = ${dir}/users
+  args = ${dir}/users${oauth2 ? '\n  mechanisms = plain login' : ''}
 }
 userdb {
   driver = passwd-file

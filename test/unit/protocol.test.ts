@@ -18,10 +18,15 @@ describe('webview message validation', () => {
   });
 
   it('validates account form messages', () => {
-    const values = { email: 'a@b.test', displayName: '', host: 'h', port: '993', security: 'tls', user: 'a', password: 'p', smtpHost: '', smtpPort: '587', smtpSecurity: 'starttls', smtpSameLogin: 'yes', smtpUser: '', smtpPassword: '', serverSavesSent: 'no' };
+    const values = { email: 'a@b.test', displayName: '', host: 'h', port: '993', security: 'tls', user: 'a', password: 'p', smtpHost: '', smtpPort: '587', smtpSecurity: 'starttls', smtpSameLogin: 'yes', smtpUser: '', smtpPassword: '', serverSavesSent: 'no',
+      signIn: 'password', oauthProvider: 'generic', oauthIssuer: '', oauthClientId: '', oauthTenant: '', oauthScopes: '', oauthFlow: 'browser', oauthClientSecret: '', command: '', commandOutput: 'password' };
     assert.deepEqual(parseFormMessage({ type: 'submit', action: 'save', values }), { type: 'submit', action: 'save', values });
     assert.equal(parseFormMessage({ type: 'submit', action: 'delete', values }), undefined);
     assert.equal(parseFormMessage({ type: 'submit', action: 'save', values: { ...values, security: 'ssl' } }), undefined);
     assert.equal(parseFormMessage({ type: 'trust', values }), undefined);
+    assert.equal(parseFormMessage({ type: 'submit', action: 'save', values: { ...values, signIn: 'kerberos' } }), undefined, 'an unknown sign-in method is refused');
+    assert.equal(parseFormMessage({ type: 'submit', action: 'save', values: { ...values, oauthFlow: 'implicit' } }), undefined);
+    assert.deepEqual(parseFormMessage({ type: 'signIn', values }), { type: 'signIn', values });
+    assert.deepEqual(parseFormMessage({ type: 'copyDeviceCode', text: 'rm -rf /' }), { type: 'copyDeviceCode' }, 'the webview cannot choose what is copied');
   });
 });

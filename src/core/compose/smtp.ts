@@ -4,6 +4,8 @@
 import { format } from 'node:util';
 import nodemailer from 'nodemailer';
 import { type Security } from '../account';
+import { decodeTokenClaims } from '../auth/claims';
+import { decodeSaslFailure } from '../auth/saslError';
 import { MailError, toMailError } from '../errors';
 import { type Logger, redacting, registerSecret } from '../log';
 import { tlsOptionsFor } from '../tls';
@@ -13,7 +15,10 @@ export interface SmtpSettings {
   port: number;
   security: Security;
   user: string;
-  pass: string;
+  /** The password; unused when `accessToken` is set. */
+  pass?: string;
+  /** An OAuth 2.0 access token: the login is AUTH XOAUTH2 (nodemailer's OAuth2 auth). */
+  accessToken?: string;
   pin?: { sha256: string; pem: string };
   extraCa?: string[];
   timeoutMs?: number;
@@ -31,6 +36,7 @@ interface Progress {
 
 function transport(settings: SmtpSettings, unsafe: Logger, progress: Progress = { dataStarted: false }) {
   registerSecret(settings.pass);
+  registerSecret(settings.accessToken);
   const logger = redacting(unsafe);
   const timeout = settings.timeoutMs ?? 30000;
   // nodemailer logs each protocol line with meta.tnx 'client' or 'server' and the line itself
@@ -50,7 +56,7 @@ function transport(settings: SmtpSettings, unsafe: Logger, progress: Progress = 
     // STARTTLS when chosen is mandatory; 'none' never upgrades silently either way
     requireTLS: settings.security === 'starttls',
     ignoreTLS: settings.security === 'none',
-    auth: settings.user ? { user: settings.user, pass: settings.pass } : undefined,
+    auth: !settings.user ? undefined : settings.accessToken ? { type: 'OAuth2', user: settings.user, accessToken: settings.accessToken } : { user: settings.user, pass: settings.pass },
     tls: tlsOptionsFor(settings.host, settings.pin, settings.extraCa),
     connectionTimeout: timeout,
     greetingTimeout: timeout,
@@ -78,7 +84,7 @@ interface SmtpErrorLike {
   rejected?: string[];
 }
 
-export function classifySmtpError(error: unknown, where: { host: string; port: number }, progress: Progress = { dataStarted: false }): MailError {
+export function classifySmtpError(error: unknown, where: { host: string; port: number; accessToken?: string | undefined; user?: string }, progress: Progress = { dataStarted: false }): MailError {
   const err = (error && typeof error === 'object' ? error : {}) as SmtpErrorLike;
   const at = `${where.host}:${where.port}`;
   const said = err.response ? ` The server said: ${err.response}` : '';
@@ -87,6 +93,11 @@ export function classifySmtpError(error: unknown, where: { host: string; port: n
   // tells that the message text had been handed over, when the server may already have queued it
   if (progress.dataStarted && !err.responseCode && (err.code === 'ECONNECTION' || err.code === 'ESOCKET' || err.code === 'ETIMEDOUT')) {
     return new MailError('SEND_UNCERTAIN', `The connection to ${at} ended right after the message was sent, before the server confirmed it. It may have been delivered: check with a recipient or your Sent mail before sending again.`, details, { cause: error });
+  }
+  if (err.code === 'EAUTH' && where.accessToken) {
+    const claims = decodeTokenClaims(where.accessToken);
+    const sasl = decodeSaslFailure({ ...(err.response ? { serverText: err.response } : {}), ...(claims ? { claims } : {}), ...(where.user ? { user: where.user } : {}) });
+    return new MailError('TOKEN_REJECTED', `The SMTP server ${at} did not accept the OAuth 2.0 token: ${sasl.advice}${said}`, { ...details, sasl }, { cause: error });
   }
   if (err.code === 'EAUTH') {
     return new MailError('AUTH_FAILED', `The SMTP server ${at} did not accept the user name and password.${said}`, details, { cause: error });

@@ -85,6 +85,8 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): AutoconfigFetch
 export interface AutoconfigServers {
   imap?: Endpoint;
   smtp?: Endpoint;
+  /** The <authentication> values of the IMAP server used (password-cleartext, OAuth2...), in file order. */
+  imapAuthentication?: string[];
   /** Servers the file lists that the doctor would not use (plain-text only, POP3...). */
   ignored: string[];
 }
@@ -122,6 +124,9 @@ export function parseAutoconfig(xml: string, email: string | undefined, domain: 
         continue;
       }
       const user = field('username');
+      if (type === 'imap') {
+        servers.imapAuthentication = DomUtils.getElementsByTagName('authentication', element.children, false).map((a) => DomUtils.textContent(a).trim()).filter(Boolean);
+      }
       return { host, port, security, ...(user && !/%/.test(user) ? { user } : {}) };
     }
     return undefined;

@@ -3,7 +3,9 @@
 // login, then what the account looks like. The password is sent only over a connection the app
 // itself would accept, and never where the server or the check says it must not go.
 import { greetingRefusalAdvice, imapLoginAdvice, LOGIN_DISABLED_PLAIN, missingStarttlsAdvice, OAUTH_REQUIRED, offersOnlyOAuth, SLOW_GREETING_MS, slowGreetingAdvice } from './advice';
+import { type TokenClaims } from '../auth/claims';
 import { authMechanisms } from './capabilities';
+import { oauthLogin, type OAuthLoginResult, saslStep, tokenRefusal } from './oauthChecks';
 import { extensionsStep, mailboxesStep, roundTripStep } from './imapAccount';
 import { capabilitiesOf, ImapConversation, type ImapReply } from './imapConversation';
 import { loginCommand, parseCapabilities, parseId, responseCode } from './imapSyntax';
@@ -57,6 +59,9 @@ class ImapCheck implements Driver<ImapGreeting> {
     private readonly endpoint: Endpoint,
     private readonly report: ImapReport,
     private readonly password: string | undefined,
+    /** An OAuth 2.0 access token: the login uses it instead of a password. */
+    private readonly token?: string,
+    private readonly claims?: TokenClaims,
   ) {}
 
   private on(wire: LineWire): ImapConversation {
@@ -186,7 +191,8 @@ class ImapCheck implements Driver<ImapGreeting> {
     if (!capabilities) {
       return;
     }
-    const loggedIn = await this.loginStep(opened, capabilities);
+    const mechanism = saslStep(this.ctx, this.report, this.token);
+    const loggedIn = this.token ? await this.tokenLoginStep(opened, capabilities, mechanism) : await this.loginStep(opened, capabilities);
     if (loggedIn) {
       if ((await extensionsStep(this.ctx, conversation, this.report)) && (await mailboxesStep(this.ctx, conversation, this.report))) {
         await roundTripStep(this.ctx, conversation, this.report);
@@ -321,6 +327,43 @@ class ImapCheck implements Driver<ImapGreeting> {
     return false;
   }
 
+  /** The login with an OAuth 2.0 token (OAUTHBEARER, else XOAUTH2, as imapflow chooses). */
+  private async tokenLoginStep(opened: Opened, capabilities: string[], mechanism: 'OAUTHBEARER' | 'XOAUTH2' | undefined): Promise<boolean> {
+    const started = Date.now();
+    const user = this.endpoint.user;
+    if (!mechanism || !this.token) {
+      this.ctx.rec.skip('imap.login', 'The server offers no OAuth 2.0 mechanism: the token was not sent.');
+      this.skipAfterLogin('No login.');
+      return false;
+    }
+    if (!user) {
+      this.ctx.rec.skip('imap.login', 'No user name was given (imaps://user@host): login and the checks after it were not run.');
+      this.skipAfterLogin('No login.');
+      return false;
+    }
+    if (!opened.passwordAllowed) {
+      this.ctx.rec.skip('imap.login', 'The token was not sent: the TLS checks above failed, and the app would not log in over this connection either.');
+      this.skipAfterLogin('No login.');
+      return false;
+    }
+    let result: OAuthLoginResult;
+    try {
+      result = await oauthLogin(opened.conversation, mechanism, capabilities.includes('SASL-IR'), user, this.token, this.endpoint.host, this.endpoint.port);
+    } catch (err) {
+      this.ctx.rec.failed('imap.login', started, err);
+      this.skipAfterLogin('Not logged in.');
+      return false;
+    }
+    if (result.reply.status === 'OK') {
+      this.record('imap.login', started, { status: 'pass', summary: `Logged in as ${user} with the OAuth 2.0 token (AUTHENTICATE ${mechanism}) in ${result.reply.ms} ms.` });
+      return true;
+    }
+    const refusal = tokenRefusal(result, this.claims, user);
+    this.record('imap.login', started, { status: 'fail', code: 'TOKEN_REJECTED', summary: refusal.summary, fix: refusal.fix, details: [`AUTHENTICATE ${mechanism} answered ${result.reply.status}${result.reply.code ? ` [${result.reply.code}]` : ''} ${result.reply.text}`, ...refusal.details] });
+    this.skipAfterLogin('Not logged in.');
+    return false;
+  }
+
   private skipAfterLogin(reason: string): void {
     for (const id of ['imap.extensions', 'imap.mailboxes', 'imap.roundtrip'] as const) {
       this.ctx.rec.skip(id, `${reason} Needs a login.`);
@@ -329,6 +372,6 @@ class ImapCheck implements Driver<ImapGreeting> {
 }
 
 /** Runs the IMAP steps against one server, filling `report` and recording every step. */
-export async function checkImap(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: ImapReport): Promise<void> {
-  await new ImapCheck(ctx, endpoint, report, password).run();
+export async function checkImap(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: ImapReport, token?: { accessToken: string; claims?: TokenClaims }): Promise<void> {
+  await new ImapCheck(ctx, endpoint, report, password, token?.accessToken, token?.claims).run();
 }

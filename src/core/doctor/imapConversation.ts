@@ -23,6 +23,8 @@ export interface CommandOptions extends ReadOptions {
   continuations?: Array<{ data: string; shown: string }>;
   /** Overrides the conversation's timeout (LOGOUT need not wait long). */
   timeoutMs?: number;
+  /** Answers a "+" line itself (a SASL error challenge to read and cancel); undefined falls back to `continuations`. */
+  onContinuation?: (line: string) => { data: string; shown: string } | undefined;
 }
 
 export class ImapConversation {
@@ -60,7 +62,7 @@ export class ImapConversation {
         return { status, text: parsed.text, ...(parsed.code ? { code: parsed.code } : {}), ...(parsed.args ? { codeArgs: parsed.args } : {}), untagged, ms: Date.now() - started };
       }
       if (line.startsWith('+')) {
-        const next = continuations.shift();
+        const next = options.onContinuation?.(line) ?? continuations.shift();
         // a continuation nobody asked for: cancel, as RFC 3501 allows for AUTHENTICATE ("*")
         this.wire.write(next ? next.data : '*', next ? next.shown : '*');
         continue;

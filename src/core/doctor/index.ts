@@ -8,6 +8,7 @@ import { type AutoconfigFetcher, httpsFetcher } from './autoconfig';
 import { discover } from './discovery';
 import { type DoctorResolver, systemResolver } from './dns';
 import { checkImap, emptyImapReport } from './imapChecks';
+import { tokenStep } from './oauthChecks';
 import { endpointUrl, parseImapTarget, parseSmtpTarget } from './input';
 import { commandsFor, fixesOf, verdictOf } from './report';
 import { checkSmtp, emptySmtpReport } from './smtpChecks';
@@ -30,6 +31,10 @@ export interface DoctorOptions {
   smtp?: string | Endpoint;
   /** The SMTP password; the IMAP password when absent. */
   smtpPassword?: string;
+  /** An OAuth 2.0 access token: IMAP logs in with it (OAUTHBEARER / XOAUTH2) instead of a password. */
+  accessToken?: string;
+  /** The scopes the authorization server said it granted with the token (for opaque tokens, which carry none). */
+  tokenScopes?: string[];
   /** Extra trusted CA certificates (PEM), on top of Node's store. */
   ca?: string[];
   /** A SHA-256 fingerprint the user trusts (a pinned self-signed certificate). */
@@ -83,6 +88,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
   const smtpPassword = options.smtpPassword ?? options.password;
   registerSecret(options.password);
   registerSecret(smtpPassword);
+  registerSecret(options.accessToken);
   const rec = new StepRecorder(options.onStep);
   const transcript = new Transcript(started);
   const resolver = options.resolver ?? systemResolver;
@@ -132,7 +138,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
       status: 'pass',
       summary: note,
       details: [
-        `IMAP password: ${options.password ? 'given' : 'not given (login is not checked)'}`,
+        options.accessToken ? 'IMAP sign-in: an OAuth 2.0 access token' : `IMAP password: ${options.password ? 'given' : 'not given (login is not checked)'}`,
         ...(smtp ? [`SMTP: ${endpointUrl(smtp, 'smtp')}, password ${options.smtpPassword ? 'given' : options.password ? 'the IMAP one' : 'not given'}`] : []),
         ...(pin ? [`Pinned certificate: ${pin}`] : []),
         ...(options.ca?.length ? [`Extra trusted CA certificates: ${options.ca.length}`] : []),
@@ -180,11 +186,12 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
   let smtpReport: SmtpReport | null = null;
   if (imap) {
     imapReport = emptyImapReport(imap);
-    await checkImap(ctx, imap, options.password, imapReport);
+    const claims = options.accessToken ? tokenStep(ctx, options.accessToken, imap.user, options.tokenScopes) : undefined;
+    await checkImap(ctx, imap, options.password, imapReport, options.accessToken ? { accessToken: options.accessToken, ...(claims ? { claims } : {}) } : undefined);
   }
   if (smtp) {
     smtpReport = emptySmtpReport(smtp);
-    await checkSmtp(ctx, smtp, smtpPassword, smtpReport);
+    await checkSmtp(ctx, smtp, smtpPassword, smtpReport, options.accessToken);
   }
 
   const steps = rec.steps;
@@ -202,6 +209,6 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
     commands: [...commandsFor(imapReport, 'imap', options.caFile), ...commandsFor(smtpReport, 'smtp', options.caFile)],
     transcript: transcript.result(),
   };
-  const secrets = [options.password, smtpPassword].filter((s): s is string => Boolean(s && s.length >= 4));
+  const secrets = [options.password, smtpPassword, options.accessToken].filter((s): s is string => Boolean(s && s.length >= 4));
   return scrub(report, secrets);
 }

@@ -5,6 +5,8 @@ import { MailError } from '../errors';
 import { greetingRefusalAdvice, OAUTH_REQUIRED, offersOnlyOAuth, SLOW_GREETING_MS, slowGreetingAdvice, smtpLoginAdvice } from './advice';
 import { PASSWORD_MECHANISMS } from './capabilities';
 import { Channel, type Driver, SMTP_INFO } from './channel';
+import { decodeSaslFailure } from '../auth/saslError';
+import { oauthInitialResponse } from './oauthChecks';
 import { type CheckContext, SMTP_STEPS } from './steps';
 import { connectStep, identifySpeaker, resolveStep, SPEAKER_NAME } from './transport';
 import { APP_GREETING_TIMEOUT_MS, type Endpoint, type SmtpReport } from './types';
@@ -60,6 +62,8 @@ class SmtpCheck implements Driver<SmtpReply> {
     private readonly endpoint: Endpoint,
     private readonly report: SmtpReport,
     private readonly password: string | undefined,
+    /** An OAuth 2.0 access token: AUTH XOAUTH2 instead of a password. */
+    private readonly token?: string,
   ) {}
 
   private async command(wire: LineWire, line: string, shown?: string, timeoutMs = this.ctx.timeouts.command): Promise<SmtpReply> {
@@ -217,6 +221,10 @@ class SmtpCheck implements Driver<SmtpReply> {
     const started = Date.now();
     const user = this.endpoint.user;
     const mechanisms = this.report.authMechanisms;
+    if (this.token && user && passwordAllowed) {
+      await this.tokenLogin(wire, user, started);
+      return;
+    }
     if (!this.password) {
       this.ctx.rec.skip('smtp.login', 'No password was given (SMTP_PASSWORD or IMAP_PASSWORD): login was not checked.');
       return;
@@ -262,9 +270,40 @@ class SmtpCheck implements Driver<SmtpReply> {
     const advice = smtpLoginAdvice(reply.code, reply.lines.join(' '), mechanisms, encrypted);
     this.ctx.rec.record('smtp.login', started, { status: 'fail', code: advice.code, summary: advice.summary, fix: advice.fix, details: [`${how} answered ${reply.code} ${reply.lines.join(' ')}`] });
   }
+
+  /** AUTH XOAUTH2 (what nodemailer sends for OAuth2); a 334 with the server's JSON error is answered with an empty line. */
+  private async tokenLogin(wire: LineWire, user: string, started: number): Promise<void> {
+    const mechanisms = this.report.authMechanisms;
+    if (!mechanisms.includes('XOAUTH2')) {
+      this.ctx.rec.record('smtp.login', started, { status: 'fail', code: 'TOKEN_REJECTED', summary: `The server offers no XOAUTH2 login (only ${mechanisms.join(', ') || 'nothing'}): the token cannot be used for sending.`, fix: 'Use a password for SMTP (Edit Account: SMTP with its own login), or ask the administrator to enable XOAUTH2 on submission.' });
+      return;
+    }
+    let reply: SmtpReply;
+    let errorJson: unknown;
+    try {
+      reply = await this.command(wire, `AUTH XOAUTH2 ${oauthInitialResponse('XOAUTH2', user, this.token ?? '', this.endpoint.host, this.endpoint.port)}`, 'AUTH XOAUTH2 (redacted)');
+      if (reply.code === 334) {
+        try {
+          errorJson = JSON.parse(Buffer.from(reply.lines.join(''), 'base64').toString('utf8'));
+        } catch {
+          errorJson = undefined;
+        }
+        reply = await this.command(wire, '', '(empty: ends the exchange after the error)');
+      }
+    } catch (err) {
+      this.ctx.rec.failed('smtp.login', started, err);
+      return;
+    }
+    if (reply.code === 235) {
+      this.ctx.rec.record('smtp.login', started, { status: 'pass', summary: `Logged in as ${user} with the OAuth 2.0 token (AUTH XOAUTH2) in ${Date.now() - started} ms. No mail was sent.` });
+      return;
+    }
+    const sasl = decodeSaslFailure({ json: errorJson, serverText: reply.lines.join(' '), user });
+    this.ctx.rec.record('smtp.login', started, { status: 'fail', code: 'TOKEN_REJECTED', summary: `The SMTP server did not accept the token (${reply.code} ${reply.lines.join(' ')}).`, fix: sasl.advice, details: errorJson !== undefined ? [`Server's SASL error: ${JSON.stringify(errorJson)}`] : [] });
+  }
 }
 
-/** Runs the SMTP submission steps against one server. */
-export async function checkSmtp(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: SmtpReport): Promise<void> {
-  await new SmtpCheck(ctx, endpoint, report, password).run();
+/** Runs the SMTP submission steps against one server; `token` logs in with AUTH XOAUTH2 instead of the password. */
+export async function checkSmtp(ctx: CheckContext, endpoint: Endpoint, password: string | undefined, report: SmtpReport, token?: string): Promise<void> {
+  await new SmtpCheck(ctx, endpoint, report, password, token).run();
 }

@@ -16,6 +16,8 @@ export type ImapStepId =
   | 'imap.mode'
   | 'imap.tls'
   | 'imap.capability'
+  /** The SASL mechanisms offered, and which one the account's sign-in uses. */
+  | 'imap.sasl'
   | 'imap.login'
   | 'imap.extensions'
   | 'imap.mailboxes'
@@ -23,7 +25,8 @@ export type ImapStepId =
 
 export type SmtpStepId = 'smtp.dns' | 'smtp.tcp' | 'smtp.greeting' | 'smtp.mode' | 'smtp.tls' | 'smtp.ehlo' | 'smtp.login';
 
-export type StepId = 'input' | 'discovery' | ImapStepId | SmtpStepId;
+/** `auth.token`: the OAuth 2.0 access token's non-secret claims (audience, scopes, expiry). */
+export type StepId = 'input' | 'discovery' | 'auth.token' | ImapStepId | SmtpStepId;
 
 export interface DoctorStep {
   id: StepId;

@@ -4,6 +4,9 @@
 // wrong password, an untrusted or changed certificate) until retry() is called.
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import { type AccountConfig } from '../account';
+import { decodeTokenClaims } from '../auth/claims';
+import { type Credential, type CredentialSource } from '../auth/credentials';
+import { decodeSaslFailure } from '../auth/saslError';
 import { messageFlags } from './headers';
 import { MailError, toMailError } from '../errors';
 import { imapflowLogger, type Logger, registerSecret } from '../log';
@@ -22,8 +25,10 @@ export type MailboxEvent =
 
 export interface SessionDeps {
   account: AccountConfig;
-  /** Reads the password from SecretStorage (or a test); undefined when none is stored. */
-  password(): Promise<string | undefined>;
+  /** Reads the password from SecretStorage (or a test); undefined when none is stored. Unused when `credentials` is given. */
+  password?(): Promise<string | undefined>;
+  /** Where the login's password or OAuth 2.0 access token comes from (sign-in method of the account). */
+  credentials?: CredentialSource;
   pins: PinStore;
   logger: Logger;
   /** Additional trusted CAs (tests trust their private CA this way). */
@@ -177,17 +182,30 @@ export class MailSession {
     return { sha256, pem: seen.pem };
   }
 
-  private async open(): Promise<ImapFlow> {
+  private async credential(): Promise<Credential> {
+    if (this.deps.credentials) {
+      return this.deps.credentials.get();
+    }
+    const pass = await this.deps.password?.();
+    if (!pass) {
+      throw new MailError('NO_PASSWORD', `No password is stored for ${this.deps.account.email}.`);
+    }
+    return { kind: 'password', password: pass };
+  }
+
+  /**
+   * Connects and logs in. `renewed` is the credential of the one retry after the server refused
+   * the first (an access token that expired meanwhile): there is never a second retry.
+   */
+  private async open(renewed?: Credential): Promise<ImapFlow> {
     const { account, logger } = this.deps;
     const { host, port, security, user } = account.imap;
     this.setState('connecting');
     let client: ImapFlow | undefined;
+    let credential: Credential | undefined;
     try {
-      const pass = await this.deps.password();
-      if (!pass) {
-        throw new MailError('NO_PASSWORD', `No password is stored for ${account.email}.`);
-      }
-      registerSecret(pass);
+      credential = renewed ?? (await this.credential());
+      registerSecret(credential.kind === 'password' ? credential.password : credential.accessToken);
       await this.deps.after?.();
       const pin = await this.trust();
       client = new ImapFlow({
@@ -199,7 +217,8 @@ export class MailSession {
         // LOGIN is one round trip; imapflow's AUTHENTICATE PLAIN waits for a "+" before sending the
         // credentials even when the server has SASL-IR (two). A server that turns LOGIN off gets
         // AUTHENTICATE on the next attempt (see loginDisabled below).
-        auth: { user, pass, ...(this.loginDisabled ? {} : { loginMethod: 'LOGIN' }) },
+        // An access token goes through AUTHENTICATE OAUTHBEARER (RFC 7628), else XOAUTH2.
+        auth: credential.kind === 'token' ? { user, accessToken: credential.accessToken } : { user, pass: credential.password, ...(this.loginDisabled ? {} : { loginMethod: 'LOGIN' }) },
         tls: tlsOptionsFor(host, pin, this.deps.extraCa),
         logger: this.captureRefusals(imapflowLogger(logger, account.id)),
         disableAutoIdle: true,
@@ -240,9 +259,24 @@ export class MailSession {
         // LOGINDISABLED: the server takes credentials through AUTHENTICATE only
         this.loginDisabled = true;
         logger.info(`[${account.id}] the server disables LOGIN; using AUTHENTICATE`);
-        return this.open();
+        return this.open(renewed);
       }
-      const error = await this.explain(err);
+      let failed: unknown = err;
+      const refused = toMailError(err).code === 'AUTH_FAILED';
+      if (refused && credential && !renewed && this.deps.credentials?.renew) {
+        // e.g. the access token expired between its check and the login: renew once, retry once
+        let next: Credential | undefined;
+        try {
+          next = await this.deps.credentials.renew(credential);
+        } catch (renewError) {
+          failed = renewError;
+        }
+        if (next) {
+          logger.info(`[${account.id}] the server refused the ${credential.kind === 'token' ? 'access token' : 'password'}; retrying once with a renewed one`);
+          return this.open(next);
+        }
+      }
+      const error = await this.explain(failed, credential);
       this.failure = { error, at: this.now(), attempts: (this.failure?.attempts ?? 0) + 1 };
       logger.error(`[${account.id}] cannot connect: ${error.message}`);
       this.setState('failed', error);
@@ -320,9 +354,21 @@ export class MailSession {
   }
 
   /** Maps a connect failure, and for certificate problems attaches the certificate the server showed. */
-  private async explain(err: unknown): Promise<MailError> {
-    const { host, port, security } = this.deps.account.imap;
+  private async explain(err: unknown, credential?: Credential): Promise<MailError> {
+    const { host, port, security, user } = this.deps.account.imap;
     const error = toMailError(err, { host, port });
+    if (error.code === 'AUTH_FAILED' && credential?.kind === 'token') {
+      const said = error.details.serverText ?? (typeof (err as { response?: unknown }).response === 'string' ? ((err as { response: string }).response) : undefined);
+      const sasl = decodeSaslFailure({
+        json: (err as { oauthError?: unknown }).oauthError,
+        ...(said ? { serverText: said } : {}),
+        ...(this.deps.credentials?.tokenInfo?.() ? { token: this.deps.credentials.tokenInfo() } : {}),
+        ...(decodeTokenClaims(credential.accessToken) ? { claims: decodeTokenClaims(credential.accessToken) } : {}),
+        user,
+        now: this.now(),
+      });
+      return new MailError('TOKEN_REJECTED', `${host} did not accept the OAuth 2.0 token: ${sasl.advice}`, { ...error.details, ...(said ? { serverText: said } : {}), sasl }, { cause: err });
+    }
     if (!error.code.startsWith('TLS_') || error.details.certificate || security === 'none') {
       return error;
     }
