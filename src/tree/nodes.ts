@@ -9,6 +9,7 @@ import { formatAddresses, formatSize, plainLabel, senderName } from '../core/tex
 import { dates } from '../util/dates';
 import { setTreeText, t, treeItem, uiFolder, uiFormat, uiJoin, uiLines, uiPlain } from '../util/ui';
 import { FolderMessages } from '../core/mail/folderModel';
+import { markPatchRow } from '../workspace/treeMark';
 
 export interface MessageRef {
   accountId: string;
@@ -163,6 +164,7 @@ export class MessageNode extends TreeNode {
       item.iconPath = new vscode.ThemeIcon('mail-read');
     }
     item.contextValue = ['message', unread ? 'unread' : 'read', flagged ? 'flagged' : '', answered ? 'answered' : '', m.hasAttachment ? 'attachment' : ''].filter(Boolean).join(':');
+    markPatchRow(item, m, { unread, flagged, deleted });
     setTreeText(item, { accessibilityLabel: uiPlain(`${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${plainLabel(m.subject)}, from ${senderName(m.from)}, ${date}${m.hasAttachment ? ', has attachments' : ''}`, 600) });
     // No arguments: VS Code turns command arguments into handles that die when the tree
     // refreshes, and a click landing during a refresh then fails with "command not found".
