@@ -34,6 +34,9 @@ body.mx-paper .mx-content { background: #ffffff; color: #1f1f1f; border-radius: 
 a[data-href] { color: var(--mx-link, #3794ff); text-decoration: underline; cursor: pointer; }
 body.mx-paper a[data-href] { color: #0b57d0; }
 a[data-href]:focus-visible { outline: 1px solid var(--mx-focus, #007fd4); outline-offset: 1px; }
+a[data-mx-code] { color: var(--mx-link, #3794ff); text-decoration: underline dotted; cursor: pointer; }
+body.mx-paper a[data-mx-code] { color: #0b57d0; }
+a[data-mx-code]:focus-visible { outline: 1px solid var(--mx-focus, #007fd4); outline-offset: 1px; }
 img[data-mx-blocked] { display: inline-block; min-width: 0; min-height: 0; background: repeating-linear-gradient(45deg, rgba(128,128,128,.12) 0 6px, rgba(128,128,128,.2) 6px 12px); }
 img { max-width: 100%; height: auto; }
 pre, code, .mx-text { font-family: var(--mx-mono, ui-monospace, Menlo, Consolas, monospace); }

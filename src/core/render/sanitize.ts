@@ -14,6 +14,38 @@ export interface SanitizeOptions {
   inlineImages?: Map<string, string>;
   /** Input beyond this many characters is cut (a multi-megabyte HTML part is not a letter). */
   maxLength?: number;
+  /**
+   * Code links (issue 14): called with the text of every text node outside the mail's own links;
+   * returns the ranges of that text (UTF-16 offsets, sorted, not overlapping) written as
+   * `<a data-mx-code="index">`. The index is the host's; the view only reports it back.
+   */
+  codeLinks?: (text: string) => readonly CodeLinkSpan[];
+}
+
+/** A range of one text node linked to what the host resolved as link `index`. */
+export interface CodeLinkSpan {
+  start: number;
+  end: number;
+  index: number;
+  /** What the link opens, shown on hover ("src/server.ts, line 42"). */
+  title: string;
+}
+
+/**
+ * `text` escaped, with the given spans (sorted, not overlapping; others are skipped) as code links.
+ * The markup is ours only: the sanitizer never lets a mail's own data-* attributes through.
+ */
+export function linkedText(text: string, spans: readonly CodeLinkSpan[]): string {
+  let out = '';
+  let last = 0;
+  for (const span of spans) {
+    if (!Number.isInteger(span.index) || span.index < 0 || span.start < last || span.end <= span.start || span.end > text.length) {
+      continue;
+    }
+    out += `${escapeText(text.slice(last, span.start))}<a data-mx-code="${span.index}" tabindex="0" role="link" title="${escapeAttribute(span.title)}">${escapeText(text.slice(span.start, span.end))}</a>`;
+    last = span.end;
+  }
+  return out + escapeText(text.slice(last));
 }
 
 export interface SanitizedHtml {
@@ -258,11 +290,12 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
     }
   };
 
-  const render = (nodes: ChildNode[], depth: number): string => {
+  const render = (nodes: ChildNode[], depth: number, inLink = false): string => {
     let out = '';
     for (const node of nodes) {
       if (isText(node)) {
-        out += escapeText(node.data);
+        const spans = !inLink && options.codeLinks ? options.codeLinks(node.data) : [];
+        out += spans.length ? linkedText(node.data, spans) : escapeText(node.data);
         continue;
       }
       if (!isTag(node)) {
@@ -291,12 +324,12 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
       }
       if (name === 'body') {
         bodyStyle = bodyStyleOf(node);
-        out += render(node.children, depth + 1);
+        out += render(node.children, depth + 1, inLink);
         continue;
       }
       if (!ALLOWED_ELEMENTS.has(name)) {
         // html, form, label, fieldset, marquee, picture, custom elements...: keep what is inside
-        out += render(node.children, depth + 1);
+        out += render(node.children, depth + 1, inLink);
         continue;
       }
       if (name === 'img') {
@@ -308,7 +341,7 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
       if (name === 'a') {
         const target = safeLinkTarget(node.attribs.href);
         const attrs = attributesOf(node, 'a').replace(/ title="[^"]*"/, '');
-        const inner = render(node.children, depth + 1);
+        const inner = render(node.children, depth + 1, true);
         if (!target) {
           out += `<span${attrs}>${inner}</span>`;
           continue;
@@ -322,7 +355,7 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
         out += `<${name}${attrs}>`;
         continue;
       }
-      out += `<${name}${attrs}>${render(node.children, depth + 1)}</${name}>`;
+      out += `<${name}${attrs}>${render(node.children, depth + 1, inLink)}</${name}>`;
     }
     return out;
   };

@@ -4,7 +4,7 @@ import { type CalendarCard } from './calendar';
 import { type AttachmentInfo, cidReferences } from './mime';
 import { renderPlainText } from './plainText';
 import { messageDocument } from './messageDocument';
-import { sanitizeHtml } from './sanitize';
+import { type SanitizeOptions, sanitizeHtml } from './sanitize';
 import { type Address, formatSize, fullDate, plainLabel } from '../text';
 
 export interface LoadedMessage {
@@ -155,7 +155,11 @@ function calendarView(card: NonNullable<LoadedMessage['calendar']>): CalendarVie
   };
 }
 
-export function buildViewModel(message: LoadedMessage, options: { allowRemote: boolean; origin: 'imap' | 'file' }): MessageViewModel {
+/**
+ * The view model of a loaded message. `codeLinks` (the workspace feature's, issue 14) links
+ * stack frames and commits in the text of an HTML body (see SanitizeOptions.codeLinks).
+ */
+export function buildViewModel(message: LoadedMessage, options: { allowRemote: boolean; origin: 'imap' | 'file'; codeLinks?: SanitizeOptions['codeLinks'] }): MessageViewModel {
   const flags = new Set(message.flags.map((f) => f.toLowerCase()));
   const inlineData = new Map<string, string>();
   let inlineBytes = 0;
@@ -172,7 +176,7 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
   let blocked = 0;
   const attachments: AttachmentView[] = message.attachments.map((a) => attachmentView(a.part, a.filename, a.contentType, a.size, a.sizeExact !== false));
 
-  const sanitized = message.html !== undefined && message.html.trim() !== '' ? sanitizeHtml(message.html, { allowRemote: options.allowRemote, inlineImages: inlineData }) : undefined;
+  const sanitized = message.html !== undefined && message.html.trim() !== '' ? sanitizeHtml(message.html, { allowRemote: options.allowRemote, inlineImages: inlineData, ...(options.codeLinks ? { codeLinks: options.codeLinks } : {}) }) : undefined;
   const hasText = message.text !== undefined && message.text.trim() !== '';
   if (sanitized && (showsSomething(sanitized.body) || !hasText)) {
     bodyKind = 'html';
