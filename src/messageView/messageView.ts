@@ -49,9 +49,20 @@ export interface MessageSource {
 export interface MessageWorkspace {
   /** A patch mail's body document (commit message and coloured diff), or undefined. */
   patchDocument(message: LoadedMessage): string | undefined;
-  /** A plain-text body with its stack frames linked to workspace files, and how to open link N. */
-  codeLinks(message: LoadedMessage): Promise<{ document: string; open(index: number): Promise<void> } | undefined>;
+  /**
+   * The body document of a patch that came as an attachment (commit message from the text, diff
+   * from the attachment), or undefined. `read` returns at most `maxBytes` of attachment `part`.
+   */
+  attachedPatch(message: LoadedMessage, read: (part: string, maxBytes: number) => Promise<Buffer>): Promise<string | undefined>;
+  /**
+   * The body with its stack frames and commits linked, and how to open link N: a whole document
+   * for a plain-text body, the sanitizer's `codeLinks` option for an HTML body.
+   */
+  codeLinks(message: LoadedMessage, body: 'text' | 'html'): Promise<CodeLinks | undefined>;
 }
+
+/** Code links of a message body (MessageWorkspace.codeLinks). */
+export type CodeLinks = ({ document: string } | { linkText: NonNullable<Parameters<typeof buildViewModel>[1]['codeLinks']> }) & { open(index: number): Promise<void> };
 
 export interface MessageViewDeps {
   log: vscode.LogOutputChannel;
@@ -210,23 +221,54 @@ export class MessageView extends Disposable {
     this.setTitle(this.model.subject);
     this.setShell(allowRemote);
     this.post({ type: 'show', model: this.model, state: source.state });
-    if (!patch && this.model.bodyKind === 'text' && this.deps.workspace) {
-      void this.linkCode(this.deps.workspace, loaded, this.generation);
+    if (!patch && this.deps.workspace) {
+      void this.addWorkspace(this.deps.workspace, source, loaded, this.model.bodyKind, this.generation);
     }
   }
 
-  /** Once the stack frames are resolved against the workspace, shows the body again with them linked. */
-  private async linkCode(workspace: MessageWorkspace, loaded: LoadedMessage, generation: number): Promise<void> {
+  /**
+   * Once what the workspace adds is known, shows the body again: a patch attachment's diff (under
+   * a plain-text body), else the stack frames and commits of the body linked.
+   */
+  private async addWorkspace(workspace: MessageWorkspace, source: MessageSource, loaded: LoadedMessage, bodyKind: MessageViewModel['bodyKind'], generation: number): Promise<void> {
+    const current = () => generation === this.generation && this.loaded === loaded && this.model !== undefined && this.source === source;
     try {
-      const linked = await workspace.codeLinks(loaded);
-      if (!linked || generation !== this.generation || this.loaded !== loaded || !this.model || !this.source) {
+      if (bodyKind !== 'html') {
+        const patch = await workspace.attachedPatch(loaded, (part, maxBytes) => this.attachmentBytes(source, part, maxBytes));
+        if (patch !== undefined) {
+          if (current()) {
+            this.model = { ...this.model!, document: patch };
+            this.post({ type: 'show', model: this.model, state: source.state });
+          }
+          return;
+        }
+      }
+      if (bodyKind === 'empty') {
         return;
       }
-      this.model = { ...this.model, document: linked.document };
+      const linked = await workspace.codeLinks(loaded, bodyKind);
+      if (!linked || !current()) {
+        return;
+      }
+      const document = 'document' in linked ? linked.document : buildViewModel(loaded, { allowRemote: this.model!.remote.allowed, origin: source.origin, codeLinks: linked.linkText }).document;
+      this.model = { ...this.model!, document };
       this.openCodeLink = linked.open;
-      this.post({ type: 'show', model: this.model, state: this.source.state });
+      this.post({ type: 'show', model: this.model, state: source.state });
     } catch (err) {
-      this.deps.log.warn(`Code links: ${errorMessage(err)}`);
+      this.deps.log.warn(`Workspace links in the message view: ${errorMessage(err)}`);
+    }
+  }
+
+  /** At most `maxBytes` of an attachment's decoded bytes. */
+  private async attachmentBytes(source: MessageSource, part: string, maxBytes: number): Promise<Buffer> {
+    const content = await source.attachment(part);
+    if ('data' in content) {
+      return content.data.subarray(0, maxBytes);
+    }
+    try {
+      return await readStream(content.stream, maxBytes);
+    } finally {
+      content.release();
     }
   }
 

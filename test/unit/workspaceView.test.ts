@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseViewMessage } from '../../src/messageView/protocol';
 import { findCodeReferences } from '../../src/core/workspace/codeRefs';
-import { patchBodyHtml, plainTextWithCodeLinks } from '../../src/core/workspace/mailView';
+import { attachedPatchDocument, htmlBodyText, htmlCodeLinker, patchBodyHtml, plainTextWithCodeLinks } from '../../src/core/workspace/mailView';
+import { sanitizeHtml } from '../../src/core/render/sanitize';
 import { applyFilePatch, parseDiff } from '../../src/core/workspace/patchMail';
 import { trailerArgument } from '../../src/core/workspace/gitAm';
 import { commonDirOf, findRepositoryRoot, gitDirOf, type RepoFiles, resolvePath, whereGitRuns } from '../../src/core/workspace/gitRunner';
@@ -35,6 +36,28 @@ describe('code links in the message view', () => {
     assert.ok(html.includes('x0evil at a ('));
   });
 
+  it('links the frames in the text of an HTML body, never inside the mail\'s own links, scripts or styles, escaped', () => {
+    const html = '<html><head><style>p{}</style></head><body><p>Crash &lt;x&gt; on <b>staging</b>:</p>'
+      + '<pre>Error: boom\n    at run (/x/src/server.ts:4:2)\n    at main (/x/src/app.ts:9:1)</pre>'
+      + '<p>see <a href="https://example.com/">src/parser.c:7</a>, <b>src/parser.c</b>:8 and <code>src/parser.c:5</code></p>'
+      + '<script>at x (/x/src/evil.ts:1:1)</script><span data-mx-code="0">not ours</span></body></html>';
+    const body = htmlBodyText(html);
+    assert.ok(!body.text.includes('evil.ts') && !body.text.includes('parser.c:7') && !body.text.includes('p{}'));
+    const refs = findCodeReferences(body.text);
+    const linker = htmlCodeLinker(body, refs.map((r, i) => ({ start: r.start, end: r.end, title: `Open <file ${i}>` })));
+    const out = sanitizeHtml(html, { allowRemote: false, codeLinks: linker }).body;
+    const links = [...out.matchAll(/<a data-mx-code="(\d+)" tabindex="0" role="link" title="([^"]*)">([^<]*)<\/a>/g)].map((m) => [Number(m[1]), m[2], m[3]]);
+    assert.deepEqual(links.map((l) => l[2]), ['/x/src/server.ts:4:2', '/x/src/app.ts:9:1', 'src/parser.c:5'], 'a path split by markup stays text');
+    assert.deepEqual(links.map((l) => l[0]), [0, 1, 2]);
+    assert.equal(links[0][1], 'Open &lt;file 0&gt;');
+    // the mail's own link is still its own; what a sender wrote as data-mx-code is dropped; text stays escaped
+    assert.match(out, /<a data-href="https:\/\/example\.com\/"[^>]*>src\/parser\.c:7<\/a>/);
+    assert.equal((out.match(/data-mx-code/g) ?? []).length, 3);
+    assert.ok(out.includes('Crash &lt;x&gt; on'));
+    // without code links the sanitizer writes the same document as before
+    assert.equal(sanitizeHtml(html, { allowRemote: false, codeLinks: () => [] }).body, sanitizeHtml(html, { allowRemote: false }).body);
+  });
+
   it('accepts only an index for a code link click', () => {
     assert.deepEqual(parseViewMessage({ type: 'openCodeLink', index: 3 }), { type: 'openCodeLink', index: 3 });
     assert.equal(parseViewMessage({ type: 'openCodeLink', index: '3' }), undefined);
@@ -53,6 +76,29 @@ describe('patch view', () => {
     assert.match(html, /class="d2h-ins[^"]*"/);
     assert.ok(!/<script|<img/i.test(html.replace(/<style>[\s\S]*?<\/style>/g, '')), 'sender text is escaped');
     assert.equal(patchBodyHtml('just text'), undefined);
+  });
+});
+
+describe('patch attachments in the message view', () => {
+  const diff = 'diff --git a/CONTRIBUTING.md b/CONTRIBUTING.md\nnew file mode 100644\nindex 0000000..a611f62\n--- /dev/null\n+++ b/CONTRIBUTING.md\n@@ -0,0 +1,2 @@\n+# Contributing\n+<script>x()</script>\n';
+
+  it('shows the commit message from the text and the diff from the attachment (git format-patch --attach)', () => {
+    const doc = attachedPatchDocument('\nSigned-off-by: Carla <carla@example.test>\n---\n CONTRIBUTING.md | 2 ++\n 1 file changed\n', diff);
+    assert.ok(doc);
+    assert.match(doc, /class="mx-patch-message">[\s\S]*Signed-off-by: Carla/);
+    assert.match(doc, /class="mx-patch-notes">[\s\S]*CONTRIBUTING\.md \| 2 \+\+/);
+    assert.match(doc, /class="d2h-file-name"[^>]*>CONTRIBUTING\.md</);
+    assert.ok(doc.includes('d2h-ins'));
+    assert.ok(!/<script>x/.test(doc), 'the diff is escaped');
+  });
+
+  it('takes the message of an attached whole format-patch mail without its headers, and ignores an attachment without a diff', () => {
+    const whole = `From 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001\nFrom: Carla <carla@example.test>\nSubject: [PATCH] docs\n\nExplain how to contribute.\n---\n CONTRIBUTING.md | 2 ++\n\n${diff}-- \n2.39.5\n`;
+    const doc = attachedPatchDocument('Please have a look.', whole);
+    assert.ok(doc);
+    assert.match(doc, /class="mx-patch-message">[\s\S]*Explain how to contribute\./);
+    assert.ok(!doc.includes('Mon Sep 17'), 'the mbox header block is left out');
+    assert.equal(attachedPatchDocument('text', 'just a note, no diff'), undefined);
   });
 });
 
