@@ -83,30 +83,46 @@ export function workspaceFiles(base: vscode.Uri): RepoFiles {
   };
 }
 
+/** Numbers the git tasks of this window, so each task's terminal has a name of its own. */
+let taskNumber = 0;
+
 /**
  * Runs a git TaskSpec as a VS Code task (a ProcessExecution: argv, no shell) and resolves to its
  * exit code from onDidEndTaskProcess; undefined when the process never ran (onDidEndTask without
- * a process end: variables not resolved, git not found). The terminal stays hidden and closes.
+ * a process end: variables not resolved, git not found). The terminal stays hidden.
+ *
+ * A non-zero exit is an answer here (`git am` stopped on a conflict, `rev-parse --verify` found
+ * no branch), not a failure to report: with `close: true` the workbench would raise "The terminal
+ * process ... terminated with exit code" for it (terminalInstance.ts, terminal.integrated.
+ * showExitAlert), so the terminal is kept open (`close: false`, which sets waitOnExit and no
+ * alert; terminalTaskSystem.ts getWaitOnExitValue) and this executor closes it itself once the
+ * process ended, found by the task's numbered name.
  */
 export function vscodeTaskExecutor(scope: vscode.WorkspaceFolder | vscode.TaskScope.Workspace, log: vscode.LogOutputChannel): TaskExecutor {
-  let next = 1;
   return (spec: TaskSpec) =>
     new Promise<number | undefined>((resolve, reject) => {
-      const id = `${process.pid}-${Date.now().toString(36)}-${next++}`;
-      const task = new vscode.Task({ type: GIT_TASK_TYPE, id }, scope, spec.label, 'IMAP Mailbox Explorer', new vscode.ProcessExecution(spec.command, spec.args, { cwd: spec.cwd, env: spec.env }), []);
-      task.presentationOptions = { reveal: vscode.TaskRevealKind.Never, focus: false, echo: true, panel: vscode.TaskPanelKind.Dedicated, showReuseMessage: false, clear: false, close: true };
+      const number = ++taskNumber;
+      const id = `${process.pid}-${Date.now().toString(36)}-${number}`;
+      const name = `${spec.label} (mail #${number})`;
+      const task = new vscode.Task({ type: GIT_TASK_TYPE, id }, scope, name, 'IMAP Mailbox Explorer', new vscode.ProcessExecution(spec.command, spec.args, { cwd: spec.cwd, env: spec.env }), []);
+      task.presentationOptions = { reveal: vscode.TaskRevealKind.Never, focus: false, echo: true, panel: vscode.TaskPanelKind.Dedicated, showReuseMessage: false, clear: false, close: false };
       const mine = (execution: vscode.TaskExecution) => (execution.task.definition as { id?: unknown }).id === id;
+      const terminals = new Set<vscode.Terminal>();
+      const ours = (terminal: vscode.Terminal) => terminal.name.includes(name);
       let settled = false;
       const finish = (code: number | undefined) => {
         if (!settled) {
           settled = true;
           subscriptions.forEach((s) => s.dispose());
-          log.debug(`git task "${spec.label}" ended: ${code ?? 'did not run'}`);
+          vscode.window.terminals.filter(ours).forEach((t) => terminals.add(t));
+          terminals.forEach((t) => t.dispose());
+          log.debug(`git task "${spec.label}" ended: ${code ?? 'did not run'}; ${terminals.size} terminal(s) closed`);
           resolve(code);
         }
       };
       // the workbench fires ProcessEnded before End (terminalTaskSystem.ts), so End alone means no process ran
       const subscriptions = [
+        vscode.window.onDidOpenTerminal((t) => ours(t) && terminals.add(t)),
         vscode.tasks.onDidEndTaskProcess((e) => mine(e.execution) && finish(e.exitCode)),
         vscode.tasks.onDidEndTask((e) => mine(e.execution) && finish(undefined)),
       ];
