@@ -29,6 +29,38 @@ function mail(subject: string, id: string, body: string): Buffer {
   return Buffer.from(`From: Dana Reporter <dana@reporter.test>\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMessage-ID: ${id}\r\nDate: Tue, 03 Mar 2026 12:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body.replace(/\n/g, '\r\n')}`);
 }
 
+function htmlMail(subject: string, id: string, html: string): Buffer {
+  return Buffer.from(`From: Dana Reporter <dana@reporter.test>\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMessage-ID: ${id}\r\nDate: Tue, 03 Mar 2026 13:00:00 +0000\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html.replace(/\n/g, '\r\n')}`);
+}
+
+const HTML_BUG_SUBJECT = 'Nightly build crashed in the parser';
+const ATTACHED_SUBJECT = /^\[PATCH\] CONTRIBUTING: how to send patches$/;
+
+/** The labels of a tree row's context menu (closed again). */
+async function contextMenuOf(name: string | RegExp): Promise<string[]> {
+  await page.mouse.move(700, 850);
+  await treeRow(page, name).click({ button: 'right' });
+  const items = page.locator('.context-view .action-item .action-label');
+  await items.first().waitFor();
+  const labels = (await items.allInnerTexts()).map((l) => l.trim()).filter(Boolean);
+  await page.keyboard.press('Escape');
+  return labels;
+}
+
+/** The message body frame once it shows a diff (a patch attachment's is added after the body). */
+async function diffBody(timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame.url() === 'about:srcdoc' && (await frame.$('.d2h-file-name').catch(() => null))) {
+        return frame;
+      }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error('no message body shows a diff');
+}
+
 async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
   const journal = new Journal(page, name);
   try {
@@ -80,10 +112,11 @@ async function launch(env: Record<string, string> = {}, extra: (f: PatchFixtures
   repo = cloneTarget(fixtures, 'workspace');
   baseCommit = gitIn(repo, ['rev-parse', '--short=10', 'origin/main']).trim();
   server = await startDovecot();
-  for (const raw of [fixtures.v2.cover, ...fixtures.v2.parts, fixtures.reviewReply, fixtures.ackReply, ...extra(fixtures)]) {
+  for (const raw of [fixtures.v2.cover, ...fixtures.v2.parts, fixtures.reviewReply, fixtures.ackReply, fixtures.attached, ...extra(fixtures)]) {
     saveMessage(server, DEFAULT_USER.name, 'INBOX', raw);
   }
   saveMessage(server, DEFAULT_USER.name, 'INBOX', mail(BUG_SUBJECT, '<bug-1@reporter.test>', `Hi,\n\nretry() gives up too early:\n\nTraceback (most recent call last):\n  File "/srv/deploy/releases/41/lib/util.py", line 2, in retry\n    return fn()\nOSError: connection reset\n\nThe C side also logged src/parser.c:10 once.\nIt started with ${baseCommit}, I think.\n\nDana\n`));
+  saveMessage(server, DEFAULT_USER.name, 'INBOX', htmlMail(HTML_BUG_SUBJECT, '<bug-2@reporter.test>', '<html><body><p>The nightly run crashed:</p>\n<pre>Traceback (most recent call last):\n  File "/home/ci/nightly/lib/util.py", line 2, in retry\n    return fn()\nValueError: empty input</pre>\n<p>The parser warned at <code>src/parser.c:5</code> before. Logs: <a href="https://ci.example.test/run/7">src/parser.c:7</a></p></body></html>'));
   createFolders(server, DEFAULT_USER.name, ['Lists']);
   saveMessage(server, DEFAULT_USER.name, 'Lists', mail(LIST_SUBJECT, '<plan+2.0/"q"@lists.example.test>', 'Let us plan the release.\n'));
   vscode = await startCodeServer({
@@ -119,6 +152,38 @@ async function shutDown(): Promise<void> {
 describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
   before(() => launch());
   after(shutDown);
+
+  it('marks patch mail in the tree, with the patch commands in its context menu, and shows an attached patch as a diff', async () => {
+    await journey('workspace-0-patch-rows', async (journal) => {
+      const part = /^\[PATCH v2 2\/3\] util: retry a few times$/;
+      await treeRow(page, part).waitFor({ timeout: 30000 });
+      assert.ok(await treeRow(page, part).locator('.codicon-diff').count(), 'a patch has the diff icon');
+      assert.ok(await treeRow(page, /^\[PATCH v2 0\/3\] Retry support$/).locator('.codicon-git-pull-request').count(), 'a cover letter has the series icon');
+      assert.equal(await treeRow(page, BUG_SUBJECT).locator('.codicon-diff, .codicon-git-pull-request').count(), 0);
+      const onPart = await contextMenuOf(part);
+      for (const command of ['Apply to Workspace', 'Open Patch as Diff', 'Reply with Review']) {
+        assert.ok(onPart.includes(command), `${command} on a patch: ${onPart.join(', ')}`);
+      }
+      const onCover = await contextMenuOf(/^\[PATCH v2 0\/3\] Retry support$/);
+      assert.ok(onCover.includes('Apply to Workspace') && !onCover.includes('Open Patch as Diff'), `cover letter: ${onCover.join(', ')}`);
+      const onBug = await contextMenuOf(BUG_SUBJECT);
+      assert.ok(!onBug.includes('Apply to Workspace') && onBug.includes('Copy Link to Message'), `bug report: ${onBug.join(', ')}`);
+      await journal.shot('patch-rows');
+
+      // git format-patch --attach: the commit message from the body, the diff from the attachment
+      await treeRow(page, ATTACHED_SUBJECT).click();
+      const body = await diffBody();
+      assert.match(await body.locator('.d2h-file-name').first().innerText(), /CONTRIBUTING\.md/);
+      assert.ok(await body.locator('.d2h-ins').count(), 'the added lines are coloured');
+      assert.match(await body.locator('.mx-patch-message').innerText(), /Signed-off-by: Carla Contributor/);
+      await body.getByText('Send patches to list@example.test.').first().waitFor();
+      await journal.shot('attached-patch');
+      await setColorTheme(page, 'Light Modern');
+      await journal.shot('attached-patch-light');
+      await setColorTheme(page, 'Default Dark Modern');
+      await closeEditors();
+    });
+  });
 
   it('applies a patch series to the workspace and shows its commits in Source Control', async () => {
     await journey('workspace-1-apply-series', async (journal) => {
@@ -209,6 +274,19 @@ describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
       await page.locator('.tabs-container .tab.active').filter({ hasText: '.diff' }).waitFor({ timeout: 30000 });
       await page.locator('.editor-instance .view-lines').getByText('Author:     Max Maintainer').first().waitFor();
       await journal.shot('commit');
+      await closeEditors();
+      await showMailView();
+
+      // an HTML bug report: the frames in its text are links too, the mail's own link stays its own
+      await treeRow(page, HTML_BUG_SUBJECT).click();
+      const html = await linkedBody();
+      assert.deepEqual(await html.locator('a[data-mx-code]').allInnerTexts(), ['File "/home/ci/nightly/lib/util.py", line 2', 'src/parser.c:5']);
+      assert.equal(await html.locator('a[data-href]').filter({ hasText: 'src/parser.c:7' }).count(), 1);
+      await journal.shot('html-bug-report');
+      await html.locator('a[data-mx-code]').filter({ hasText: 'src/parser.c:5' }).click();
+      await page.locator('.tabs-container .tab.active').filter({ hasText: 'parser.c' }).waitFor({ timeout: 30000 });
+      await page.locator('.statusbar-item').filter({ hasText: /Ln 5, Col 1/ }).first().waitFor({ timeout: 10000 });
+      await journal.shot('html-editor-at-line');
       await closeEditors();
       await showMailView();
     });
@@ -303,10 +381,12 @@ describe('mail meets the workspace with git run as VS Code tasks', { timeout: 10
       const stopped = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /did not apply\. Conflicts in src\/parser\.c\./ });
       await stopped.waitFor({ timeout: 120000 });
       await journal.shot('conflict-by-task');
+      // a non-zero exit is git's answer, not a terminal failure to report
+      assert.equal(await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'The terminal process' }).count(), 0);
       assert.match(gitIn(repo, ['status'], { LC_ALL: 'C' }), /You are in the middle of an am session/);
       await stopped.getByRole('button', { name: 'Open Conflicts' }).click();
       await page.locator('.tabs-container .tab.active').filter({ hasText: 'parser.c' }).waitFor({ timeout: 30000 });
-      await page.locator('.editor-instance .view-lines').getByText(/^<<<<<<< /).first().waitFor({ timeout: 30000 });
+      await page.locator('.editor-instance .view-lines').getByText(/^<<<<<<<\sHEAD/).first().waitFor({ timeout: 30000 });
       await journal.shot('conflicts-open');
       await runCommand(page, 'Mail: Abort Patch Apply');
       await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'git am was aborted' }).waitFor({ timeout: 60000 });
