@@ -44,6 +44,11 @@ async function contextMenuOf(name: string | RegExp): Promise<string[]> {
   await items.first().waitFor();
   const labels = (await items.allInnerTexts()).map((l) => l.trim()).filter(Boolean);
   await page.keyboard.press('Escape');
+  await items.first().waitFor({ state: 'hidden' });
+  // the row's hover tooltip would stay over the rows below
+  await page.mouse.move(700, 850);
+  await page.keyboard.press('Escape');
+  await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ state: 'hidden' }).catch(() => undefined);
   return labels;
 }
 
@@ -388,7 +393,7 @@ describe('mail meets the workspace with git run as VS Code tasks', { timeout: 10
       await page.locator('.tabs-container .tab.active').filter({ hasText: 'parser.c' }).waitFor({ timeout: 30000 });
       await page.locator('.editor-instance .view-lines').getByText(/^<<<<<<<\sHEAD/).first().waitFor({ timeout: 30000 });
       await journal.shot('conflicts-open');
-      await runCommand(page, 'Mail: Abort Patch Apply');
+      await runCommand(page, 'Mail: Abort Patch Apply (git am --abort)');
       await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'git am was aborted' }).waitFor({ timeout: 60000 });
       assert.doesNotMatch(gitIn(repo, ['status'], { LC_ALL: 'C' }), /am session/);
       assert.equal(gitIn(repo, ['log', '-1', '--format=%s']).trim(), 'docs: describe retries');
