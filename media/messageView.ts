@@ -134,6 +134,116 @@ function toolbar(model: MessageViewModel): HTMLElement {
 }
 let status: HTMLElement | undefined;
 
+function items(n: number): string {
+  return `${n} ${n === 1 ? 'item' : 'items'}`;
+}
+
+/** The remote-content bar: blocked (offer to load) or loaded (say so, offer to block again). */
+function remoteBar(model: MessageViewModel): HTMLElement {
+  const remote = model.remote;
+  const bar = el('div', remote.state === 'loaded' ? 'remote-bar loaded' : 'remote-bar');
+  bar.setAttribute('role', 'status');
+  bar.id = 'remote-bar';
+  bar.dataset.state = remote.state;
+  const buttons = el('span', 'remote-buttons');
+  let text: string;
+  if (remote.state === 'loaded') {
+    text = remote.scope === 'sender' && remote.sender ? `Remote content loaded: you allowed it for ${remote.sender}.` : 'Remote content loaded for this message.';
+    if (remote.failed > 0) {
+      text += ` ${remote.failed} of ${items(remote.items)} could not be loaded.`;
+    }
+    buttons.append(button('Block again', () => post({ type: 'blockRemote' }), { secondary: true }));
+  } else {
+    text = remote.unverified
+      ? `Remote content blocked (${items(remote.items)}). ${remote.sender} is a trusted sender, but your mail server did not confirm that this message comes from them (unverified).`
+      : `Remote content blocked (${items(remote.items)}). Loading it tells the sender that and when you read this message.`;
+    if (remote.unverified) {
+      bar.classList.add('unverified');
+    }
+    buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
+    if (remote.sender && !remote.unverified) {
+      buttons.append(button(`Always for ${remote.sender}`, () => post({ type: 'loadRemote', scope: 'sender' }), { secondary: true }));
+    }
+  }
+  bar.append(el('span', remote.state === 'loaded' ? 'codicon codicon-globe' : 'codicon codicon-shield'), el('span', 'remote-text', text), buttons);
+  return bar;
+}
+
+/** Alpha of a computed CSS color ("rgba(0, 0, 0, 0)", "transparent"); 1 when it cannot tell. */
+function alphaOf(color: string): number {
+  if (color === 'transparent') {
+    return 0;
+  }
+  const match = /^rgba?\(([^)]*)\)$/.exec(color.trim());
+  const parts = match ? match[1].split(/[\s,/]+/).filter(Boolean) : [];
+  return parts.length === 4 ? Number.parseFloat(parts[3]) : 1;
+}
+
+function sameColor(a: string, b: string): boolean {
+  return a.replace(/\s/g, '') === b.replace(/\s/g, '');
+}
+
+/** The background a text sits on: the first ancestor that paints one. */
+function backgroundOf(element: Element, win: Window): string | undefined {
+  for (let e: Element | null = element; e; e = e.parentElement) {
+    const bg = win.getComputedStyle(e).backgroundColor;
+    if (alphaOf(bg) > 0.5) {
+      return bg;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a text node of a link is hidden from the reader by CSS (issue 15.4). */
+function textHidden(node: Text, link: Element, win: Window): boolean {
+  let opacity = 1;
+  for (let e: Element | null = node.parentElement; e; e = e === link ? null : e.parentElement) {
+    const style = win.getComputedStyle(e);
+    opacity *= Number.parseFloat(style.opacity || '1');
+    if (style.display === 'none' || style.visibility !== 'visible' || opacity < 0.1) {
+      return true;
+    }
+    if ((style.overflow !== 'visible' || style.clipPath !== 'none' || style.clip !== 'auto') && (e.getBoundingClientRect().width < 2 || e.getBoundingClientRect().height < 2)) {
+      return true;
+    }
+  }
+  const parent = node.parentElement ?? link;
+  const style = win.getComputedStyle(parent);
+  if (Number.parseFloat(style.fontSize) < 4 || alphaOf(style.color) < 0.1) {
+    return true;
+  }
+  const background = backgroundOf(parent, win);
+  if (background && sameColor(background, style.color)) {
+    return true;
+  }
+  const range = node.ownerDocument.createRange();
+  range.selectNodeContents(node);
+  const rect = range.getBoundingClientRect();
+  const page = node.ownerDocument.documentElement.getBoundingClientRect();
+  return rect.width < 1 || rect.height < 1 || rect.right <= page.left || rect.bottom <= page.top || rect.left >= page.right;
+}
+
+/** The text of a link as the reader sees it, and whether CSS hid some of it. */
+function visibleText(link: HTMLElement): { text: string; hiddenText: boolean } {
+  const doc = link.ownerDocument;
+  const win = doc.defaultView;
+  let text = '';
+  let hiddenText = false;
+  if (!win) {
+    return { text: link.textContent ?? '', hiddenText };
+  }
+  const walker = doc.createTreeWalker(link, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode() as Text | null; node && text.length < 2000; node = walker.nextNode() as Text | null) {
+    const data = node.data;
+    if (data.trim() && textHidden(node, link, win)) {
+      hiddenText = true;
+      continue;
+    }
+    text += data;
+  }
+  return { text: text.slice(0, 2000), hiddenText };
+}
+
 function linkOf(target: EventTarget | null): HTMLElement | undefined {
   const node = target as Element | null;
   const anchor = node && typeof node.closest === 'function' ? node.closest('[data-href]') : null;
@@ -150,7 +260,7 @@ function wireFrame(frame: HTMLIFrameElement): void {
     const link = linkOf(event.target);
     event.preventDefault();
     if (link?.dataset.href) {
-      post({ type: 'openLink', href: link.dataset.href, deceptive: link.hasAttribute('data-mx-deceptive') });
+      post({ type: 'openLink', href: link.dataset.href, deceptive: link.hasAttribute('data-mx-deceptive'), ...visibleText(link) });
     }
   };
   // a stack frame linked by the host: the view reports only its index
@@ -189,13 +299,15 @@ function wireFrame(frame: HTMLIFrameElement): void {
   doc.addEventListener('mouseover', showTarget, true);
   doc.addEventListener('focusin', showTarget, true);
   doc.addEventListener('mouseout', () => status?.classList.remove('visible'), true);
+  // the body's own height: the root's scroll height is never less than the frame (150 px by
+  // default), which left an unpainted strip under a short mail
   const resize = () => {
-    const height = Math.max(doc.documentElement.scrollHeight, doc.body?.scrollHeight ?? 0);
+    const height = doc.body ? doc.body.scrollHeight : doc.documentElement.scrollHeight;
     frame.style.height = `${Math.max(height, 60)}px`;
   };
   resize();
   const observer = new ResizeObserver(resize);
-  observer.observe(doc.documentElement);
+  observer.observe(doc.body ?? doc.documentElement);
   doc.querySelectorAll('img').forEach((img) => img.addEventListener('load', resize));
 }
 
@@ -279,23 +391,8 @@ function render(model: MessageViewModel): void {
     app.append(calendarCard(model.calendar));
   }
 
-  if (model.remote.blocked > 0 && !model.remote.allowed) {
-    const bar = el('div', 'remote-bar');
-    bar.setAttribute('role', 'status');
-    bar.id = 'remote-bar';
-    const text = el('span', 'remote-text', model.remote.unverified
-      ? `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). ${model.remote.sender} is a trusted sender, but your mail server did not confirm that this message comes from them (unverified).`
-      : `Remote content blocked (${model.remote.blocked} ${model.remote.blocked === 1 ? 'item' : 'items'}). Loading it tells the sender that and when you read this message.`);
-    if (model.remote.unverified) {
-      bar.classList.add('unverified');
-    }
-    const buttons = el('span', 'remote-buttons');
-    buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
-    if (model.remote.sender && !model.remote.unverified) {
-      buttons.append(button(`Always for ${model.remote.sender}`, () => post({ type: 'loadRemote', scope: 'sender' }), { secondary: true }));
-    }
-    bar.append(el('span', 'codicon codicon-shield'), text, buttons);
-    app.append(bar);
+  if (model.remote.state !== 'none') {
+    app.append(remoteBar(model));
   }
 
   if (model.attachments.length) {
@@ -333,10 +430,11 @@ function render(model: MessageViewModel): void {
   app.append(status);
 }
 
-function showLoading(title: string): void {
+function showLoading(title: string, phase?: 'rendering'): void {
   app.replaceChildren();
   const box = el('div', 'loading');
-  box.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), el('span', '', `Loading ${title}...`));
+  box.dataset.phase = phase ?? 'loading';
+  box.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), el('span', '', `${phase === 'rendering' ? 'Preparing' : 'Loading'} ${title}...`));
   app.append(box);
 }
 
@@ -351,7 +449,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   const message = event.data;
   switch (message?.type) {
     case 'loading':
-      showLoading(message.title);
+      showLoading(message.title, message.phase);
       break;
     case 'show':
       // kept with the webview: a hidden panel that VS Code reloads shows the message at once

@@ -19,6 +19,7 @@ import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
 import { type MessageViewDeps, RemoteContentPolicy } from './messageView/messageView';
 import { MessagePanels } from './messageView/panels';
+import { BodyRenderer } from './core/render/renderHost';
 import { MessageSourceProvider, SOURCE_SCHEME, sourceUri } from './source/sourceProvider';
 import { triageCommands } from './triage/commands';
 import { MessageDragAndDrop } from './triage/dragAndDrop';
@@ -70,10 +71,14 @@ export function activate(context: vscode.ExtensionContext): void {
   void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
   const codeLinks = new CodeLinkResolver();
   const git = GitWorkspace.forExtension(context.extension.id, log);
+  // message bodies render in a worker thread under a time budget (a hostile mail never blocks the host)
+  const renderer = new BodyRenderer({ workerFile: vscode.Uri.joinPath(extensionUri, 'dist', 'renderWorker.js').fsPath, onProblem: (m) => log.warn(m) });
+  subscriptions.push({ dispose: () => renderer.dispose() });
   const viewDeps: MessageViewDeps = {
     log,
     workspace: messageWorkspace(codeLinks, () => git.forLinks()),
     remote: new RemoteContentPolicy(),
+    renderer,
     tempRoot: () => tempDir.get(),
     resources: (webview) => ({
       script: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'messageView.js')),

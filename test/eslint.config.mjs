@@ -2,11 +2,25 @@
 // `npm test` runs; package.json points at it with -c.
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import regexp from 'eslint-plugin-regexp';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
+  // Sender input costs linear time: no regular expression may backtrack super-linearly
+  // (issue 15.2). The plugin's recommended set, with the backtracking rules as errors.
+  regexp.configs['flat/recommended'],
+  {
+    rules: {
+      'regexp/no-super-linear-backtracking': ['error', { report: 'potential' }],
+      'regexp/no-super-linear-move': ['error', { report: 'potential', ignorePartial: false, ignoreSticky: false }],
+      'regexp/no-misleading-capturing-group': ['error', { reportBacktrackingEnds: true }],
+      'regexp/optimal-quantifier-concatenation': 'error',
+      'regexp/no-control-character': 'off',
+      'regexp/no-unused-capturing-group': ['error', { fixable: true }],
+    },
+  },
   {
     languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
     rules: {

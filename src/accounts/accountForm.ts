@@ -295,7 +295,7 @@ export class AccountForm extends Disposable {
   /** What the address suggests; answers only for the address still in the form. */
   private async lookup(email: string): Promise<void> {
     const seq = ++this.lookupSeq;
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+    if (!/^[^\s@]+@[^\s@][^\s.@]*\.[^\s@]+$/.test(email.trim())) {
       return;
     }
     const found = await detectSignIn(email.trim());

@@ -226,7 +226,8 @@ export class Composer {
       if (/^original\b/.test(line) && meta.forwardAsAttachment && meta.original) {
         const ref = meta.original;
         const source = await session.withMailbox(ref.path, (client) => originalSource(client, ref.uid), { idempotent: true });
-        const name = /\((.*)\)$/.exec(line)?.[1] ?? 'message.eml';
+        const open = line.indexOf('(');
+        const name = open >= 0 && line.endsWith(')') ? line.slice(open + 1, -1) : 'message.eml';
         out.push({ filename: name, content: source, contentType: 'message/rfc822' });
         continue;
       }

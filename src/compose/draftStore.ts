@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { type DraftMeta } from '../core/compose/draft';
+import { trimChars } from '../core/text';
 
 export const DRAFT_EXTENSION = '.maildraft';
 
@@ -29,14 +30,12 @@ export class DraftStore {
 
   /** A file name that reads well on a tab: the subject, shortened, and a random tail. */
   newId(hint = ''): string {
-    const slug = hint
+    const dashed = hint
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
       .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 40)
-      .replace(/-+$/, '');
+      .replace(/[^a-z0-9]+/g, '-');
+    const slug = trimChars(trimChars(dashed, '-').slice(0, 40), '-', 'end');
     return `${slug || 'message'}-${randomBytes(3).toString('hex')}`;
   }
 

@@ -86,7 +86,7 @@ export interface SmtpAccountSettings {
 
 /** Gmail and Microsoft's services put submitted mail into Sent themselves. */
 export function serverSavesSentByDefault(smtpHost: string): boolean {
-  return /(^|\.)(gmail|googlemail)\.com$|(^|\.)(outlook|office365|hotmail|live)\.com$/i.test(smtpHost.trim());
+  return /(?:^|\.)(?:gmail|googlemail)\.com$|(?:^|\.)(?:outlook|office365|hotmail|live)\.com$/i.test(smtpHost.trim());
 }
 
 /** What the account form proposes for SMTP once it knows the IMAP host. */
@@ -119,11 +119,11 @@ export interface FieldProblem {
   message: string;
 }
 
-const HOST = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const HOST = /^(?=.{1,253}$)(?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.)*[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?$/i;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
-const IPV6 = /^\[?[0-9A-Fa-f:.]+\]?$/;
+const IPV6 = /^\[?[0-9A-F:.]+\]?$/i;
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
-const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+const FINGERPRINT = /^(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/;
 
 export function isValidHost(host: string): boolean {
   return HOST.test(host) || IPV4.test(host) || (host.includes(':') && IPV6.test(host));
@@ -131,7 +131,7 @@ export function isValidHost(host: string): boolean {
 
 /** Normalises "ab cd ef..." or "abcdef..." to Node's "AB:CD:EF..." form; undefined when it is not a SHA-256. */
 export function normaliseFingerprint(value: string): string | undefined {
-  const hex = value.replace(/[^0-9A-Fa-f]/g, '').toUpperCase();
+  const hex = value.replace(/[^0-9A-F]/gi, '').toUpperCase();
   if (hex.length !== 64) {
     return undefined;
   }
@@ -305,7 +305,7 @@ export function parseAuth(raw: unknown): AuthSettings | string {
         out.issuer = issuer;
       }
       if (provider === 'microsoft' && typeof a.tenant === 'string' && a.tenant.trim()) {
-        if (!/^[A-Za-z0-9.-]{1,100}$/.test(a.tenant.trim())) {
+        if (!/^[A-Z0-9.-]{1,100}$/i.test(a.tenant.trim())) {
           return 'auth.tenant is organizations, common, a tenant id or a domain.';
         }
         out.tenant = a.tenant.trim();

@@ -16,7 +16,7 @@ function toDate(value: DateInput): Date | undefined {
 /** A BCP 47 tag Intl accepts, else 'en'. VS Code gives e.g. "en", "de", "zh-cn", "pt-br". */
 export function displayLocale(language: string | undefined): string {
   const tag = (language ?? '').trim();
-  if (!tag || tag.length > 35 || !/^[A-Za-z0-9-]+$/.test(tag)) {
+  if (!tag || tag.length > 35 || !/^[A-Z0-9-]+$/i.test(tag)) {
     return 'en';
   }
   try {

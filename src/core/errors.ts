@@ -133,7 +133,7 @@ function codeOf(err: ErrorLike): string {
   // some libraries wrap socket errors in their own code (nodemailer: ESOCKET) and keep the errno
   // name only in the message
   const named = typeof err.message === 'string' ? ERRNO_NAMES.exec(err.message)?.[1] : undefined;
-  if (typeof err.code === 'string' && (!named || !/^E(SOCKET|CONNECTION)$/.test(err.code))) {
+  if (typeof err.code === 'string' && (!named || !/^E(?:SOCKET|CONNECTION)$/.test(err.code))) {
     return err.code;
   }
   if (named) {
@@ -173,7 +173,7 @@ export function toMailError(error: unknown, where: { host?: string; port?: numbe
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /\bSSL\b|TLS/.test(code)) {
     return new MailError('TLS_FAILED', `The TLS handshake with ${at} failed (${code}).`, details, { cause: error });
   }
-  if (/STARTTLS/i.test(message) && /(not|no|unavailable|unsupported|fail|cannot)/i.test(message)) {
+  if (/STARTTLS/i.test(message) && /not|no|unavailable|unsupported|fail|cannot/i.test(message)) {
     return new MailError('STARTTLS_UNAVAILABLE', `${at} does not offer STARTTLS; the connection was stopped before sending the password.`, details, { cause: error });
   }
   if (code === 'ECONNREFUSED') {
@@ -185,7 +185,7 @@ export function toMailError(error: unknown, where: { host?: string; port?: numbe
   if (code === 'ETIMEDOUT' || code === 'CONNECT_TIMEOUT' || code === 'GREETING_TIMEOUT' || /timeout|timed out/i.test(message)) {
     return new MailError('TIMEOUT', `${at} did not answer in time${code === 'GREETING_TIMEOUT' ? ' (no IMAP greeting: is this the right port and security?)' : ''}.`, details, { cause: error });
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'NoConnection' || code === 'ClosedAfterConnectTLS' || code === 'ClosedAfterConnectText' || /connection (not available|closed)|socket (hang up|closed)|Unexpected close/i.test(message)) {
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'NoConnection' || code === 'ClosedAfterConnectTLS' || code === 'ClosedAfterConnectText' || /connection (?:not available|closed)|socket (?:hang up|closed)|Unexpected close/i.test(message)) {
     return new MailError('DISCONNECTED', `The connection to ${at} was lost.`, details, { cause: error });
   }
   if (err.responseStatus === 'NO' || err.responseStatus === 'BAD' || serverText) {

@@ -32,14 +32,14 @@ const PROTOCOL_RULES: Array<[RegExp, string]> = [
   // A1 LOGIN user "password" / A1 LOGIN "user" {5}  (whatever follows the user name is secret)
   // (not "Pre-login capabilities listed, post-login ..." in a server greeting)
   // (not AUTH=LOGIN in a capability list either)
-  [/((?<![-\w=])LOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+).+$/gim, '$1(redacted)'],
+  [/((?<![-\w=])LOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+)\S.*$/gim, '$1(redacted)'],
   // AUTHENTICATE PLAIN <initial response>, XOAUTH2 / OAUTHBEARER tokens; SMTP's AUTH PLAIN <response>
   // (the whole rest of the line: a SASL initial response is one base64 word, but never show a part of it)
-  [/(\bAUTHENTICATE\s+[A-Z0-9_-]+\s+).+/gi, '$1(redacted)'],
+  [/(\bAUTHENTICATE\s+[\w-]+\s+)\S.*/gi, '$1(redacted)'],
   [/(\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5)\s+)\S+/gi, '$1(redacted)'],
   // A bare base64 continuation line answering a SASL challenge
   [/(\bC:\s*)[A-Za-z0-9+/]{16,}={0,2}\s*$/gm, '$1(redacted)'],
-  [/(\b(?:pass|password|pass_word|token|accessToken|access_token)\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1(redacted)'],
+  [/(\b(?:pass|password|pass_word|token|accessToken|access_token)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1(redacted)'],
   [/(Authorization:\s*)\S+(\s+\S+)?/gi, '$1(redacted)'],
 ];
 

@@ -25,7 +25,7 @@ function userTag(): string {
     return String(uid);
   }
   // Windows: the temp directory is already per user; name the folder after the user anyway
-  return userInfo().username.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'user';
+  return userInfo().username.replace(/[^\w-]/g, '_').slice(0, 64) || 'user';
 }
 
 /** True when `stats` is a real directory that only we can enter (POSIX: owned by us, no group/other bits). */
@@ -116,7 +116,7 @@ export async function removeStaleTempDirs(base: string = tmpdir(), isAlive: (pid
     }
   };
   if (root) {
-    await sweep(root, /^(\d{1,10})-[A-Za-z0-9]{6}$/, (s) => s.isDirectory() && !s.isSymbolicLink());
+    await sweep(root, /^(\d{1,10})-[A-Z0-9]{6}$/i, (s) => s.isDirectory() && !s.isSymbolicLink());
   }
   // the fallback layout and the layout before private roots: only folders that are ours
   await sweep(base, /^imap-explorer-(\d{1,10})(?:-[A-Za-z0-9]{6})?$/, isPrivateDirectory);

@@ -5,8 +5,8 @@ import libmime from 'libmime';
 
 // Bidi embedding/override/isolate controls and marks (a subject with U+202E can show "gpj.exe" as
 // "exe.jpg"), zero-width characters, BOM and C0/C1 controls.
-const INVISIBLE = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B-\u200D\u2060\uFEFF\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-const ENCODED_WORD = /=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/;
+const INVISIBLE = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B-\u200D\u2060\uFEFF\u0000-\u0008\v\f\u000E-\u001F\u007F-\u009F]/g;
+const ENCODED_WORD = /=\?[^?\s]+\?[BQ]\?[^?\s]*\?=/i;
 
 export function decodeWords(text: string): string {
   if (!ENCODED_WORD.test(text)) {
@@ -105,7 +105,7 @@ export function formatSize(bytes: number | undefined): string {
 const BLANK = /[\p{Default_Ignorable_Code_Point}\u2800]/gu;
 // Windows device names: reserved with any extension and whatever trailing dots or spaces
 // (learn.microsoft.com "Naming Files, Paths, and Namespaces"); superscript digits count too.
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|clock\$|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|conin\$|conout\$|clock\$|com[0-9¹²³]|lpt[0-9¹²³])$/i;
 const MAX_NAME_BYTES = 255;
 
 /** Cuts `text` to at most `max` UTF-8 bytes without splitting a character. */
@@ -137,20 +137,40 @@ export function safeFileName(name: string | undefined, fallback = 'attachment'):
   let cleaned = plainLabel((name ?? '').replace(BLANK, ''), 4096)
     .replace(/[/\\:*?"<>|]/g, '_')
     .replace(/\s+/gu, ' ')
-    .replace(/^[.\s]+/u, '')
-    .replace(/[.\s]+$/u, '');
+    .replace(/^[.\s]+/u, '');
+  cleaned = trimChars(cleaned, '. ', 'end');
   if (!cleaned) {
     return fallback;
   }
   const dot = cleaned.indexOf('.');
-  const stem = (dot < 0 ? cleaned : cleaned.slice(0, dot)).replace(/[.\s]+$/u, '');
+  const stem = trimChars(dot < 0 ? cleaned : cleaned.slice(0, dot), '. ', 'end');
   if (WINDOWS_RESERVED.test(stem)) {
     cleaned = `_${cleaned}`;
   }
   if (Buffer.byteLength(cleaned, 'utf8') > MAX_NAME_BYTES) {
     const lastDot = cleaned.lastIndexOf('.');
     const ext = lastDot > 0 && cleaned.length - lastDot <= 16 ? cleaned.slice(lastDot) : '';
-    cleaned = `${cutToBytes(cleaned.slice(0, cleaned.length - ext.length), MAX_NAME_BYTES - Buffer.byteLength(ext, 'utf8')).replace(/[.\s]+$/u, '')}${ext}`;
+    cleaned = `${trimChars(cutToBytes(cleaned.slice(0, cleaned.length - ext.length), MAX_NAME_BYTES - Buffer.byteLength(ext, 'utf8')), '. ', 'end')}${ext}`;
   }
   return cleaned || fallback;
+}
+
+/**
+ * `text` without the characters of `chars` at its start and end, in linear time: the regex
+ * form (`/^-+|-+$/`) rescans a long run of them from every position that does not end it.
+ */
+export function trimChars(text: string, chars: string, where: 'both' | 'start' | 'end' = 'both'): string {
+  let start = 0;
+  let end = text.length;
+  if (where !== 'end') {
+    while (start < end && chars.includes(text[start])) {
+      start++;
+    }
+  }
+  if (where !== 'start') {
+    while (end > start && chars.includes(text[end - 1])) {
+      end--;
+    }
+  }
+  return text.slice(start, end);
 }

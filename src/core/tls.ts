@@ -103,7 +103,7 @@ export async function probeCertificate(host: string, port: number, security: Sec
       await new Promise<void>((resolve, reject) => plain!.once('connect', resolve).once('error', reject));
       await readUntil(plain, (t) => t.includes('\r\n'), timeoutMs);
       plain.write('x STARTTLS\r\n');
-      const reply = await readUntil(plain, (t) => /^x (OK|NO|BAD)/m.test(t), timeoutMs);
+      const reply = await readUntil(plain, (t) => /^x (?:OK|NO|BAD)/m.test(t), timeoutMs);
       if (!/^x OK/m.test(reply)) {
         throw new MailError('STARTTLS_UNAVAILABLE', `${host}:${port} refused STARTTLS.`);
       }

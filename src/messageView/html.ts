@@ -1,6 +1,7 @@
 // The message view's outer document. Its CSP allows our bundled script (by nonce) and styles,
-// nothing from the network unless the shown message had remote content allowed, and no frames
-// but the srcdoc body frame. The body frame is sandboxed without allow-scripts.
+// nothing from the network ever (remote content the user allowed is fetched by the host and
+// inlined as data:), and no frames but the srcdoc body frame. The body frame is sandboxed without
+// allow-scripts.
 import { randomBytes } from 'node:crypto';
 import type * as vscode from 'vscode';
 import { displayLocale } from '../core/dates';
@@ -15,24 +16,23 @@ export interface ShellResources {
   language?: string;
 }
 
-export function shellCsp(cspSource: string, nonce: string, allowRemote: boolean): string {
-  const remote = allowRemote ? ' http: https:' : '';
+export function shellCsp(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
     // 'unsafe-inline' styles: the srcdoc frame inherits this policy and mail needs its own styles
     `style-src ${cspSource} 'unsafe-inline'`,
-    `img-src ${cspSource} data:${remote}`,
-    `font-src ${cspSource} data:${remote}`,
+    `img-src ${cspSource} data:`,
+    `font-src ${cspSource} data:`,
     "frame-src 'self'",
     "form-action 'none'",
     "base-uri 'none'",
   ].join('; ');
 }
 
-export function shellHtml(webview: vscode.Webview, resources: ShellResources, allowRemote: boolean): string {
+export function shellHtml(webview: vscode.Webview, resources: ShellResources): string {
   const nonce = randomBytes(18).toString('base64');
-  const csp = shellCsp(webview.cspSource, nonce, allowRemote);
+  const csp = shellCsp(webview.cspSource, nonce);
   return `<!DOCTYPE html>
 <html lang="${displayLocale(resources.language)}">
 <head>

@@ -9,18 +9,31 @@ import { type Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError, toMailError } from '../core/errors';
 import { type LoadOptions, readStream } from '../core/mail/messageLoader';
-import { safeLinkTarget } from '../core/render/sanitize';
-import { looksLikeText } from '../core/tempFiles';
 import { checkSender, type SenderCheck } from '../core/authResults';
-import { safeFileName } from '../core/text';
+import { type LoadedResource } from '../core/render/css';
+import { checkLink, deceptiveLink, type LinkRefusal } from '../core/render/links';
+import { type RemoteFetchOptions } from '../core/render/remoteFetch';
+import { type BodyInput, type BodyRendering } from '../core/render/body';
+import { renderMessageBody } from '../core/render/renderMessage';
+import { type CodeLinkSpan } from '../core/render/sanitize';
+import { type BodyRenderer } from '../core/render/renderHost';
+import { looksLikeText } from '../core/tempFiles';
+import { plainLabel, safeFileName } from '../core/text';
 import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../core/render/viewModel';
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
-import { showError, showInfo, showModal, showWarning, t, uiPlain, uiVerbatim, withProgress } from '../util/ui';
+import { showError, showInfo, showModal, showWarning, t, type UiText, uiJoin, uiPlain, uiVerbatim, withProgress } from '../util/ui';
 import { userSetting } from '../accounts/userSettings';
 import { shellHtml, type ShellResources } from './html';
 import { rawMessageSource } from './rawSource';
 import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
+
+const REFUSALS: Record<LinkRefusal, () => UiText> = {
+  scheme: () => t('This link was not opened: only http, https and mailto links can be opened.'),
+  userinfo: () => t('Link not opened: a user name in it hides its real host.'),
+  ambiguous: () => t('Link not opened: it would open another host than it shows.'),
+  invalid: () => t('This link was not opened: its address is not valid.'),
+};
 
 export type AttachmentContent = { data: Buffer } | { stream: Readable; size?: number; release(): void };
 
@@ -56,35 +69,54 @@ export interface MessageWorkspace {
   attachedPatch(message: LoadedMessage, read: (part: string, maxBytes: number) => Promise<Buffer>): Promise<string | undefined>;
   /**
    * The body with its stack frames and commits linked, and how to open link N: a whole document
-   * for a plain-text body, the sanitizer's `codeLinks` option for an HTML body.
+   * for a plain-text body; for an HTML body (its text nodes as the renderer collected them), the
+   * ranges the renderer writes as links (BodyInput.codeLinks.links).
    */
-  codeLinks(message: LoadedMessage, body: 'text' | 'html'): Promise<CodeLinks | undefined>;
+  codeLinks(message: LoadedMessage, body: { kind: 'text' } | { kind: 'html'; texts: readonly string[] }): Promise<CodeLinks | undefined>;
 }
 
 /** Code links of a message body (MessageWorkspace.codeLinks). */
-export type CodeLinks = ({ document: string } | { linkText: NonNullable<Parameters<typeof buildViewModel>[1]['codeLinks']> }) & { open(index: number): Promise<void> };
+export type CodeLinks = ({ document: string } | { links: Array<[string, CodeLinkSpan[]]> }) & { open(index: number): Promise<void> };
 
 export interface MessageViewDeps {
   log: vscode.LogOutputChannel;
   workspace?: MessageWorkspace;
   resources(webview: vscode.Webview): ShellResources;
   remote: RemoteContentPolicy;
+  /** Renders bodies in the render worker, under its time budget. */
+  renderer: BodyRenderer;
   tempRoot: () => Promise<string>;
 }
 
+/** Messages whose fetched remote content is kept in memory (reopening does not fetch again). */
+const REMOTE_CACHE_MESSAGES = 20;
+
 /**
  * Remote content is allowed per message (this session) or per sender (setting), and per sender
- * only for messages whose sender the account's own server verified (core/authResults.ts).
+ * only for messages whose sender the account's own server verified (core/authResults.ts). What
+ * was fetched for a message is kept for the session, so reopening it shows it again without a
+ * new request (a tracking pixel does not fire twice) and says so in the bar.
  */
 export class RemoteContentPolicy {
   private readonly allowedMessages = new Set<string>();
+  private readonly blockedMessages = new Set<string>();
+  private readonly fetched = new Map<string, Map<string, LoadedResource>>();
 
-  /** Allowed for this message by the user's click (this session). */
-  allowed(key: string): boolean {
-    return this.allowedMessages.has(key);
+  /**
+   * Why remote content is allowed for this message, if it is: the user's click for this message,
+   * or a trusted sender whose message the account's server verified (`senderVerified`).
+   */
+  scope(key: string, sender: string, senderVerified: boolean): 'message' | 'sender' | undefined {
+    if (this.blockedMessages.has(key)) {
+      return undefined;
+    }
+    if (this.allowedMessages.has(key)) {
+      return 'message';
+    }
+    return senderVerified && this.trustsSender(sender) ? 'sender' : undefined;
   }
 
-  /** The sender is in imapExplorer.remoteContent.trustedSenders. */
+  /** The sender is in imapExplorer.remoteContent.trustedSenders (user settings only). */
   trustsSender(sender: string): boolean {
     const trusted = userSetting<string[]>('remoteContent.trustedSenders', []);
     return Boolean(sender) && trusted.some((s) => s.trim().toLowerCase() === sender);
@@ -105,7 +137,35 @@ export class RemoteContentPolicy {
   }
 
   allowMessage(key: string): void {
+    this.blockedMessages.delete(key);
     this.allowedMessages.add(key);
+  }
+
+  /** "Block again": remote content of this message stays blocked this session, whoever sent it. */
+  blockMessage(key: string): void {
+    this.allowedMessages.delete(key);
+    this.blockedMessages.add(key);
+    this.fetched.delete(key);
+  }
+
+  /** Resources fetched for this message so far (kept for the session, most recent messages first). */
+  resources(key: string): Map<string, LoadedResource> {
+    let map = this.fetched.get(key);
+    if (map) {
+      this.fetched.delete(key);
+    } else {
+      map = new Map();
+    }
+    this.fetched.set(key, map);
+    while (this.fetched.size > REMOTE_CACHE_MESSAGES) {
+      this.fetched.delete(this.fetched.keys().next().value!);
+    }
+    return map;
+  }
+
+  /** How the host fetches remote content (imapExplorer.remoteContent.allowPrivateNetwork). */
+  fetchOptions(): RemoteFetchOptions {
+    return { allowPrivateNetwork: vscode.workspace.getConfiguration('imapExplorer').get<boolean>('remoteContent.allowPrivateNetwork', false) };
   }
 
   async allowSender(sender: string): Promise<void> {
@@ -125,10 +185,11 @@ export class MessageView extends Disposable {
   private source: MessageSource | undefined;
   private loaded: LoadedMessage | undefined;
   private model: MessageViewModel | undefined;
-  private cspRemote: boolean | undefined;
   /** Whether the shown message's sender was verified by the account's server (asked only for trusted senders). */
   private senderCheck: SenderCheck | undefined;
   private ready = false;
+  /** Renders started; only the latest one may show its result. */
+  private renders = 0;
   private pending: HostToView[] = [];
   private generation = 0;
   private openCodeLink: ((index: number) => Promise<void>) | undefined;
@@ -141,20 +202,11 @@ export class MessageView extends Disposable {
     super();
     webview.options = { enableScripts: true, enableForms: false, enableCommandUris: false, localResourceRoots: deps.resources(webview).roots };
     this._register(webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)));
-    this.setShell(false);
+    this.webview.html = shellHtml(this.webview, this.deps.resources(this.webview));
   }
 
   get current(): MessageSource | undefined {
     return this.source;
-  }
-
-  private setShell(allowRemote: boolean): void {
-    if (this.cspRemote === allowRemote) {
-      return;
-    }
-    this.cspRemote = allowRemote;
-    this.ready = false;
-    this.webview.html = shellHtml(this.webview, this.deps.resources(this.webview), allowRemote);
   }
 
   private post(message: HostToView): void {
@@ -187,7 +239,11 @@ export class MessageView extends Disposable {
         this.senderCheck = check;
       }
       this.loaded = loaded;
-      this.render();
+      this.post({ type: 'loading', title: source.title, phase: 'rendering' });
+      await this.render(generation);
+      if (generation !== this.generation) {
+        return;
+      }
       await source.shown?.(loaded);
     } catch (err) {
       if (generation !== this.generation) {
@@ -195,12 +251,16 @@ export class MessageView extends Disposable {
       }
       const error = toMailError(err);
       this.deps.log.error(`Cannot show message ${source.title}: ${error.message}`);
-      this.setShell(false);
       this.post({ type: 'error', title: vscode.l10n.t('This message cannot be shown'), message: error.message });
     }
   }
 
-  private render(): void {
+  /**
+   * Renders the loaded message in the render worker and shows it. With remote content allowed,
+   * what the rendering reports as remote is fetched by the host (no Referer, no cookie: see
+   * remoteFetch.ts) and the body is rendered again with it (renderMessage.ts).
+   */
+  private async render(generation = this.generation): Promise<void> {
     const { source, loaded } = this;
     if (!source || !loaded) {
       return;
@@ -208,9 +268,17 @@ export class MessageView extends Disposable {
     const sender = senderOf(loaded);
     const trusted = this.deps.remote.trustsSender(sender);
     const verified = trusted && this.senderCheck?.verified === true;
-    const allowRemote = this.deps.remote.allowed(source.state) || verified;
-    this.model = buildViewModel(loaded, { allowRemote, origin: source.origin });
-    if (trusted && !verified) {
+    const scope = this.deps.remote.scope(source.state, sender, verified);
+    const token = ++this.renders;
+    const stale = () => generation !== this.generation || token !== this.renders || source !== this.source;
+    const started = Date.now();
+    const rendering = await this.renderBody(source, loaded, scope, stale, this.deps.workspace ? { collectTexts: true } : undefined);
+    if (stale()) {
+      return;
+    }
+    this.deps.log.debug(`Rendered ${plainLabel(source.title, 80)} in ${Date.now() - started} ms${rendering.fallback ? ` (${rendering.fallback}: shown as plain text)` : ''}`);
+    this.model = buildViewModel(loaded, { origin: source.origin, ...(scope ? { remoteAllowed: scope } : {}) }, rendering);
+    if (trusted && !verified && !scope) {
       this.model.remote.unverified = true;
     }
     this.openCodeLink = undefined;
@@ -219,21 +287,33 @@ export class MessageView extends Disposable {
       this.model.document = patch;
     }
     this.setTitle(this.model.subject);
-    this.setShell(allowRemote);
     this.post({ type: 'show', model: this.model, state: source.state });
     if (!patch && this.deps.workspace) {
-      void this.addWorkspace(this.deps.workspace, source, loaded, this.model.bodyKind, this.generation);
+      void this.addWorkspace(this.deps.workspace, source, loaded, rendering, scope, stale);
     }
+  }
+
+  /** Renders the body in the render worker (renderMessage.ts), with `codeLinks` for an HTML body. */
+  private renderBody(source: MessageSource, loaded: LoadedMessage, scope: 'message' | 'sender' | undefined, stale: () => boolean, codeLinks?: BodyInput['codeLinks']): Promise<BodyRendering> {
+    return renderMessageBody(loaded, {
+      allowRemote: scope !== undefined,
+      resources: scope ? this.deps.remote.resources(source.state) : new Map<string, LoadedResource>(),
+      render: (input) => this.deps.renderer.render(input),
+      fetch: this.deps.remote.fetchOptions(),
+      onFetchFailed: (url, reason) => this.deps.log.info(`Remote content not loaded (${reason}): ${plainLabel(url, 300)}`),
+      stale,
+      ...(codeLinks ? { codeLinks } : {}),
+    });
   }
 
   /**
    * Once what the workspace adds is known, shows the body again: a patch attachment's diff (under
    * a plain-text body), else the stack frames and commits of the body linked.
    */
-  private async addWorkspace(workspace: MessageWorkspace, source: MessageSource, loaded: LoadedMessage, bodyKind: MessageViewModel['bodyKind'], generation: number): Promise<void> {
-    const current = () => generation === this.generation && this.loaded === loaded && this.model !== undefined && this.source === source;
+  private async addWorkspace(workspace: MessageWorkspace, source: MessageSource, loaded: LoadedMessage, rendering: BodyRendering, scope: 'message' | 'sender' | undefined, stale: () => boolean): Promise<void> {
+    const current = () => !stale() && this.loaded === loaded && this.model !== undefined;
     try {
-      if (bodyKind !== 'html') {
+      if (rendering.kind !== 'html') {
         const patch = await workspace.attachedPatch(loaded, (part, maxBytes) => this.attachmentBytes(source, part, maxBytes));
         if (patch !== undefined) {
           if (current()) {
@@ -243,14 +323,24 @@ export class MessageView extends Disposable {
           return;
         }
       }
-      if (bodyKind === 'empty') {
+      if (rendering.kind === 'empty' || rendering.fallback) {
         return;
       }
-      const linked = await workspace.codeLinks(loaded, bodyKind);
+      const linked = await workspace.codeLinks(loaded, rendering.kind === 'html' ? { kind: 'html', texts: rendering.texts ?? [] } : { kind: 'text' });
       if (!linked || !current()) {
         return;
       }
-      const document = 'document' in linked ? linked.document : buildViewModel(loaded, { allowRemote: this.model!.remote.allowed, origin: source.origin, codeLinks: linked.linkText }).document;
+      let document: string;
+      if ('document' in linked) {
+        document = linked.document;
+      } else {
+        // the HTML body again, in the worker, with the ranges the host resolved written as links
+        const again = await this.renderBody(source, loaded, scope, stale, { links: linked.links });
+        if (!current() || again.fallback || again.kind !== 'html') {
+          return;
+        }
+        document = again.document;
+      }
       this.model = { ...this.model!, document };
       this.openCodeLink = linked.open;
       this.post({ type: 'show', model: this.model, state: source.state });
@@ -300,9 +390,11 @@ export class MessageView extends Disposable {
         }
         return;
       case 'openLink':
-        return this.openLink(message.href, message.deceptive);
+        return this.openLink(message);
       case 'loadRemote':
         return this.loadRemote(message.scope);
+      case 'blockRemote':
+        return this.blockRemote();
       case 'openAttachment':
         return this.openAttachment(message.id);
       case 'saveAttachment':
@@ -337,22 +429,51 @@ export class MessageView extends Disposable {
     this.post({ type: 'notice', text });
   }
 
-  private async openLink(href: string, deceptive: boolean): Promise<void> {
-    const target = safeLinkTarget(href);
-    if (!target) {
-      void showWarning(t('This link was not opened: only http, https and mailto links can be opened.'));
+  /**
+   * Asks before opening a link, showing exactly what VS Code will open (links.ts). When the link's
+   * text names another address, the safe choice ("Don't Open") is the dialog's default button, so
+   * Enter does not open it (issue 16.4).
+   */
+  private async openLink(message: Extract<ViewToHost, { type: 'openLink' }>): Promise<void> {
+    const check = checkLink(message.href);
+    if (!check.ok) {
+      void showWarning(REFUSALS[check.reason]());
       return;
     }
-    const open = t('Open Link');
+    const reason = message.hiddenText ? 'hidden-text' : (message.text !== undefined ? deceptiveLink(message.text, check.href) : undefined) ?? (message.deceptive ? 'other-host' : undefined);
+    const lines: UiText[] = [t('It goes to:\n{0}', uiVerbatim(check.opens))];
+    if (check.hostUnicode) {
+      lines.push(t('Host: {0} (written in Unicode as {1})', uiVerbatim(check.host), uiVerbatim(check.hostUnicode)));
+    }
+    if (check.confusableHost) {
+      lines.push(t('This address uses letters from another alphabet that look like Latin letters.'));
+    }
+    if (reason) {
+      lines.unshift(reason === 'hidden-text'
+        ? t('Careful: this link has text hidden from view, and may go somewhere else than it seems.')
+        : reason === 'look-alike'
+          ? t('Careful: the text of this link shows an address that only looks like the one it goes to.')
+          : t('Careful: the text of this link shows a different address than the one it goes to.'));
+    }
+    const detail = uiJoin(lines, '\n\n');
+    const title = t('Open this link from the message in your browser?');
     const copy = t('Copy Link');
-    const detail = deceptive
-      ? t('Careful: the text of this link shows a different address than the one it goes to.\n\nIt goes to:\n{0}', uiVerbatim(target))
-      : t('It goes to:\n{0}', uiVerbatim(target));
-    const choice = await showModal(t('Open this link from the message in your browser?'), { detail }, open, copy);
-    if (choice === open) {
-      await vscode.env.openExternal(vscode.Uri.parse(target, true));
-    } else if (choice === copy) {
-      await vscode.env.clipboard.writeText(target);
+    let choice: 'open' | 'copy' | undefined;
+    if (reason) {
+      // the first button is the default (Enter): here it is the safe one
+      const dontOpen = t("Don't Open");
+      const openAnyway = t('Open Anyway');
+      const picked = await showModal(title, { detail }, dontOpen, openAnyway, copy);
+      choice = picked === openAnyway ? 'open' : picked === copy ? 'copy' : undefined;
+    } else {
+      const open = t('Open Link');
+      const picked = await showModal(title, { detail }, open, copy);
+      choice = picked === open ? 'open' : picked === copy ? 'copy' : undefined;
+    }
+    if (choice === 'open') {
+      await vscode.env.openExternal(vscode.Uri.parse(check.href, true));
+    } else if (choice === 'copy') {
+      await vscode.env.clipboard.writeText(check.opens);
     }
   }
 
@@ -373,7 +494,15 @@ export class MessageView extends Disposable {
     } else {
       this.deps.remote.allowMessage(source.state);
     }
-    this.render();
+    await this.render();
+  }
+
+  private async blockRemote(): Promise<void> {
+    if (!this.source || !this.loaded) {
+      return;
+    }
+    this.deps.remote.blockMessage(this.source.state);
+    await this.render();
   }
 
   /**

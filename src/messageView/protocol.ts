@@ -8,7 +8,8 @@ export const MESSAGE_ACTIONS = ['reply', 'replyAll', 'forward', 'toggleFlag', 't
 export type MessageAction = (typeof MESSAGE_ACTIONS)[number];
 
 export type HostToView =
-  | { type: 'loading'; title: string }
+  /** The message is being fetched ('loading') or its body rendered in the worker ('rendering'). */
+  | { type: 'loading'; title: string; phase?: 'rendering' }
   | { type: 'show'; model: MessageViewModel; state: string }
   | { type: 'flags'; flagged: boolean; seen: boolean }
   | { type: 'notice'; text: string }
@@ -16,8 +17,14 @@ export type HostToView =
 
 export type ViewToHost =
   | { type: 'ready' }
-  | { type: 'openLink'; href: string; deceptive: boolean }
+  /**
+   * A click on a link: its href (data-href), the sanitizer's deceptive flag, the text the user
+   * actually sees in it (hidden parts removed, at most 2000 characters) and whether CSS hid some of
+   * its text. The host re-checks all of it (links.ts) before it asks the user.
+   */
+  | { type: 'openLink'; href: string; deceptive: boolean; text?: string; hiddenText?: boolean }
   | { type: 'loadRemote'; scope: 'message' | 'sender' }
+  | { type: 'blockRemote' }
   | { type: 'openAttachment'; id: string }
   | { type: 'saveAttachment'; id: string }
   | { type: 'viewSource' }
@@ -41,10 +48,20 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
   switch (m.type) {
     case 'ready':
     case 'viewSource':
+    case 'blockRemote':
     case 'showWhole':
       return { type: m.type };
     case 'openLink':
-      return isString(m.href) ? { type: 'openLink', href: m.href, deceptive: m.deceptive === true } : undefined;
+      if (!isString(m.href)) {
+        return undefined;
+      }
+      return {
+        type: 'openLink',
+        href: m.href,
+        deceptive: m.deceptive === true,
+        ...(typeof m.text === 'string' ? { text: m.text.slice(0, 2000) } : {}),
+        ...(m.hiddenText === true ? { hiddenText: true } : {}),
+      };
     case 'loadRemote':
       return m.scope === 'message' || m.scope === 'sender' ? { type: 'loadRemote', scope: m.scope } : undefined;
     case 'action':

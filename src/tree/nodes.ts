@@ -176,7 +176,7 @@ export class MessageNode extends TreeNode {
 
 /** User keywords of a message: every flag that is not a system flag (\\Seen...) nor $Forwarded-like noise. */
 export function keywordsOf(flags: string[]): string[] {
-  return flags.filter((f) => !f.startsWith('\\') && !/^\$(MDNSent|Forwarded|Junk|NotJunk|Phishing|SubmitPending|Submitted)$/i.test(f));
+  return flags.filter((f) => !f.startsWith('\\') && !/^\$(?:MDNSent|Forwarded|Junk|NotJunk|Phishing|SubmitPending|Submitted)$/i.test(f));
 }
 
 export class LoadMoreNode extends TreeNode {

@@ -214,7 +214,7 @@ export class CommitDocuments implements vscode.TextDocumentContentProvider {
 }
 
 export async function showCommit(sha: unknown): Promise<void> {
-  if (typeof sha !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha)) {
     throw new MailError('INVALID_INPUT', vscode.l10n.t('Not a commit.'));
   }
   const document = await vscode.workspace.openTextDocument(CommitDocuments.uri(sha));

@@ -42,7 +42,7 @@ export const GIT_TASK_TYPE = 'imapExplorerGit';
 
 /** A path as git on the repository's machine sees it: the URI's path, without the slash before a Windows drive. */
 export function gitPathOf(uri: vscode.Uri): string {
-  return /^\/[a-zA-Z]:/.test(uri.path) ? uri.path.slice(1) : uri.path;
+  return /^\/[a-z]:/i.test(uri.path) ? uri.path.slice(1) : uri.path;
 }
 
 function uriOfGitPath(base: vscode.Uri, path: string): vscode.Uri {

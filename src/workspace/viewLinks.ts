@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { type LoadedMessage } from '../core/render/viewModel';
 import { findCommitCandidates } from '../core/workspace/codeRefs';
 import { type GitRunner } from '../core/workspace/gitRunner';
-import { attachedPatchDocument, codeLinkedDocument, type CodeLinkRange, htmlBodyText, htmlCodeLinker, patchDocument } from '../core/workspace/mailView';
+import { attachedPatchDocument, codeLinkedDocument, type CodeLinkRange, htmlBodyText, htmlCodeLinks, patchDocument } from '../core/workspace/mailView';
 import { isPatchPart } from '../core/workspace/patchMail';
 import { type MessageWorkspace } from '../messageView/messageView';
 import { type CodeLinkResolver, existingCommits, openReference, showCommit } from './codeLinks';
@@ -54,14 +54,11 @@ export function messageWorkspace(resolver: CodeLinkResolver, git: () => Promise<
       const bytes = await read(attachment.part, MAX_PATCH_ATTACHMENT_BYTES);
       return attachedPatchDocument(message.text, bytes.toString('utf8'));
     },
-    codeLinks: async (message: LoadedMessage, body: 'text' | 'html') => {
-      if (body === 'html') {
-        if (!message.html) {
-          return undefined;
-        }
-        const text = htmlBodyText(message.html);
+    codeLinks: async (message: LoadedMessage, body) => {
+      if (body.kind === 'html') {
+        const text = htmlBodyText(body.texts);
         const targets = await targetsIn(text.text);
-        return targets.length ? { linkText: htmlCodeLinker(text, targets), open: async (index: number) => targets[index]?.open() } : undefined;
+        return targets.length ? { links: htmlCodeLinks(text, targets), open: async (index: number) => targets[index]?.open() } : undefined;
       }
       const text = message.text;
       if (!text) {

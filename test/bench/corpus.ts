@@ -62,7 +62,7 @@ function pick<T>(rand: () => number, list: readonly T[]): T {
 function person(rand: () => number): { name: string; address: string } {
   const first = pick(rand, FIRST);
   const last = pick(rand, LAST);
-  const ascii = (s: string) => s.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+  const ascii = (s: string) => s.normalize('NFD').replace(/[^A-Z]/gi, '').toLowerCase();
   return { name: `${first} ${last}`, address: `${ascii(first)}.${ascii(last)}@${pick(rand, DOMAINS)}` };
 }
 

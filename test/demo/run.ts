@@ -78,6 +78,8 @@ async function main(): Promise<void> {
       workspace,
       settings: {
         'workbench.colorTheme': 'Default Dark Modern',
+        // the demo's newsletter images come from a server on this machine
+        'imapExplorer.remoteContent.allowPrivateNetwork': true,
         'imapExplorer.accounts': [
           { id: 'demo', email: 'triage@demo.test', displayName: 'Triage Team', label: 'Demo: bug-report inbox', imap: { host: '127.0.0.1', port: server.imapsPort, security: 'tls', user: 'triage' }, smtp: { host: '127.0.0.1', port: smtp.port, security: 'starttls' }, pinnedCertificate: fingerprint },
         ],

@@ -119,7 +119,7 @@ describe('display of real-world mail in VS Code', { timeout: 10 * 60 * 1000 }, (
       // 08: Apple Mail: both HTML parts, report.pdf the only attachment
       await treeRow(page, 'Probe 08: Apple Mail structure').click();
       const apple = await messageBody(page, 'See you Monday.');
-      assert.match(await apple.evaluate(() => document.body.innerText), /Here is the report\.[^]*See you Monday\./);
+      assert.match(await apple.evaluate(() => document.body.innerText), /Here is the report\.[\s\S]*See you Monday\./);
       const appleView = await webviewFrame(page, '.attachments');
       assert.deepEqual(await appleView.locator('.attachment-name').allInnerTexts(), ['report.pdf']);
       await journal.shot('apple-mail-dark');
@@ -136,7 +136,7 @@ describe('display of real-world mail in VS Code', { timeout: 10 * 60 * 1000 }, (
       await page.locator('.quick-input-widget input').fill('list-footer.eml');
       await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'list-footer.eml' }).first().click();
       const eml = await messageBody(page, 'dev-list mailing list');
-      assert.match(await eml.evaluate(() => document.body.innerText), /The nightly build is green again\.[^]*dev-list mailing list/);
+      assert.match(await eml.evaluate(() => document.body.innerText), /The nightly build is green again\.[\s\S]*dev-list mailing list/);
       const emlView = await webviewFrame(page, '#subject');
       assert.equal(await emlView.locator('.attachments').count(), 0);
       await journal.shot('eml-footer-light');

@@ -88,7 +88,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
     vscode = await startCodeServer({
       workspace,
       env: { NODE_EXTRA_CA_CERTS: caFile },
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.pageSize': PAGE_SIZE, 'window.dialogStyle': 'custom' },
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.pageSize': PAGE_SIZE, 'window.dialogStyle': 'custom', 'imapExplorer.remoteContent.allowPrivateNetwork': true },
     });
     browser = await launchChromium();
     page = await openWorkbench(browser, vscode.url);
@@ -237,7 +237,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       const corpus = hostileCorpus(remote.hostPort);
       let opened = 0;
       const focusedLabel = () => page.locator('.pane-body .monaco-list-row.focused .label-name').innerText().catch(() => '');
-      await treeRow(page, '[hostile 76]').click();
+      await treeRow(page, `[hostile ${corpus[corpus.length - 1].id}]`).click();
       for (const message of [...corpus].reverse()) {
         // walk down with the keyboard as a reader would; "Load more" is activated with Enter
         for (let tries = 0; tries < 6 && !(await focusedLabel()).includes(`[hostile ${message.id}]`); tries++) {

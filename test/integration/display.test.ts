@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
 import { downloadPart, loadImapMessage, parseSource, readStream } from '../../src/core/mail/messageLoader';
-import { buildViewModel, type LoadedMessage, type MessageViewModel } from '../../src/core/render/viewModel';
+import { type LoadedMessage, type MessageViewModel } from '../../src/core/render/viewModel';
+import { blockedModel } from '../support/render';
 import { fixtureMessages } from '../fixtures/mail';
 import { fixtureBytes, type Kind, MIME_CASES, type MimeCase } from '../fixtures/mime/cases';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
@@ -50,12 +51,12 @@ function seed(folder: string, items: Array<{ name: string; raw: Buffer }>): void
 
 async function openImap(s: Stored, whole = false): Promise<{ loaded: LoadedMessage; model: MessageViewModel }> {
   const loaded = await session.withMailbox(s.folder, (c) => loadImapMessage(c, s.uid, rows.get(key(s.folder, s.uid)), { whole }));
-  return { loaded, model: buildViewModel(loaded, { allowRemote: false, origin: 'imap' }) };
+  return { loaded, model: blockedModel(loaded, 'imap') };
 }
 
 async function openFile(s: Stored, whole = false): Promise<{ loaded: LoadedMessage; model: MessageViewModel }> {
   const loaded = await parseSource(s.raw, { whole });
-  return { loaded, model: buildViewModel(loaded, { allowRemote: false, origin: 'file' }) };
+  return { loaded, model: blockedModel(loaded, 'file') };
 }
 
 function checkView(c: MimeCase, model: MessageViewModel, path: 'imap' | 'eml'): void {
@@ -192,7 +193,7 @@ describe('display of real-world mail (issue 10)', () => {
     const file = await parseSource(s.raw);
     const fromFile = file.attachmentData.get(attached.id)!;
     for (const bytes of [fromImap, fromFile]) {
-      const inner = buildViewModel(await parseSource(bytes), { allowRemote: false, origin: 'file' });
+      const inner = blockedModel(await parseSource(bytes), 'file');
       assert.equal(inner.subject, 'Printer on fire');
       assert.equal(inner.from[0].address, 'carl@customer.test');
       assert.equal(inner.dateIso, '2025-03-03T08:00:00.000Z');

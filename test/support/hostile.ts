@@ -23,7 +23,7 @@ function fill(text: string, hostPort: string): string {
 
 /** Rewrites base64 MIME bodies that contain the placeholder once decoded. */
 function fillBase64Bodies(raw: string, hostPort: string): string {
-  return raw.replace(/(Content-Transfer-Encoding:\s*base64[^\n]*\n(?:[^\n]+\n)*\n)((?:[A-Za-z0-9+/=]+\r?\n?)+)/gi, (whole, head: string, body: string) => {
+  return raw.replace(/(Content-Transfer-Encoding:\s*base64[^\n]*\n(?:[^\n]+\n)*\n)((?:[A-Z0-9+/=]+\r?\n?)+)/gi, (whole, head: string, body: string) => {
     const decoded = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('latin1');
     const filled = fill(decoded, hostPort);
     if (filled === decoded) {

@@ -89,7 +89,7 @@ export async function startOpensslImapServer(options: OpensslServerOptions): Pro
         send(`${greeting}\r\n`);
       } else if (server.handshakes > 0) {
         // s_server's own messages are words too: only a tagged IMAP command (D1 CAPABILITY) is one
-        const command = /^([A-Za-z]+\d+) ([A-Za-z]+)/.exec(line);
+        const command = /^([A-Z]+\d+) ([A-Z]+)/i.exec(line);
         if (command) {
           server.received.push(line);
           const [, tag, verb] = command;

@@ -43,7 +43,7 @@ export function seedFixtures(server: DovecotServer, user: string, fixtures: Fixt
  * file-name order when it first sees them, so message i gets UID i.
  */
 export function seedBulkFolder(server: DovecotServer, user: string, folder: string, count: number, make = bulkMessage): void {
-  if (!/^[A-Za-z0-9_-]+$/.test(folder)) {
+  if (!/^[\w-]+$/.test(folder)) {
     throw new Error('seedBulkFolder writes Maildir names directly: use an ASCII folder name');
   }
   createFolders(server, user, [folder]);

@@ -17,21 +17,24 @@ export interface ViewHarness {
   posted(): Promise<ViewToHost[]>;
   /** 'message' events any frame posted to the top window that were not ours. */
   foreignMessages(): Promise<unknown[]>;
-  load(allowRemote: boolean): Promise<void>;
+  load(): Promise<void>;
   show(message: HostToView): Promise<Frame>;
   close(): Promise<void>;
 }
 
-export async function startViewHarness(browser: Browser): Promise<ViewHarness> {
-  let remote = false;
+/**
+ * `csp: false` serves the shell without its Content Security Policy (tests that prove the
+ * sanitizer alone blocks a vector also strip the body document's CSP, see withoutBodyCsp).
+ */
+export async function startViewHarness(browser: Browser, options: { csp?: boolean } = {}): Promise<ViewHarness> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/shell') {
       const origin = `http://${req.headers.host}`;
       const uri = (path: string) => ({ toString: () => `${origin}/${path}` });
-      const html = shellHtml({ cspSource: origin } as never, { script: uri('dist/webview/messageView.js') as never, style: uri('media/messageView.css') as never, codicons: uri('dist/codicons/codicon.css') as never, roots: [] }, remote);
+      const html = shellHtml({ cspSource: origin } as never, { script: uri('dist/webview/messageView.js') as never, style: uri('media/messageView.css') as never, codicons: uri('dist/codicons/codicon.css') as never, roots: [] });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
+      res.end(options.csp === false ? html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '') : html);
       return;
     }
     const file = normalize(join(ROOT, url.pathname));
@@ -72,8 +75,7 @@ export async function startViewHarness(browser: Browser): Promise<ViewHarness> {
     page,
     posted: () => page.evaluate(() => (window as unknown as { __posted: ViewToHost[] }).__posted.slice()),
     foreignMessages: () => page.evaluate(() => (window as unknown as { __foreign: unknown[] }).__foreign.slice()),
-    load: async (allowRemote) => {
-      remote = allowRemote;
+    load: async () => {
       await page.goto(`http://127.0.0.1:${port}/shell`);
       await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === "ready"), undefined, { timeout: 5000 });
     },
@@ -96,4 +98,9 @@ export async function startViewHarness(browser: Browser): Promise<ViewHarness> {
     },
   };
   return harness;
+}
+
+/** The body document without its own CSP: what the sanitizer's output alone lets the browser do. */
+export function withoutBodyCsp(document: string): string {
+  return document.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
 }

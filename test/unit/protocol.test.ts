@@ -7,6 +7,9 @@ describe('webview message validation', () => {
   it('accepts exactly the known message shapes', () => {
     assert.deepEqual(parseViewMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseViewMessage({ type: 'openLink', href: 'https://a.test', deceptive: 'yes' }), { type: 'openLink', href: 'https://a.test', deceptive: false });
+    assert.deepEqual(parseViewMessage({ type: 'openLink', href: 'https://a.test', deceptive: true, text: 'x'.repeat(5000), hiddenText: 1 }), { type: 'openLink', href: 'https://a.test', deceptive: true, text: 'x'.repeat(2000) });
+    assert.deepEqual(parseViewMessage({ type: 'openLink', href: 'https://a.test', deceptive: false, text: 'github.com', hiddenText: true }), { type: 'openLink', href: 'https://a.test', deceptive: false, text: 'github.com', hiddenText: true });
+    assert.deepEqual(parseViewMessage({ type: 'blockRemote', scope: 'all' }), { type: 'blockRemote' });
     assert.deepEqual(parseViewMessage({ type: 'loadRemote', scope: 'sender', extra: 1 }), { type: 'loadRemote', scope: 'sender' });
     assert.deepEqual(parseViewMessage({ type: 'saveAttachment', id: '2.1' }), { type: 'saveAttachment', id: '2.1' });
   });

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDeceptiveLink, safeLinkTarget, sanitizeHtml } from '../../src/core/render/sanitize';
+import { type LoadedResource } from '../../src/core/render/css';
+import { isDeceptiveLink } from '../../src/core/render/links';
+import { safeLinkTarget, sanitizeHtml } from '../../src/core/render/sanitize';
 
-const blocked = (html: string) => sanitizeHtml(html, { allowRemote: false });
-const allowed = (html: string) => sanitizeHtml(html, { allowRemote: true });
+const PIXEL = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
+const blocked = (html: string) => sanitizeHtml(html, {});
+/** As after "Load for this message": the host fetched these and hands them in as data. */
+const allowed = (html: string, remote: Array<[string, LoadedResource]>) => sanitizeHtml(html, { remote: new Map(remote) });
 
 describe('HTML sanitizer', () => {
   it('drops scripts, event handlers and their content', () => {
@@ -36,7 +40,7 @@ describe('HTML sanitizer', () => {
 
   it('blocks remote images and counts them, keeps cid and data images', () => {
     const cid = new Map([['logo@x', 'data:image/png;base64,AAAA']]);
-    const out = sanitizeHtml('<img src="http://t.test/p.gif"><img src="//t.test/q.gif"><img src="cid:logo@x"><img src="data:image/gif;base64,R0lG"><img src="data:image/svg+xml;base64,PHN2Zz4=">', { allowRemote: false, inlineImages: cid });
+    const out = sanitizeHtml('<img src="http://t.test/p.gif"><img src="//t.test/q.gif"><img src="cid:logo@x"><img src="data:image/gif;base64,R0lG"><img src="data:image/svg+xml;base64,PHN2Zz4=">', { inlineImages: cid });
     assert.equal(out.remoteBlocked, 2);
     assert.match(out.body, /src="data:image\/png;base64,AAAA"/);
     assert.match(out.body, /src="data:image\/gif;base64,R0lG"/);
@@ -44,26 +48,31 @@ describe('HTML sanitizer', () => {
     assert.ok(out.usedCids.has('logo@x'));
   });
 
-  it('keeps remote images once the user allowed remote content', () => {
-    const out = allowed('<img src="http://t.test/p.gif"><table background="https://t.test/bg.png"><tr><td>x</td></tr></table>');
-    assert.equal(out.remoteBlocked, 0);
-    assert.match(out.body, /<img src="http:\/\/t\.test\/p\.gif">/);
-    assert.match(out.body, /background-image: url\(&quot;https:\/\/t\.test\/bg\.png&quot;\)/);
+  it('shows remote images once the host fetched them, by their data, never by URL', () => {
+    const out = allowed('<img src="http://t.test/p.gif"><table background="https://t.test/bg.png"><tr><td>x</td></tr></table><img src="http://t.test/missing.gif">', [
+      ['http://t.test/p.gif', { kind: 'image', dataUri: PIXEL }],
+      ['https://t.test/bg.png', { kind: 'image', dataUri: PIXEL }],
+    ]);
+    assert.equal(out.remoteBlocked, 1);
+    assert.deepEqual(out.remote.map((r) => [r.url, r.loaded]), [['http://t.test/p.gif', true], ['https://t.test/bg.png', true], ['http://t.test/missing.gif', false]]);
+    assert.match(out.body, new RegExp(`<img src="${PIXEL.replace(/[+/]/g, '\\$&')}">`));
+    assert.match(out.body, /background-image: url\(&quot;data:image\/gif/);
+    assert.doesNotMatch(out.body, /t\.test/);
   });
 
   it('drops remote CSS, imports, fonts and escaped url() tricks', () => {
     const out = blocked('<style>@import url(http://t.test/a.css); @font-face{font-family:x;src:url(http://t.test/f.woff)} .a{background:url(http://t.test/b.png);color:red} .b{background:u\\rl(http://t.test/c.png)} .c{width:expression(alert(1))}</style><p style="background-image:url(\'http://t.test/d.png\');color:blue;behavior:url(x.htc)">p</p>');
     assert.doesNotMatch(out.styles + out.body, /t\.test|expression|behavior|@import|@font-face/);
     assert.match(out.styles, /\.a\s*\{\s*color:\s*red\s*\}/);
-    assert.match(out.body, /<p style="color: blue">p<\/p>/);
+    assert.match(out.body, /<p style="color:blue">p<\/p>/);
     assert.equal(out.remoteBlocked, 4);
   });
 
   it('keeps harmless layout and notes when the mail paints its own colors', () => {
-    const out = blocked('<body bgcolor="#ffeeee"><table width="100%" cellpadding="4"><tr><td align="center" style="padding: 4px; font-weight: bold">cell</td></tr></table></body>');
+    const out = blocked('<body bgcolor="#ffeeee"><table width="100%" cellpadding="4"><tr><td align="center" style="padding:4px;font-weight:bold">cell</td></tr></table></body>');
     assert.equal(out.styled, true);
     assert.equal(out.bodyStyle, 'background-color: #ffeeee');
-    assert.match(out.body, /<table width="100%" cellpadding="4"><tr><td align="center" style="padding: 4px; font-weight: bold">cell<\/td><\/tr><\/table>/);
+    assert.match(out.body, /<table width="100%" cellpadding="4"><tr><td align="center" style="padding:4px;font-weight:bold">cell<\/td><\/tr><\/table>/);
     assert.equal(blocked('<p>plain</p>').styled, false);
   });
 

@@ -4,9 +4,10 @@ import { encodeForSurface, type UiSurface, type UiText, uiFormat, uiJoin, uiPlai
 
 // What VS Code interprets, written down from its sources (see src/core/uiText.ts):
 // linked text (notifications, progress, input prompts): [label](https://..., command:..., file:...)
+// eslint-disable-next-line regexp/no-super-linear-move -- test oracle over our own fixture strings, never sender input at run time
 const LINK = /\[[^\]]+\]\((?:https?:\/\/|command:|file:)[^)\s]+(?: (["']).+?\1)?\)/gi;
 // codicons (status bar, quick picks, input prompts, stripped from progress): $(name) or $(name~modifier)
-const ICON = /(?<!\\)\$\([A-Za-z0-9-]+(?:~[A-Za-z]+)?\)/g;
+const ICON = /(?<!\\)\$\([A-Z0-9-]+(?:~[A-Z]+)?\)/gi;
 
 const LINK_SURFACES: UiSurface[] = ['notification', 'progress', 'inputPrompt'];
 const ICON_SURFACES: UiSurface[] = ['progress', 'inputPrompt', 'statusBar', 'quickPick', 'inputTitle'];

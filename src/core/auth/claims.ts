@@ -20,7 +20,7 @@ export interface TokenClaims {
 }
 
 function base64url(part: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(part)) {
+  if (!/^[\w-]+$/.test(part)) {
     return undefined;
   }
   try {

@@ -95,10 +95,10 @@ export function scopesFor(settings: Pick<OAuthSettings, 'provider' | 'scopes'>):
   return settings.scopes?.length ? settings.scopes : PRESETS[settings.provider].scopes;
 }
 
-const MICROSOFT_DOMAINS = /^(outlook|hotmail|live|msn|passport)\.[a-z.]+$|^office365\.com$|\.onmicrosoft\.com$/;
-const GOOGLE_DOMAINS = /^(gmail|googlemail)\.com$/;
-const MICROSOFT_MX = /\.(mail\.protection\.outlook\.com|olc\.protection\.outlook\.com|outlook\.com)\.?$/;
-const GOOGLE_MX = /(^|\.)(google\.com|googlemail\.com|smtp\.google\.com)\.?$/;
+const MICROSOFT_DOMAINS = /^(?:outlook|hotmail|live|msn|passport)\.[a-z.]+$|^office365\.com$|\.onmicrosoft\.com$/;
+const GOOGLE_DOMAINS = /^(?:gmail|googlemail)\.com$/;
+const MICROSOFT_MX = /\.(?:mail\.protection\.outlook\.com|olc\.protection\.outlook\.com|outlook\.com)\.?$/;
+const GOOGLE_MX = /(?:^|\.)(?:google\.com|googlemail\.com|smtp\.google\.com)\.?$/;
 
 export interface SignInGuess {
   method: 'password' | 'oauth2';

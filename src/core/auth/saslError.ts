@@ -33,7 +33,7 @@ export const SASL_ADVICE = {
 } as const;
 
 /** Scopes that grant IMAP: Microsoft's, Google's, and the usual names of self-hosted providers. */
-const MAIL_SCOPE = /IMAP\.AccessAsUser\.All$|^https:\/\/mail\.google\.com\/?$|(^|[/:.])imap([/:.]|$)/i;
+const MAIL_SCOPE = /IMAP\.AccessAsUser\.All$|^https:\/\/mail\.google\.com\/?$|(?:^|[/:.])imap(?:[/:.]|$)/i;
 
 /** Whether a scope list grants IMAP, as far as its names tell. */
 export function grantsImap(scopes: string[]): boolean {

@@ -76,7 +76,7 @@ export function parseDraft(text: string): ParsedDraft {
       headers[last] = `${headers[last]} ${line.trim()}`.trim();
       continue;
     }
-    const match = /^([A-Za-z-]+):\s?(.*)$/.exec(line);
+    const match = /^([A-Z-]+):\s?(.*)$/i.exec(line);
     const name = match?.[1].toLowerCase();
     if (!match) {
       if (line.trim()) {

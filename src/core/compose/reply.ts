@@ -3,7 +3,7 @@
 // (never "Re: Re:"); In-Reply-To and References per RFC 5322 3.6.4; the original quoted with "> "
 // under an attribution line.
 import { dedupe, fromEnvelope, type Mailbox, normalizeAddress } from './addresses';
-import { type Address, decodeWords, fullDate } from '../text';
+import { type Address, decodeWords, fullDate, trimChars } from '../text';
 import { type LoadedMessage } from '../render/viewModel';
 
 /** The original's header fields as the message view has them, plus what a reply needs besides. */
@@ -102,7 +102,7 @@ export function attribution(original: Pick<OriginalMessage, 'from' | 'date'>): s
 
 /** Quotes text with "> " (">" directly before lines that already are quotes). */
 export function quote(text: string): string {
-  const lines = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
+  const lines = trimChars(text.replace(/\r\n?/g, '\n'), '\n', 'end').split('\n');
   return lines.map((line) => (line.startsWith('>') ? `>${line}` : line ? `> ${line}` : '>')).join('\n');
 }
 
@@ -116,5 +116,5 @@ export function forwardedBlock(original: OriginalMessage): string {
     `To: ${list(original.to)}`,
     original.cc?.length ? `Cc: ${list(original.cc)}` : '',
   ].filter(Boolean);
-  return `${lines.join('\n')}\n\n${original.text.replace(/\r\n?/g, '\n').replace(/\n+$/, '')}\n`;
+  return `${lines.join('\n')}\n\n${trimChars(original.text.replace(/\r\n?/g, '\n'), '\n', 'end')}\n`;
 }

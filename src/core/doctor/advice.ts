@@ -11,7 +11,7 @@ export interface LoginAdvice {
 }
 
 const APP_PASSWORD = /application[- ]specific password|app[- ]password|\bASP\b|WEBALERT|web ?browser|web ?login/i;
-const OAUTH_ONLY = /\boauth|XOAUTH2|modern auth|basic auth(entication)? (is )?(disabled|blocked|not (allowed|supported))/i;
+const OAUTH_ONLY = /\boauth|XOAUTH2|modern auth|basic auth(?:entication)? (?:is )?(?:disabled|blocked|not (?:allowed|supported))/i;
 
 export function offersOnlyOAuth(mechanisms: string[]): boolean {
   return mechanisms.some((m) => OAUTH_MECHANISMS.includes(m)) && !mechanisms.some((m) => PASSWORD_MECHANISMS.includes(m));
@@ -167,8 +167,8 @@ export function tlsHandshakeAdvice(error: unknown, host: string): Advice {
 }
 
 /** Words that say the server refuses this client's address (rate limiting, blocklists, fail2ban-like guards). */
-const ADDRESS_BLOCK = /intrusion|prevent|block|ban(ned)?\b|blacklist|denylist|deny|denied|not allowed|forbidden|reject|refus|abuse|reputation|spam|\bIP\b|address/i;
-const CONNECTION_LIMIT = /too many|maximum|max(imum)?[ _-]?conn|limit|exceed|busy|overload|try (again )?later|temporar/i;
+const ADDRESS_BLOCK = /intrusion|prevent|block|ban(?:ned)?\b|blacklist|denylist|deny|denied|not allowed|forbidden|reject|refus|abuse|reputation|spam|\bIP\b|address/i;
+const CONNECTION_LIMIT = /too many|maximum|max(?:imum)?[ _-]?conn|limit|exceed|busy|overload|try (?:again )?later|temporar/i;
 
 /**
  * A greeting that turns the client away: IMAP "* NO" (not in RFC 3501, but how several servers

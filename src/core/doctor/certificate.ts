@@ -189,7 +189,7 @@ export interface TlsJudgement {
 
 /** TLS 1.0 and 1.1 are deprecated by RFC 8996; Node, and so this app, refuse anything below 1.2. */
 export function isOutdatedTls(protocol: string): boolean {
-  return /^(SSLv|TLSv1$|TLSv1\.[01]$)/.test(protocol);
+  return /^(?:SSLv|TLSv1$|TLSv1\.[01]$)/.test(protocol);
 }
 
 /** What OpenSSL's verdict codes mean, for the one case the doctor cannot explain itself. */

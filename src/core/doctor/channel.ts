@@ -58,7 +58,7 @@ export interface OpenSession<G> {
   passwordAllowed: boolean;
 }
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/;
+const LOOPBACK = /^(?:127\.|::1$|localhost$)/;
 
 function capitalised(text: string): string {
   return text.replace(/^./, (c) => c.toUpperCase());

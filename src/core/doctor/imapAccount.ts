@@ -46,7 +46,7 @@ export async function mailboxesStep(ctx: CheckContext, conversation: ImapConvers
     .map(parseList)
     .filter((e): e is NonNullable<typeof e> => Boolean(e))
     .map((e) => {
-      const special = e.flags.find((f) => /^\\(Sent|Drafts|Trash|Junk|Archive|All|Flagged)$/i.test(f));
+      const special = e.flags.find((f) => /^\\(?:Sent|Drafts|Trash|Junk|Archive|All|Flagged)$/i.test(f));
       return { name: e.name, delimiter: e.delimiter, flags: e.flags, specialUse: e.name.toUpperCase() === 'INBOX' ? '\\Inbox' : special ? `\\${special.slice(1, 2).toUpperCase()}${special.slice(2).toLowerCase()}` : null };
     });
   const roles = new Set(folders.map((f) => f.specialUse));

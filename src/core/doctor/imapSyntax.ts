@@ -60,23 +60,38 @@ export function tokenize(text: string): Token[] {
 
 /** RFC 3501 5.1.3 modified UTF-7 ("&AOk-" for "é"), as mailbox names are sent. */
 export function decodeMailboxName(name: string): string {
-  return name.replace(/&([^-]*)-/g, (_m, b64: string) => {
-    if (!b64) {
-      return '&';
+  // a scan, not /&([^-]*)-/g: that rescans a run of '&' without '-' from each one (quadratic)
+  let out = '';
+  let i = 0;
+  while (i < name.length) {
+    const amp = name.indexOf('&', i);
+    const dash = amp < 0 ? -1 : name.indexOf('-', amp + 1);
+    if (amp < 0 || dash < 0) {
+      out += name.slice(i);
+      break;
     }
-    const bytes = Buffer.from(b64.replace(/,/g, '/'), 'base64');
-    let out = '';
-    for (let i = 0; i + 1 < bytes.length; i += 2) {
-      out += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
-    }
-    return out;
-  });
+    out += name.slice(i, amp) + decodeShift(name.slice(amp + 1, dash));
+    i = dash + 1;
+  }
+  return out;
+}
+
+function decodeShift(b64: string): string {
+  if (!b64) {
+    return '&';
+  }
+  const bytes = Buffer.from(b64.replace(/,/g, '/'), 'base64');
+  let out = '';
+  for (let i = 0; i + 1 < bytes.length; i += 2) {
+    out += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
+  }
+  return out;
 }
 
 /** Splits "[CODE args] text" into its response code and the human text. */
 export function responseCode(text: string): { code?: string; args?: string; text: string } {
-  const match = /^\[([A-Za-z0-9-.]+)(?: ([^\]]*))?\]\s*(.*)$/s.exec(text);
-  return match ? { code: match[1].toUpperCase(), args: match[2], text: match[3] } : { text };
+  const match = /^\[([-.A-Z0-9]+)(?: ([^\]]*))?\]/i.exec(text);
+  return match ? { code: match[1].toUpperCase(), args: match[2], text: text.slice(match[0].length).trimStart() } : { text };
 }
 
 /** Capability names from "* CAPABILITY ..." or a [CAPABILITY ...] response code. */
@@ -152,7 +167,7 @@ export function parseId(line: string): Record<string, string> | null | undefined
 
 /** A quoted string for a command argument; undefined when the value needs a literal (CR, LF, 8-bit). */
 export function quoted(value: string): string | undefined {
-  return /[\r\n\u0080-\uffff\u0000]/.test(value) ? undefined : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return /[\r\n\u0080-\uffff\0]/.test(value) ? undefined : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /**

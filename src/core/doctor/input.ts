@@ -11,7 +11,7 @@ export type ParsedTarget =
 
 const EMAIL = /^([^\s@/:]+)@([^\s@/:]+)$/;
 /** First labels that name a mail server rather than a mail domain: such a bare name is checked directly. */
-const MAIL_HOST_PREFIX = /^(imap|imaps|mail|smtp|submission)\./i;
+const MAIL_HOST_PREFIX = /^(?:imap|imaps|mail|smtp|submission)\./i;
 
 function bad(message: string): MailError {
   return new MailError('INVALID_INPUT', message);

@@ -10,7 +10,7 @@ import { type DoctorReport, type DoctorStep, type Endpoint, type ServerReport, t
 export function verdictOf(steps: DoctorStep[]): DoctorReport['verdict'] {
   const fails = steps.filter((s) => s.status === 'fail');
   const warns = steps.filter((s) => s.status === 'warn');
-  const firstSentence = (text: string) => (/^(.+?[.!?])(\s|$)/.exec(text)?.[1] ?? text);
+  const firstSentence = (text: string) => (/^(.+?[.!?])(?:\s|$)/.exec(text)?.[1] ?? text);
   if (fails.length) {
     const more = fails.length > 1 ? ` (and ${fails.length - 1} more problem${fails.length > 2 ? 's' : ''})` : '';
     return { status: 'fail', line: `FAIL: ${fails[0].title}: ${firstSentence(fails[0].summary)}${more}` };
@@ -31,7 +31,7 @@ export function fixesOf(steps: DoctorStep[]): string[] {
 }
 
 function shellQuote(text: string): string {
-  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 function hostPort(endpoint: Endpoint): string {

@@ -90,7 +90,7 @@ async function probeAddress(ctx: CheckContext, protocol: Protocol, address: Reso
   } catch (err) {
     const error = toMailError(err);
     report.ms = Date.now() - started;
-    report.error = error.code === 'CONNECTION_REFUSED' ? 'connection refused' : error.code === 'TIMEOUT' && /no route/i.test(error.message) ? error.message.replace(/^There is /, '').replace(/:.*$/, '') : error.code === 'TIMEOUT' ? `no answer within ${ctx.timeouts.connect} ms` : error.message;
+    report.error = error.code === 'CONNECTION_REFUSED' ? 'connection refused' : error.code === 'TIMEOUT' && /no route/i.test(error.message) ? beforeColon(error.message.replace(/^There is /, '')) : error.code === 'TIMEOUT' ? `no answer within ${ctx.timeouts.connect} ms` : error.message;
     return { report, answered: false };
   }
   report.connected = true;
@@ -285,7 +285,7 @@ export function identifySpeaker(bytes: Buffer): Speaker | undefined {
     return { kind: 'tls', line: '(TLS record)' };
   }
   const line = printable(bytes.toString('latin1').split(/\r?\n/)[0].slice(0, 200));
-  if (/^\* (OK|PREAUTH|BYE|NO|BAD)\b/i.test(line)) {
+  if (/^\* (?:OK|PREAUTH|BYE|NO|BAD)\b/i.test(line)) {
     return { kind: 'imap', line };
   }
   // any reply code: an SMTP server that was spoken to before its greeting answers 421 or 5xx
@@ -419,4 +419,10 @@ export function recordTlsFailure(ctx: CheckContext, protocol: Protocol, error: M
     summary: advice.summary,
     fix: advice.fix,
   });
+}
+
+/** `text` up to its first colon (a scan: /:.*$/ is quadratic on a run of colons). */
+function beforeColon(text: string): string {
+  const colon = text.indexOf(':');
+  return colon < 0 ? text : text.slice(0, colon);
 }

@@ -122,7 +122,7 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
     }
     let text = decodeText(content, ref);
     if (ref.type === 'text/html') {
-      const out = moveDataImages(text, `mx-data-${ref.part.replace(/[^0-9A-Za-z]/g, '')}`);
+      const out = moveDataImages(text, `mx-data-${ref.part.replace(/[^0-9A-Z]/gi, '')}`);
       text = out.html;
       for (const image of out.images) {
         moved++;
@@ -151,7 +151,7 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
     // HTML parts joined in order; text parts between or after them as preformatted text under a rule
     message.html = shown.map((e) => (e.ref.type === 'text/html' ? e.text : `<hr><pre class="mx-part-text">${escapeHtml(e.text)}</pre>`)).join('\n');
   } else if (shown.length) {
-    message.text = shown.map((e) => e.text.replace(/\s+$/, '')).join('\n\n');
+    message.text = shown.map((e) => e.text.trimEnd()).join('\n\n');
   }
   if (alternative) {
     const content = parts.get(alternative.part);

@@ -81,7 +81,7 @@ export function moveDataImages(html: string, prefix = 'mx-data'): { html: string
     }
     const contentType = head.slice('data:'.length, head.indexOf(';'));
     const cid = `${prefix}-${images.length + 1}@local`;
-    images.push({ cid, contentType, data: Buffer.from(value.slice(comma + 1).replace(/[^A-Za-z0-9+/]/g, ''), 'base64') });
+    images.push({ cid, contentType, data: Buffer.from(value.slice(comma + 1).replace(/[^A-Z0-9+/]/gi, ''), 'base64') });
     out += html.slice(last, span.start) + `cid:${cid}`;
     last = span.end;
   }

@@ -7,6 +7,7 @@
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import { decode as libmimeDecode } from 'libmime/lib/charset';
+import { trimChars } from '../text';
 
 export interface DecodedText {
   text: string;
@@ -47,11 +48,11 @@ const ALIASES = new Map<string, string>([
   ['koi8', 'koi8-r'],
 ]);
 
-const JAPANESE = /^(iso-?2022-?jp|jis|euc-?jp)/;
+const JAPANESE = /^(?:iso-?2022-?jp|jis|euc-?jp)/;
 
 /** Lower-case charset name with the aliases above resolved; '' for none. */
 export function normaliseCharset(label: string | undefined): string {
-  const name = (label ?? '').trim().replace(/^["']+|["']+$/g, '').toLowerCase();
+  const name = trimChars((label ?? '').trim(), '"\'').toLowerCase();
   return ALIASES.get(name) ?? name;
 }
 
@@ -245,11 +246,11 @@ export function decodeHeaderBytes(bytes: Buffer, hint?: string): string {
 }
 
 // RFC 2047 encoded words. Each class excludes '?', so the match is linear.
-const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+const ENCODED_WORD = /=\?([^?\s]+)\?([BQ])\?([^?\s]*)\?=/gi;
 
 function wordBytes(encoding: string, text: string): Buffer {
   if (encoding === 'b' || encoding === 'B') {
-    return Buffer.from(text.replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+    return Buffer.from(text.replace(/[^A-Z0-9+/]/gi, ''), 'base64');
   }
   // Q: '_' is a space, =XX a byte (RFC 2047 4.2)
   const out: number[] = [];
@@ -257,7 +258,7 @@ function wordBytes(encoding: string, text: string): Buffer {
     const c = text[i];
     if (c === '_') {
       out.push(0x20);
-    } else if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
+    } else if (c === '=' && /^[0-9A-F]{2}$/i.test(text.slice(i + 1, i + 3))) {
       out.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
     } else {

@@ -46,7 +46,7 @@ export interface DisplayPlan {
 const IMAGE_TYPES = new Set(['image/png', 'image/gif', 'image/jpeg', 'image/jpg', 'image/pjpeg', 'image/webp', 'image/bmp', 'image/svg+xml']);
 const CALENDAR_TYPES = new Set(['text/calendar', 'application/ics', 'text/x-vcalendar', 'application/x-ics']);
 const BODY_TYPES = new Set(['text/plain', 'text/html']);
-const TEXT_LIKE = /^(text\/[a-z0-9.+-]+|message\/(delivery-status|disposition-notification|global-delivery-status))$/;
+const TEXT_LIKE = /^(?:text\/[a-z0-9.+-]+|message\/(?:delivery-status|disposition-notification|global-delivery-status))$/;
 
 export function normaliseCid(id: string | undefined): string | undefined {
   if (!id) {
@@ -285,7 +285,7 @@ export function declaredCharset(structure: MessageStructureObject | undefined): 
       return;
     }
     const charset = node.parameters?.charset;
-    if (charset && !/^(us-)?ascii$/i.test(charset) && node.type.toLowerCase().startsWith('text/')) {
+    if (charset && !/^(?:us-)?ascii$/i.test(charset) && node.type.toLowerCase().startsWith('text/')) {
       found = charset;
       return;
     }

@@ -3,15 +3,38 @@
 // confirmed them (data-href, like sanitized HTML mail).
 import { escapeAttribute, escapeText, safeLinkTarget } from './sanitize';
 
-const URL_PATTERN = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+|\bwww\.[a-z0-9-]+(?:\.[a-z0-9-]+)+[^\s<>"'`]*/gi;
+const URL_PATTERN = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+|\bwww\.[a-z0-9-]+\.[a-z0-9-][^\s<>"'`]*/gi;
 
+const TRAILING_PUNCTUATION = '.,;:!?\'"';
+
+/**
+ * A URL found in text without the punctuation that ends the sentence around it. Linear: one
+ * count of the parentheses, then characters come off the end (the regex form /[.,]+$/ and a
+ * recount per ")" were quadratic on "http://x" followed by 30,000 ")").
+ */
 function trimTrailing(url: string): string {
-  let out = url.replace(/[.,;:!?'"]+$/, '');
-  // keep a closing parenthesis only when the URL opened one (Wikipedia-style links)
-  while (out.endsWith(')') && (out.match(/\(/g)?.length ?? 0) < (out.match(/\)/g)?.length ?? 0)) {
-    out = out.slice(0, -1);
+  let end = url.length;
+  while (end > 0 && TRAILING_PUNCTUATION.includes(url[end - 1])) {
+    end--;
   }
-  return out.replace(/[\]}>]+$/, '');
+  let open = 0;
+  let close = 0;
+  for (let i = 0; i < end; i++) {
+    if (url[i] === '(') {
+      open++;
+    } else if (url[i] === ')') {
+      close++;
+    }
+  }
+  // keep a closing parenthesis only when the URL opened one (Wikipedia-style links)
+  while (end > 0 && url[end - 1] === ')' && open < close) {
+    end--;
+    close--;
+  }
+  while (end > 0 && ']}>'.includes(url[end - 1])) {
+    end--;
+  }
+  return url.slice(0, end);
 }
 
 export function linkify(line: string): string {

@@ -4,15 +4,28 @@
 // sanitized <style>, no SVG/MathML, no comments), so the result cannot grow a script when the
 // webview parses it again. Links keep their target in data-href only: the view opens them after
 // the user confirmed, never by navigation.
-import { parseDocument } from 'htmlparser2';
-import { type ChildNode, type Element, isTag, isText } from 'domhandler';
-import { type CssContext, checkResourceUrl, cssUrl, sanitizeStyleAttribute, sanitizeStyleSheet } from './css';
+//
+// Sender input costs linear time (issue 15.2): the input is cut to MAX_HTML_CHARS before parsing,
+// and the parser itself is held to MAX_PARSE_DEPTH open elements and MAX_ELEMENTS elements
+// (htmlparser2 keeps its open elements in an array it unshifts and searches, so its cost per tag
+// grows with the depth); past a budget, content is kept as text. Every walk below visits each
+// node once.
+//
+// Remote resources (images, backgrounds, fonts, style sheets, srcset and <picture> candidates) are
+// never referenced by URL in the output: they are counted, and shown from their data: form only
+// once the host fetched them after the user's consent (see ResourceContext in css.ts).
+import { Parser } from 'htmlparser2';
+import { type ChildNode, DomHandler, type Element, isTag, isText } from 'domhandler';
+import { type CssContext, checkResourceUrl, cssUrl, type LoadedResource, MAX_CSS_PER_DOCUMENT, type ResourceKind, sanitizeStyleAttribute, sanitizeStyleSheet } from './css';
+import { deceptiveLink } from './links';
+import { cleanUrl } from './url';
 
 export interface SanitizeOptions {
-  allowRemote: boolean;
   /** cid (normalised, lower-case, no brackets) to a data: URI. */
-  inlineImages?: Map<string, string>;
-  /** Input beyond this many characters is cut (a multi-megabyte HTML part is not a letter). */
+  inlineImages?: ReadonlyMap<string, string>;
+  /** Remote resources the host fetched after the user allowed remote content, by URL. */
+  remote?: ReadonlyMap<string, LoadedResource>;
+  /** Input beyond this many characters is cut before parsing (default MAX_HTML_CHARS). */
   maxLength?: number;
   /**
    * Code links (issue 14): called with the text of every text node outside the mail's own links;
@@ -48,20 +61,44 @@ export function linkedText(text: string, spans: readonly CodeLinkSpan[]): string
   return out + escapeText(text.slice(last));
 }
 
+/** A remote reference of the mail: what "Load for this message" would fetch. */
+export interface RemoteReference {
+  url: string;
+  kind: ResourceKind;
+  /** Its fetched content is in the output. */
+  loaded: boolean;
+}
+
+/** Which budget cut the message short, if any. */
+export type RenderLimit = 'size' | 'elements' | 'depth' | 'css';
+
 export interface SanitizedHtml {
-  /** Body content, ready to be placed inside <body>. */
+  /** Body content, ready to be placed inside the mail's body wrapper. */
   body: string;
   /** Sanitized CSS from the mail's <style> blocks. */
   styles: string;
-  /** Number of remote references (images, backgrounds, style sheets, fonts) left out. */
+  /** Distinct remote references, in document order. */
+  remote: RemoteReference[];
+  /** Number of remote references left out (not loaded). */
   remoteBlocked: number;
   /** True when the mail sets its own colors or backgrounds (shown on a light "paper"). */
   styled: boolean;
-  /** Attributes of the mail's <body> worth keeping (bgcolor, text color), as a style string. */
+  /** Attributes of the mail's <body> worth keeping (bgcolor, text color, style), as a style string. */
   bodyStyle: string;
   /** cids the HTML referred to, so unreferenced inline parts can be listed as attachments. */
   usedCids: Set<string>;
+  /** Budgets that cut the message short. */
+  limits: RenderLimit[];
+  /** The output shows an image or some text. */
+  showsSomething: boolean;
 }
+
+/** HTML characters parsed per message; the rest is not shown (a note says so). */
+export const MAX_HTML_CHARS = 2_000_000;
+/** Elements built per message; later tags are ignored and their text kept. */
+export const MAX_ELEMENTS = 60_000;
+/** Open elements at once; deeper tags are ignored and their text kept (Chromium stops at 512). */
+export const MAX_PARSE_DEPTH = 200;
 
 const ALLOWED_ELEMENTS = new Set([
   'a', 'abbr', 'acronym', 'address', 'article', 'aside', 'b', 'bdi', 'bdo', 'big', 'blockquote', 'br', 'caption',
@@ -102,9 +139,11 @@ const ELEMENT_ATTRIBUTES: Record<string, Set<string>> = {
   a: new Set([]),
 };
 const BACKGROUND_ELEMENTS = new Set(['table', 'td', 'th', 'tr', 'tbody', 'thead', 'tfoot', 'div']);
-
-const MAX_DEPTH = 120;
-const LINK_SCHEMES = /^(https?:|mailto:)/i;
+const LINK_SCHEMES = /^(?:https?|mailto):/i;
+/** Characters of a link's text kept to compare with its target. */
+const MAX_LINK_TEXT = 2000;
+/** Tag name the budget parser gives to tags it ignores (a void element: no stack entry). */
+const IGNORED_TAG = 'mx-ignored';
 
 export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -115,14 +154,16 @@ export function escapeAttribute(text: string): string {
 }
 
 /**
- * The target a link may open, or undefined. Browsers strip tabs/newlines and leading controls
- * from URLs ("java\tscript:"), so the check runs on what the browser would see.
+ * The href a link of the sanitized document carries (data-href), or undefined when it is not an
+ * http, https or mailto link. Browsers strip tabs/newlines and leading controls from URLs
+ * ("java\tscript:"), so the check runs on what the browser would see. Whether and what it may
+ * open is decided by checkLink() in links.ts when the user clicks.
  */
 export function safeLinkTarget(href: string | undefined): string | undefined {
   if (!href) {
     return undefined;
   }
-  const cleaned = href.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '').trim();
+  const cleaned = cleanUrl(href);
   if (!LINK_SCHEMES.test(cleaned)) {
     return undefined;
   }
@@ -137,79 +178,125 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
   }
 }
 
-/** Text content, iteratively: hostile mail nests thousands of elements deep. */
-function textOf(root: ChildNode): string {
-  let out = '';
-  const stack: ChildNode[] = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (isText(node)) {
-      out += node.data;
-    } else if (isTag(node)) {
-      for (let i = node.children.length - 1; i >= 0; i--) {
-        stack.push(node.children[i]);
+/**
+ * htmlparser2's Parser with budgets: at MAX_PARSE_DEPTH open elements, or after MAX_ELEMENTS
+ * elements, a start tag becomes a void IGNORED_TAG (never on the open-element stack), so the
+ * parser's per-tag work stays bounded. Text goes on. Relies on Parser's emitOpenTag and stack,
+ * which the complexity test (test/unit/renderComplexity.test.ts) keeps honest across upgrades.
+ */
+class BudgetParser extends Parser {
+  elements = 0;
+  readonly hit = new Set<RenderLimit>();
+
+  protected override isVoidElement(name: string): boolean {
+    return name === IGNORED_TAG || super.isVoidElement(name);
+  }
+}
+const parserInternals = Parser.prototype as unknown as { emitOpenTag(this: BudgetParser, name: string): void };
+const emitOpenTag = parserInternals.emitOpenTag;
+(BudgetParser.prototype as unknown as { emitOpenTag(this: BudgetParser, name: string): void }).emitOpenTag = function (this: BudgetParser, name: string): void {
+  const depth = (this as unknown as { stack: string[] }).stack.length;
+  if (depth >= MAX_PARSE_DEPTH) {
+    this.hit.add('depth');
+    return emitOpenTag.call(this, IGNORED_TAG);
+  }
+  if (++this.elements > MAX_ELEMENTS) {
+    this.hit.add('elements');
+    return emitOpenTag.call(this, IGNORED_TAG);
+  }
+  return emitOpenTag.call(this, name);
+};
+
+function parseWithBudgets(source: string): { children: ChildNode[]; limits: Set<RenderLimit> } {
+  const handler = new DomHandler(undefined, {});
+  const parser = new BudgetParser(handler, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
+  parser.end(source);
+  return { children: handler.root.children, limits: parser.hit };
+}
+
+/** One srcset candidate's URL (HTML, "parse a srcset attribute"): the 1x one, else the first. */
+export function srcsetCandidate(srcset: string): string | undefined {
+  let first: string | undefined;
+  let i = 0;
+  const n = Math.min(srcset.length, 64 * 1024);
+  while (i < n) {
+    while (i < n && (srcset[i] === ',' || /\s/.test(srcset[i]))) {
+      i++;
+    }
+    const start = i;
+    while (i < n && !/\s/.test(srcset[i])) {
+      i++;
+    }
+    let url = srcset.slice(start, i);
+    let descriptors = '';
+    if (url.endsWith(',')) {
+      let end = url.length;
+      while (end > 0 && url[end - 1] === ',') {
+        end--;
       }
+      url = url.slice(0, end);
+    } else {
+      const from = i;
+      while (i < n && srcset[i] !== ',') {
+        i++;
+      }
+      descriptors = srcset.slice(from, i).trim();
+    }
+    if (!url) {
+      continue;
+    }
+    first ??= url;
+    if (descriptors === '' || descriptors === '1x') {
+      return url;
     }
   }
-  return out;
+  return first;
 }
 
-function hostOfVisible(text: string): string | undefined {
-  const t = text.trim();
-  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?((?:[a-z0-9-]+\.)+[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#]\S*)?$/i.exec(t);
-  if (!m || !/[./]/.test(t) || /\s/.test(t)) {
-    return undefined;
-  }
-  return m[1].toLowerCase();
+interface RenderScope {
+  /** Text of the link being rendered (links do not nest). */
+  link?: { text: string };
+  /** srcset of the first <source> of the enclosing <picture>. */
+  picture?: { srcset?: string };
 }
 
-/** True when a link's visible text names another host than the one it goes to. */
-export function isDeceptiveLink(visibleText: string, target: string): boolean {
-  const shown = hostOfVisible(visibleText);
-  if (!shown) {
-    return false;
+/**
+ * Sanitizes an HTML part (already decoded to a string). Linear in the input; see the budgets
+ * above. Throws nothing for any input.
+ */
+export function sanitizeHtml(input: string, options: SanitizeOptions = {}): SanitizedHtml {
+  const maxLength = options.maxLength ?? MAX_HTML_CHARS;
+  const limits = new Set<RenderLimit>();
+  if (input.length > maxLength) {
+    limits.add('size');
   }
-  try {
-    const actual = new URL(target);
-    if (actual.protocol === 'mailto:') {
-      return !visibleText.toLowerCase().includes(actual.pathname.toLowerCase());
-    }
-    const host = actual.hostname.toLowerCase().replace(/^www\./, '');
-    return host !== shown.replace(/^www\./, '') && !host.endsWith(`.${shown.replace(/^www\./, '')}`);
-  } catch {
-    return true;
-  }
-}
-
-export function sanitizeHtml(input: string, options: SanitizeOptions): SanitizedHtml {
-  const source = input.length > (options.maxLength ?? 4_000_000) ? input.slice(0, options.maxLength ?? 4_000_000) : input;
-  const document = parseDocument(source, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
-  let remoteBlocked = 0;
+  const parsed = parseWithBudgets(input.length > maxLength ? input.slice(0, maxLength) : input);
+  parsed.limits.forEach((l) => limits.add(l));
   let styled = false;
+  let shows = false;
   const usedCids = new Set<string>();
-  const inlineImages = options.inlineImages ?? new Map<string, string>();
+  const remote = new Map<string, RemoteReference>();
   const css: CssContext = {
-    allowRemote: options.allowRemote,
-    inlineImages,
-    onRemoteBlocked: () => void remoteBlocked++,
+    inline: options.inlineImages ?? new Map<string, string>(),
+    remote: options.remote ?? new Map<string, LoadedResource>(),
+    onRemote: (url, kind, loaded) => {
+      const known = remote.get(url);
+      if (!known) {
+        remote.set(url, { url, kind, loaded });
+      } else if (loaded) {
+        known.loaded = true;
+      }
+    },
+    onCid: (cid) => void usedCids.add(cid),
     onPaint: () => void (styled = true),
+    budget: { chars: MAX_CSS_PER_DOCUMENT },
   };
   const styles: string[] = [];
   let bodyStyle = '';
 
-  const resource = (raw: string): string | undefined => {
-    const trimmed = raw.trim();
-    if (/^cid:/i.test(trimmed)) {
-      usedCids.add(trimmed.slice(4).replace(/^<|>$/g, '').toLowerCase());
-    }
-    const verdict = checkResourceUrl(trimmed, css);
-    if (verdict.keep) {
-      return verdict.url;
-    }
-    if (verdict.remote) {
-      remoteBlocked++;
-    }
-    return undefined;
+  const resource = (raw: string, kind: ResourceKind = 'image'): string | undefined => {
+    const verdict = checkResourceUrl(raw, css, kind);
+    return verdict.keep ? verdict.url : undefined;
   };
 
   const attributesOf = (el: Element, name: string): string => {
@@ -235,10 +322,10 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
       if (!GLOBAL_ATTRIBUTES.has(key) && !allowed?.has(key)) {
         continue;
       }
-      if (key === 'dir' && !/^(ltr|rtl|auto)$/i.test(value)) {
+      if (key === 'dir' && !/^(?:ltr|rtl|auto)$/i.test(value)) {
         continue;
       }
-      if ((key === 'width' || key === 'height') && !/^\s*\d+(\.\d+)?\s*(%|px)?\s*$/.test(value)) {
+      if ((key === 'width' || key === 'height') && !/^\s*\d+(?:\.\d+)?\s*(?:(?:%|px)\s*)?$/.test(value)) {
         continue;
       }
       if (key === 'bgcolor' || (key === 'color' && name !== 'hr')) {
@@ -246,7 +333,7 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
       }
       if (key === 'class') {
         // keep mail classes apart from the view's own (which all start with "mx-")
-        const classes = value.split(/\s+/).filter((c) => /^[A-Za-z_][\w-]{0,63}$/.test(c) && !c.startsWith('mx-'));
+        const classes = value.split(/\s+/).filter((c) => /^[_a-z][\w-]{0,63}$/i.test(c) && !c.startsWith('mx-'));
         if (classes.length) {
           out.push(`class="${escapeAttribute(classes.join(' '))}"`);
         }
@@ -283,18 +370,34 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
   };
 
   const collectStyle = (el: Element) => {
-    const text = el.children.map(textOf).join('');
+    // a <style> holds one text node (raw text); anything else in it is not CSS
+    const text = el.children.filter(isText).map((t) => t.data).join('');
     const clean = sanitizeStyleSheet(text, css);
     if (clean.trim()) {
       styles.push(clean);
     }
   };
 
-  const render = (nodes: ChildNode[], depth: number, inLink = false): string => {
+  const image = (node: Element, scope: RenderScope): string => {
+    const attrs = attributesOf(node, 'img');
+    const srcset = node.attribs.srcset ?? scope.picture?.srcset;
+    const raw = node.attribs.src?.trim() ? node.attribs.src : srcset ? srcsetCandidate(srcset) : undefined;
+    const src = raw ? resource(raw) : undefined;
+    shows = true;
+    return src ? `<img src="${escapeAttribute(src)}"${attrs}>` : `<img${attrs} data-mx-blocked="">`;
+  };
+
+  const render = (nodes: ChildNode[], depth: number, scope: RenderScope): string => {
     let out = '';
     for (const node of nodes) {
       if (isText(node)) {
-        const spans = !inLink && options.codeLinks ? options.codeLinks(node.data) : [];
+        if (!shows && node.data.trim() !== '') {
+          shows = true;
+        }
+        if (scope.link && scope.link.text.length < MAX_LINK_TEXT) {
+          scope.link.text += node.data.slice(0, MAX_LINK_TEXT - scope.link.text.length);
+        }
+        const spans = !scope.link && options.codeLinks ? options.codeLinks(node.data) : [];
         out += spans.length ? linkedText(node.data, spans) : escapeText(node.data);
         continue;
       }
@@ -315,38 +418,42 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
         }
         continue;
       }
-      if (DROPPED_WITH_CONTENT.has(name) || name.includes(':')) {
+      if (name === 'source' && scope.picture && scope.picture.srcset === undefined && node.attribs.srcset) {
+        scope.picture.srcset = node.attribs.srcset;
         continue;
       }
-      if (depth > MAX_DEPTH) {
-        out += escapeText(textOf(node));
+      if (DROPPED_WITH_CONTENT.has(name) || name.includes(':') || name === IGNORED_TAG) {
         continue;
       }
       if (name === 'body') {
         bodyStyle = bodyStyleOf(node);
-        out += render(node.children, depth + 1, inLink);
+        out += render(node.children, depth + 1, scope);
+        continue;
+      }
+      if (name === 'picture') {
+        out += render(node.children, depth + 1, { ...scope, picture: {} });
         continue;
       }
       if (!ALLOWED_ELEMENTS.has(name)) {
-        // html, form, label, fieldset, marquee, picture, custom elements...: keep what is inside
-        out += render(node.children, depth + 1, inLink);
+        // html, form, label, fieldset, marquee, custom elements...: keep what is inside
+        out += render(node.children, depth + 1, scope);
         continue;
       }
       if (name === 'img') {
-        const src = node.attribs.src ? resource(node.attribs.src) : undefined;
-        const attrs = attributesOf(node, 'img');
-        out += src ? `<img src="${escapeAttribute(src)}"${attrs}>` : `<img${attrs} data-mx-blocked="">`;
+        out += image(node, scope);
         continue;
       }
       if (name === 'a') {
-        const target = safeLinkTarget(node.attribs.href);
+        const target = scope.link ? undefined : safeLinkTarget(node.attribs.href);
         const attrs = attributesOf(node, 'a').replace(/ title="[^"]*"/, '');
-        const inner = render(node.children, depth + 1, true);
         if (!target) {
-          out += `<span${attrs}>${inner}</span>`;
+          // not a link we open; a link inside a link is not one either (HTML does not nest them)
+          out += `<span${attrs}>${render(node.children, depth + 1, scope)}</span>`;
           continue;
         }
-        const deceptive = isDeceptiveLink(textOf(node), target) ? ' data-mx-deceptive=""' : '';
+        const link = { text: '' };
+        const inner = render(node.children, depth + 1, { ...scope, link });
+        const deceptive = deceptiveLink(link.text, target) ? ' data-mx-deceptive=""' : '';
         out += `<a data-href="${escapeAttribute(target)}" title="${escapeAttribute(target)}" tabindex="0" role="link"${deceptive}${attrs}>${inner}</a>`;
         continue;
       }
@@ -355,11 +462,25 @@ export function sanitizeHtml(input: string, options: SanitizeOptions): Sanitized
         out += `<${name}${attrs}>`;
         continue;
       }
-      out += `<${name}${attrs}>${render(node.children, depth + 1, inLink)}</${name}>`;
+      out += `<${name}${attrs}>${render(node.children, depth + 1, scope)}</${name}>`;
     }
     return out;
   };
 
-  const body = render(document.children, 0);
-  return { body, styles: styles.join('\n'), remoteBlocked, styled, bodyStyle, usedCids };
+  const body = render(parsed.children, 0, {});
+  if (css.budget.chars <= 0) {
+    limits.add('css');
+  }
+  const references = [...remote.values()];
+  return {
+    body,
+    styles: styles.join('\n'),
+    remote: references,
+    remoteBlocked: references.filter((r) => !r.loaded).length,
+    styled,
+    bodyStyle,
+    usedCids,
+    limits: [...limits],
+    showsSomething: shows,
+  };
 }

@@ -1,10 +1,17 @@
 // What the message view shows, built the same way for a message from IMAP and for an .eml file:
 // plain-text header fields, the sanitized body document for the sandboxed iframe, attachments.
+//
+// The body is rendered off the extension host's main thread (issue 15.2). The flow is:
+//   bodyInputOf(message, remote)  -> BodyInput       (cheap: the decoded parts, inline images)
+//   BodyRenderer.render(input)    -> BodyRendering   (renderHost.ts: in the render worker, under a
+//                                                     time budget; body.ts describes both shapes)
+//   buildViewModel(message, options, rendering) -> MessageViewModel
+// The display plan (which parts, decoded how) only has to fill LoadedMessage.html/text/inline.
 import { type CalendarCard } from './calendar';
-import { type AttachmentInfo, cidReferences } from './mime';
-import { renderPlainText } from './plainText';
-import { messageDocument } from './messageDocument';
-import { type SanitizeOptions, sanitizeHtml } from './sanitize';
+import { type AttachmentInfo } from './mime';
+import { type BodyInput, type BodyRendering } from './body';
+import { type LoadedResource } from './css';
+import { type RenderLimit } from './sanitize';
 import { type Address, formatSize, fullDate, plainLabel } from '../text';
 
 export interface LoadedMessage {
@@ -78,8 +85,7 @@ export interface MessageViewModel {
   document: string;
   /** The HTML paints its own colors: show it on a light paper regardless of the theme. */
   paper: boolean;
-  /** `unverified`: the sender is trusted, but the account's server did not confirm this message is theirs. */
-  remote: { blocked: number; allowed: boolean; sender: string; unverified?: boolean };
+  remote: RemoteContentView;
   attachments: AttachmentView[];
   notices: string[];
   /** A size limit cut the body: offer "Show the whole message". */
@@ -94,11 +100,6 @@ const MAX_INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
 
 function addresses(list: Address[] | undefined): AddressView[] {
   return (list ?? []).slice(0, 200).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
-}
-
-/** Whether sanitized HTML has anything to look at (text or an image) once tags are gone. */
-function showsSomething(body: string): boolean {
-  return /<img\s/i.test(body) || body.replace(/<[^>]*>/g, '').replace(/&nbsp;|&#160;|\s/g, '') !== '';
 }
 
 function attachmentView(id: string, filename: string, contentType: string, size: number, exact: boolean): AttachmentView {
@@ -156,48 +157,94 @@ function calendarView(card: NonNullable<LoadedMessage['calendar']>): CalendarVie
 }
 
 /**
- * The view model of a loaded message. `codeLinks` (the workspace feature's, issue 14) links
- * stack frames and commits in the text of an HTML body (see SanitizeOptions.codeLinks).
+ * Remote content of the message as the bar shows it.
+ * - `state`: 'none' (the message has none), 'blocked' (not loaded: the bar offers to load it),
+ *   'loaded' (the user allowed it for this message or its sender: the bar says so and offers
+ *   "Block again").
+ * - `items`: distinct remote references; `loaded`: how many of them are shown; `failed`: how many
+ *   could not be fetched after consent.
+ * - `scope`: why it is loaded ('message': "Load for this message"; 'sender': a trusted sender).
  */
-export function buildViewModel(message: LoadedMessage, options: { allowRemote: boolean; origin: 'imap' | 'file'; codeLinks?: SanitizeOptions['codeLinks'] }): MessageViewModel {
-  const flags = new Set(message.flags.map((f) => f.toLowerCase()));
-  const inlineData = new Map<string, string>();
+export interface RemoteContentView {
+  state: 'none' | 'blocked' | 'loaded';
+  items: number;
+  loaded: number;
+  failed: number;
+  scope?: 'message' | 'sender';
+  sender: string;
+  /** The sender is trusted, but the account's server did not confirm this message is theirs. */
+  unverified?: boolean;
+}
+
+export interface ViewModelOptions {
+  origin: 'imap' | 'file';
+  /** Remote content allowed for this message, and why. */
+  remoteAllowed?: 'message' | 'sender';
+}
+
+/**
+ * The body renderer's input for a message (see BodyInput): the decoded parts and its inline
+ * images as data: URIs (at most MAX_INLINE_IMAGE_BYTES in all), plus the remote resources the host
+ * fetched after consent.
+ */
+export function bodyInputOf(message: LoadedMessage, remote: ReadonlyMap<string, LoadedResource> = new Map()): BodyInput {
+  const inline = new Map<string, string>();
   let inlineBytes = 0;
   for (const [cid, image] of message.inline) {
     inlineBytes += image.data.length;
     if (inlineBytes > MAX_INLINE_IMAGE_BYTES) {
       break;
     }
-    inlineData.set(cid, `data:${image.contentType.replace(/[^a-z0-9/+.-]/gi, '')};base64,${image.data.toString('base64')}`);
+    inline.set(cid, `data:${image.contentType.replace(/[^\w+./-]/g, '')};base64,${image.data.toString('base64')}`);
   }
-  let bodyKind: MessageViewModel['bodyKind'] = 'empty';
-  let document: string;
-  let paper = false;
-  let blocked = 0;
-  const attachments: AttachmentView[] = message.attachments.map((a) => attachmentView(a.part, a.filename, a.contentType, a.size, a.sizeExact !== false));
+  return {
+    ...(message.html !== undefined ? { html: message.html } : {}),
+    ...(message.text !== undefined ? { text: message.text } : {}),
+    inline,
+    remote: new Map(remote),
+  };
+}
 
-  const sanitized = message.html !== undefined && message.html.trim() !== '' ? sanitizeHtml(message.html, { allowRemote: options.allowRemote, inlineImages: inlineData, ...(options.codeLinks ? { codeLinks: options.codeLinks } : {}) }) : undefined;
-  const hasText = message.text !== undefined && message.text.trim() !== '';
-  if (sanitized && (showsSomething(sanitized.body) || !hasText)) {
-    bodyKind = 'html';
-    paper = sanitized.styled;
-    blocked = sanitized.remoteBlocked;
-    document = messageDocument({ kind: 'html', sanitized }, options.allowRemote);
+const LIMIT_NOTICES: Record<RenderLimit, string> = {
+  size: 'This message is larger than the viewer shows; its end is not shown.',
+  elements: 'This message has more elements than the viewer builds; the rest is shown as text.',
+  depth: 'This message nests its elements deeper than the viewer follows; the deepest parts are shown as text.',
+  css: 'This message has more style sheets than the viewer reads; some of its styling is not applied.',
+};
+
+/** The view model of a loaded message whose body was rendered (by the worker, or the fallback). */
+export function buildViewModel(message: LoadedMessage, options: ViewModelOptions, body: BodyRendering): MessageViewModel {
+  const flags = new Set(message.flags.map((f) => f.toLowerCase()));
+  const attachments: AttachmentView[] = message.attachments.map((a) => attachmentView(a.part, a.filename, a.contentType, a.size, a.sizeExact !== false));
+  if (body.kind === 'html') {
     // inline parts the HTML never shows are attachments for the user
-    const used = cidReferences(message.html ?? "");
+    const used = new Set(body.usedCids);
     for (const [cid, image] of message.inline) {
       if (!used.has(cid)) {
         attachments.push(attachmentView(image.part ?? `cid:${cid}`, image.filename, image.contentType, image.data.length, true));
       }
     }
-  } else if (hasText) {
-    bodyKind = 'text';
-    document = messageDocument({ kind: 'text', html: renderPlainText(message.text!) }, false);
-  } else {
-    document = messageDocument({ kind: 'empty' }, false);
   }
-
+  const notices = message.notices.map((n) => plainLabel(n, 500));
+  if (body.fallback === 'timeout') {
+    notices.push('This message took too long to display safely, so it is shown as plain text, without formatting, links or images.');
+  } else if (body.fallback === 'error') {
+    notices.push('This message could not be displayed with its formatting, so it is shown as plain text.');
+  }
+  for (const limit of new Set(body.limits)) {
+    notices.push(LIMIT_NOTICES[limit]);
+  }
   const sender = (message.from?.[0]?.address ?? '').trim().toLowerCase();
+  const loaded = body.remote.filter((r) => r.loaded).length;
+  const items = body.remote.length;
+  const remote: RemoteContentView = {
+    state: items === 0 ? 'none' : options.remoteAllowed ? 'loaded' : 'blocked',
+    items,
+    loaded,
+    failed: options.remoteAllowed ? items - loaded : 0,
+    ...(options.remoteAllowed ? { scope: options.remoteAllowed } : {}),
+    sender: plainLabel(sender, 300),
+  };
   return {
     subject: plainLabel(message.subject, 998) || '(no subject)',
     from: addresses(message.from),
@@ -207,15 +254,15 @@ export function buildViewModel(message: LoadedMessage, options: { allowRemote: b
     date: fullDate(message.date) || 'unknown',
     dateIso: message.date && !Number.isNaN(message.date.getTime()) ? message.date.toISOString() : '',
     flags: { seen: flags.has('\\seen'), flagged: flags.has('\\flagged'), answered: flags.has('\\answered') },
-    bodyKind,
-    document,
-    paper,
-    remote: { blocked, allowed: options.allowRemote, sender: plainLabel(sender, 300) },
+    bodyKind: body.kind,
+    document: body.document,
+    paper: body.paper,
+    remote,
     attachments,
-    notices: message.notices.map((n) => plainLabel(n, 500)),
+    notices,
     truncated: Boolean(message.truncated),
     ...(message.calendar ? { calendar: calendarView(message.calendar) } : {}),
     origin: options.origin,
-    keywords: message.flags.filter((f) => !f.startsWith('\\') && !/^\$(MDNSent|Forwarded|Junk|NotJunk)$/i.test(f)).map((f) => plainLabel(f, 60)),
+    keywords: message.flags.filter((f) => !f.startsWith('\\') && !/^\$(?:MDNSent|Forwarded|Junk|NotJunk)$/i.test(f)).map((f) => plainLabel(f, 60)),
   };
 }

@@ -67,7 +67,7 @@ function readNumber(line: string, at: number): { value: number; end: number } | 
   return value > 0 ? { value, end } : undefined;
 }
 
-const EXTENSION = /^[A-Za-z][A-Za-z0-9+_-]{0,11}$/;
+const EXTENSION = /^[A-Z][\w+-]{0,11}$/i;
 
 /** The last path segment has a file extension ("app.ts", "Makefile.am"); a host name does not count here. */
 function hasExtension(path: string): boolean {
@@ -261,7 +261,7 @@ function colonFrames(line: string, offset: number, out: CodeReference[], taken: 
     let runtime: Runtime | undefined = dotnet ? 'dotnet' : undefined;
     if (found.linkStart > 0 && line.charCodeAt(found.linkStart - 1) === 0x28 && !path.includes('/') && !path.includes('\\')) {
       const dirs = javaPackageDirs(line, found.linkStart - 1);
-      if (dirs !== undefined && /\.(java|kt|kts|scala|groovy)$/i.test(path)) {
+      if (dirs !== undefined && /\.(?:java|kt|kts|scala|groovy)$/i.test(path)) {
         suffixHint = `${dirs}/${path}`;
         runtime = 'java';
       }

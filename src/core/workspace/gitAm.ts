@@ -110,7 +110,7 @@ export async function operationInProgress(runner: GitRunner): Promise<'am' | 're
 export async function headCommit(runner: GitRunner): Promise<string | undefined> {
   const run = await gitOutput(runner, ['log', '-1', '--format=%H', 'HEAD']);
   const id = run.output.toString('utf8').trim();
-  return run.code === 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id) ? id : undefined;
+  return run.code === 0 && /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(id) ? id : undefined;
 }
 
 /** Files with unresolved conflicts, relative to the repository's top folder. */
@@ -365,14 +365,14 @@ export async function addTrailers(runner: GitRunner, commits: string[], trailers
  * hash to the full commit id. One `git log --no-walk --ignore-missing` run.
  */
 export async function findCommits(runner: GitRunner, hashes: string[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(hashes.filter((h) => /^[0-9a-fA-F]{7,64}$/.test(h)))].slice(0, 100);
+  const wanted = [...new Set(hashes.filter((h) => /^[0-9a-f]{7,64}$/i.test(h)))].slice(0, 100);
   const out = new Map<string, string>();
   if (!wanted.length) {
     return out;
   }
   const unique = [...new Set(wanted.map((h) => h.toLowerCase()))];
   const run = await gitOutput(runner, ['log', '--no-walk=unsorted', '--no-decorate', '--ignore-missing', '--format=%H', ...unique.map((h) => `${h}^{commit}`), '--']);
-  const ids = run.output.toString('utf8').split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(l));
+  const ids = run.output.toString('utf8').split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(l));
   for (const hash of wanted) {
     const id = ids.find((i) => i.startsWith(hash.toLowerCase()));
     if (id) {
@@ -384,7 +384,7 @@ export async function findCommits(runner: GitRunner, hashes: string[]): Promise<
 
 /** `git show` of a commit (fuller header, stat and patch; no external diff or textconv programs). */
 export async function commitText(runner: GitRunner, id: string): Promise<string> {
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) {
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(id)) {
     throw new GitError('Not a commit id.');
   }
   return gitText(runner, ['show', '--no-ext-diff', '--no-textconv', '--format=fuller', '--stat', '--patch', id, '--']);

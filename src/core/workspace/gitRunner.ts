@@ -13,6 +13,7 @@
 // The interface is declared here, in core, because the git algorithms (gitAm.ts) are written
 // against it; its two implementations and the choice between them live in src/workspace/.
 import { createHash, randomBytes } from 'node:crypto';
+import { trimChars } from '../text';
 
 /** One run of git: its exit code (-1 when it could not start) and, when this runner sees it, its stderr. */
 export interface GitRun {
@@ -57,18 +58,18 @@ export const GIT_GLOBAL_ARGS = ['--no-pager', '-c', 'color.ui=false', '-c', 'log
 
 /** Joins a folder and a relative path with forward slashes. */
 export function joinPath(dir: string, name: string): string {
-  return `${dir.replace(/\/+$/, '')}/${name.replace(/^\/+/, '')}`;
+  return `${trimChars(dir, '/', 'end')}/${trimChars(name, '/', 'start')}`;
 }
 
 function parentOf(path: string): string {
-  const cut = path.replace(/\/+$/, '').lastIndexOf('/');
+  const cut = trimChars(path, '/', 'end').lastIndexOf('/');
   return cut <= 0 ? '/' : path.slice(0, cut);
 }
 
 /** Resolves `target` (absolute, or relative to `base`) with forward slashes, `.` and `..` folded. */
 export function resolvePath(base: string, target: string): string {
   const t = target.trim().replace(/\\/g, '/');
-  const absolute = t.startsWith('/') || /^[a-zA-Z]:\//.test(t);
+  const absolute = t.startsWith('/') || /^[a-z]:\//i.test(t);
   const parts = (absolute ? t : `${base}/${t}`).split('/');
   const out: string[] = [];
   for (const [i, part] of parts.entries()) {
@@ -115,13 +116,13 @@ export async function commonDirOf(runner: Pick<GitRunner, 'files'>, gitDir: stri
  * `.git` (a folder, or a file for worktrees and submodules). Undefined when there is none.
  */
 export async function findRepositoryRoot(files: RepoFiles, folder: string): Promise<string | undefined> {
-  let dir = folder.replace(/\/+$/, '') || '/';
+  let dir = trimChars(folder, '/', 'end') || '/';
   for (let depth = 0; depth < 64; depth++) {
     if (await files.stat(joinPath(dir, '.git'))) {
       return dir;
     }
     const up = parentOf(dir);
-    if (up === dir || /^[a-zA-Z]:$/.test(dir)) {
+    if (up === dir || /^[a-z]:$/i.test(dir)) {
       return undefined;
     }
     dir = up;

@@ -5,7 +5,7 @@
 // webview reports the click with that index and the host opens what it resolved itself.
 import { html as diffHtml } from 'diff2html';
 import { renderPlainText } from '../render/plainText';
-import { type CodeLinkSpan, escapeAttribute, sanitizeHtml } from '../render/sanitize';
+import { type CodeLinkSpan, escapeAttribute } from '../render/sanitize';
 import { messageDocument } from '../render/messageDocument';
 import { type PatchBody, splitPatchBody } from './patchMail';
 
@@ -104,12 +104,12 @@ export function patchBodyHtml(text: string, body: PatchBody | undefined = splitP
 /** The complete body document for a patch mail, or undefined when `text` is not one. */
 export function patchDocument(text: string): string | undefined {
   const html = patchBodyHtml(text);
-  return html === undefined ? undefined : messageDocument({ kind: 'text', html }, false);
+  return html === undefined ? undefined : messageDocument({ kind: 'text', html });
 }
 
 /** The complete body document of a plain-text message with code links. */
 export function codeLinkedDocument(text: string, ranges: CodeLinkRange[]): string {
-  return messageDocument({ kind: 'text', html: plainTextWithCodeLinks(text, ranges) }, false);
+  return messageDocument({ kind: 'text', html: plainTextWithCodeLinks(text, ranges) });
 }
 
 /**
@@ -135,7 +135,7 @@ export function attachedPatchDocument(text: string | undefined, attachment: stri
   const message = inAttachment.message || (separator >= 0 ? lines.slice(0, separator) : lines).join('\n').trim();
   const notes = inAttachment.notes || (separator >= 0 ? lines.slice(separator + 1).join('\n').trim() : '');
   const html = patchBodyHtml('', { message, notes, diff: inAttachment.diff });
-  return html === undefined ? undefined : messageDocument({ kind: 'text', html }, false);
+  return html === undefined ? undefined : messageDocument({ kind: 'text', html });
 }
 
 /** The text of an HTML body that may carry code links, and where each text node starts in it. */
@@ -146,33 +146,27 @@ export interface HtmlBodyText {
 }
 
 /**
- * The text nodes of an HTML body exactly as the sanitizer writes them (the same walk: nothing from
+ * The text nodes of an HTML body as the sanitizer wrote them (BodyRendering.texts: nothing from
  * <style>, <script>, comments, or inside the mail's own links), joined by newlines so that stack
  * frames and commits are found in them like in a plain-text body.
  */
-export function htmlBodyText(html: string): HtmlBodyText {
+export function htmlBodyText(texts: readonly string[]): HtmlBodyText {
   const nodes: HtmlBodyText['nodes'] = [];
   let text = '';
-  sanitizeHtml(html, {
-    allowRemote: false,
-    codeLinks: (data) => {
-      if (data.trim()) {
-        nodes.push({ text: data, start: text.length });
-        text += `${data}\n`;
-      }
-      return [];
-    },
-  });
+  for (const data of texts) {
+    nodes.push({ text: data, start: text.length });
+    text += `${data}\n`;
+  }
   return { text, nodes };
 }
 
 /**
- * The `codeLinks` option of the sanitizer for an HTML body: `ranges` (offsets into
- * htmlBodyText().text, sorted) become links numbered by their position in `ranges`. A range that
- * spans two text nodes (a path split by markup) stays plain text. Text nodes are matched by their
- * content; two nodes with the same text get the same links.
+ * The code links of an HTML body for the renderer (BodyInput.codeLinks.links): `ranges` (offsets
+ * into htmlBodyText().text, sorted) become links numbered by their position in `ranges`, keyed by
+ * the content of their text node. A range that spans two text nodes (a path split by markup)
+ * stays plain text; two nodes with the same text get the same links.
  */
-export function htmlCodeLinker(body: HtmlBodyText, ranges: CodeLinkRange[]): (text: string) => CodeLinkSpan[] {
+export function htmlCodeLinks(body: HtmlBodyText, ranges: CodeLinkRange[]): Array<[string, CodeLinkSpan[]]> {
   const byText = new Map<string, { node: number; spans: CodeLinkSpan[] }>();
   let n = 0;
   ranges.forEach((range, index) => {
@@ -190,5 +184,5 @@ export function htmlCodeLinker(body: HtmlBodyText, ranges: CodeLinkRange[]): (te
     entry.spans.push({ start: range.start - node.start, end: range.end - node.start, index, title: range.title });
     byText.set(node.text, entry);
   });
-  return (text) => byText.get(text)?.spans ?? [];
+  return [...byText].map(([text, entry]) => [text, entry.spans]);
 }

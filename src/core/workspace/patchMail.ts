@@ -4,6 +4,7 @@
 // is parsed by jsdiff (`diff`), never by hand. Every scan is a linear pass over bounded input.
 import { type MessageStructureObject } from 'imapflow';
 import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
+import { trimChars } from '../text';
 
 /** What the subject tag of a patch mail says. */
 export interface PatchSubject {
@@ -179,7 +180,7 @@ export function splitPatchBody(text: string): PatchBody | undefined {
   const separator = head.findIndex((l) => l === '---');
   const message = (separator >= 0 ? head.slice(0, separator) : head).join('\n').trim();
   const notes = separator >= 0 ? head.slice(separator + 1).join('\n').trim() : '';
-  return { message, notes, diff: `${lines.slice(start, end).join('\n').replace(/\n+$/, '')}\n` };
+  return { message, notes, diff: `${trimChars(lines.slice(start, end).join('\n'), '\n', 'end')}\n` };
 }
 
 /** The full check, once the body is known: a tagged subject with a diff, or a patch attachment. */

@@ -8,7 +8,7 @@ export function pathSegments(path: string): string[] {
   const segments = path.replace(/\\/g, '/').split('/');
   const out: string[] = [];
   for (const segment of segments) {
-    if (!segment || segment === '.' || /^[A-Za-z]:$/.test(segment)) {
+    if (!segment || segment === '.' || /^[A-Z]:$/i.test(segment)) {
       continue;
     }
     if (segment === '..') {
@@ -54,7 +54,7 @@ export function matchBySuffix<T>(reference: string, candidates: Array<{ path: st
   let score = 0;
   let best: T[] = [];
   const exact: T[] = [];
-  const relative = !/^([A-Za-z]:)?[\\/]/.test(reference) && !reference.startsWith('~');
+  const relative = !/^(?:[A-Z]:)?[\\/]/i.test(reference) && !reference.startsWith('~');
   for (const { path, item } of candidates) {
     const segments = pathSegments(path);
     const s = Math.max(sharedSuffix(ref, segments), hinted ? sharedSuffix(hinted, segments) : 0);

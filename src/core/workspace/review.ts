@@ -4,6 +4,8 @@
 // "[...]" where quoted lines were cut. Text outside the quote (greeting, sign-off) stays as written.
 import { splitPatchBody } from './patchMail';
 
+import { trimChars } from '../text';
+
 /** Quoted lines kept before each comment. */
 export const REVIEW_CONTEXT_LINES = 3;
 
@@ -11,9 +13,7 @@ export const REVIEW_CONTEXT_LINES = 3;
 export function quotePatch(body: string): string {
   const lines = body.replace(/\r\n?/g, '\n').split('\n');
   const signature = lines.lastIndexOf('-- ');
-  return (signature > 0 ? lines.slice(0, signature) : lines)
-    .join('\n')
-    .replace(/\n+$/, '')
+  return trimChars((signature > 0 ? lines.slice(0, signature) : lines).join('\n'), '\n', 'end')
     .split('\n')
     .map((l) => (l ? `> ${l}` : '>'))
     .join('\n');
@@ -165,5 +165,5 @@ export function reviewText(body: string | undefined, attachment: string | undefi
   if (attachment === undefined || splitPatchBody(text)) {
     return text;
   }
-  return `${text.replace(/\s+$/, '')}\n\n${attachment.replace(/\r\n?/g, '\n')}`;
+  return `${text.trimEnd()}\n\n${attachment.replace(/\r\n?/g, '\n')}`;
 }

@@ -5,6 +5,7 @@
 // Tested-by) come from replies in the same conversation: a reply to a part counts for that part,
 // a reply to the cover letter for every part (b4 am's rule).
 import { parsePatchSubject, type PatchSubject } from './patchMail';
+import { trimChars } from '../text';
 
 /** A message of a folder as series grouping needs it (a MessageSummary maps onto this). */
 export interface ThreadMessage {
@@ -226,7 +227,7 @@ export function trailersInReply(text: string): Trailer[] {
     const name = REVIEW_TRAILERS.find((t) => t.toLowerCase() === line.slice(0, colon).toLowerCase());
     const value = line.slice(colon + 1).trim();
     // an address is what makes it a trailer and not a sentence ("Acked-by: me later")
-    if (name && value && /<[^<>\s]+@[^<>\s]+>$/.test(value)) {
+    if (name && value && /<[^\s<>][^\s<>@]*@[^\s<>]+>$/.test(value)) {
       out.push({ name, value });
     }
   }
@@ -312,6 +313,6 @@ export function collectTrailers<T extends ThreadMessage>(series: PatchSeries<T>,
 /** A branch name for a series: "b4-style" lower-case words of the title, with the version. */
 export function seriesBranchName(series: Pick<PatchSeries, 'title' | 'version'>): string {
   const words = series.title.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').filter(Boolean).slice(0, 8);
-  const base = words.join('-').slice(0, 60).replace(/-+$/, '') || 'patch-series';
+  const base = trimChars(words.join('-').slice(0, 60), '-', 'end') || 'patch-series';
   return `${base}${series.version > 1 ? `-v${series.version}` : ''}`;
 }

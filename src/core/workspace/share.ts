@@ -2,7 +2,7 @@
 // workspace's GitHub or GitLab remote with that Markdown as its body ("Open as New Issue": a plain
 // browser URL, no token). Sender text is escaped so it shows as written on GitHub / GitLab and can
 // never become a link, an image or HTML there.
-import { type Address, formatAddresses, fullDate } from '../text';
+import { type Address, formatAddresses, fullDate, trimChars } from '../text';
 
 /** The message fields Copy as Markdown uses. */
 export interface ShareableMessage {
@@ -40,7 +40,7 @@ export function messageAsMarkdown(message: ShareableMessage, link?: string): str
     ...line('Subject', message.subject ?? ''),
     ...(link ? [`**Message:** <${link.replace(/[<>\s]/g, encodeURIComponent)}>  `] : []),
   ];
-  const lines = message.text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
+  const lines = trimChars(message.text.replace(/\r\n?/g, '\n'), '\n', 'end').split('\n');
   const cut = lines.length > MAX_BODY_LINES;
   const body = lines.slice(0, MAX_BODY_LINES).map((l) => (l.trim() ? `> ${escapeMarkdown(l)}` : '>'));
   if (cut) {
@@ -84,7 +84,7 @@ export function forgeOf(remoteUrl: string): ForgeRepository | undefined {
     path = decodeURIComponent(parsed.pathname);
   }
   host = host.toLowerCase();
-  path = path.replace(/^\/+/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+  path = trimChars(path.replace(/^\/+/, '').replace(/\.git$/, ''), '/', 'end');
   const segments = path.split('/');
   if (segments.length < 2 || segments.some((s) => !/^[\w.-]{1,100}$/.test(s))) {
     return undefined;
