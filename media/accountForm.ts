@@ -103,6 +103,7 @@ function securityField(name: 'security' | 'smtpSecurity' = 'security', choices: 
   helper.id = `h-${name}`;
   helper.textContent = 'STARTTLS is never skipped: if the server does not offer it, the connection stops before the password is sent.';
   select.setAttribute('aria-describedby', helper.id);
+  trackSelect(name, select, choices[0][0]);
   select.addEventListener('change', () => {
     const security = select.value as Security;
     const port = inputs.get(name === 'security' ? 'port' : 'smtpPort')!;
@@ -132,7 +133,7 @@ const certBox = el('section', 'certificate');
 certBox.hidden = true;
 
 function values(): FormValues {
-  const get = (f: Field) => inputs.get(f)?.value ?? '';
+  const get = current;
   const yes = (f: CheckField) => (checks.get(f)?.checked ? 'yes' : 'no') as 'yes' | 'no';
   return {
     email: get('email'),
@@ -180,6 +181,7 @@ function select(name: SelectField, label: string, choices: ReadonlyArray<readonl
   helper.id = `h-${name}`;
   helper.textContent = help;
   box.setAttribute('aria-describedby', helper.id);
+  trackSelect(name, box, choices[0]?.[0] ?? '');
   box.addEventListener('change', () => {
     touched.add(name);
     onChange?.();
@@ -192,6 +194,39 @@ function select(name: SelectField, label: string, choices: ReadonlyArray<readonl
 
 /** Fields the user changed by hand: suggestions from the address never overwrite them. */
 const touched = new Set<Field>();
+
+/**
+ * The value of each single-select, kept by the form. A vscode-single-select made in this turn has
+ * not read its options yet: a value set on it can be dropped and reading it gives '' (the sign-in
+ * fields were hidden at random when the form opened). The form reads this map, and sets a value
+ * again once the element has rendered.
+ */
+const selected = new Map<Field, string>();
+
+function trackSelect(name: Field, box: ValueElement, initial: string): void {
+  selected.set(name, initial);
+  box.addEventListener('change', () => {
+    if (box.value) {
+      selected.set(name, box.value);
+    }
+  });
+}
+
+function setSelect(name: Field, box: ValueElement, value: string): void {
+  selected.set(name, value);
+  box.value = value;
+  const rendered = (box as unknown as { updateComplete?: Promise<unknown> }).updateComplete;
+  void rendered?.then(() => {
+    if (selected.get(name) === value && box.value !== value) {
+      box.value = value;
+    }
+  });
+}
+
+/** A field's value: the kept value of a select, the element's value otherwise. */
+function current(name: Field): string {
+  return selected.get(name) ?? inputs.get(name)?.value ?? '';
+}
 const passwordBox = el('div', 'signin-password');
 const oauthBox = el('div', 'signin-oauth');
 const commandBox = el('div', 'signin-command');
@@ -203,18 +238,20 @@ deviceBox.hidden = true;
 
 function setValue(name: Field, value: string): void {
   const input = inputs.get(name);
-  if (input) {
+  if (input && selected.has(name)) {
+    setSelect(name, input, value);
+  } else if (input) {
     input.value = value;
   }
 }
 
 /** Shows the fields of the chosen sign-in method and provider. */
 function showSignIn(): void {
-  const method = inputs.get('signIn')?.value ?? 'password';
+  const method = current('signIn') || 'password';
   passwordBox.hidden = method !== 'password';
   oauthBox.hidden = method !== 'oauth2';
   commandBox.hidden = method !== 'command';
-  const provider = (inputs.get('oauthProvider')?.value || 'generic') as OAuthProviderId;
+  const provider = (current('oauthProvider') || 'generic') as OAuthProviderId;
   issuerRow.hidden = provider !== 'generic';
   tenantRow.hidden = provider !== 'microsoft';
   const scopes = inputs.get('oauthScopes');
@@ -223,7 +260,7 @@ function showSignIn(): void {
   if (vscodeOption) {
     vscodeOption.hidden = provider !== 'microsoft';
   }
-  if (provider !== 'microsoft' && inputs.get('oauthFlow')?.value === 'vscode') {
+  if (provider !== 'microsoft' && current('oauthFlow') === 'vscode') {
     setValue('oauthFlow', 'browser');
   }
   const same = checks.get('smtpSameLogin');
@@ -465,10 +502,7 @@ window.addEventListener('message', (event: MessageEvent<FormHostToView>) => {
       pinned = message.pinned;
       build();
       for (const [name, value] of Object.entries(message.values) as Array<[Field, string]>) {
-        const input = inputs.get(name);
-        if (input) {
-          input.value = value;
-        }
+        setValue(name, value);
       }
       lastSuggestion = { host: message.values.host, user: message.values.user };
       lastSmtpSuggestion = message.values.smtpHost || undefined;

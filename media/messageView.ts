@@ -320,7 +320,7 @@ function calendarCard(card: CalendarView): HTMLElement {
   section.append(title);
   const rows = el('div', 'rows');
   for (const row of [
-    headerRow('When', card.when),
+    headerRow('When', new DisplayFormat(document.documentElement.lang).span(card.startIso, card.endIso, card.allDay) || card.when),
     headerRow('Where', card.location),
     headerRow('Organizer', card.organizer),
     headerRow('Invited', card.attendees ? `${card.attendees} ${card.attendees === 1 ? 'person' : 'people'}` : ''),

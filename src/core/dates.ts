@@ -81,6 +81,31 @@ export class DisplayFormat {
     return date ? this.format('time', { hour: 'numeric', minute: '2-digit' }, date) : '';
   }
 
+  /**
+   * When an event is (an invitation's DTSTART/DTEND, ISO strings): one day shown once, the zone's
+   * short name after the times, all-day events without times (`end` exclusive, RFC 5545 3.6.1):
+   * "Mon, Mar 10, 2025, 10:00 AM – 11:00 AM (GMT+1)", "Fri, Apr 18, 2025 (all day)". '' without a start.
+   */
+  span(startIso: DateInput, endIso: DateInput, allDay: boolean): string {
+    const start = toDate(startIso);
+    if (!start) {
+      return '';
+    }
+    const end = toDate(endIso);
+    const weekdayDay = (d: Date) => this.format('weekdayDay', { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' }, d);
+    if (allDay) {
+      const last = end ? new Date(end.getTime() - 1) : undefined;
+      return last && this.dayNumber(last) !== this.dayNumber(start) ? `${weekdayDay(start)} – ${weekdayDay(last)} (all day)` : `${weekdayDay(start)} (all day)`;
+    }
+    const zone = new Intl.DateTimeFormat(this.locale, { timeZoneName: 'short', ...(this.timeZone ? { timeZone: this.timeZone } : {}) })
+      .formatToParts(start).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const suffix = zone ? ` (${zone})` : '';
+    if (!end) {
+      return `${this.full(start)}${suffix}`;
+    }
+    return `${this.full(start)} – ${this.dayNumber(end) === this.dayNumber(start) ? this.time(end) : this.full(end)}${suffix}`;
+  }
+
   /** Calendar day of `date` in the display time zone, as a number comparable between dates. */
   private dayNumber(date: Date): number {
     let formatter = this.cache.get('ymd');

@@ -10,8 +10,9 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-export async function openWorkbench(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'dark' });
+/** `timezoneId`: the user's time zone in the browser (the message view formats dates there, as a user sees them). */
+export async function openWorkbench(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; timezoneId?: string } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'dark', ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}) });
   const page = await context.newPage();
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });

@@ -422,7 +422,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
         await form.locator('#test').click();
         await form.locator('.status.ok', { hasText: 'Connected and logged in over TLS' }).waitFor({ timeout: 30000 });
         await journal.shot('form-pinned-ok');
-        await form.getByText('Cancel').click();
+        await form.getByRole('button', { name: 'Cancel', exact: true }).click();
         await page.locator('.tab', { hasText: 'Add Mail Account' }).waitFor({ state: 'detached' });
         await runCommand(page, 'View: Close All Editors');
       } finally {

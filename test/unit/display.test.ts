@@ -168,7 +168,7 @@ END:VEVENT`));
     assert.deepEqual([cancel?.method, cancel?.status], ['CANCEL', 'CANCELLED']);
     const allDay = readCalendar(ics('BEGIN:VEVENT\nSUMMARY:Holiday\nDTSTART;VALUE=DATE:20250418\nDTEND;VALUE=DATE:20250419\nEND:VEVENT'));
     assert.equal(allDay?.allDay, true);
-    assert.match(eventWhen(allDay?.start, allDay?.end, true), /^Fri, 18 Apr 2025 \(all day\)$/);
+    assert.match(eventWhen(allDay?.start, allDay?.end, true), /^Fri, Apr 18, 2025 \(all day\)$/);
     assert.equal(readCalendar('not a calendar'), undefined);
   });
 });

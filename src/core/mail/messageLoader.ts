@@ -82,6 +82,7 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
     messageId: head.messageId,
     flags: [...head.flags],
     size: head.size,
+    ...(options.whole ? { whole: true } : {}),
     inline: new Map(),
     attachments: [],
     notices: [],

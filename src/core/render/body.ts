@@ -4,7 +4,7 @@
 import { type LoadedResource } from './css';
 import { messageDocument } from './messageDocument';
 import { renderPlainText } from './plainText';
-import { type CodeLinkSpan, escapeText, type RemoteReference, type RenderLimit, sanitizeHtml } from './sanitize';
+import { type CodeLinkSpan, escapeText, MAX_HTML_CHARS, type RemoteReference, type RenderLimit, sanitizeHtml } from './sanitize';
 
 /**
  * What the render worker gets for one message (structured-cloned into the worker).
@@ -25,6 +25,12 @@ export interface BodyInput {
    * and commits; `links` gives, per text node content, the ranges to write as code links.
    */
   codeLinks?: { collectTexts?: boolean; links?: Array<[string, CodeLinkSpan[]]> };
+  /**
+   * Characters of HTML or text rendered (default MAX_HTML_CHARS / MAX_TEXT_CHARS, 2 million). Raised
+   * only for "Show the whole message", to what the loader already bounded (MAX_WHOLE_BYTES); the
+   * work stays linear and under the worker's time budget.
+   */
+  maxChars?: number;
 }
 
 /**
@@ -70,12 +76,12 @@ function codeLinkOption(input: BodyInput): { option?: (text: string) => CodeLink
 /** Plain-text characters shown per message. */
 export const MAX_TEXT_CHARS = 2_000_000;
 
-function cut(text: string, limits: RenderLimit[]): string {
-  if (text.length <= MAX_TEXT_CHARS) {
+function cut(text: string, limits: RenderLimit[], max = MAX_TEXT_CHARS): string {
+  if (text.length <= max) {
     return text;
   }
   limits.push('size');
-  return text.slice(0, MAX_TEXT_CHARS);
+  return text.slice(0, max);
 }
 
 /** Renders a body (pure; linear in its input). Runs in the render worker. */
@@ -83,7 +89,7 @@ export function renderBody(input: BodyInput): BodyRendering {
   const hasText = input.text !== undefined && input.text.trim() !== '';
   if (input.html !== undefined && input.html.trim() !== '') {
     const codeLinks = codeLinkOption(input);
-    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote, ...(codeLinks.option ? { codeLinks: codeLinks.option } : {}) });
+    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote, ...(input.maxChars ? { maxLength: Math.max(input.maxChars, MAX_HTML_CHARS) } : {}), ...(codeLinks.option ? { codeLinks: codeLinks.option } : {}) });
     if (sanitized.showsSomething || !hasText) {
       return {
         kind: 'html',
@@ -98,7 +104,7 @@ export function renderBody(input: BodyInput): BodyRendering {
   }
   if (hasText) {
     const limits: RenderLimit[] = [];
-    return { kind: 'text', document: messageDocument({ kind: 'text', html: renderPlainText(cut(input.text!, limits)) }), paper: false, remote: [], usedCids: [], limits };
+    return { kind: 'text', document: messageDocument({ kind: 'text', html: renderPlainText(cut(input.text!, limits, Math.max(input.maxChars ?? 0, MAX_TEXT_CHARS))) }), paper: false, remote: [], usedCids: [], limits };
   }
   return { kind: 'empty', document: messageDocument({ kind: 'empty' }), paper: false, remote: [], usedCids: [], limits: [] };
 }

@@ -12,7 +12,8 @@ import { type AttachmentInfo } from './mime';
 import { type BodyInput, type BodyRendering } from './body';
 import { type LoadedResource } from './css';
 import { type RenderLimit } from './sanitize';
-import { type Address, formatSize, fullDate, plainLabel } from '../text';
+import { DisplayFormat } from '../dates';
+import { type Address, formatSize, fullDate, plainLabel, safeFileName } from '../text';
 
 export interface LoadedMessage {
   subject?: string;
@@ -33,6 +34,11 @@ export interface LoadedMessage {
   notices: string[];
   /** A size limit cut the body: the view offers "Show the whole message". */
   truncated?: boolean;
+  /**
+   * The user asked for the whole message: the loader lifted its size limit (MAX_WHOLE_BYTES), and
+   * the renderer's character budget follows (bodyInputOf); its element, depth and time budgets stay.
+   */
+  whole?: boolean;
   /** An invitation (text/calendar) in the message, with the part that holds it. */
   calendar?: CalendarCard & { part: string; filename: string };
 }
@@ -47,6 +53,8 @@ export interface CalendarView {
   when: string;
   startIso: string;
   endIso: string;
+  /** An all-day event (DTSTART a DATE): shown without times. */
+  allDay: boolean;
   organizer: string;
   location: string;
   attendees: number;
@@ -102,41 +110,21 @@ function addresses(list: Address[] | undefined): AddressView[] {
   return (list ?? []).slice(0, 200).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
 }
 
+/**
+ * An attachment as listed: its name is the one Save and Open will use (safeFileName), so blank
+ * padding cannot hide the real extension ("invoice.pdf⠀⠀⠀.exe" lists as "invoice.pdf .exe").
+ */
 function attachmentView(id: string, filename: string, contentType: string, size: number, exact: boolean): AttachmentView {
   const type = plainLabel(contentType, 100).toLowerCase();
-  return { id, filename: plainLabel(filename, 200), contentType: type, size, sizeLabel: exact ? formatSize(size) : `about ${formatSize(size)}`, message: type === 'message/rfc822' };
+  return { id, filename: safeFileName(filename, ''), contentType: type, size, sizeLabel: exact ? formatSize(size) : `about ${formatSize(size)}`, message: type === 'message/rfc822' };
 }
 
-function timeOf(date: Date): string {
-  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
-}
-
-function zoneName(date: Date): string {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  } catch {
-    return '';
-  }
-}
-
-/** When an event is, in the local time zone: one day shown once, all-day events without times. */
-export function eventWhen(startIso: string | undefined, endIso: string | undefined, allDay: boolean): string {
-  const start = startIso ? new Date(startIso) : undefined;
-  if (!start || Number.isNaN(start.getTime())) {
-    return '';
-  }
-  const end = endIso ? new Date(endIso) : undefined;
-  const day = fullDate(start).replace(/ \d{2}:\d{2}$/, '');
-  if (allDay) {
-    const last = end ? new Date(end.getTime() - 1) : undefined;
-    return last && last.toDateString() !== start.toDateString() ? `${day} – ${fullDate(last).replace(/ \d{2}:\d{2}$/, '')} (all day)` : `${day} (all day)`;
-  }
-  const zone = zoneName(start);
-  if (!end || Number.isNaN(end.getTime())) {
-    return `${fullDate(start)}${zone ? ` (${zone})` : ''}`;
-  }
-  const sameDay = end.toDateString() === start.toDateString();
-  return `${fullDate(start)} – ${sameDay ? timeOf(end) : fullDate(end)}${zone ? ` (${zone})` : ''}`;
+/**
+ * When an event is, in the local time zone and the given display format (en by default; the
+ * message view formats it again in VS Code's display language from startIso/endIso/allDay).
+ */
+export function eventWhen(startIso: string | undefined, endIso: string | undefined, allDay: boolean, format: DisplayFormat = new DisplayFormat(undefined)): string {
+  return format.span(startIso, endIso, allDay);
 }
 
 function calendarView(card: NonNullable<LoadedMessage['calendar']>): CalendarView {
@@ -149,6 +137,7 @@ function calendarView(card: NonNullable<LoadedMessage['calendar']>): CalendarVie
     when: eventWhen(card.start, card.end, card.allDay),
     startIso: card.start ?? '',
     endIso: card.end ?? '',
+    allDay: card.allDay,
     organizer: plainLabel(organizer, 300),
     location: plainLabel(card.location, 300),
     attendees: card.attendees,
@@ -202,6 +191,7 @@ export function bodyInputOf(message: LoadedMessage, remote: ReadonlyMap<string, 
     ...(message.text !== undefined ? { text: message.text } : {}),
     inline,
     remote: new Map(remote),
+    ...(message.whole ? { maxChars: Math.max(message.html?.length ?? 0, message.text?.length ?? 0) } : {}),
   };
 }
 
