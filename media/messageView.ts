@@ -43,13 +43,18 @@ function formatAddress(a: AddressView): string {
   return a.name || a.address;
 }
 
-function headerRow(label: string, values: AddressView[] | string): HTMLElement | undefined {
+function headerRow(label: string, values: AddressView[] | string, more = 0): HTMLElement | undefined {
   const text = typeof values === 'string' ? values : values.map(formatAddress).join(', ');
   if (!text) {
     return undefined;
   }
   const row = el('div', 'row');
-  row.append(el('span', 'label', label), el('span', 'value', text));
+  const value = el('span', 'value', text);
+  if (more > 0) {
+    // in its own element: a name the sender wrote ("and 5 more") never looks like this count
+    value.append(el('span', 'more', ` and ${more.toLocaleString('en-US')} more`));
+  }
+  row.append(el('span', 'label', label), value);
   return row;
 }
 
@@ -81,6 +86,8 @@ function applyTheme(frame: HTMLIFrameElement): void {
 }
 
 let currentFrame: HTMLIFrameElement | undefined;
+/** The state of the message shown (from 'show'): echoed with clicks, so the host acts on this one. */
+let shownState = '';
 let noticeBar: HTMLElement | undefined;
 let flagButton: HTMLElement | undefined;
 let readButton: HTMLElement | undefined;
@@ -271,7 +278,7 @@ function wireFrame(frame: HTMLIFrameElement): void {
       return false;
     }
     event.preventDefault();
-    post({ type: 'openCodeLink', index });
+    post({ type: 'openCodeLink', index, state: shownState });
     return true;
   };
   doc.addEventListener('click', (event) => {
@@ -332,8 +339,8 @@ function calendarCard(card: CalendarView): HTMLElement {
   section.append(rows);
   const actions = el('div', 'calendar-actions');
   actions.append(
-    button('Open .ics', () => post({ type: 'openAttachment', id: card.id }), { secondary: true, title: `Open ${card.filename}` }),
-    button('Save...', () => post({ type: 'saveAttachment', id: card.id }), { secondary: true, title: `Save ${card.filename}` }),
+    button('Open .ics', () => post({ type: 'openAttachment', id: card.id, state: shownState }), { secondary: true, title: `Open ${card.filename}` }),
+    button('Save...', () => post({ type: 'saveAttachment', id: card.id, state: shownState }), { secondary: true, title: `Save ${card.filename}` }),
   );
   section.append(actions);
   return section;
@@ -350,10 +357,10 @@ function render(model: MessageViewModel): void {
   header.append(subject);
   const rows = el('div', 'rows');
   for (const row of [
-    headerRow('From', model.from),
-    headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : []),
-    headerRow('To', model.to),
-    headerRow('Cc', model.cc),
+    headerRow('From', model.from, model.more.from),
+    headerRow('Reply-To', model.replyTo.length && JSON.stringify(model.replyTo) !== JSON.stringify(model.from) ? model.replyTo : [], model.more.replyTo),
+    headerRow('To', model.to, model.more.to),
+    headerRow('Cc', model.cc, model.more.cc),
     headerRow('Date', new DisplayFormat(document.documentElement.lang).full(model.dateIso) || model.date),
   ]) {
     if (row) {
@@ -383,7 +390,7 @@ function render(model: MessageViewModel): void {
   if (model.truncated) {
     const bar = el('div', 'notice notice-actions');
     bar.setAttribute('role', 'status');
-    bar.append(el('span', '', 'A size limit applies: the end of this message is not shown.'), button('Show the whole message', () => post({ type: 'showWhole' }), { secondary: true }));
+    bar.append(el('span', '', 'A size limit applies: the end of this message is not shown.'), button('Show the whole message', () => post({ type: 'showWhole', state: shownState }), { secondary: true }));
     app.append(bar);
   }
 
@@ -405,8 +412,8 @@ function render(model: MessageViewModel): void {
       info.append(el('span', a.message ? 'codicon codicon-mail' : 'codicon codicon-file'), el('span', 'attachment-name', a.filename), el('span', 'attachment-meta', `${a.contentType} · ${a.sizeLabel}`));
       const actions = el('span', 'attachment-actions');
       actions.append(
-        button('Open', () => post({ type: 'openAttachment', id: a.id }), { secondary: true, title: a.message ? `Open the attached message ${a.filename}` : `Open ${a.filename}` }),
-        button('Save As...', () => post({ type: 'saveAttachment', id: a.id }), { secondary: true, title: `Save ${a.filename}` }),
+        button('Open', () => post({ type: 'openAttachment', id: a.id, state: shownState }), { secondary: true, title: a.message ? `Open the attached message ${a.filename}` : `Open ${a.filename}` }),
+        button('Save As...', () => post({ type: 'saveAttachment', id: a.id, state: shownState }), { secondary: true, title: `Save ${a.filename}` }),
       );
       item.append(info, actions);
       list.append(item);
@@ -454,6 +461,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
     case 'show':
       // kept with the webview: a hidden panel that VS Code reloads shows the message at once
       vscode.setState({ ref: message.state, model: message.model });
+      shownState = message.state;
       render(message.model);
       break;
     case 'error':
@@ -473,8 +481,9 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
 
 new MutationObserver(() => currentFrame && applyTheme(currentFrame)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
-const saved = vscode.getState() as { model?: MessageViewModel } | undefined;
+const saved = vscode.getState() as { ref?: string; model?: MessageViewModel } | undefined;
 if (saved?.model) {
+  shownState = typeof saved.ref === 'string' ? saved.ref : '';
   render(saved.model);
 }
 post({ type: 'ready' });

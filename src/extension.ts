@@ -13,7 +13,8 @@ import { AddressBook } from './compose/addressBook';
 import { composeCommands } from './compose/commands';
 import { Composer } from './compose/composer';
 import { DraftEditorSupport } from './compose/draftEditor';
-import { DraftStore } from './compose/draftStore';
+import { DraftFileSystem } from './compose/draftFileSystem';
+import { DRAFT_SCHEME, DraftStore } from './compose/draftStore';
 import { diagnoseAccount, doctorCommands } from './doctor/commands';
 import { EML_VIEW_TYPE, EmlEditorProvider } from './eml/emlEditor';
 import { LiveMail } from './live/liveMail';
@@ -130,6 +131,8 @@ export function activate(context: vscode.ExtensionContext): void {
   }));
 
   const drafts = new DraftStore(context.globalStorageUri);
+  const draftFiles = new DraftFileSystem(drafts);
+  subscriptions.push(draftFiles, vscode.workspace.registerFileSystemProvider(DRAFT_SCHEME, draftFiles, { isCaseSensitive: true }));
   const addressBook = new AddressBook(sessions);
   subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => addressBook.add(tree.folderModel(accountId, path)?.messages ?? [])));
   const composer = new Composer({ accounts, auth, sessions, pins, tree, triage, drafts, addressBook, logger, log });

@@ -4,8 +4,11 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import regexp from 'eslint-plugin-regexp';
 
+/** Every IMAP APPEND passes the canonical check (issue 18): only appendMessage() may call append(). */
+const APPEND_ONLY_THROUGH_CHECK = { selector: "CallExpression[callee.property.name='append']", message: 'Store messages with appendMessage() (src/core/compose/append.ts): it checks that they are canonical first.' };
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/e2e/.vscode-server/**', 'test-results/**', 'out/**', '.cache/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   // Sender input costs linear time: no regular expression may backtrack super-linearly
@@ -52,7 +55,17 @@ export default tseslint.config(
         { selector: "NewExpression[callee.property.name='MarkdownString']", message: 'No MarkdownString in VS Code UI: text from mail is plain text (src/util/ui.ts).' },
         { selector: "AssignmentExpression[left.property.name=/^(tooltip|description|badge|accessibilityInformation)$/]", message: 'Use setTreeText()/setBadge() of src/util/ui.ts.' },
         { selector: "CallExpression[callee.name=/^(t|uiLiteral|uiFormat)$/][arguments.0.type!='Literal']", message: 'The sentence must be a string literal of ours; sender text goes in as an argument (uiPlain).' },
+        APPEND_ONLY_THROUGH_CHECK,
       ],
+    },
+  },
+  {
+    // Every IMAP APPEND passes the canonical check (issue 18): only appendMessage() may call append().
+    // (The adapter folders get the same rule in the block above: one no-restricted-syntax per file.)
+    files: ['src/core/**/*.ts'],
+    ignores: ['src/core/compose/append.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', APPEND_ONLY_THROUGH_CHECK],
     },
   },
   {

@@ -27,6 +27,8 @@ import { type MessageRef } from '../tree/nodes';
 import { type MailTreeProvider } from '../tree/provider';
 import { type Triage } from '../triage/triage';
 import { type AddressBook } from './addressBook';
+import { attachmentPath } from './attachPath';
+import { asDraft } from './draftEditor';
 import { type DraftStore } from './draftStore';
 import { delimiterOf } from '../core/mail/folderName';
 import { setStatusBarMessage, showInfo, showModal, showQuickPick, showWarning, t, uiFolder, uiPlain, withProgress } from '../util/ui';
@@ -59,8 +61,8 @@ export class Composer {
   }
 
   private async open(meta: DraftMeta, headers: DraftHeaders, body: string, cursorAtEnd = false): Promise<vscode.TextEditor> {
-    const uri = await this.deps.drafts.create(meta, renderDraft(headers, body));
-    const document = await vscode.workspace.openTextDocument(uri);
+    const uri = await this.deps.drafts.create(meta, renderDraft(headers, body), headers.subject);
+    const document = await asDraft(await vscode.workspace.openTextDocument(uri));
     const editor = await vscode.window.showTextDocument(document, { preview: false });
     // the cursor goes where one writes: the To line of a new message, the top of a reply's body
     const lines = document.getText().split('\n');
@@ -231,9 +233,11 @@ export class Composer {
         out.push({ filename: name, content: source, contentType: 'message/rfc822' });
         continue;
       }
-      const path = line.replace(/^file:\/\//, '');
+      const path = attachmentPath(line);
       try {
-        await stat(path);
+        if (!path || !(await stat(path)).isFile()) {
+          throw new Error('not a file');
+        }
       } catch {
         throw new MailError('INVALID_INPUT', vscode.l10n.t('The attachment {0} cannot be read; fix or remove its Attach line.', plainLabel(line)));
       }
@@ -357,11 +361,18 @@ export class Composer {
     if (!picked?.length) {
       return;
     }
-    const text = doc.getText().replace(/\r\n/g, '\n');
-    const blank = text.split('\n').findIndex((l) => l.trim() === '');
-    const line = blank < 0 ? doc.lineCount : blank;
+    const lines = doc.getText().replace(/\r\n/g, '\n').split('\n');
+    const blank = lines.findIndex((l) => l.trim() === '');
+    const header = blank < 0 ? lines.length : blank;
     const edit = new vscode.WorkspaceEdit();
-    edit.insert(doc.uri, new vscode.Position(line, 0), picked.map((u) => `Attach: ${u.fsPath}\n`).join(''));
+    const added = picked.map((u) => `Attach: ${u.fsPath}`).join('\n');
+    // the empty "Attach:" line of a new draft takes the first file
+    const empty = lines.slice(0, header).findIndex((l) => /^Attach:\s*$/i.test(l));
+    if (empty >= 0) {
+      edit.replace(doc.uri, doc.lineAt(empty).range, added);
+    } else {
+      edit.insert(doc.uri, new vscode.Position(header, 0), `${added}\n`);
+    }
     await vscode.workspace.applyEdit(edit);
     await doc.save();
   }
@@ -383,8 +394,11 @@ export class Composer {
   /** At startup: drafts that were never sent or discarded are offered again. */
   async offerUnsent(): Promise<void> {
     const ids = await this.deps.drafts.list();
-    const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
-    const waiting = ids.filter((id) => !open.has(this.deps.drafts.uriOf(id).toString()));
+    // a tab VS Code restored after a reload may not have loaded its document yet: count tabs too
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => (t.input instanceof vscode.TabInputText ? t.input.uri : undefined));
+    const open = new Set([...vscode.workspace.textDocuments.map((d) => d.uri), ...tabs].map((uri) => (uri ? this.deps.drafts.idOf(uri) : undefined)));
+    const waiting = ids.filter((id) => !open.has(id));
+    this.deps.log.info(`Unsent drafts: ${ids.length} on disk, ${waiting.length} not open`);
     if (!waiting.length) {
       return;
     }
@@ -392,8 +406,9 @@ export class Composer {
     const choice = await showInfo(waiting.length === 1 ? t('You have an unsent draft.') : t('You have {0} unsent drafts.', waiting.length), show);
     if (choice === show) {
       for (const id of waiting) {
-        await vscode.window.showTextDocument(this.deps.drafts.uriOf(id), { preview: false });
+        await vscode.window.showTextDocument(await asDraft(await vscode.workspace.openTextDocument(await this.deps.drafts.uriFor(id))), { preview: false });
       }
     }
   }
 }
+

@@ -1,14 +1,25 @@
 // What makes a draft feel like a mail editor: a CodeLens line with Send / Save Draft / Discard /
-// Attach, completion of addresses on To/Cc/Bcc (and of the account's addresses on From), and a
-// save shortly after each change, so the file on disk always holds what was typed.
+// Attach, completion of addresses on To/Cc/Bcc (and of the account's addresses on From) and of
+// file names on Attach lines, and a save shortly after each change, so the file on disk always
+// holds what was typed.
+import { readdir } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { formatMailbox, parseAddressList } from '../core/compose/addresses';
 import { Disposable } from '../util/dispose';
 import { type AddressBook } from './addressBook';
-import { type DraftStore } from './draftStore';
+import { attachmentPath } from './attachPath';
+import { DRAFT_SCHEME, type DraftStore } from './draftStore';
 
 export const DRAFT_LANGUAGE = 'imap-explorer-draft';
+
+/** Gives a document of the draft file system the draft language (highlighting, CodeLens, completion). */
+export async function asDraft(document: vscode.TextDocument): Promise<vscode.TextDocument> {
+  if (document.uri.scheme !== DRAFT_SCHEME || document.languageId === DRAFT_LANGUAGE) {
+    return document;
+  }
+  return vscode.languages.setTextDocumentLanguage(document, DRAFT_LANGUAGE);
+}
 
 export class DraftEditorSupport extends Disposable implements vscode.CodeLensProvider, vscode.CompletionItemProvider {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -21,8 +32,12 @@ export class DraftEditorSupport extends Disposable implements vscode.CodeLensPro
     super();
     const selector: vscode.DocumentSelector = { language: DRAFT_LANGUAGE };
     this._register(vscode.languages.registerCodeLensProvider(selector, this));
-    this._register(vscode.languages.registerCompletionItemProvider(selector, this, ':', ',', ' '));
+    this._register(vscode.languages.registerCompletionItemProvider(selector, this, ':', ',', ' ', '/'));
     this._register(vscode.workspace.onDidChangeTextDocument((e) => this.scheduleSave(e.document)));
+    // a draft's name is its subject, without the .maildraft extension that would pick the language:
+    // also after a reload, when VS Code restores the tab before this extension runs
+    this._register(vscode.workspace.onDidOpenTextDocument((d) => void asDraft(d)));
+    vscode.workspace.textDocuments.forEach((d) => void asDraft(d));
   }
 
   private scheduleSave(document: vscode.TextDocument): void {
@@ -53,13 +68,48 @@ export class DraftEditorSupport extends Disposable implements vscode.CodeLensPro
     ];
   }
 
-  provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): vscode.CompletionItem[] {
+  /** Files and folders for an "Attach:" line, from the folder typed so far (workspace, ~ or /). */
+  private async files(typed: string, position: vscode.Position): Promise<vscode.CompletionItem[]> {
+    const cut = typed.lastIndexOf('/');
+    const folderPart = cut >= 0 ? typed.slice(0, cut + 1) : '';
+    const dir = folderPart ? attachmentPath(folderPart) : attachmentPath('.');
+    if (!dir) {
+      return [];
+    }
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    const start = position.character - (typed.length - folderPart.length);
+    const range = new vscode.Range(position.line, start, position.line, position.character);
+    const showHidden = typed.slice(folderPart.length).startsWith('.');
+    return entries
+      .filter((e) => showHidden || !e.name.startsWith('.'))
+      .slice(0, 500)
+      .map((e) => {
+        const folder = e.isDirectory();
+        const item = new vscode.CompletionItem(folder ? `${e.name}/` : e.name, folder ? vscode.CompletionItemKind.Folder : vscode.CompletionItemKind.File);
+        item.range = range;
+        if (folder) {
+          item.command = { title: '', command: 'editor.action.triggerSuggest' };
+        }
+        return item;
+      });
+  }
+
+  provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): vscode.CompletionItem[] | Promise<vscode.CompletionItem[]> {
     const text = document.getText();
     const headerEnd = text.replace(/\r\n/g, '\n').split('\n').findIndex((l) => l.trim() === '');
     if (headerEnd >= 0 && position.line >= headerEnd) {
       return [];
     }
     const line = document.lineAt(position.line).text;
+    const attach = /^Attach:\s*/i.exec(line);
+    if (attach && position.character >= attach[0].length) {
+      return this.files(line.slice(attach[0].length, position.character), position);
+    }
     const match = /^(From|To|Cc|Bcc):\s*/i.exec(line);
     if (!match) {
       return [];

@@ -31,6 +31,12 @@ export type MailErrorCode =
   /** The connection ended after the message was handed over: it may or may not have been accepted. */
   | 'SEND_UNCERTAIN'
   | 'NOT_FOUND'
+  /** CREATE or RENAME onto a name that is taken (RFC 5530 ALREADYEXISTS, or Cyrus's words without it). */
+  | 'ALREADY_EXISTS'
+  /** DELETE of a folder that has subfolders, on a server that refuses it (RFC 5530 HASCHILDREN). */
+  | 'FOLDER_HAS_CHILDREN'
+  /** The server protects a special-use folder (Sent, Drafts, Trash...) from being deleted (RFC 6154). */
+  | 'FOLDER_PROTECTED'
   | 'INVALID_INPUT'
   /** The OAuth 2.0 sign-in ended (refresh token revoked or expired, consent withdrawn): the user signs in again. */
   | 'SIGN_IN_REQUIRED'
@@ -55,6 +61,8 @@ export interface MailErrorDetails {
   certificate?: CertificateSummary;
   /** The server's own words (a NO or BAD text), shown as plain text. */
   serverText?: string;
+  /** The response code in brackets before those words (RFC 5530), e.g. ALREADYEXISTS. */
+  responseCode?: string;
   host?: string;
   port?: number;
   /** A refused OAuth 2.0 login, decoded from the server's SASL error (core/auth/saslError.ts). */
@@ -74,6 +82,16 @@ export interface SaslFailure {
   scope?: string;
   /** What to do about it, in plain words. */
   advice: string;
+}
+
+/** What a failed command was about, so a refusal can be told in a sentence that names it. */
+export interface ErrorContext {
+  host?: string;
+  port?: number;
+  /** The folder the command was about, as the user knows it (display name, not the raw path). */
+  folder?: string;
+  /** The folder operation that failed. */
+  action?: 'create' | 'rename' | 'delete';
 }
 
 export class MailError extends Error {
@@ -143,8 +161,67 @@ function codeOf(err: ErrorLike): string {
   return inner && typeof inner === 'object' ? codeOf(inner) : '';
 }
 
+/**
+ * A server's refusal, recognised by what the server said: its response code (RFC 5530) first, then
+ * its words for servers that send none (Cyrus 3.6 answers "NO Mailbox already exists" and "NO
+ * SPECIAL-USE flag conflict" without a code). Word patterns are plain alternations (linear time).
+ */
+interface RefusalRule {
+  code: MailErrorCode;
+  responseCodes: string[];
+  words: RegExp;
+  sentence(context: ErrorContext, at: string, said: string): string;
+}
+
+const FOLDER_VERB = { create: 'create', rename: 'rename', delete: 'delete' } as const;
+
+function named(context: ErrorContext): string {
+  return context.folder ? `"${context.folder}"` : 'the folder';
+}
+
+const REFUSALS: RefusalRule[] = [
+  {
+    // Dovecot: NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS)
+    // connections. Cyrus: NO Login only available under a layer.
+    code: 'LOGIN_DISABLED',
+    responseCodes: ['PRIVACYREQUIRED'],
+    words: /only available under a layer|plaintext auth[a-z]* (is )?(disallowed|not allowed|disabled)|login (is )?disabled/i,
+    sentence: (_c, at) => `${at} refuses passwords on an unencrypted connection (LOGINDISABLED), so the password was not sent. Choose STARTTLS or TLS (port 993) for this account.`,
+  },
+  {
+    code: 'ALREADY_EXISTS',
+    responseCodes: ['ALREADYEXISTS'],
+    words: /already exists/i,
+    sentence: (c) => `A folder named ${named(c)} already exists${c.action === 'rename' ? ': choose another name' : ''}.`,
+  },
+  {
+    code: 'FOLDER_HAS_CHILDREN',
+    responseCodes: ['HASCHILDREN'],
+    words: /inferior hierarchical names|has (sub)?children|has subfolders/i,
+    sentence: (c) => `The server does not delete ${named(c)} while it has subfolders: delete or move them first.`,
+  },
+  {
+    code: 'FOLDER_PROTECTED',
+    responseCodes: ['USEATTR'],
+    words: /special[- ]use/i,
+    sentence: (c) => `The server keeps ${named(c)} as one of the account's special folders (Sent, Drafts, Trash...) and does not allow to ${FOLDER_VERB[c.action ?? 'delete']} it.`,
+  },
+  {
+    code: 'NOT_FOUND',
+    responseCodes: ['NONEXISTENT', 'TRYCREATE'],
+    words: /^(mailbox|folder) (does not|doesn't) exist/i,
+    sentence: (c, _at, said) => (c.folder ? `The folder "${c.folder}" does not exist on the server.` : `The folder does not exist on the server (${said}).`),
+  },
+];
+
+/** The rule that matches a NO/BAD answer, by response code, else by words. */
+function refusalRule(responseCode: string | undefined, text: string): RefusalRule | undefined {
+  const code = responseCode?.toUpperCase();
+  return (code ? REFUSALS.find((r) => r.responseCodes.includes(code)) : undefined) ?? REFUSALS.find((r) => r.words.test(text));
+}
+
 /** Maps an imapflow, Node socket or TLS error to a MailError with a code and a sentence a user understands. */
-export function toMailError(error: unknown, where: { host?: string; port?: number } = {}): MailError {
+export function toMailError(error: unknown, where: ErrorContext = {}): MailError {
   if (error instanceof MailError) {
     return error;
   }
@@ -153,8 +230,24 @@ export function toMailError(error: unknown, where: { host?: string; port?: numbe
   const message = typeof err.message === 'string' ? err.message : String(error);
   const at = where.host ? `${where.host}${where.port ? `:${where.port}` : ''}` : 'the server';
   const serverText = typeof err.responseText === 'string' ? err.responseText : undefined;
-  const details: MailErrorDetails = { ...where, ...(serverText ? { serverText } : {}) };
+  const responseCode = typeof err.serverResponseCode === 'string' ? err.serverResponseCode : undefined;
+  const details: MailErrorDetails = {
+    ...(where.host ? { host: where.host } : {}),
+    ...(where.port ? { port: where.port } : {}),
+    ...(serverText ? { serverText } : {}),
+    ...(responseCode ? { responseCode } : {}),
+  };
 
+  // imapflow's own refusal: the server announced LOGINDISABLED and offers no SASL mechanism that
+  // takes a password (RFC 3501 6.2.3); no password went over the wire
+  if (err.authenticationFailed && message === 'Login is disabled') {
+    return new MailError('LOGIN_DISABLED', REFUSALS[0].sentence(where, at, message), details, { cause: error });
+  }
+  const answered = err.responseStatus === 'NO' || err.responseStatus === 'BAD' || Boolean(err.authenticationFailed) || serverText !== undefined || responseCode !== undefined;
+  const rule = answered ? refusalRule(responseCode, serverText ?? '') : undefined;
+  if (rule) {
+    return new MailError(rule.code, rule.sentence(where, at, serverText ?? message), details, { cause: error });
+  }
   if (err.authenticationFailed || err.serverResponseCode === 'AUTHENTICATIONFAILED') {
     return new MailError('AUTH_FAILED', `Authentication failed at ${at}: the user name or password was not accepted.`, details, { cause: error });
   }

@@ -28,29 +28,78 @@ export function registerSecret(secret: string | undefined): void {
   }
 }
 
-const PROTOCOL_RULES: Array<[RegExp, string]> = [
-  // A1 LOGIN user "password" / A1 LOGIN "user" {5}  (whatever follows the user name is secret)
-  // (not "Pre-login capabilities listed, post-login ..." in a server greeting)
-  // (not AUTH=LOGIN in a capability list either)
-  [/((?<![-\w=])LOGIN\s+(?:"(?:[^"\\]|\\.)*"|\S+)\s+)\S.*$/gim, '$1(redacted)'],
-  // AUTHENTICATE PLAIN <initial response>, XOAUTH2 / OAUTHBEARER tokens; SMTP's AUTH PLAIN <response>
-  // (the whole rest of the line: a SASL initial response is one base64 word, but never show a part of it)
-  [/(\bAUTHENTICATE\s+[\w-]+\s+)\S.*/gi, '$1(redacted)'],
-  [/(\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5)\s+)\S+/gi, '$1(redacted)'],
-  // A bare base64 continuation line answering a SASL challenge
-  [/(\bC:\s*)[A-Za-z0-9+/]{16,}={0,2}\s*$/gm, '$1(redacted)'],
-  [/(\b(?:pass|password|pass_word|token|accessToken|access_token)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1(redacted)'],
-  [/(Authorization:\s*)\S+(\s+\S+)?/gi, '$1(redacted)'],
-];
+// Redaction hides secrets, not words. Secrets are found by the shape of what carries them, never by
+// a word anywhere in a line: a server saying "Login is disabled" or "Pre-login capabilities" keeps
+// every word. A line is a client line when it follows "C:" (our protocol logs; the lines after it in
+// the same message belong to the same write), a server line after "S:", else unknown.
+// - IMAP `tag LOGIN user password` (RFC 3501 6.2.3): whatever follows the user name.
+// - IMAP `tag AUTHENTICATE mechanism initial-response` (RFC 4959 SASL-IR) and SMTP `AUTH mechanism
+//   initial-response` (RFC 4954): the response.
+// - In client lines, every line that is not a command: SASL continuations (base64) and literal data
+//   (a password sent as {n} literal).
+// - `password=`, `token:`... and HTTP Authorization values, outside server lines.
+// - Everywhere, the literal values handed to registerSecret().
+// Every pattern is anchored and has no nested quantifier: linear in the line length.
+const REDACTED = '(redacted)';
+/** A line's direction prefix: "[label] C: ", "[smtp] S: ", "C: "... */
+const DIRECTION = /^(?:\[[^\]\r\n]*\] )?([CS]): ?/;
+/**
+ * An IMAP tag as clients write them (A1, 7, D12): RFC 3501 allows more punctuation, but a narrow
+ * tag keeps a server's "250-AUTH LOGIN PLAIN" from reading as a LOGIN command.
+ */
+const TAG = '[\\w.]{1,32}';
+const ASTRING = '(?:"(?:[^"\\\\]|\\\\.)*"|\\{\\d+[+-]?\\}|\\S+)';
+const LOGIN = new RegExp(`^(${TAG}\\s+LOGIN\\s+${ASTRING})\\s+\\S.*$`, 'i');
+const AUTHENTICATE = new RegExp(`^(${TAG}\\s+AUTHENTICATE\\s+[\\w-]+)\\s+\\S.*$`, 'i');
+const SMTP_AUTH = /^(AUTH\s+[\w-]+)\s+\S.*$/i;
+/** An IMAP command (clients send command names in upper case) or an SMTP verb, or IDLE's DONE. */
+const IMAP_COMMAND = new RegExp(`^${TAG} [A-Z][A-Z0-9.-]*(?: |$)`);
+const SMTP_COMMAND = /^(?:HELO|EHLO|MAIL|RCPT|DATA|BDAT|RSET|VRFY|EXPN|HELP|NOOP|QUIT|AUTH|STARTTLS|DONE)(?: |$)/;
+const KEY_VALUE = /(\b(?:pass|password|pass_word|passwd|token|accessToken|access_token|refresh_token|client_secret)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
+const AUTHORIZATION = /(\bAuthorization:\s*)\S+(?:[ \t]+\S+)?/gi;
 
-export function redact(text: string): string {
-  let out = text;
-  for (const [pattern, replacement] of PROTOCOL_RULES) {
-    out = out.replace(pattern, replacement);
+function redactCommand(command: string, client: boolean): string {
+  const login = LOGIN.exec(command);
+  if (login) {
+    return `${login[1]} ${REDACTED}`;
   }
+  const authenticate = AUTHENTICATE.exec(command) ?? (client ? SMTP_AUTH.exec(command) : null);
+  if (authenticate) {
+    return `${authenticate[1]} ${REDACTED}`;
+  }
+  if (client && command.trim() && command.trim() !== '*' && !IMAP_COMMAND.test(command) && !SMTP_COMMAND.test(command)) {
+    // a SASL response or literal data: not a command, so nothing in it is meant to be read
+    return REDACTED;
+  }
+  return command;
+}
+
+function redactLine(line: string, inherited: 'C' | 'S' | undefined): { text: string; direction: 'C' | 'S' | undefined } {
+  const prefix = DIRECTION.exec(line);
+  const direction = prefix ? (prefix[1] as 'C' | 'S') : inherited;
+  const head = prefix ? prefix[0] : '';
+  let body = line.slice(head.length);
+  if (direction !== 'S') {
+    body = redactCommand(body, direction === 'C').replace(KEY_VALUE, `$1${REDACTED}`).replace(AUTHORIZATION, `$1${REDACTED}`);
+  }
+  return { text: head + body, direction };
+}
+
+/**
+ * Hides passwords and tokens in a log message (one or more lines) and keeps every other word.
+ * Pure; linear in the length of the text (no backtracking patterns: the text comes from servers).
+ */
+export function redact(text: string): string {
+  let direction: 'C' | 'S' | undefined;
+  const lines = text.split('\n').map((line) => {
+    const done = redactLine(line, direction);
+    direction = done.direction;
+    return done.text;
+  });
+  let out = lines.join('\n');
   for (const secret of knownSecrets) {
     if (out.includes(secret)) {
-      out = out.split(secret).join('(redacted)');
+      out = out.split(secret).join(REDACTED);
     }
   }
   return out;

@@ -15,10 +15,13 @@ export class EmlEditorProvider implements vscode.CustomReadonlyEditorProvider {
     return { uri, dispose: () => undefined };
   }
 
-  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+  resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
     const view = new MessageView(panel.webview, this.deps, (title) => (panel.title = title));
     panel.onDidDispose(() => view.dispose());
-    await view.show(fileSource(document.uri));
+    // not awaited: VS Code shows a custom editor's webview only once this method returns, so
+    // awaiting the load and render would hide the "Preparing" state (and the editor) until the
+    // render worker is done. show() reports its own errors in the view.
+    void view.show(fileSource(document.uri));
   }
 }
 

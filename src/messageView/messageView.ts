@@ -26,7 +26,7 @@ import { showError, showInfo, showModal, showWarning, t, type UiText, uiJoin, ui
 import { userSetting } from '../accounts/userSettings';
 import { shellHtml, type ShellResources } from './html';
 import { rawMessageSource } from './rawSource';
-import { type HostToView, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
+import { attachedMessageState, type HostToView, isStale, type MessageAction, parseViewMessage, type ViewToHost } from './protocol';
 
 const REFUSALS: Record<LinkRefusal, () => UiText> = {
   scheme: () => t('This link was not opened: only http, https and mailto links can be opened.'),
@@ -276,7 +276,7 @@ export class MessageView extends Disposable {
     if (stale()) {
       return;
     }
-    this.deps.log.debug(`Rendered ${plainLabel(source.title, 80)} in ${Date.now() - started} ms${rendering.fallback ? ` (${rendering.fallback}: shown as plain text)` : ''}`);
+    this.deps.log.info(`Rendered ${plainLabel(source.title, 80)} in ${Date.now() - started} ms${rendering.fallback ? ` (${rendering.fallback}: shown as plain text)` : ''}`);
     this.model = buildViewModel(loaded, { origin: source.origin, ...(scope ? { remoteAllowed: scope } : {}) }, rendering);
     if (trusted && !verified && !scope) {
       this.model.remote.unverified = true;
@@ -378,6 +378,10 @@ export class MessageView extends Disposable {
   }
 
   private async handle(message: ViewToHost): Promise<void> {
+    if (isStale(message, this.source?.state)) {
+      this.deps.log.info(`Message view: ${message.type} for a message no longer shown; ignored.`);
+      return;
+    }
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -404,7 +408,8 @@ export class MessageView extends Disposable {
       case 'openCodeLink':
         return this.openCodeLink?.(message.index);
       case 'showWhole':
-        return this.source ? this.show(this.source, { whole: true }) : undefined;
+        // only for a message a limit cut, once: the webview does not get to reload at will
+        return this.source && this.model?.truncated ? this.show(this.source, { whole: true }) : undefined;
       case 'action':
         return this.source?.runAction?.(message.action);
     }
@@ -563,7 +568,7 @@ export class MessageView extends Disposable {
   private async openAttachment(id: string): Promise<void> {
     const { info, source } = this.attachmentInfo(id);
     if (info.message) {
-      return this.openAttachedMessage(info.filename, await source.attachment(id));
+      return this.openAttachedMessage(info.filename, attachedMessageState(source.state, id), await source.attachment(id));
     }
     const dir = await mkdtemp(join(await this.deps.tempRoot(), 'att-'));
     const file = join(dir, safeFileName(info.filename));
@@ -587,7 +592,7 @@ export class MessageView extends Disposable {
   }
 
   /** An attached message (message/rfc822) opens in a message view of its own, like an .eml file. */
-  private async openAttachedMessage(filename: string, content: AttachmentContent): Promise<void> {
+  private async openAttachedMessage(filename: string, state: string, content: AttachmentContent): Promise<void> {
     let data: Buffer;
     if ('data' in content) {
       data = content.data;
@@ -602,7 +607,7 @@ export class MessageView extends Disposable {
     const panel = vscode.window.createWebviewPanel(ATTACHED_MESSAGE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active }, { enableScripts: true, enableForms: false, enableCommandUris: false });
     const view = new MessageView(panel.webview, this.deps, (t) => (panel.title = t));
     panel.onDidDispose(() => view.dispose());
-    await view.show(rawMessageSource(title, `attached:${filename}`, async () => data));
+    await view.show(rawMessageSource(title, state, async () => data));
   }
 
   private async saveAttachment(id: string): Promise<void> {

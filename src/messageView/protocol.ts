@@ -1,6 +1,7 @@
 // The one message protocol between the message view (webview) and the extension host. The
 // webview never names a command: it reports what the user clicked, and the host decides. The host
 // validates every message it receives with parseViewMessage() before acting on it.
+import { createHash } from 'node:crypto';
 import { type MessageViewModel } from '../core/render/viewModel';
 
 /** What the toolbar can ask for; the host maps each to a command on the message it shows. */
@@ -25,13 +26,18 @@ export type ViewToHost =
   | { type: 'openLink'; href: string; deceptive: boolean; text?: string; hiddenText?: boolean }
   | { type: 'loadRemote'; scope: 'message' | 'sender' }
   | { type: 'blockRemote' }
-  | { type: 'openAttachment'; id: string }
-  | { type: 'saveAttachment'; id: string }
+  /**
+   * Open or Save an attachment or the invitation; Show the whole message. Each carries the
+   * `state` of the 'show' it was clicked in: the host acts only when that is still the message
+   * it shows, so a click that crosses a switch to another message does nothing.
+   */
+  | { type: 'openAttachment'; id: string; state: string }
+  | { type: 'saveAttachment'; id: string; state: string }
   | { type: 'viewSource' }
-  | { type: 'showWhole' }
+  | { type: 'showWhole'; state: string }
   | { type: 'action'; action: MessageAction }
-  /** A code link in the body (a stack frame): its index among the links the host resolved. */
-  | { type: 'openCodeLink'; index: number };
+  /** A code link in the body (a stack frame): its index among the links the host resolved for `state`. */
+  | { type: 'openCodeLink'; index: number; state: string };
 
 const MAX_STRING = 8192;
 
@@ -49,8 +55,9 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
     case 'ready':
     case 'viewSource':
     case 'blockRemote':
-    case 'showWhole':
       return { type: m.type };
+    case 'showWhole':
+      return isString(m.state) ? { type: 'showWhole', state: m.state } : undefined;
     case 'openLink':
       if (!isString(m.href)) {
         return undefined;
@@ -67,11 +74,28 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
     case 'action':
       return typeof m.action === 'string' && (MESSAGE_ACTIONS as readonly string[]).includes(m.action) ? { type: 'action', action: m.action as MessageAction } : undefined;
     case 'openCodeLink':
-      return Number.isInteger(m.index) && (m.index as number) >= 0 && (m.index as number) < 10000 ? { type: 'openCodeLink', index: m.index as number } : undefined;
+      return Number.isInteger(m.index) && (m.index as number) >= 0 && (m.index as number) < 10000 && isString(m.state) ? { type: 'openCodeLink', index: m.index as number, state: m.state } : undefined;
     case 'openAttachment':
     case 'saveAttachment':
-      return isString(m.id, 200) ? { type: m.type, id: m.id } : undefined;
+      return isString(m.id, 200) && isString(m.state) ? { type: m.type, id: m.id, state: m.state } : undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether a message from the view is about a message other than the one the host shows now
+ * (the view's click crossed a switch of the panel to another message): such a message is dropped.
+ */
+export function isStale(message: ViewToHost, shownState: string | undefined): boolean {
+  return 'state' in message && message.state !== shownState;
+}
+
+/**
+ * The state (the key of "remote content allowed for this message") of a message attached to
+ * another: the parent message's state and the part, hashed. Never the attachment's file name,
+ * which any other message can repeat to inherit a consent given to this one.
+ */
+export function attachedMessageState(parentState: string, part: string): string {
+  return `attached:${createHash('sha256').update(parentState).update('\0').update(part).digest('hex').slice(0, 32)}`;
 }

@@ -271,6 +271,8 @@ export function headline(error: MailError): string {
       return vscode.l10n.t('TLS handshake failed');
     case 'STARTTLS_UNAVAILABLE':
       return vscode.l10n.t('Server does not offer STARTTLS');
+    case 'LOGIN_DISABLED':
+      return vscode.l10n.t('Login needs an encrypted connection');
     case 'SERVER_NO':
       return vscode.l10n.t('Server refused');
     case 'NOT_FOUND':
@@ -285,6 +287,7 @@ export function actionFor(error: MailError, accountId: string, retry: RowAction)
   switch (error.code) {
     case 'AUTH_FAILED':
     case 'STARTTLS_UNAVAILABLE':
+    case 'LOGIN_DISABLED':
     case 'TLS_PIN_MISMATCH':
     case 'TLS_NOT_TLS':
       return { label: vscode.l10n.t('Edit account'), command: 'imapExplorer.editAccount', args: [accountId] };

@@ -1,4 +1,5 @@
-// A small PNG banner, generated, for the demo newsletter's "remote" image.
+// What the demo prints when it is ready, and a small PNG banner, generated, for the demo
+// newsletter's "remote" image.
 import { deflateSync } from 'node:zlib';
 
 function crc32(buf: Buffer): number {
@@ -39,4 +40,32 @@ export function bannerPng(width = 520, height = 80): Buffer {
   header[8] = 8;
   header[9] = 2;
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+export interface DemoInfo {
+  url: string;
+  email: string;
+  user: string;
+  password: string;
+  host: string;
+  imapsPort: number;
+  smtpPort: number;
+  remoteOrigin: string;
+}
+
+/** The text `npm run demo` prints once everything runs: where to go and how to log in, also by hand. */
+export function demoBanner(info: DemoInfo): string {
+  return `
+IMAP Mailbox Explorer demo is running.
+
+  Open VS Code:  ${info.url}
+  Account:       ${info.email}, configured (the Mail view in the activity bar asks for the password once)
+  IMAP login:    user ${info.user}, password ${info.password}
+  IMAP server:   ${info.host}:${info.imapsPort} (TLS, self-signed; its SHA-256 fingerprint is pinned in the account)
+                 by hand: openssl s_client -connect ${info.host}:${info.imapsPort} -quiet, then a1 LOGIN ${info.user} ${info.password}
+  SMTP sink:     ${info.host}:${info.smtpPort} (STARTTLS, same certificate and login; mail you send is printed here)
+  Remote images: ${info.remoteOrigin} (requests are printed here: none until you ask)
+
+Press Ctrl+C to stop everything.
+`;
 }

@@ -12,7 +12,7 @@ import { startDovecot } from '../support/dovecot';
 import { freePort } from '../support/net';
 import { createFolders, seedBulkFolder, seedFixtures } from '../support/seed';
 import { startSmtpSink } from '../support/smtp';
-import { bannerPng } from './banner';
+import { bannerPng, demoBanner } from './banner';
 import { demoMessages, releaseNote } from './mailbox';
 
 const PASSWORD = 'demo-password-2026';
@@ -87,19 +87,7 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => vscode.stop());
 
-    process.stdout.write(`
-IMAP Mailbox Explorer demo is running.
-
-  Open VS Code:  ${vscode.url}
-  Account:       triage@demo.test (configured; the Mail view is in the activity bar)
-  Password:      ${PASSWORD}
-                 (click "No password stored - Enter password" in the Mail view, once)
-  IMAP server:   127.0.0.1:${server.imapsPort} (TLS, self-signed; its SHA-256 fingerprint is pinned in the account)
-  SMTP sink:     127.0.0.1:${smtp.port} (STARTTLS, same certificate and login; mail you send is printed here)
-  Remote images: ${remoteOrigin} (requests are printed here: none until you ask)
-
-Press Ctrl+C to stop everything.
-`);
+    process.stdout.write(demoBanner({ url: vscode.url, email: 'triage@demo.test', user: 'triage', password: PASSWORD, host: '127.0.0.1', imapsPort: server.imapsPort, smtpPort: smtp.port, remoteOrigin }));
   } catch (err) {
     process.stderr.write(`The demo could not start: ${err instanceof Error ? err.message : String(err)}\n`);
     await stop(1);

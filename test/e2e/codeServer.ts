@@ -1,7 +1,7 @@
 // A real VS Code for end-to-end tests and the demo: code-server 4.100.3 (VS Code 1.100) from npm,
 // installed into test/e2e/.vscode-server (git-ignored, cached between runs), with the extension
 // loaded from this checkout. Recipe: ../../../shared/RECIPES.md, section 2.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,17 +17,25 @@ function installed(): boolean {
     return false;
   }
   const pkg = JSON.parse(readFileSync(join(SERVER_DIR, 'node_modules', 'code-server', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version === CODE_SERVER_VERSION;
+  // the last things code-server's postinstall makes: an install cut short is done again
+  const vscodeDir = join(SERVER_DIR, 'node_modules', 'code-server', 'lib', 'vscode');
+  return pkg.version === CODE_SERVER_VERSION && existsSync(join(vscodeDir, 'node_modules.asar')) && existsSync(join(vscodeDir, 'extensions', 'node_modules'));
 }
 
-/** Installs code-server once per machine (about a minute); later runs reuse it. */
+/** Installs code-server once per checkout (a few minutes: see the README); later runs reuse it. */
 export function ensureCodeServer(): void {
   if (installed()) {
     return;
   }
   process.stderr.write(`Installing code-server ${CODE_SERVER_VERSION} into ${SERVER_DIR} (once)...\n`);
   mkdirSync(SERVER_DIR, { recursive: true });
-  writeFileSync(join(SERVER_DIR, 'package.json'), JSON.stringify({ name: 'vscode-server-cache', private: true }));
+  // The cache is a small npm project of its own. npm 11 asks each dependency's install scripts to be
+  // approved (allowScripts): argon2 (code-server's password hashing) builds or loads its binary.
+  // code-server's own postinstall (it installs VS Code's modules) refuses to run as root unless
+  // npm_config_unsafe_perm is "true", a setting npm 11 no longer knows and warns about: it runs
+  // below with that variable set for it alone, its output shown only if it fails, as npm shows
+  // the output of install scripts.
+  writeFileSync(join(SERVER_DIR, 'package.json'), JSON.stringify({ name: 'vscode-server-cache', private: true, dependencies: { 'code-server': CODE_SERVER_VERSION }, allowScripts: { 'code-server': false, argon2: true } }, null, 2));
   // @vscode/ripgrep downloads rg from GitHub unless its cache already holds the archive: give it
   // Debian's rg (recipe). kerberos needs libkrb5-dev, which .ci/run installs.
   const cache = join(tmpdir(), 'vscode-ripgrep-cache-1.15.11');
@@ -38,11 +46,19 @@ export function ensureCodeServer(): void {
     mkdirSync(cache, { recursive: true });
     execFileSync('tar', ['czf', archive, '-C', staging, 'rg']);
   }
-  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: SERVER_DIR,
-    stdio: 'inherit',
-    env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
+  const npmEnv = { ...process.env, npm_config_yes: 'true' };
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: SERVER_DIR, stdio: 'inherit', env: npmEnv });
+  const npmVersion = execFileSync('npm', ['--version'], { env: npmEnv }).toString().trim();
+  const postinstall = spawnSync('sh', ['./postinstall.sh'], {
+    cwd: join(SERVER_DIR, 'node_modules', 'code-server'),
+    env: { ...npmEnv, npm_config_user_agent: `npm/${npmVersion} node/${process.version} ${process.platform} ${process.arch} workspaces/false`, npm_config_unsafe_perm: 'true' },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
   });
+  if (postinstall.status !== 0) {
+    process.stderr.write(`${postinstall.stdout}${postinstall.stderr}`);
+    throw new Error(`code-server's postinstall failed (exit ${postinstall.status})`);
+  }
   if (!installed()) {
     throw new Error('code-server did not install');
   }

@@ -311,7 +311,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await treeRow(page, SUBJECTS.utf8words).click();
       await page.keyboard.press('r');
       const editor = page.locator('.editor-instance .monaco-editor').first();
-      await page.locator('.tab.active', { hasText: '.maildraft' }).waitFor();
+      await page.locator('.tab.active', { hasText: 'Re: Ünïcödé subject with emoji 🚀' }).waitFor();
       await editor.locator('.view-lines').filter({ hasText: 'Subject: Re: Ünïcödé subject with emoji 🚀' }).waitFor();
       // Monaco renders spaces as U+00A0; compare the text a person reads
       const editorText = async () => (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').normalize('NFC');
@@ -351,7 +351,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       assert.ok(originalId);
       assert.equal(mail.inReplyTo, originalId);
       assert.match(mail.text ?? '', /^Thanks Zoë, this is fixed in 2\.3\.2\.\n\nOn .* Zoë Ünïcödé wrote:\n> Grüße aus München/);
-      await page.locator('.tab', { hasText: '.maildraft' }).waitFor({ state: 'detached' });
+      await page.locator('.tab', { hasText: 'Re: Ünïcödé subject with emoji 🚀' }).waitFor({ state: 'detached' });
       await journal.shot('sent');
       await until(() => serverSubjects('Sent').includes('Re: Ünïcödé subject with emoji 🚀'));
       await until(() => serverFlags('INBOX', SUBJECTS.utf8words).includes('\\Answered'));

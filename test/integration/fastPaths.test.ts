@@ -16,7 +16,9 @@ import { downloadPart, loadImapMessage, readStream } from '../../src/core/mail/m
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { saveMessage, seedBulkFolder } from '../support/seed';
-import { clientCommands, testAccount, testSession } from '../support/session';
+import { appendMessages, forEachServer, type MailServer, seedBulk, withClient } from '../support/servers';
+import { bulkMessage } from '../fixtures/mail';
+import { clientCommands, type ImapEndpoint, testAccount, testSession } from '../support/session';
 
 const PAGE = 50;
 const FOLDER = 'Reopen';
@@ -27,7 +29,7 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'imapx-fast-'));
 after(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 /** What a fresh connection shows for the folder: the newest `count` messages, UIDs and flags. */
-async function serverView(server: DovecotServer, folder: string, count: number): Promise<Array<{ uid: number; flags: string[] }>> {
+async function serverView(server: ImapEndpoint, folder: string, count: number): Promise<Array<{ uid: number; flags: string[] }>> {
   const session = testSession(server);
   try {
     const page = await session.withMailbox(folder, (client, mailbox) => fetchHeaderPage(client, mailbox, count));
@@ -47,7 +49,7 @@ function view(model: FolderMessages): Array<{ uid: number; flags: string[] }> {
 }
 
 /** Loads the first page on one connection and leaves it in the cache, as VS Code does before it closes. */
-async function cacheFirstPage(server: DovecotServer, folder: string): Promise<void> {
+async function cacheFirstPage(server: ImapEndpoint, folder: string): Promise<void> {
   const session = testSession(server);
   const model = new FolderMessages();
   try {
@@ -58,7 +60,7 @@ async function cacheFirstPage(server: DovecotServer, folder: string): Promise<vo
   await new HeaderCache(cacheDir).save(cacheKeyOf(testAccount(server)), folder, model);
 }
 
-async function restored(server: DovecotServer, folder: string): Promise<FolderMessages> {
+async function restored(server: ImapEndpoint, folder: string): Promise<FolderMessages> {
   const cached = await new HeaderCache(cacheDir).load(cacheKeyOf(testAccount(server)), folder);
   assert.ok(cached, 'the cache has the folder');
   const model = new FolderMessages();
@@ -269,3 +271,79 @@ describe('long downloads', () => {
     }
   });
 });
+
+// The same paths on Cyrus in both layouts (Dovecot runs them above, with doveadm): changes made by
+// another client over IMAP while the cache was closed, and long downloads on the second connection.
+forEachServer('headers from the cache and long downloads', (current) => {
+  let server: MailServer;
+  let folder: string;
+  const attachment = randomBytes(3 * 1024 * 1024);
+  before(async () => {
+    server = current();
+    folder = server.folder(FOLDER);
+    await seedBulk(server, folder, 300, bulkMessage);
+    await appendMessages(server, 'INBOX', [
+      { raw: await compose({ from: 'a@example.test', to: 'alice@example.test', subject: 'Core dump', text: 'attached', attachments: [{ filename: 'core.bin', content: attachment, contentType: 'application/octet-stream' }] }) },
+      { raw: await compose({ from: 'b@example.test', to: 'alice@example.test', subject: 'Meanwhile', text: 'Read me while the download runs.' }) },
+    ]);
+  });
+
+  it('shows what changed while VS Code was closed, with QRESYNC in the SELECT', async () => {
+    await cacheFirstPage(server, folder);
+    await withClient(server, async (client) => {
+      const lock = await client.getMailboxLock(folder);
+      try {
+        await client.messageFlagsAdd('300,290,262,10', ['\\Flagged'], { uid: true });
+        await client.messageFlagsRemove('297', ['\\Seen'], { uid: true });
+        await client.messageDelete('280', { uid: true });
+      } finally {
+        lock.release();
+      }
+    });
+    await appendMessages(server, folder, [{ raw: await newMessage('Arrived while closed 1') }, { raw: await newMessage('Arrived while closed 2') }]);
+    const model = await restored(server, folder);
+    assert.equal(model.messages.length, PAGE, 'the cached page is there before any connection');
+    const session = testSession(server);
+    try {
+      const { change, method } = await session.run((client) => resyncCached(client, folder, model, PAGE));
+      assert.equal(method, 'qresync');
+      assert.deepEqual(change.added.map((m) => m.subject).sort(), ['Arrived while closed 1', 'Arrived while closed 2']);
+      assert.deepEqual(change.removed.map((m) => m.uid), [280]);
+      assert.deepEqual(change.flagged.map((f) => f.uid).sort(), [262, 290, 297, 300]);
+      assert.equal(model.total, 301);
+      const commands = clientCommands(session.logger);
+      assert.ok(commands.some((c) => new RegExp(`SELECT "?${folder.replace(/\./g, '\\.')}"? \\(QRESYNC \\(\\d+ \\d+\\)\\)`).test(c)), commands.join('\n'));
+      assert.ok(!commands.some((c) => /FETCH 251:300 \(UID FLAGS\)/.test(c)), 'the cached range is not read again');
+    } finally {
+      await session.close();
+    }
+    const expected = await serverView(server, folder, PAGE + 1);
+    assert.deepEqual(view(model), expected.filter((m) => m.uid >= model.minUid));
+  });
+
+  it('a download on the second connection does not hold up opening another message, and comes by FETCH BINARY', { timeout: 60_000 }, async () => {
+    const main = testSession(server);
+    const bulk = new BulkConnection(() => testSession(server));
+    try {
+      const lock = await bulk.lockMailbox('INBOX');
+      const { content } = await downloadPart(lock.client, 1, '2');
+      const other = await main.withMailbox('INBOX', (client) => loadImapMessage(client, 2));
+      assert.equal(other.subject, 'Meanwhile');
+      assert.equal(content.readableEnded, false, 'the download was still open while the other message loaded');
+      const bytes = await readStream(content);
+      lock.release();
+      assert.ok(bytes.equals(attachment), 'the attachment arrived intact');
+    } finally {
+      await main.close();
+      await bulk.close();
+    }
+    const session = testSession(server);
+    try {
+      const bytes = await session.withMailbox('INBOX', async (client) => readStream((await downloadPart(client, 1, '2')).content));
+      assert.ok(bytes.equals(attachment));
+      assert.ok(clientCommands(session.logger).some((c) => /UID FETCH 1 \(.*BINARY\.PEEK\[2\]<0\.16777216>/.test(c)), clientCommands(session.logger).join('\n'));
+    } finally {
+      await session.close();
+    }
+  });
+}, { kinds: ['cyrus', 'cyrus-classic'] });

@@ -1,8 +1,9 @@
-// Live updates against Dovecot: IDLE on INBOX, changes by another client, reconnects after
-// `doveadm kick`, a silently dead link, servers without IDLE or CONDSTORE, a new UIDVALIDITY.
+// Live updates against real servers: IDLE on INBOX, changes by another client, resync after a
+// dropped connection and a silently dead link (Dovecot and Cyrus in both layouts); reconnects after
+// `doveadm kick`, servers without IDLE or CONDSTORE and a new UIDVALIDITY (Dovecot only).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ImapFlow } from 'imapflow';
+import { type ImapFlow } from 'imapflow';
 import { FolderMessages } from '../../src/core/mail/folderModel';
 import { type FolderChange } from '../../src/core/mail/folderSync';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
@@ -11,8 +12,8 @@ import { type SessionDeps } from '../../src/core/mail/session';
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { startProxy } from '../support/proxy';
-import { saveMessage } from '../support/seed';
-import { clientCommands, type RecordingLogger, recordingLogger, testAccount, testSession } from '../support/session';
+import { appendMessages, dovecotServer, forEachServer, type MailServer, withClient } from '../support/servers';
+import { clientCommands, type ImapEndpoint, type RecordingLogger, recordingLogger, testAccount, testSession } from '../support/session';
 
 const WATCH = { disableAutoIdle: false, autoIdleDelay: 50, maxIdleTime: 2000, missingIdleCommand: 'NOOP' as const };
 const NO_IDLE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
@@ -48,31 +49,27 @@ async function until(what: string, check: () => boolean, timeoutMs = 10000): Pro
   }
 }
 
-function otherClient(server: DovecotServer): ImapFlow {
-  return new ImapFlow({ host: server.host, port: server.imapsPort, secure: true, auth: { user: DEFAULT_USER.name, pass: DEFAULT_USER.password }, tls: { ca: [server.ca!.pem] }, logger: false });
+async function append(server: MailServer, subject: string): Promise<void> {
+  await appendMessages(server, 'INBOX', [{ raw: await compose({ from: 'x@y.test', to: 'alice@example.test', subject, text: 'live' }) }]);
 }
 
-async function append(server: DovecotServer, subject: string): Promise<void> {
-  const client = otherClient(server);
-  await client.connect();
-  await client.append('INBOX', await compose({ from: 'x@y.test', to: 'alice@example.test', subject, text: 'live' }));
-  await client.logout();
+async function withOther(server: MailServer, work: (client: ImapFlow) => Promise<void>): Promise<void> {
+  await withClient(server, async (client) => {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      await work(client);
+    } finally {
+      lock.release();
+    }
+  });
 }
 
-async function withOther(server: DovecotServer, work: (client: ImapFlow) => Promise<void>): Promise<void> {
-  const client = otherClient(server);
-  await client.connect();
-  const lock = await client.getMailboxLock('INBOX');
-  try {
-    await work(client);
-  } finally {
-    lock.release();
-    await client.logout();
-  }
+async function seedInbox(server: MailServer, subjects: string[]): Promise<void> {
+  await appendMessages(server, 'INBOX', await Promise.all(subjects.map(async (subject) => ({ raw: await compose({ from: 'a@b.test', to: 'alice@example.test', subject, text: 'x' }) }))));
 }
 
 /** Starts AccountLive with a host whose INBOX model holds the first page. */
-async function startLive(server: DovecotServer, options: { account?: SessionDeps['account']; clientOptions?: SessionDeps['clientOptions'] } = {}) {
+async function startLive(server: ImapEndpoint, options: { account?: SessionDeps['account']; clientOptions?: SessionDeps['clientOptions'] } = {}) {
   const host = new RecordingHost();
   const loader = testSession(server, options.account ? { account: options.account } : {});
   host.model.addPage(await loader.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50)), true);
@@ -88,16 +85,11 @@ async function startLive(server: DovecotServer, options: { account?: SessionDeps
   return { host, live, loggers };
 }
 
-describe('live updates', () => {
-  let server: DovecotServer;
+forEachServer('live updates', (current) => {
+  let server: MailServer;
   before(async () => {
-    server = await startDovecot();
-    for (let i = 0; i < 5; i++) {
-      saveMessage(server, DEFAULT_USER.name, 'INBOX', await compose({ from: 'a@b.test', to: 'alice@example.test', subject: `seed ${i}`, text: 'x' }));
-    }
-  });
-  after(async () => {
-    await server?.stop();
+    server = current();
+    await seedInbox(server, [0, 1, 2, 3, 4].map((i) => `seed ${i}`));
   });
 
   it('delivers new mail, flags and expunges from another client through IDLE', async () => {
@@ -140,20 +132,33 @@ describe('live updates', () => {
     }
   });
 
-  it('reconnects after doveadm kick and asks only for what changed meanwhile', async () => {
-    const { host, live, loggers } = await startLive(server);
-    server.kick(DEFAULT_USER.name);
-    // while our watcher is away: one message flagged, one deleted, one new
-    const [first, second] = host.model.messages;
-    await withOther(server, async (client) => {
-      await client.messageFlagsAdd(String(first.uid), ['$label2'], { uid: true });
-      await client.messageDelete(String(second.uid), { uid: true });
-    });
-    await append(server, 'arrived while disconnected');
-    await until('the resync', () => host.model.messages.some((m) => m.subject === 'arrived while disconnected') && !host.model.find(second.uid) && host.model.find(first.uid)?.flags.includes('$label2') === true, 15000);
-    const commands = loggers.flatMap((l) => clientCommands(l));
-    assert.ok(commands.some((c) => /CHANGEDSINCE \d+ VANISHED/.test(c)), commands.filter((c) => /FETCH/.test(c)).join('\n'));
-    await live.stop();
+  it('resyncs after a dropped connection, asking only for what changed meanwhile', async () => {
+    // the watchers go through a proxy that cuts every connection, as a network change would
+    const proxy = await startProxy({ targetPort: server.imapsPort });
+    try {
+      const { host, live, loggers } = await startLive(server, { account: testAccount(server, { port: proxy.port, host: 'localhost' }) });
+      await until('the watcher to idle', () => loggers.some((l) => clientCommands(l).some((c) => / IDLE$/.test(c))));
+      const connections = proxy.connections;
+      // stop accepting first, then cut: the watcher's reconnects are refused until resume()
+      const paused = proxy.pause();
+      proxy.cutAll();
+      await paused;
+      // while our watcher is away: one message flagged, one deleted, one new
+      const [first, second] = host.model.messages;
+      await withOther(server, async (client) => {
+        await client.messageFlagsAdd(String(first.uid), ['$label2'], { uid: true });
+        await client.messageDelete(String(second.uid), { uid: true });
+      });
+      await append(server, 'arrived while cut off');
+      await proxy.resume();
+      await until('the resync', () => host.model.messages.some((m) => m.subject === 'arrived while cut off') && !host.model.find(second.uid) && host.model.find(first.uid)?.flags.includes('$label2') === true, 20000);
+      assert.ok(proxy.connections > connections, 'a new connection');
+      const commands = loggers.flatMap((l) => clientCommands(l));
+      assert.ok(commands.some((c) => /CHANGEDSINCE \d+ VANISHED/.test(c)), commands.filter((c) => /FETCH|SELECT/.test(c)).join('\n'));
+      await live.stop();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('rebuilds a silently dead connection and catches up', async () => {
@@ -172,10 +177,40 @@ describe('live updates', () => {
     }
   });
 
+});
+
+describe('live updates on Dovecot only (doveadm, capability overrides)', () => {
+  let dovecot: DovecotServer;
+  let server: MailServer;
+  before(async () => {
+    dovecot = await startDovecot();
+    server = dovecotServer(dovecot);
+    await seedInbox(server, [0, 1, 2, 3, 4].map((i) => `seed ${i}`));
+  });
+  after(async () => {
+    await dovecot?.stop();
+  });
+
+  it('reconnects after doveadm kick and asks only for what changed meanwhile', async () => {
+    const { host, live, loggers } = await startLive(server);
+    dovecot.kick(DEFAULT_USER.name);
+    // while our watcher is away: one message flagged, one deleted, one new
+    const [first, second] = host.model.messages;
+    await withOther(server, async (client) => {
+      await client.messageFlagsAdd(String(first.uid), ['$label2'], { uid: true });
+      await client.messageDelete(String(second.uid), { uid: true });
+    });
+    await append(server, 'arrived while disconnected');
+    await until('the resync', () => host.model.messages.some((m) => m.subject === 'arrived while disconnected') && !host.model.find(second.uid) && host.model.find(first.uid)?.flags.includes('$label2') === true, 15000);
+    const commands = loggers.flatMap((l) => clientCommands(l));
+    assert.ok(commands.some((c) => /CHANGEDSINCE \d+ VANISHED/.test(c)), commands.filter((c) => /FETCH/.test(c)).join('\n'));
+    await live.stop();
+  });
+
   it('polls a server without IDLE', async () => {
-    const plain = await startDovecot({ imapCapability: NO_IDLE });
+    const plain = dovecotServer(await startDovecot({ imapCapability: NO_IDLE }));
     try {
-      saveMessage(plain, DEFAULT_USER.name, 'INBOX', await compose({ from: 'a@b.test', to: 'c@d.test', subject: 'first', text: 'x' }));
+      await seedInbox(plain, ['first']);
       const { host, live, loggers } = await startLive(plain);
       await append(plain, 'found by polling');
       await until('the polled message', () => host.model.messages.some((m) => m.subject === 'found by polling'), 15000);
@@ -189,13 +224,11 @@ describe('live updates', () => {
   });
 
   it('falls back to the flags of the loaded range without CONDSTORE', async () => {
-    const old = await startDovecot({ imapCapability: NO_CONDSTORE });
+    const old = dovecotServer(await startDovecot({ imapCapability: NO_CONDSTORE }));
     try {
-      for (let i = 0; i < 3; i++) {
-        saveMessage(old, DEFAULT_USER.name, 'INBOX', await compose({ from: 'a@b.test', to: 'c@d.test', subject: `m${i}`, text: 'x' }));
-      }
+      await seedInbox(old, ['m0', 'm1', 'm2']);
       const { host, live, loggers } = await startLive(old);
-      old.kick(DEFAULT_USER.name);
+      old.dovecot!.kick(DEFAULT_USER.name);
       const [first, second] = host.model.messages;
       await withOther(old, async (client) => {
         await client.messageFlagsAdd(String(first.uid), ['\\Answered'], { uid: true });
@@ -214,8 +247,8 @@ describe('live updates', () => {
   it('drops every cached UID when UIDVALIDITY changes', async () => {
     const { host, live } = await startLive(server);
     assert.ok(host.model.messages.length > 0);
-    server.doveadm(['mailbox', 'update', '-u', DEFAULT_USER.name, '--uid-validity', '4242', 'INBOX']);
-    server.kick(DEFAULT_USER.name);
+    dovecot.doveadm(['mailbox', 'update', '-u', DEFAULT_USER.name, '--uid-validity', '4242', 'INBOX']);
+    dovecot.kick(DEFAULT_USER.name);
     await until('the reset', () => host.changes.some((c) => c.reset), 15000);
     assert.equal(host.model.loaded, false);
     assert.deepEqual(host.model.messages, []);

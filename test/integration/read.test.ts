@@ -1,7 +1,8 @@
-// The read path against a real Dovecot: folders, header pages, message bodies and attachments.
+// The read path against real servers (Dovecot, Cyrus in both namespace layouts): folders, header
+// pages, message bodies and attachments.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { flattenFolders, listFolders } from '../../src/core/mail/folders';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
@@ -9,31 +10,34 @@ import { downloadPart, fetchSource, loadImapMessage, readStream } from '../../sr
 import { renderBody } from '../../src/core/render/body';
 import { bodyInputOf, buildViewModel } from '../../src/core/render/viewModel';
 import { blockedModel } from '../support/render';
-import { bigAttachment, FOLDERS, fixtureMessages, SUBJECTS } from '../fixtures/mail';
-import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
-import { seedBulkFolder, seedFixtures } from '../support/seed';
+import { bigAttachment, bulkMessage, compose, FOLDERS, fixtureMessages, SUBJECTS } from '../fixtures/mail';
+import { DEFAULT_USER, startDovecot } from '../support/dovecot';
+import { seedFixtures } from '../support/seed';
+import { appendMessages, createFolders, fixtureFolder, forEachServer, type MailServer, seedBulk } from '../support/servers';
 import { clientCommands, testSession } from '../support/session';
 
-let server: DovecotServer;
-let inbox: MessageSummary[];
 const bigData = bigAttachment();
+/** Dovecot's bulk folder is written as Maildir files; Cyrus takes about 5 ms an APPEND. */
+const bulkCount = (server: MailServer) => (server.dovecot ? 5000 : 1000);
 
-describe('reading mail from Dovecot', () => {
+forEachServer('reading mail', (current) => {
+  let server: MailServer;
+  let inbox: MessageSummary[];
+  const bulk = () => server.folder(FOLDERS.bulk);
   before(async () => {
-    server = await startDovecot();
+    server = current();
     const fixtures = await fixtureMessages({ big: false });
-    seedFixtures(server, DEFAULT_USER.name, fixtures);
+    await createFolders(server, [...new Set(fixtures.map((f) => fixtureFolder(server, f.folder)))]);
+    for (const fixture of fixtures) {
+      await appendMessages(server, fixtureFolder(server, fixture.folder), [{ raw: fixture.raw, ...(fixture.flags ? { flags: fixture.flags } : {}) }]);
+    }
     // the 25 MB message, with attachment bytes the test can compare
-    const { compose } = await import('../fixtures/mail');
     const big = await compose({ from: 'dana@reporter.test', to: 'alice@example.test', subject: SUBJECTS.big, text: 'The core dump is attached.', attachments: [{ filename: 'core.bin', content: bigData }] });
-    server.doveadm(['save', '-u', DEFAULT_USER.name, '-m', 'INBOX'], big);
-    seedBulkFolder(server, DEFAULT_USER.name, FOLDERS.bulk, 5000);
+    await appendMessages(server, 'INBOX', [{ raw: big }]);
+    await seedBulk(server, bulk(), bulkCount(server), bulkMessage);
     const session = testSession(server);
     inbox = (await session.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50))).messages;
     await session.close();
-  });
-  after(async () => {
-    await server?.stop();
   });
 
   it('lists folders with hierarchy, decoded names, special use, containers and unread counts, with LIST-STATUS', async () => {
@@ -41,17 +45,21 @@ describe('reading mail from Dovecot', () => {
     const folders = await session.run((c) => listFolders(c));
     const flat = flattenFolders(folders);
     const byPath = new Map(flat.map((f) => [f.path, f]));
+    const path = (folder: string) => fixtureFolder(server, folder);
+    // the personal namespace's folders are top-level beside INBOX, also under a classic "INBOX." prefix
     assert.deepEqual(folders.slice(0, 6).map((f) => f.specialUse), ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash']);
-    assert.equal(byPath.get('Projects.Café & Co')?.name, 'Café & Co');
-    assert.equal(byPath.get('Ünïcödé 日本')?.name, 'Ünïcödé 日本');
-    assert.equal(byPath.get('R&D')?.unseen, 1);
-    assert.equal(byPath.get('Lists')?.selectable, false);
-    assert.equal(byPath.get('Lists.2024')?.selectable, false);
-    assert.equal(byPath.get('Lists.2024.Reports')?.selectable, true);
-    assert.ok(byPath.get('Projects')?.children.some((c) => c.name === 'Café & Co'));
+    assert.deepEqual(folders.slice(0, 6).map((f) => f.name), ['INBOX', 'Drafts', 'Sent', 'Archive', 'Junk', 'Trash']);
+    assert.equal(byPath.get(path(FOLDERS.cafe))?.name, 'Café & Co');
+    assert.equal(byPath.get(path(FOLDERS.unicode))?.name, 'Ünïcödé 日本');
+    assert.equal(byPath.get(path(FOLDERS.rnd))?.unseen, 1);
+    // Cyrus creates the parents of Lists.2024.Reports as real folders; Dovecot leaves them out
+    assert.equal(byPath.get(path('Lists'))?.selectable, server.quirks.createsParents);
+    assert.equal(byPath.get(path('Lists.2024'))?.selectable, server.quirks.createsParents);
+    assert.equal(byPath.get(path(FOLDERS.deepChild))?.selectable, true);
+    assert.ok(byPath.get(path(FOLDERS.projects))?.children.some((c) => c.name === 'Café & Co'));
     assert.equal(byPath.get('INBOX')?.total, 12);
     assert.equal(byPath.get('INBOX')?.unseen, 11);
-    assert.equal(byPath.get('Bulk')?.total, 5000);
+    assert.equal(byPath.get(bulk())?.total, bulkCount(server));
     const commands = clientCommands(session.logger);
     assert.ok(commands.some((c) => /LIST .*RETURN \(.*STATUS \((?:MESSAGES UNSEEN|UNSEEN MESSAGES)\)/i.test(c)), commands.join('\n'));
     assert.ok(!commands.some((c) => /^\S+ STATUS /i.test(c)), 'no STATUS per folder when LIST-STATUS exists');
@@ -59,56 +67,43 @@ describe('reading mail from Dovecot', () => {
     await session.close();
   });
 
-  it('falls back to STATUS per folder when the server has no LIST-STATUS', async () => {
-    const capabilities = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH BINARY MOVE SPECIAL-USE';
-    const plain = await startDovecot({ imapCapability: capabilities });
-    try {
-      seedFixtures(plain, DEFAULT_USER.name, (await fixtureMessages({ big: false })).slice(0, 3));
-      const session = testSession(plain);
-      const folders = flattenFolders(await session.run((c) => listFolders(c)));
-      assert.equal(folders.find((f) => f.path === 'INBOX')?.unseen, 3);
-      assert.ok(clientCommands(session.logger).some((c) => /STATUS INBOX \((?:MESSAGES UNSEEN|UNSEEN MESSAGES)\)/i.test(c)), clientCommands(session.logger).join('\n'));
-      await session.close();
-    } finally {
-      await plain.stop();
-    }
-  });
-
   it('loads the newest page first and every older page once, in one FETCH each', async () => {
     const session = testSession(server);
     const seen: number[] = [];
-    let page = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 50));
-    assert.deepEqual([page.messages[0].uid, page.messages[49].uid], [5000, 4951]);
-    assert.equal(page.messages[0].subject, 'Bulk message 05000');
+    const count = bulkCount(server);
+    let page = await session.withMailbox(bulk(), (c, mb) => fetchHeaderPage(c, mb, 50));
+    assert.deepEqual([page.messages[0].uid, page.messages[49].uid], [count, count - 49]);
+    assert.equal(page.messages[0].subject, `Bulk message ${String(count).padStart(5, '0')}`);
     seen.push(...page.messages.map((m) => m.uid));
     const before = clientCommands(session.logger).length;
-    page = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 50, page.next));
+    page = await session.withMailbox(bulk(), (c, mb) => fetchHeaderPage(c, mb, 50, page.next));
     const issued = clientCommands(session.logger).slice(before);
     assert.deepEqual(issued.map((c) => c.split(' ').slice(1, 3).join(' ')), ['UID FETCH'], issued.join('\n'));
     seen.push(...page.messages.map((m) => m.uid));
     while (page.next) {
-      page = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 250, page.next));
+      page = await session.withMailbox(bulk(), (c, mb) => fetchHeaderPage(c, mb, 250, page.next));
       seen.push(...page.messages.map((m) => m.uid));
     }
-    assert.equal(seen.length, 5000);
-    assert.equal(new Set(seen).size, 5000);
+    assert.equal(seen.length, count);
+    assert.equal(new Set(seen).size, count);
     assert.ok(seen.every((uid, i) => i === 0 || uid < seen[i - 1]));
     await session.close();
   });
 
   it('neither skips nor repeats a message when another client expunges between pages', async () => {
     const session = testSession(server);
-    const first = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 50));
+    const count = bulkCount(server);
+    const first = await session.withMailbox(bulk(), (c, mb) => fetchHeaderPage(c, mb, 50));
     // another client deletes 20 messages straddling the page boundary
-    const other = new ImapFlow({ host: server.host, port: server.imapsPort, secure: true, auth: { user: DEFAULT_USER.name, pass: DEFAULT_USER.password }, tls: { ca: [server.ca!.pem] }, logger: false });
+    const other = new ImapFlow({ host: server.host, port: server.imapsPort, secure: true, auth: { user: DEFAULT_USER.name, pass: DEFAULT_USER.password }, tls: { ca: [server.ca.pem] }, logger: false });
     await other.connect();
-    await other.mailboxOpen('Bulk');
-    await other.messageDelete('4940:4959', { uid: true });
+    await other.mailboxOpen(bulk());
+    await other.messageDelete(`${count - 60}:${count - 41}`, { uid: true });
     await other.logout();
-    const second = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 50, first.next));
+    const second = await session.withMailbox(bulk(), (c, mb) => fetchHeaderPage(c, mb, 50, first.next));
     const expected = [];
-    for (let uid = 4950; expected.length < 50; uid--) {
-      if (uid < 4940 || uid > 4959) {
+    for (let uid = count - 50; expected.length < 50; uid--) {
+      if (uid < count - 60 || uid > count - 41) {
         expected.push(uid);
       }
     }
@@ -220,3 +215,21 @@ describe('reading mail from Dovecot', () => {
     await session.close();
   });
 });
+
+describe('reading mail from Dovecot only', () => {
+  it('falls back to STATUS per folder when the server has no LIST-STATUS', async () => {
+    const capabilities = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH BINARY MOVE SPECIAL-USE';
+    const plain = await startDovecot({ imapCapability: capabilities });
+    try {
+      seedFixtures(plain, DEFAULT_USER.name, (await fixtureMessages({ big: false })).slice(0, 3));
+      const session = testSession(plain);
+      const folders = flattenFolders(await session.run((c) => listFolders(c)));
+      assert.equal(folders.find((f) => f.path === 'INBOX')?.unseen, 3);
+      assert.ok(clientCommands(session.logger).some((c) => /STATUS INBOX \((?:MESSAGES UNSEEN|UNSEEN MESSAGES)\)/i.test(c)), clientCommands(session.logger).join('\n'));
+      await session.close();
+    } finally {
+      await plain.stop();
+    }
+  });
+});
+

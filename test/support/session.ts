@@ -3,7 +3,15 @@ import { type AccountConfig, type Security } from '../../src/core/account';
 import { type Logger } from '../../src/core/log';
 import { MailSession, type SessionDeps } from '../../src/core/mail/session';
 import { memoryPinStore } from '../../src/core/tls';
-import { DEFAULT_USER, type DovecotServer } from './dovecot';
+import { DEFAULT_USER } from './dovecot';
+
+/** What a session needs of a test server (Dovecot, Cyrus: see servers.ts). */
+export interface ImapEndpoint {
+  host: string;
+  imapPort: number;
+  imapsPort: number;
+  ca?: { pem: string };
+}
 
 export interface RecordingLogger extends Logger {
   lines: string[];
@@ -15,7 +23,7 @@ export function recordingLogger(): RecordingLogger {
   return { lines, trace: push('trace'), debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
 
-export function testAccount(server: DovecotServer, overrides: { port?: number; security?: Security; user?: string; pinnedCertificate?: string; host?: string } = {}): AccountConfig {
+export function testAccount(server: ImapEndpoint, overrides: { port?: number; security?: Security; user?: string; pinnedCertificate?: string; host?: string } = {}): AccountConfig {
   const security = overrides.security ?? 'tls';
   return {
     id: 'test',
@@ -30,7 +38,7 @@ export function testAccount(server: DovecotServer, overrides: { port?: number; s
   };
 }
 
-export function testSession(server: DovecotServer, options: Partial<Omit<SessionDeps, 'password'>> & { password?: string } = {}): MailSession & { logger: RecordingLogger } {
+export function testSession(server: ImapEndpoint, options: Partial<Omit<SessionDeps, 'password'>> & { password?: string } = {}): MailSession & { logger: RecordingLogger } {
   const logger = recordingLogger();
   const session = new MailSession({
     account: options.account ?? testAccount(server),

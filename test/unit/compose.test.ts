@@ -2,11 +2,29 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { dedupe, formatAddressList, formatMailbox, parseAddressList } from '../../src/core/compose/addresses';
-import { buildMessage, newMessageId } from '../../src/core/compose/build';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { appendMessage } from '../../src/core/compose/append';
+import { buildMessage as buildUnchecked, type BuildInput, newMessageId } from '../../src/core/compose/build';
+import { checkCanonical, requireCanonical, toCrlf } from '../../src/core/compose/canonical';
+import { sendRaw } from '../../src/core/compose/smtp';
+import { MailError } from '../../src/core/errors';
+import { nullLogger } from '../../src/core/log';
+import { type MailSession } from '../../src/core/mail/session';
 import { bodyLine, parseDraft, renderDraft } from '../../src/core/compose/draft';
 import { attribution, forwardedBlock, forwardSubject, quote, replyRecipients, replySubject, threadHeaders } from '../../src/core/compose/reply';
 
 const ME = ['alice@example.test', 'Alice.Alias@Example.test'];
+
+let built = 0;
+/** Every message this file builds is checked as the APPEND / SMTP gate checks it. */
+async function buildMessage(input: BuildInput) {
+  const message = await buildUnchecked(input);
+  for (const raw of [message.raw, message.rawForSent]) {
+    assert.deepEqual((await checkCanonical(raw)).problems, [], raw.toString('latin1').slice(0, 2000));
+  }
+  built++;
+  return message;
+}
 
 describe('reply arithmetic', () => {
   it('adds exactly one "Re: " whatever the original had', () => {
@@ -125,5 +143,92 @@ describe('building the message', () => {
     const base = { body: 'x', messageId: '<m@x>', html: false, attachments: [] };
     await assert.rejects(buildMessage({ ...base, headers: { from: 'a@x.test', to: '', cc: '', bcc: '', subject: 's', attach: [] } }), /at least one recipient/);
     await assert.rejects(buildMessage({ ...base, headers: { from: 'a@x.test, b@x.test', to: 'c@x.test', cc: '', bcc: '', subject: 's', attach: [] } }), /From line must hold exactly one address/);
+  });
+});
+
+const HEADERS = { from: 'Alice <alice@example.test>', to: 'dana@x.test', cc: '', bcc: '', subject: 'Re: crash', attach: [] };
+
+describe('canonical messages (RFC 5322 line ends and length, RFC 2045 encodings)', () => {
+  it('builds CRLF, short lines and declared encodings from LF text, long lines, 8-bit text and odd bytes', async () => {
+    const bodies = [
+      'line one\nline two\n\n> quoted\n',
+      `${'x'.repeat(5000)}\n${'word '.repeat(400)}\n`,
+      'Grüße aus Köln: crème brûlée, 日本語, emoji 🚀\n',
+      'lone\rcarriage return and a NUL \u0000 byte\n',
+      '',
+      '.\n.. leading dots\nFrom the start of a line\n',
+    ];
+    for (const body of bodies) {
+      for (const html of [true, false]) {
+        const message = await buildMessage({ headers: HEADERS, body, messageId: '<c@x.test>', html, attachments: [] });
+        assert.doesNotMatch(message.raw.toString('latin1'), /(?<!\r)\n/, 'no bare LF');
+        const parsed = await simpleParser(message.raw);
+        assert.equal((parsed.text ?? '').replace(/\r\n/g, '\n').trim(), body.replace(/\r/g, '\n').trim());
+      }
+    }
+  });
+
+  it('attaches files with LF text, long lines and binary bytes as base64', async () => {
+    const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 256));
+    const message = await buildMessage({ headers: HEADERS, body: 'logs', messageId: '<a@x.test>', html: true, attachments: [
+      { filename: 'server.log', content: `${'E'.repeat(3000)}\nnext\n` },
+      { filename: 'core.bin', content: binary, contentType: 'application/octet-stream' },
+      { filename: 'notes-ü.txt', content: 'ä\nö\n', contentType: 'text/plain; charset=utf-8' },
+    ] });
+    const parsed = await simpleParser(message.raw);
+    assert.deepEqual(parsed.attachments.map((a) => a.content.length), [3006, 4096, 6]);
+    assert.ok(parsed.attachments[1].content.equals(binary));
+  });
+
+  it('forwards an 8-bit original with LF line ends as message/rfc822, 8bit, CRLF', async () => {
+    const original = Buffer.from('From: Zoë <zoe@x.test>\nSubject: Grüße\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGrüße aus Köln\n', 'utf8');
+    const message = await buildMessage({ headers: HEADERS, body: 'FYI', messageId: '<f@x.test>', html: false, attachments: [{ filename: 'original.eml', content: original, contentType: 'message/rfc822' }] });
+    const text = message.raw.toString('latin1');
+    assert.match(text, /Content-Type: message\/rfc822; name=original\.eml\r\nContent-Transfer-Encoding: 8bit\r\nContent-Disposition: attachment; filename=original\.eml/);
+    const report = await checkCanonical(message.raw);
+    assert.equal(report.eightBit, true, 'SMTP will ask for BODY=8BITMIME');
+    assert.ok(message.raw.includes(toCrlf(original)), 'the original is inside, byte for byte but for its line ends');
+  });
+
+  it('forwards a 7-bit original as 7bit, and one with an overlong line as an .eml file in base64', async () => {
+    const ascii = Buffer.from('From: a@x.test\r\nSubject: hi\r\n\r\nhello\r\n');
+    const seven = await buildMessage({ headers: HEADERS, body: 'FYI', messageId: '<f7@x.test>', html: false, attachments: [{ filename: 'original.eml', content: ascii, contentType: 'message/rfc822' }] });
+    assert.match(seven.raw.toString(), /Content-Type: message\/rfc822; name=original\.eml\r\nContent-Transfer-Encoding: 7bit/);
+    const wide = Buffer.from(`From: a@x.test\r\nSubject: wide\r\nContent-Type: text/html\r\n\r\n<p>${'w'.repeat(1500)}</p>\r\n`);
+    const message = await buildMessage({ headers: HEADERS, body: 'FYI', messageId: '<fw@x.test>', html: false, attachments: [{ filename: 'wide.eml', content: wide, contentType: 'message/rfc822' }] });
+    assert.match(message.raw.toString(), /Content-Type: application\/octet-stream; name=wide\.eml\r\nContent-Transfer-Encoding: base64/);
+    const parsed = await simpleParser(message.raw);
+    assert.ok(parsed.attachments[0].content.equals(wide));
+  });
+
+  it('names what is wrong with a message that is not canonical', async () => {
+    const problems = async (raw: string | Buffer) => (await checkCanonical(Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'latin1'))).problems;
+    assert.deepEqual(await problems('Subject: x\r\n\r\nbody\r\n'), []);
+    assert.deepEqual(await problems('Subject: x\n\nbody\n'), ['line 1 ends in a bare LF instead of CRLF', 'line 2 ends in a bare LF instead of CRLF', 'line 3 ends in a bare LF instead of CRLF']);
+    assert.deepEqual(await problems('Subject: x\r\n\r\na\rb\r\n'), ['line 3 has a bare CR']);
+    assert.deepEqual(await problems(`Subject: x\r\n\r\n${'y'.repeat(999)}\r\n`), ['line 3 is 999 octets long (at most 998)']);
+    assert.deepEqual(await problems(`Subject: x\r\n\r\n${'y'.repeat(998)}\r\n`), []);
+    assert.deepEqual(await problems('Subject: x\r\n\r\na\u0000b\r\n'), ['line 3 holds a NUL byte']);
+    assert.deepEqual(await problems(Buffer.from('Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße\r\n', 'utf8')), ['the message (text/plain) has 8-bit bytes but is declared 7bit']);
+    assert.deepEqual(await problems(Buffer.from('Subject: Grüße\r\n\r\nx\r\n', 'utf8')), ['the header of the message (text/plain) has 8-bit bytes']);
+    assert.deepEqual(await problems(Buffer.from('Subject: x\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n', 'utf8')), []);
+    assert.deepEqual(await problems('Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\nContent-Transfer-Encoding: base64\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n'), ['the message (multipart/mixed) may not be encoded as base64 (RFC 2045 6.4)']);
+    assert.deepEqual(await problems('Subject: x\r\nContent-Transfer-Encoding: binary\r\n\r\nx\r\n'), ['the message (text/plain) is declared binary']);
+    // what nodemailer produced before: text bodies kept their LF
+    const lf = await new MailComposer({ from: 'a@x.test', to: 'b@x.test', subject: 's', text: 'one\ntwo\n' }).compile().build();
+    assert.ok((await problems(lf)).some((p) => /bare LF/.test(p)));
+  });
+
+  it('refuses a message that is not canonical before any APPEND or SMTP connection', async () => {
+    const bad = Buffer.from('Subject: x\n\nbody\n');
+    await assert.rejects(requireCanonical(bad, 'sent'), (err: MailError) => err.code === 'INVALID_INPUT' && /^The message was not sent: it is not a valid Internet message \(line 1 ends in a bare LF/.test(err.message));
+    const session = { account: { imap: { host: 'h', port: 1 } }, run: () => assert.fail('APPEND must not be tried') } as unknown as MailSession;
+    await assert.rejects(appendMessage(session, 'Drafts', bad, ['\\Draft'], 'saved in Drafts'), (err: MailError) => err.code === 'INVALID_INPUT' && /not saved in Drafts/.test(err.message));
+    // port 9 (discard) on loopback is closed: a connection attempt would fail with CONNECTION_REFUSED
+    await assert.rejects(sendRaw({ host: '127.0.0.1', port: 9, security: 'none', user: '', pass: '' }, { from: 'a@x.test', to: ['b@x.test'] }, bad, nullLogger), (err: MailError) => err.code === 'INVALID_INPUT');
+  });
+
+  it('checked every message this file built', () => {
+    assert.ok(built >= 17, String(built));
   });
 });

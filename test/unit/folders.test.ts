@@ -33,4 +33,18 @@ describe('folder tree', () => {
     assert.equal(tree[0].unseen, 3);
     assert.equal(flattenFolders(tree).length, 11);
   });
+
+  it('shows the folders of a classic "INBOX." personal namespace beside INBOX, not under it', () => {
+    const tree = buildFolderTree([
+      entry('INBOX', ['\\HasChildren'], '\\Inbox'),
+      entry('INBOX.Sent', [], '\\Sent'),
+      entry('INBOX.Projects'),
+      entry('INBOX.Projects.Q4'),
+    ], 'INBOX.');
+    assert.deepEqual(tree.map((f) => [f.path, f.name]), [['INBOX', 'INBOX'], ['INBOX.Sent', 'Sent'], ['INBOX.Projects', 'Projects']]);
+    assert.deepEqual(tree[0].children, []);
+    assert.deepEqual(tree[2].children.map((f) => f.path), ['INBOX.Projects.Q4']);
+    // without the namespace they stay INBOX's children, as LIST says
+    assert.deepEqual(buildFolderTree([entry('INBOX', [], '\\Inbox'), entry('INBOX.Sent', [], '\\Sent')]).map((f) => f.children.length), [1]);
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFormMessage } from '../../src/accounts/formProtocol';
-import { parseViewMessage } from '../../src/messageView/protocol';
+import { attachedMessageState, isStale, parseViewMessage } from '../../src/messageView/protocol';
 
 describe('webview message validation', () => {
   it('accepts exactly the known message shapes', () => {
@@ -11,7 +11,33 @@ describe('webview message validation', () => {
     assert.deepEqual(parseViewMessage({ type: 'openLink', href: 'https://a.test', deceptive: false, text: 'github.com', hiddenText: true }), { type: 'openLink', href: 'https://a.test', deceptive: false, text: 'github.com', hiddenText: true });
     assert.deepEqual(parseViewMessage({ type: 'blockRemote', scope: 'all' }), { type: 'blockRemote' });
     assert.deepEqual(parseViewMessage({ type: 'loadRemote', scope: 'sender', extra: 1 }), { type: 'loadRemote', scope: 'sender' });
-    assert.deepEqual(parseViewMessage({ type: 'saveAttachment', id: '2.1' }), { type: 'saveAttachment', id: '2.1' });
+    assert.deepEqual(parseViewMessage({ type: 'saveAttachment', id: '2.1', state: 's' }), { type: 'saveAttachment', id: '2.1', state: 's' });
+    assert.deepEqual(parseViewMessage({ type: 'showWhole', state: 's', whole: 'forever' }), { type: 'showWhole', state: 's' });
+  });
+
+  // A click on Open, Save or "Show the whole message" acted on whatever message the panel showed
+  // when it arrived: after a switch to another message, "Open" on part 2 opened the new message's
+  // part 2 (an attached message of another account or folder, too).
+  it('ties Open, Save and Show the whole message to the message they were clicked on', () => {
+    for (const type of ['openAttachment', 'saveAttachment', 'showWhole']) {
+      assert.equal(parseViewMessage({ type, id: '2' }), undefined, `${type} without the state of its message`);
+    }
+    const open = parseViewMessage({ type: 'openAttachment', id: '2', state: '{"a":"work","p":"INBOX","u":7}' })!;
+    assert.equal(isStale(open, '{"a":"work","p":"INBOX","u":7}'), false);
+    assert.equal(isStale(open, '{"a":"home","p":"INBOX","u":7}'), true);
+    assert.equal(isStale(open, undefined), true);
+    assert.equal(isStale(parseViewMessage({ type: 'action', action: 'archive' })!, undefined), false);
+  });
+
+  // Attached messages were keyed by file name ("attached:Invoice.eml"): consent to remote content
+  // for one carried over to every other attached message of that name, from any sender.
+  it('keys an attached message by its parent message and part, never by its file name', () => {
+    const a = attachedMessageState('{"a":"work","p":"INBOX","u":7}', '2');
+    assert.equal(a, attachedMessageState('{"a":"work","p":"INBOX","u":7}', '2'));
+    assert.notEqual(a, attachedMessageState('{"a":"work","p":"INBOX","u":8}', '2'));
+    assert.notEqual(a, attachedMessageState('{"a":"work","p":"INBOX","u":7}', '3'));
+    assert.notEqual(attachedMessageState(a, '1'), attachedMessageState(attachedMessageState('file:///x.eml', '2'), '1'));
+    assert.ok(!a.includes('work') && a.length < 60, a);
   });
 
   it('rejects anything else', () => {

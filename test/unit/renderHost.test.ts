@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type BodyInput } from '../../src/core/render/body';
 import { BodyRenderer } from '../../src/core/render/renderHost';
 import { buildViewModel } from '../../src/core/render/viewModel';
-import { testRenderer } from '../support/render';
+import { testRenderer, WORKER_TS } from '../support/render';
 
 /** The review's three worst cases in one message, at the size budgets. */
 function worstCase(): BodyInput {
@@ -39,6 +39,18 @@ describe('render worker', () => {
     assert.ok(rendering.limits.includes('depth'), rendering.limits.join());
     // an event loop blocked by rendering would not have turned once before the result came back
     assert.ok(ticks > 10, `the event loop turned ${ticks} times during the render`);
+  });
+
+  it('counts the budget from the start of the render, not from the start of a slow worker', async () => {
+    // the worker needs 1.5 s to start; the render itself takes milliseconds and has 500 ms
+    const slow = new BodyRenderer({ workerFile: WORKER_TS, execArgv: ['--require', join(__dirname, '..', 'support', 'slowWorkerStart.cjs')], timeBudgetMs: 500 });
+    try {
+      const rendering = await slow.render({ html: '<p>Hello</p>', inline: new Map(), remote: new Map() });
+      assert.equal(rendering.fallback, undefined, 'an ordinary mail is rendered, not shown as plain text');
+      assert.equal(rendering.kind, 'html');
+    } finally {
+      slow.dispose();
+    }
   });
 
   it('stops a render that runs past its budget and shows the decoded text plain, with a note', async () => {

@@ -65,9 +65,11 @@ describe('code links in the message view', () => {
   });
 
   it('accepts only an index for a code link click', () => {
-    assert.deepEqual(parseViewMessage({ type: 'openCodeLink', index: 3 }), { type: 'openCodeLink', index: 3 });
-    assert.equal(parseViewMessage({ type: 'openCodeLink', index: '3' }), undefined);
-    assert.equal(parseViewMessage({ type: 'openCodeLink', index: -1 }), undefined);
+    assert.deepEqual(parseViewMessage({ type: 'openCodeLink', index: 3, state: 's' }), { type: 'openCodeLink', index: 3, state: 's' });
+    // the index is among the links of the message it was clicked on: without that message, nothing
+    assert.equal(parseViewMessage({ type: 'openCodeLink', index: 3 }), undefined);
+    assert.equal(parseViewMessage({ type: 'openCodeLink', index: '3', state: 's' }), undefined);
+    assert.equal(parseViewMessage({ type: 'openCodeLink', index: -1, state: 's' }), undefined);
     assert.equal(parseViewMessage({ type: 'openCodeLink', path: '/etc/passwd' }), undefined);
   });
 });

@@ -52,6 +52,10 @@ export function renderDraft(headers: DraftHeaders, body: string): string {
   for (const file of headers.attach) {
     lines.push(`Attach: ${file}`);
   }
+  if (!headers.attach.length) {
+    // always there, so a reader sees where files go: a path after it attaches the file
+    lines.push('Attach:');
+  }
   return `${lines.join('\n')}\n\n${body}`;
 }
 

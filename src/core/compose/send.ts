@@ -5,6 +5,7 @@ import { expungeUids, setFlags } from '../mail/actions';
 import { toMailError } from '../errors';
 import { type Logger } from '../log';
 import { type MailSession } from '../mail/session';
+import { appendMessage } from './append';
 import { type BuiltMessage } from './build';
 import { type MessageLocation } from './draft';
 import { sendRaw, type SmtpSettings } from './smtp';
@@ -36,10 +37,7 @@ export async function sendMessage(plan: SendPlan, logger: Logger): Promise<SendR
   let sent: SendReport['sent'] = plan.serverSavesSent ? 'server' : 'no-folder';
   if (!plan.serverSavesSent && plan.sentFolder) {
     try {
-      const appended = await imap.run((client) => client.append(plan.sentFolder!, built.rawForSent, ['\\Seen']));
-      if (!appended) {
-        throw new Error(imap.takeRefusal() ?? 'the server refused the copy');
-      }
+      await appendMessage(imap, plan.sentFolder, built.rawForSent, ['\\Seen'], `saved in ${plan.sentFolder}`);
       sent = 'saved';
     } catch (err) {
       sent = 'failed';
@@ -81,11 +79,7 @@ export async function sendMessage(plan: SendPlan, logger: Logger): Promise<SendR
  * Message-ID), so the folder holds one current copy.
  */
 export async function saveDraftCopy(imap: MailSession, folder: string, raw: Buffer, messageId: string): Promise<void> {
-  const appended = await imap.run((client) => client.append(folder, raw, ['\\Draft', '\\Seen']));
-  if (!appended) {
-    throw toMailError({ message: imap.takeRefusal() ?? 'The server refused to save the draft.', responseStatus: 'NO' });
-  }
-  const fresh = appended.uid;
+  const fresh = (await appendMessage(imap, folder, raw, ['\\Draft', '\\Seen'], `saved in ${folder}`)).uid;
   await imap.withMailbox(folder, async (client) => {
     const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
     const older = (Array.isArray(uids) ? uids : []).filter((u) => u !== fresh);

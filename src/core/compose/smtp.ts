@@ -9,6 +9,7 @@ import { decodeSaslFailure } from '../auth/saslError';
 import { MailError, toMailError } from '../errors';
 import { type Logger, redacting, registerSecret } from '../log';
 import { tlsOptionsFor } from '../tls';
+import { requireCanonical } from './canonical';
 
 export interface SmtpSettings {
   host: string;
@@ -116,12 +117,17 @@ export function classifySmtpError(error: unknown, where: { host: string; port: n
   return mapped.code === 'UNKNOWN' ? new MailError('UNKNOWN', `Sending through ${at} failed: ${err.message ?? String(error)}`, details, { cause: error }) : mapped;
 }
 
-/** Sends exactly these bytes to exactly these recipients. Never retries on its own. */
+/**
+ * Sends exactly these bytes to exactly these recipients. Never retries on its own. The message
+ * must be canonical (canonical.ts): otherwise MailError INVALID_INPUT, before any connection.
+ * 8-bit content goes with BODY=8BITMIME (RFC 6152).
+ */
 export async function sendRaw(settings: SmtpSettings, envelope: { from: string; to: string[] }, raw: Buffer, logger: Logger): Promise<SendResult> {
+  const { eightBit } = await requireCanonical(raw, 'sent');
   const progress: Progress = { dataStarted: false };
   const t = transport(settings, logger, progress);
   try {
-    const info = await t.sendMail({ envelope, raw });
+    const info = await t.sendMail({ envelope: { ...envelope, ...(eightBit ? { use8BitMime: true } : {}) }, raw });
     const accepted = (info.accepted ?? []).map(String);
     const rejected = (info.rejected ?? []).map(String);
     if (rejected.length && !accepted.length) {

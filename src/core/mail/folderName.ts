@@ -17,3 +17,11 @@ export function folderDisplayName(path: string, delimiter: string | null | undef
 export function delimiterOf(folders: ReadonlyArray<{ path: string; delimiter: string }> | undefined, path: string): string | undefined {
   return folders?.find((f) => f.path === path)?.delimiter;
 }
+
+/**
+ * `path` without the personal namespace prefix (RFC 2342), "INBOX." on classic Cyrus and Courier:
+ * "INBOX.Triage" reads "Triage", as the tree shows it beside INBOX. INBOX itself stays.
+ */
+export function withoutPersonalPrefix(path: string, prefix: string | undefined): string {
+  return prefix && path.startsWith(prefix) && path.length > prefix.length ? path.slice(prefix.length) : path;
+}

@@ -39,8 +39,12 @@ function compareFolders(a: FolderInfo, b: FolderInfo): number {
   return rank(a) - rank(b) || a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true });
 }
 
-/** Pure: builds the folder hierarchy from a flat LIST answer, inventing parents the server left out. */
-export function buildFolderTree(list: ListResponse[]): FolderInfo[] {
+/**
+ * Pure: builds the folder hierarchy from a flat LIST answer, inventing parents the server left out.
+ * `personalPrefix` is the personal namespace (RFC 2342), e.g. "INBOX." on classic Cyrus and
+ * Courier: its folders are shown at the top beside INBOX, as mail clients show them, not under it.
+ */
+export function buildFolderTree(list: ListResponse[], personalPrefix = ''): FolderInfo[] {
   const byPath = new Map<string, FolderInfo>();
   const roots: FolderInfo[] = [];
   const ensure = (path: string, name: string, delimiter: string): FolderInfo => {
@@ -81,6 +85,10 @@ export function buildFolderTree(list: ListResponse[]): FolderInfo[] {
       return;
     }
     const parentPath = folder.path.slice(0, cut);
+    if (personalPrefix && `${parentPath}${d}` === personalPrefix) {
+      roots.push(folder);
+      return;
+    }
     const parent = byPath.get(parentPath) ?? ensure(parentPath, parentPath.slice(parentPath.lastIndexOf(d) + 1), d);
     place(parent);
     parent.children.push(folder);
@@ -97,7 +105,7 @@ export function buildFolderTree(list: ListResponse[]): FolderInfo[] {
 export async function listFolders(client: ImapFlow, options: { subscribedOnly?: boolean } = {}): Promise<FolderInfo[]> {
   const list = await client.list({ statusQuery: { unseen: true, messages: true } });
   const visible = options.subscribedOnly ? list.filter((f) => f.subscribed || f.path.toUpperCase() === 'INBOX') : list;
-  return buildFolderTree(visible);
+  return buildFolderTree(visible, client.namespace?.prefix ?? '');
 }
 
 export function flattenFolders(folders: FolderInfo[]): FolderInfo[] {

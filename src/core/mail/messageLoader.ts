@@ -10,10 +10,10 @@ import { HEADER_QUERY, type MessageSummary, toSummary } from './headers';
 import { MailError } from '../errors';
 import { cutHtml, cutText, moveDataImages } from '../render/bodyLimits';
 import { MAX_CALENDAR_BYTES, readCalendar } from '../render/calendar';
-import { decodeBody } from '../render/charset';
+import { decodeBodyInSlices, HeaderDecoder } from '../render/charset';
 import { type HeaderFields, readHeaderFields } from '../render/headerFields';
 import { cidReferences, declaredCharset, decodedSize, decodeText, type PartRef, planDisplay } from '../render/mime';
-import { decodeTransfer, parseStructure, type ParsedSource } from '../render/structure';
+import { decodeTransfer, mimeParameters, parseStructure, type ParsedSource } from '../render/structure';
 import { type LoadedMessage } from '../render/viewModel';
 
 /** The text limit of a body, in characters, after large data: images were moved out. */
@@ -93,7 +93,21 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
   const hasHtml = plan.body.some((p) => p.type === 'text/html');
   const alternative = hasHtml && plan.alternative && (plan.alternative.size ?? 0) <= MAX_ALTERNATIVE_BYTES ? plan.alternative : undefined;
   const calendar = plan.calendar && (plan.calendar.size ?? 0) <= MAX_CALENDAR_BYTES ? plan.calendar : undefined;
-  const wanted: PartRef[] = [...plan.body, ...(alternative ? [alternative] : []), ...(calendar ? [calendar] : [])];
+  // The body parts, in order, until their encoded sizes reach the fetch limit: a message of
+  // 2,000 text parts is not downloaded (and decoded) whole to show its first 2 MB.
+  const bigHtml = plan.body.some((p) => p.type === 'text/html' && (p.size ?? 0) > MAX_BODY_FETCH_BYTES);
+  const fetchLimit = options.whole ? MAX_WHOLE_BYTES : bigHtml ? MAX_HTML_FETCH_BYTES : MAX_BODY_FETCH_BYTES;
+  const bodyParts: PartRef[] = [];
+  let budget = fetchLimit;
+  for (const ref of plan.body) {
+    const size = Math.min(ref.size ?? 0, fetchLimit);
+    if (bodyParts.length && size > budget) {
+      break;
+    }
+    bodyParts.push(ref);
+    budget -= size;
+  }
+  const wanted: PartRef[] = [...bodyParts, ...(alternative ? [alternative] : []), ...(calendar ? [calendar] : [])];
   // inline images ride along in the same FETCH when they can be: not marked as attachments and small
   const later: Array<[string, PartRef & { filename: string }]> = [];
   if (hasHtml) {
@@ -108,20 +122,25 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
       }
     }
   }
-  const bigHtml = plan.body.some((p) => p.type === 'text/html' && (p.size ?? 0) > MAX_BODY_FETCH_BYTES);
-  const fetchLimit = options.whole ? MAX_WHOLE_BYTES : bigHtml ? MAX_HTML_FETCH_BYTES : MAX_BODY_FETCH_BYTES;
   const parts = wanted.length ? await fetcher.fetch(wanted, fetchLimit) : new Map<string, Buffer>();
-  let truncated = plan.body.some((p) => (p.size ?? 0) > fetchLimit);
+  let truncated = plan.body.some((p) => (p.size ?? 0) > fetchLimit) || bodyParts.length < plan.body.length;
 
   // the body: decoded first (charset rules), data: images moved out, then the text limit
+  const limit = options.whole ? MAX_WHOLE_BYTES : MAX_BODY_CHARS;
   const decoded: Array<{ ref: PartRef; text: string }> = [];
   let moved = 0;
-  for (const ref of plan.body) {
+  let decodedChars = 0;
+  for (const ref of bodyParts) {
     const content = parts.get(ref.part);
     if (!content) {
       continue;
     }
-    let text = decodeText(content, ref);
+    if (decodedChars > limit) {
+      // past the text limit already: the rest is not decoded, only said to be cut
+      truncated = true;
+      break;
+    }
+    let text = await decodeText(content, ref);
     if (ref.type === 'text/html') {
       const out = moveDataImages(text, `mx-data-${ref.part.replace(/[^0-9A-Z]/gi, '')}`);
       text = out.html;
@@ -131,8 +150,8 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
       }
     }
     decoded.push({ ref, text });
+    decodedChars += text.length;
   }
-  const limit = options.whole ? MAX_WHOLE_BYTES : MAX_BODY_CHARS;
   let used = 0;
   const shown: typeof decoded = [];
   for (const entry of decoded) {
@@ -157,7 +176,7 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
   if (alternative) {
     const content = parts.get(alternative.part);
     if (content) {
-      message.text = decodeText(content, alternative);
+      message.text = await decodeText(content, alternative);
     }
   }
   if (truncated) {
@@ -168,7 +187,7 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
   // the invitation card
   if (plan.calendar) {
     const content = calendar ? parts.get(calendar.part) : undefined;
-    const card = content ? readCalendar(decodeText(content, { ...calendar!, type: 'text/plain', flowed: false })) : undefined;
+    const card = content ? readCalendar(await decodeText(content, { ...calendar!, type: 'text/plain', flowed: false })) : undefined;
     if (card) {
       message.calendar = { ...card, part: plan.calendar.part, filename: plan.calendar.filename };
     } else if (!message.attachments.some((a) => a.part === plan.calendar!.part)) {
@@ -180,6 +199,13 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
 
   // inline images: those the HTML shows are shown (any part may be named by cid:), the rest are attachments
   const used_ = cidReferences(message.html ?? '');
+  for (const cid of [...message.inline.keys()]) {
+    // a data: image moved out of the HTML whose place the text limit cut: body, not an attachment
+    // (listed, it had no part to open; "Show the whole message" shows it)
+    if (!used_.has(cid)) {
+      message.inline.delete(cid);
+    }
+  }
   const fetchLater = later.filter(([cid, image]) => used_.has(cid) && (image.size ?? 0) <= MAX_INLINE_PART_BYTES);
   if (fetchLater.length) {
     const more = await fetcher.fetch(fetchLater.map(([, image]) => image), MAX_INLINE_PART_BYTES);
@@ -202,7 +228,7 @@ export async function loadDisplay(structure: MessageStructureObject, head: Messa
       message.notices.push('This message has no text, only attachments.');
     } else {
       const raw = (await fetcher.fetch([{ part: 'TEXT', type: 'text/plain', ...(structure.encoding && !structure.childNodes ? { encoding: structure.encoding } : {}) }], fetchLimit)).get('TEXT');
-      const text = raw ? decodeBody(raw, structure.parameters?.charset).text : '';
+      const text = raw ? (await decodeBodyInSlices(raw, structure.parameters?.charset)).text : '';
       if (text.trim()) {
         message.text = cutText(text, limit);
         message.notices.push('This message has no part that can be displayed; its raw text is shown as it is.');
@@ -276,13 +302,58 @@ export async function loadImapMessage(client: ImapFlow, uid: number, known?: Mes
     return withSourceFallback(client, uid, head, 'The server did not describe this message\'s structure; it is shown from its raw source.', options);
   }
   try {
-    return await loadDisplay(summary.structure, head, imapPartFetcher(client, uid), options);
+    const structure = await withRawParameters(client, uid, summary.structure);
+    return await loadDisplay(structure, head, imapPartFetcher(client, uid), options);
   } catch (err) {
     if (!client.usable || err instanceof MailError) {
       throw err;
     }
     return withSourceFallback(client, uid, head, 'The text of this message could not be downloaded as a part; it is shown from its raw source.', options);
   }
+}
+
+/** Most parts whose MIME header is fetched again for raw parameters (a file name or two, in practice). */
+const MAX_RAW_PARAMETER_PARTS = 32;
+
+/**
+ * IMAP strings carry the sender's raw 8-bit bytes, and imapflow reads BODYSTRUCTURE parameters as
+ * UTF-8: a Latin-1 file name came out as "R\uFFFDsum\uFFFD.pdf" where the .eml path, which reads
+ * the bytes by the charset rules, shows "Résumé.pdf". Parts with a replacement character in a
+ * parameter have their MIME header fetched (one FETCH of BODY.PEEK[n.MIME], or [HEADER] for the
+ * message itself) and read as a raw source's are. Returns a copy; the cached structure is kept.
+ */
+async function withRawParameters(client: ImapFlow, uid: number, structure: MessageStructureObject): Promise<MessageStructureObject> {
+  const damaged = (params: Record<string, string> | undefined) => Object.values(params ?? {}).some((v) => typeof v === 'string' && v.includes('\uFFFD'));
+  const sections = new Map<string, MessageStructureObject>();
+  const copy = structuredClone(structure);
+  const walk = (node: MessageStructureObject, depth: number) => {
+    if (sections.size >= MAX_RAW_PARAMETER_PARTS || depth > 50) {
+      return;
+    }
+    if (damaged(node.parameters) || damaged(node.dispositionParameters)) {
+      sections.set(node.part ? `${node.part}.MIME` : 'HEADER', node);
+    }
+    (node.childNodes ?? []).forEach((child) => walk(child, depth + 1));
+  };
+  walk(copy, 0);
+  if (!sections.size) {
+    return structure;
+  }
+  const fetched = await client.fetchOne(String(uid), { uid: true, bodyParts: [...sections.keys()] } as unknown as Parameters<ImapFlow['fetchOne']>[1], { uid: true });
+  const decoder = new HeaderDecoder();
+  for (const [section, node] of sections) {
+    const header = fetched ? fetched.bodyParts?.get(section) ?? fetched.bodyParts?.get(section.toLowerCase()) : undefined;
+    if (header) {
+      const raw = mimeParameters(header, decoder);
+      if (raw.parameters && damaged(node.parameters)) {
+        node.parameters = { ...node.parameters, ...raw.parameters };
+      }
+      if (raw.dispositionParameters && damaged(node.dispositionParameters)) {
+        node.dispositionParameters = { ...node.dispositionParameters, ...raw.dispositionParameters };
+      }
+    }
+  }
+  return copy;
 }
 
 async function withSourceFallback(client: ImapFlow, uid: number, head: MessageHead, notice: string, options: LoadOptions): Promise<LoadedMessage> {
@@ -307,7 +378,15 @@ export async function parseSource(source: Buffer, options: LoadOptions = {}): Pr
   const parsed = await parseStructure(source);
   const fields = readHeaderFields(parsed.header, declaredCharset(parsed.structure));
   const head: MessageHead = { ...fields, flags: [], size: source.length };
-  const message = await loadDisplay(parsed.structure, head, sourcePartFetcher(parsed), options);
+  let message: LoadedMessage;
+  try {
+    message = await loadDisplay(parsed.structure, head, sourcePartFetcher(parsed), options);
+  } catch {
+    // a message we could not follow in a way nobody foresaw: its decoded text, labelled, rather
+    // than an error page (the IMAP path falls back to this function)
+    message = await rawText(head, parsed.parts.get('TEXT')?.raw ?? source.subarray(0, 0), options);
+  }
+  message.notices.unshift(...parsed.notices);
   // the exact decoded size of each attachment is known here
   for (const attachment of message.attachments) {
     const entry = parsed.parts.get(attachment.part);
@@ -317,6 +396,28 @@ export async function parseSource(source: Buffer, options: LoadOptions = {}): Pr
     }
   }
   return { ...message, attachmentData: partData(parsed) };
+}
+
+/** A message shown as the decoded text after its header, with a notice that says so. */
+async function rawText(head: MessageHead, raw: Buffer, options: LoadOptions): Promise<LoadedMessage> {
+  const limit = options.whole ? MAX_WHOLE_BYTES : MAX_BODY_CHARS;
+  const text = (await decodeBodyInSlices(raw.subarray(0, limit), undefined)).text;
+  return {
+    subject: head.subject,
+    from: head.from,
+    to: head.to,
+    cc: head.cc,
+    replyTo: head.replyTo,
+    date: head.date,
+    messageId: head.messageId,
+    flags: [...head.flags],
+    size: head.size,
+    text: cutText(text, limit),
+    inline: new Map(),
+    attachments: [],
+    notices: ['This message could not be read as its structure says; its raw text is shown as it is.'],
+    ...(raw.length > limit ? { truncated: true } : {}),
+  };
 }
 
 /** Decoded bytes of the parts of a parsed source, by part number. */

@@ -255,8 +255,11 @@ export class MailSession {
       return client;
     } catch (err) {
       client?.close();
-      if (!this.loginDisabled && err instanceof Error && err.message === 'Login is disabled') {
-        // LOGINDISABLED: the server takes credentials through AUTHENTICATE only
+      const sasl = client ? client.capabilities.has('AUTH=PLAIN') || client.capabilities.has('AUTH=LOGIN') : false;
+      if (!this.loginDisabled && sasl && err instanceof Error && err.message === 'Login is disabled') {
+        // LOGINDISABLED with a password mechanism offered: the server takes credentials through
+        // AUTHENTICATE only. Without one (Cyrus before STARTTLS) no login can work: the error
+        // says LOGINDISABLED instead of a wrong password, and no second connection is tried.
         this.loginDisabled = true;
         logger.info(`[${account.id}] the server disables LOGIN; using AUTHENTICATE`);
         return this.open(renewed);

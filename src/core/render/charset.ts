@@ -4,6 +4,7 @@
 // (iconv-lite), since a message written in it is unreadable otherwise; this is safe because every
 // decoded text is sanitized afterwards, never before. Japanese ISO-2022-JP goes through libmime
 // (encoding-japanese), which iconv-lite lacks.
+import { isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import { decode as libmimeDecode } from 'libmime/lib/charset';
@@ -56,9 +57,33 @@ export function normaliseCharset(label: string | undefined): string {
   return ALIASES.get(name) ?? name;
 }
 
+// Names iconv-lite was asked about, with its answer: a sender can name a different unknown
+// charset in each of thousands of encoded words, and each unknown name costs iconv-lite a thrown
+// error. Bounded, since the names are the sender's.
+const KNOWN_CACHE_SIZE = 256;
+const knownCache = new Map<string, boolean>();
+
+// iconv-lite's codecs that are not text charsets: "charset=base64" would show the body as its
+// base64 text, "hex" as hex digits; UTF-7-IMAP is for IMAP folder names (RFC 3501 5.1.3) only
+const NOT_TEXT = new Set(['base64', 'hex', 'utf7imap']);
+
 /** Whether we can decode this charset at all. */
 export function knownCharset(charset: string): boolean {
-  return charset === 'us-ascii' || JAPANESE.test(charset) || iconv.encodingExists(charset);
+  if (charset === 'us-ascii' || JAPANESE.test(charset)) {
+    return true;
+  }
+  if (NOT_TEXT.has(charset.replace(/[^0-9a-z]/g, ''))) {
+    return false;
+  }
+  let known = knownCache.get(charset);
+  if (known === undefined) {
+    known = iconv.encodingExists(charset);
+    if (knownCache.size >= KNOWN_CACHE_SIZE) {
+      knownCache.clear();
+    }
+    knownCache.set(charset, known);
+  }
+  return known;
 }
 
 function isAscii(bytes: Uint8Array): boolean {
@@ -70,14 +95,15 @@ function isAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-function utf8OrUndefined(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
+function utf8OrUndefined(bytes: Buffer): string | undefined {
+  // isUtf8 answers without throwing: a fatal TextDecoder throws per invalid input, which costs
+  // more than decoding when a header has thousands of words
+  if (!isUtf8(bytes)) {
     return undefined;
   }
+  const text = bytes.toString('utf8');
+  // a byte order mark is not text (as TextDecoder with ignoreBOM: false)
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Decodes with a known charset, without validity checks (replacement characters where bytes are bad). */
@@ -89,7 +115,7 @@ export function decodeWith(bytes: Buffer, charset: string): string {
   if (JAPANESE.test(name)) {
     return libmimeDecode(bytes, name);
   }
-  if (iconv.encodingExists(name)) {
+  if (knownCharset(name)) {
     return iconv.decode(bytes, name);
   }
   return bytes.toString('utf8');
@@ -168,6 +194,7 @@ const DETECTABLE = new Set(['shift_jis', 'euc-jp', 'iso-2022-jp', 'gb18030', 'bi
 /** The detector looks at this much; the charset it picks must still decode all of the bytes. */
 const DETECT_SAMPLE_BYTES = 64 * 1024;
 
+/** The charset the detector is confident of for these bytes (all of which it must decode), if any. */
 function detect(bytes: Buffer): string | undefined {
   for (const match of chardet.analyse(bytes.subarray(0, DETECT_SAMPLE_BYTES))) {
     const name = normaliseCharset(match.name);
@@ -179,70 +206,178 @@ function detect(bytes: Buffer): string | undefined {
 }
 
 /**
+ * A <meta> charset HTML may choose (WHATWG "prescan": UTF-16 names mean UTF-8 there, and UTF-7
+ * is no encoding of the web; a sender's meta does not get to pick a charset that hides markup).
+ */
+function metaAllowed(charset: string): string | undefined {
+  if (charset.startsWith('utf-16') || charset === 'ucs-2') {
+    return 'utf-8';
+  }
+  return charset === 'utf-7' || charset.startsWith('utf-32') ? undefined : charset;
+}
+
+interface Candidate {
+  charset: string;
+  source: DecodedText['source'];
+}
+
+/** Whether the bytes are plain 7-bit text for this declared charset (no decoding needed). */
+function asciiText(bytes: Buffer, name: string): boolean {
+  return isAscii(bytes) && name !== 'utf-7' && !name.startsWith('utf-16') && !name.startsWith('utf-32') && !JAPANESE.test(name);
+}
+
+/** The charsets to try on a body, in order (see decodeBody); lazily, since detection costs. */
+function* bodyCandidates(bytes: Buffer, name: string, kind: 'html' | 'text'): Generator<Candidate> {
+  if (name && name !== 'us-ascii') {
+    yield { charset: name, source: 'declared' };
+  }
+  if (kind === 'html') {
+    const meta = metaCharset(bytes);
+    const allowed = meta ? metaAllowed(meta) : undefined;
+    if (allowed && allowed !== name) {
+      yield { charset: allowed, source: 'meta' };
+    }
+  }
+  yield { charset: 'utf-8', source: 'utf-8' };
+  for (const match of chardet.analyse(bytes.subarray(0, DETECT_SAMPLE_BYTES))) {
+    const charset = normaliseCharset(match.name);
+    if (match.confidence >= 30 && DETECTABLE.has(charset)) {
+      yield { charset, source: 'detected' };
+    }
+  }
+}
+
+function fallback(bytes: Buffer): DecodedText {
+  return { text: iconv.decode(bytes, 'windows-1252'), charset: 'windows-1252', source: 'fallback' };
+}
+
+/**
  * Decodes the bytes of a text part (transfer encoding already removed).
  *
  * Order (issue 10, as Thunderbird and the WHATWG HTML "encoding sniffing" do): the declared
  * charset when the bytes are valid in it; for HTML, a `<meta>` charset valid for the bytes; UTF-8
  * when the bytes are well-formed UTF-8; a charset the detector (chardet) is confident of and that
- * decodes cleanly; windows-1252, which decodes any byte.
+ * decodes cleanly; windows-1252, which decodes any byte. Each is decoded once, and given up at
+ * its first invalid byte. decodeBodyInSlices is the same for bodies of any size.
  */
 export function decodeBody(bytes: Buffer, declared: string | undefined, kind: 'html' | 'text' = 'text'): DecodedText {
   const name = normaliseCharset(declared);
-  if (isAscii(bytes) && name !== 'utf-7' && !name.startsWith('utf-16') && !JAPANESE.test(name)) {
+  if (asciiText(bytes, name)) {
     return { text: bytes.toString('latin1'), charset: name || 'us-ascii', source: 'ascii' };
   }
-  if (name && name !== 'us-ascii') {
-    const text = decodeStrict(bytes, name);
+  for (const candidate of bodyCandidates(bytes, name, kind)) {
+    const text = decodeStrict(bytes, candidate.charset);
     if (text !== undefined) {
-      return { text, charset: name, source: 'declared' };
+      return { text, ...candidate };
     }
   }
-  if (kind === 'html') {
-    const meta = metaCharset(bytes);
-    if (meta && meta !== name) {
-      const text = decodeStrict(bytes, meta);
-      if (text !== undefined) {
-        return { text, charset: meta, source: 'meta' };
-      }
-    }
-  }
-  return guess(bytes);
+  return fallback(bytes);
 }
 
-function guess(bytes: Buffer): DecodedText {
-  const utf8 = utf8OrUndefined(bytes);
-  if (utf8 !== undefined) {
-    return { text: utf8, charset: 'utf-8', source: 'utf-8' };
-  }
-  const detected = detect(bytes);
-  if (detected) {
-    return { text: decodeWith(bytes, detected), charset: detected, source: 'detected' };
-  }
-  return { text: iconv.decode(bytes, 'windows-1252'), charset: 'windows-1252', source: 'fallback' };
-}
+/** Input decoded between two turns of the event loop. */
+const DECODE_SLICE_BYTES = 256 * 1024;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Decodes raw header bytes (a field that carries 8-bit bytes instead of encoded words, RFC 6532
- * or simply wrong). 7-bit stays as it is; valid UTF-8 is UTF-8 (RFC 6532); otherwise the charset
- * the message declares for its text (`hint`, as Thunderbird's fallback charset does), then the
- * detector, then windows-1252.
+ * decodeStrict in slices, with a turn of the event loop after each: iconv-lite's UTF-7 costs
+ * about 1 s a MB of short shifts ("+AGE-"), so a 3 MB body held the extension host for 3 s and
+ * "Show the whole message" (48 MB) for most of a minute. Gives up at the first invalid slice.
  */
-export function decodeHeaderBytes(bytes: Buffer, hint?: string): string {
-  if (isAscii(bytes)) {
-    return bytes.toString('latin1');
+async function decodeStrictInSlices(bytes: Buffer, charset: string): Promise<string | undefined> {
+  const name = normaliseCharset(charset);
+  if (!name || !knownCharset(name)) {
+    return undefined;
   }
-  const utf8 = utf8OrUndefined(bytes);
-  if (utf8 !== undefined) {
-    return utf8;
+  // native (UTF-8, ASCII) or stateful across the whole input (ISO-2022-JP): at once
+  if (bytes.length <= DECODE_SLICE_BYTES || name === 'us-ascii' || name === 'utf-8' || JAPANESE.test(name)) {
+    return decodeStrict(bytes, name);
   }
-  const name = normaliseCharset(hint);
-  if (name && name !== 'us-ascii' && name !== 'utf-8') {
-    const text = decodeStrict(bytes, name);
+  const decoder = iconv.getDecoder(name);
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += DECODE_SLICE_BYTES) {
+    const text = decoder.write(bytes.subarray(i, i + DECODE_SLICE_BYTES));
+    if (text.includes('\uFFFD')) {
+      return undefined;
+    }
+    out.push(text);
+    await nextTurn();
+  }
+  const rest = decoder.end() ?? '';
+  if (rest.includes('\uFFFD')) {
+    return undefined;
+  }
+  out.push(rest);
+  return out.join('');
+}
+
+/** decodeBody for a body of any size: the same rules, decoded in slices between turns of the event loop. */
+export async function decodeBodyInSlices(bytes: Buffer, declared: string | undefined, kind: 'html' | 'text' = 'text'): Promise<DecodedText> {
+  const name = normaliseCharset(declared);
+  if (asciiText(bytes, name)) {
+    return { text: bytes.toString('latin1'), charset: name || 'us-ascii', source: 'ascii' };
+  }
+  for (const candidate of bodyCandidates(bytes, name, kind)) {
+    const text = await decodeStrictInSlices(bytes, candidate.charset);
     if (text !== undefined) {
-      return text;
+      return { text, ...candidate };
     }
   }
-  return guess(bytes).text;
+  return fallback(bytes);
+}
+
+/** How much of a header's 8-bit text the detector looks at: enough to tell a language, little to scan. */
+const HEADER_SAMPLE_BYTES = 4096;
+
+/**
+ * Decodes the raw header fields of one message (or one header block). Raw 8-bit bytes (RFC 6532,
+ * or simply wrong) are UTF-8 when valid, else in the charset the message declares for its text
+ * (`hint`, as Thunderbird's fallback charset), else in the charset the detector finds, else
+ * windows-1252. The detector runs at most once per decoder, on at most 4 KB, and its answer
+ * serves every later field and encoded word: a header of thousands of words in an unknown
+ * charset costs one detection, not one each (which froze the extension host for seconds a row).
+ */
+export class HeaderDecoder {
+  private fallback: string | undefined;
+
+  /**
+   * `sample`: the 8-bit text the detector should judge when it first has to (all of a header
+   * block's raw fields, not only the first one that needs it, which may be a name of six bytes).
+   */
+  constructor(
+    readonly hint?: string,
+    private readonly sample?: () => Buffer,
+  ) {}
+
+  /** Raw header bytes as text. */
+  bytes(bytes: Buffer): string {
+    if (isAscii(bytes)) {
+      return bytes.toString('latin1');
+    }
+    const utf8 = utf8OrUndefined(bytes);
+    if (utf8 !== undefined) {
+      return utf8;
+    }
+    const name = normaliseCharset(this.hint);
+    if (name && name !== 'us-ascii' && name !== 'utf-8') {
+      const text = decodeStrict(bytes, name);
+      if (text !== undefined) {
+        return text;
+      }
+    }
+    this.fallback ??= detect((this.sample?.() ?? bytes).subarray(0, HEADER_SAMPLE_BYTES)) ?? 'windows-1252';
+    return decodeStrict(bytes, this.fallback) ?? iconv.decode(bytes, 'windows-1252');
+  }
+
+  /** RFC 2047 encoded words in a header value (see decodeEncodedWords). */
+  words(value: string): string {
+    return decodeEncodedWords(value, this);
+  }
+}
+
+/** Raw header bytes as text, on their own (see HeaderDecoder; a message's fields share one). */
+export function decodeHeaderBytes(bytes: Buffer, hint?: string): string {
+  return new HeaderDecoder(hint).bytes(bytes);
 }
 
 // RFC 2047 encoded words. Each class excludes '?', so the match is linear.
@@ -272,9 +407,10 @@ function wordBytes(encoding: string, text: string): Buffer {
  * Decodes RFC 2047 encoded words in an unstructured header value (or a display name). Adjacent
  * words are joined before decoding (RFC 2047 6.2: the space between them is not text), so a
  * multi-byte character split over two words (common in Japanese mail) survives. Words in a
- * charset we do not know, or invalid in theirs, are decoded by the same fallbacks as raw bytes.
+ * charset we do not know, or invalid in theirs, are decoded by the same fallbacks as raw bytes
+ * (`decoder`: the message's, so its one detection serves them all).
  */
-export function decodeEncodedWords(value: string): string {
+export function decodeEncodedWords(value: string, decoder: HeaderDecoder = new HeaderDecoder()): string {
   if (!value.includes('=?')) {
     return value;
   }
@@ -284,7 +420,7 @@ export function decodeEncodedWords(value: string): string {
   const flush = () => {
     if (pending) {
       const bytes = Buffer.concat(pending.bytes);
-      out += decodeStrict(bytes, pending.charset) ?? decodeHeaderBytes(bytes, pending.charset);
+      out += decodeStrict(bytes, pending.charset) ?? decoder.bytes(bytes);
       pending = undefined;
     }
   };

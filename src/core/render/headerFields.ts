@@ -5,7 +5,7 @@
 // UTF-8, else the message's own charset, else detection), encoded words by RFC 2047 (UTF-7 too),
 // addresses by nodemailer's addressparser, the date by dates.ts.
 import addressparser from 'nodemailer/lib/addressparser';
-import { decodeEncodedWords, decodeHeaderBytes } from './charset';
+import { HeaderDecoder } from './charset';
 import { parseMailDate } from './dates';
 import { type Address } from '../text';
 
@@ -76,24 +76,60 @@ function trimStart(buf: Buffer): Buffer {
   return buf.subarray(i);
 }
 
+// The most of one field that is read, in raw bytes, before any decoding: what a row or the view
+// can show (a subject of 998 characters, 200 addresses) with room for encoded words; the rest of
+// a field that long is sender padding.
+const MAX_SUBJECT_BYTES = 16 * 1024;
+const MAX_ADDRESS_BYTES = 64 * 1024;
+const MAX_DATE_BYTES = 1024;
+const MAX_ID_BYTES = 4096;
+
 /** An unstructured field (Subject) as text: raw bytes by charset rules, then encoded words. */
-export function unstructuredText(value: Buffer, hint?: string): string {
-  return decodeEncodedWords(decodeHeaderBytes(value, hint).trim());
+export function unstructuredText(value: Buffer, decoder: HeaderDecoder = new HeaderDecoder()): string {
+  return decoder.words(decoder.bytes(value.subarray(0, MAX_SUBJECT_BYTES)).trim());
 }
 
 /** An address list field (From, To...) as addresses, groups flattened (RFC 5322 3.4). */
-export function addressListOf(value: Buffer | undefined, hint?: string): Address[] {
+export function addressListOf(value: Buffer | undefined, decoder: HeaderDecoder = new HeaderDecoder()): Address[] {
   if (!value) {
     return [];
   }
-  const text = decodeHeaderBytes(value, hint).slice(0, 64 * 1024);
-  return addressparser(text, { flatten: true })
-    .map((a) => ({ name: decodeEncodedWords(a.name ?? '').trim(), address: decodeEncodedWords(a.address ?? '').trim() }))
+  const text = decoder.bytes(value.subarray(0, MAX_ADDRESS_BYTES));
+  const parsed = addressparser(text, { flatten: true });
+  if (value.length > MAX_ADDRESS_BYTES) {
+    // the cut fell inside the last entry: "user1303@exa" is not an address anyone was sent to
+    parsed.pop();
+  }
+  return parsed
+    .map((a) => ({ name: decoder.words(a.name ?? '').trim(), address: decoder.words(a.address ?? '').trim() }))
     .filter((a) => a.name || a.address);
 }
 
+/**
+ * What the detector judges for a block: its longest field with 8-bit bytes (usually the Subject;
+ * a name of six bytes next to an ASCII address is too little to tell a language by).
+ */
+function eightBitSample(values: Iterable<Buffer>): Buffer {
+  let best: Buffer = Buffer.alloc(0);
+  for (const value of values) {
+    if (value.length > best.length && !isAsciiBytes(value)) {
+      best = value;
+    }
+  }
+  return best;
+}
+
+function isAsciiBytes(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] >= 0x80) {
+      return false;
+    }
+  }
+  return true;
+}
+
 function msgId(value: Buffer | undefined): string | undefined {
-  const text = value?.toString('latin1').trim();
+  const text = value?.subarray(0, MAX_ID_BYTES).toString('latin1').trim();
   if (!text) {
     return undefined;
   }
@@ -105,26 +141,29 @@ function msgId(value: Buffer | undefined): string | undefined {
 /**
  * Reads the fields a row and a message view show from a raw header block.
  * `hint` is the charset the message declares for its text (from BODYSTRUCTURE or Content-Type),
- * used for raw 8-bit header bytes that are not UTF-8.
+ * used for raw 8-bit header bytes that are not UTF-8; the fields share one HeaderDecoder, so
+ * charset detection runs at most once for the block. Each field is cut to what can be shown
+ * before it is decoded.
  */
-export function readHeaderFields(raw: Buffer, hint?: string): HeaderFields {
+export function readHeaderFields(raw: Buffer, hint?: string, shared?: HeaderDecoder): HeaderFields {
   const first = new Map<string, Buffer>();
   for (const field of splitHeaderBlock(raw)) {
     if (!first.has(field.key)) {
       first.set(field.key, field.value);
     }
   }
-  const dateText = first.get('date') ? decodeHeaderBytes(first.get('date')!, hint).trim() : undefined;
-  const sender = addressListOf(first.get('sender'), hint);
-  const from = addressListOf(first.get('from'), hint);
+  const decoder = shared ?? new HeaderDecoder(hint, () => eightBitSample(first.values()));
+  const dateText = first.get('date') ? decoder.bytes(first.get('date')!.subarray(0, MAX_DATE_BYTES)).trim() : undefined;
+  const sender = addressListOf(first.get('sender'), decoder);
+  const from = addressListOf(first.get('from'), decoder);
   const fields: HeaderFields = {
-    subject: first.has('subject') ? unstructuredText(first.get('subject')!, hint) : '',
+    subject: first.has('subject') ? unstructuredText(first.get('subject')!, decoder) : '',
     // RFC 5322 3.6.2: From is required; without it the Sender is who sent it
     from: from.length ? from : sender,
     sender,
-    to: addressListOf(first.get('to'), hint),
-    cc: addressListOf(first.get('cc'), hint),
-    replyTo: addressListOf(first.get('reply-to'), hint),
+    to: addressListOf(first.get('to'), decoder),
+    cc: addressListOf(first.get('cc'), decoder),
+    replyTo: addressListOf(first.get('reply-to'), decoder),
   };
   const date = parseMailDate(dateText);
   if (date) {

@@ -4,7 +4,7 @@
 // Only the chosen parts are downloaded. The rules are Thunderbird's and RFC 2183's (see planDisplay).
 import { type MessageStructureObject } from 'imapflow';
 import libmime from 'libmime';
-import { decodeBody } from './charset';
+import { decodeBodyInSlices } from './charset';
 import { plainLabel } from '../text';
 
 export interface PartRef {
@@ -56,6 +56,18 @@ export function normaliseCid(id: string | undefined): string | undefined {
   return value || undefined;
 }
 
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
+/**
+ * The media type of a part, lower-case. One that is not type/subtype (IMAP servers report
+ * "Content-Type: text" as "text/") is text/plain, as RFC 2045 5.2 says and as the structure of
+ * a raw source reads it; a multipart the server split keeps its children.
+ */
+export function typeOf(node: Pick<MessageStructureObject, 'type' | 'childNodes'>): string {
+  const type = (node.type ?? '').toLowerCase();
+  return MEDIA_TYPE.test(type) || node.childNodes ? type : 'text/plain';
+}
+
 function partOf(node: MessageStructureObject): string {
   // A single-part message has no part number in BODYSTRUCTURE; its body is part 1 (RFC 3501 6.4.5).
   return node.part ?? '1';
@@ -63,7 +75,7 @@ function partOf(node: MessageStructureObject): string {
 
 function refOf(node: MessageStructureObject): PartRef {
   const params = node.parameters ?? {};
-  const ref: PartRef = { part: partOf(node), type: node.type.toLowerCase() };
+  const ref: PartRef = { part: partOf(node), type: typeOf(node) };
   if (params.charset) {
     ref.charset = params.charset;
   }
@@ -73,7 +85,9 @@ function refOf(node: MessageStructureObject): PartRef {
   if (node.encoding) {
     ref.encoding = node.encoding.toLowerCase();
   }
-  if ((params.format ?? '').toLowerCase() === 'flowed') {
+  // RFC 3676 defines format=flowed for text/plain only: unfolding an HTML part joins what the
+  // sender split across lines ("<scri \r\npt>" into "<script>"), which no browser does
+  if (ref.type === 'text/plain' && (params.format ?? '').toLowerCase() === 'flowed') {
     ref.flowed = true;
     ref.delSp = (params.delsp ?? '').toLowerCase() === 'yes';
   }
@@ -124,7 +138,7 @@ export function decodedSize(node: Pick<MessageStructureObject, 'size' | 'encodin
 }
 
 function attachmentOf(node: MessageStructureObject): AttachmentInfo {
-  const type = node.type.toLowerCase();
+  const type = typeOf(node);
   let filename = filenameOf(node);
   if (!filename && type === 'message/rfc822' && node.envelope?.subject) {
     filename = `${plainLabel(node.envelope.subject, 120)}.eml`;
@@ -145,7 +159,7 @@ function attachmentOf(node: MessageStructureObject): AttachmentInfo {
 }
 
 function isMultipart(node: MessageStructureObject): boolean {
-  return node.type.toLowerCase().startsWith('multipart/');
+  return typeOf(node).startsWith('multipart/');
 }
 
 /** RFC 2183: only `Content-Disposition: attachment` makes an attachment; a name alone does not. */
@@ -155,7 +169,7 @@ function isAttachmentDisposition(node: MessageStructureObject): boolean {
 
 /** A leaf we can show as text in the body. */
 function isBodyLeaf(node: MessageStructureObject): boolean {
-  return !isMultipart(node) && BODY_TYPES.has(node.type.toLowerCase()) && !isAttachmentDisposition(node);
+  return !isMultipart(node) && BODY_TYPES.has(typeOf(node)) && !isAttachmentDisposition(node);
 }
 
 /** Whether a subtree (an alternative) has something we can show as the body. */
@@ -191,7 +205,7 @@ export function planDisplay(structure: MessageStructureObject): DisplayPlan {
   const plan: DisplayPlan = { body: [], inline: new Map(), attachments: [], notices: [] };
 
   const leaf = (node: MessageStructureObject, inBody: boolean): void => {
-    const type = node.type.toLowerCase();
+    const type = typeOf(node);
     const cid = normaliseCid(node.id);
     if (CALENDAR_TYPES.has(type) && !plan.calendar) {
       plan.calendar = { ...refOf(node), filename: filenameOf(node) ?? 'invite.ics' };
@@ -228,7 +242,7 @@ export function planDisplay(structure: MessageStructureObject): DisplayPlan {
       leaf(node, inBody);
       return;
     }
-    const type = node.type.toLowerCase();
+    const type = typeOf(node);
     const children = node.childNodes ?? [];
     if (!node.parameters?.boundary) {
       // RFC 2046 5.1.1 requires the boundary; without it nothing can be split. Servers disagree
@@ -239,7 +253,7 @@ export function planDisplay(structure: MessageStructureObject): DisplayPlan {
     }
     if (type === 'multipart/alternative') {
       const chosen = inBody ? [...children].reverse().find((c) => displayable(c)) : undefined;
-      const plain = children.find((c) => c !== chosen && c.type.toLowerCase() === 'text/plain' && isBodyLeaf(c));
+      const plain = children.find((c) => c !== chosen && typeOf(c) === 'text/plain' && isBodyLeaf(c));
       for (const child of children) {
         if (child === chosen) {
           visit(child, true, depth + 1);
@@ -247,7 +261,7 @@ export function planDisplay(structure: MessageStructureObject): DisplayPlan {
           if (!plan.alternative) {
             plan.alternative = refOf(child);
           }
-        } else if (!inBody || CALENDAR_TYPES.has(child.type.toLowerCase()) || !displayable(child)) {
+        } else if (!inBody || CALENDAR_TYPES.has(typeOf(child)) || !displayable(child)) {
           // the other alternatives are the same content; only invitations and stray files matter
           visit(child, false, depth + 1);
         }
@@ -285,7 +299,7 @@ export function declaredCharset(structure: MessageStructureObject | undefined): 
       return;
     }
     const charset = node.parameters?.charset;
-    if (charset && !/^(?:us-)?ascii$/i.test(charset) && node.type.toLowerCase().startsWith('text/')) {
+    if (charset && !/^(?:us-)?ascii$/i.test(charset) && typeOf(node).startsWith('text/')) {
       found = charset;
       return;
     }
@@ -299,11 +313,11 @@ export function declaredCharset(structure: MessageStructureObject | undefined): 
 
 /**
  * Decodes a downloaded text part (transfer encoding already removed) into a string: the charset
- * rules of charset.ts (declared if valid, HTML meta, UTF-8, detector, windows-1252), then
- * format=flowed (RFC 3676).
+ * rules of charset.ts (declared if valid, HTML meta, UTF-8, detector, windows-1252), in slices
+ * between turns of the event loop, then format=flowed (RFC 3676).
  */
-export function decodeText(content: Buffer, ref: Pick<PartRef, 'charset' | 'flowed' | 'delSp'> & { type?: string }): string {
-  let text = decodeBody(content, ref.charset, ref.type === 'text/html' ? 'html' : 'text').text;
+export async function decodeText(content: Buffer, ref: Pick<PartRef, 'charset' | 'flowed' | 'delSp'> & { type?: string }): Promise<string> {
+  let text = (await decodeBodyInSlices(content, ref.charset, ref.type === 'text/html' ? 'html' : 'text')).text;
   if (ref.flowed) {
     text = libmime.decodeFlowed(text, ref.delSp);
   }

@@ -23,6 +23,12 @@ interface Job {
 }
 
 export const DEFAULT_RENDER_BUDGET_MS = 5000;
+/**
+ * Milliseconds a fresh worker may take to start and receive a body before the render counts as
+ * failed: start-up is not rendering, and on a loaded machine it took seconds, which once ate the
+ * whole 5 s render budget of an ordinary mail.
+ */
+export const WORKER_START_BUDGET_MS = 60_000;
 
 /** Renders bodies in a worker thread under a time budget; see the file comment. */
 export class BodyRenderer {
@@ -59,7 +65,7 @@ export class BodyRenderer {
       return this.worker;
     }
     const worker = new Worker(this.options.workerFile, { execArgv: this.options.execArgv ?? [], resourceLimits: { maxOldGenerationSizeMb: 512 } });
-    worker.on('message', (message: { id: number; rendering?: BodyRendering; error?: string }) => this.finished(worker, message));
+    worker.on('message', (message: { id: number; started?: boolean; rendering?: BodyRendering; error?: string }) => this.finished(worker, message));
     worker.on('error', (err) => this.failed(worker, err.message));
     worker.on('exit', (code) => this.failed(worker, `exited with code ${code}`));
     worker.unref();
@@ -76,7 +82,8 @@ export class BodyRenderer {
       return;
     }
     const worker = this.ensureWorker();
-    const timer = setTimeout(() => this.timedOut(worker), job.budgetMs);
+    // the render budget starts when the worker says it started on this body (finished())
+    const timer = setTimeout(() => this.timedOut(worker, 'start'), WORKER_START_BUDGET_MS);
     this.running = { ...job, timer };
     worker.postMessage({ id: job.id, input: job.input });
   }
@@ -92,8 +99,13 @@ export class BodyRenderer {
     this.pump();
   }
 
-  private finished(worker: Worker, message: { id: number; rendering?: BodyRendering; error?: string }): void {
+  private finished(worker: Worker, message: { id: number; started?: boolean; rendering?: BodyRendering; error?: string }): void {
     if (worker !== this.worker || message.id !== this.running?.id) {
+      return;
+    }
+    if (message.started) {
+      clearTimeout(this.running.timer);
+      this.running.timer = setTimeout(() => this.timedOut(worker, 'render'), this.running.budgetMs);
       return;
     }
     if (message.rendering) {
@@ -104,14 +116,16 @@ export class BodyRenderer {
     }
   }
 
-  private timedOut(worker: Worker): void {
+  private timedOut(worker: Worker, phase: 'start' | 'render'): void {
     if (worker !== this.worker || !this.running) {
       return;
     }
-    this.options.onProblem?.(`Rendering a message took more than ${this.running.budgetMs} ms; the render worker was stopped and the message is shown as plain text.`);
+    this.options.onProblem?.(phase === 'render'
+      ? `Rendering a message took more than ${this.running.budgetMs} ms; the render worker was stopped and the message is shown as plain text.`
+      : `The render worker did not start within ${WORKER_START_BUDGET_MS} ms; the message is shown as plain text.`);
     this.worker = undefined;
     void worker.terminate();
-    this.settle(fallbackBody(this.running.input, 'timeout'));
+    this.settle(fallbackBody(this.running.input, phase === 'render' ? 'timeout' : 'error'));
   }
 
   private failed(worker: Worker, reason: string): void {

@@ -84,6 +84,11 @@ export interface MessageViewModel {
   to: AddressView[];
   cc: AddressView[];
   replyTo: AddressView[];
+  /**
+   * How many addresses of each field are not listed (the view lists 200 a field): a message to
+   * 2,000 people must not look like one to 200.
+   */
+  more: { from: number; to: number; cc: number; replyTo: number };
   /** The date in the user's time zone, or "unknown" when the message has none we can read. */
   date: string;
   dateIso: string;
@@ -106,8 +111,15 @@ export interface MessageViewModel {
 
 const MAX_INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
 
+/** Most addresses of one field the view lists; the rest are counted (`more`). */
+const MAX_SHOWN_ADDRESSES = 200;
+
 function addresses(list: Address[] | undefined): AddressView[] {
-  return (list ?? []).slice(0, 200).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
+  return (list ?? []).slice(0, MAX_SHOWN_ADDRESSES).map((a) => ({ name: plainLabel(a.name, 200), address: plainLabel(a.address, 300) }));
+}
+
+function notShown(list: Address[] | undefined): number {
+  return Math.max(0, (list?.length ?? 0) - MAX_SHOWN_ADDRESSES);
 }
 
 /**
@@ -207,11 +219,13 @@ export function buildViewModel(message: LoadedMessage, options: ViewModelOptions
   const flags = new Set(message.flags.map((f) => f.toLowerCase()));
   const attachments: AttachmentView[] = message.attachments.map((a) => attachmentView(a.part, a.filename, a.contentType, a.size, a.sizeExact !== false));
   if (body.kind === 'html') {
-    // inline parts the HTML never shows are attachments for the user
+    // inline parts the HTML never shows are attachments for the user; a data: image moved out of
+    // the HTML has no part to open or save: where the renderer's budget cut its place, it is body
+    // that is not shown (the notice says so), never an attachment whose Open fails
     const used = new Set(body.usedCids);
     for (const [cid, image] of message.inline) {
-      if (!used.has(cid)) {
-        attachments.push(attachmentView(image.part ?? `cid:${cid}`, image.filename, image.contentType, image.data.length, true));
+      if (!used.has(cid) && image.part) {
+        attachments.push(attachmentView(image.part, image.filename, image.contentType, image.data.length, true));
       }
     }
   }
@@ -241,6 +255,7 @@ export function buildViewModel(message: LoadedMessage, options: ViewModelOptions
     to: addresses(message.to),
     cc: addresses(message.cc),
     replyTo: addresses(message.replyTo),
+    more: { from: notShown(message.from), to: notShown(message.to), cc: notShown(message.cc), replyTo: notShown(message.replyTo) },
     date: fullDate(message.date) || 'unknown',
     dateIso: message.date && !Number.isNaN(message.date.getTime()) ? message.date.toISOString() : '',
     flags: { seen: flags.has('\\seen'), flagged: flags.has('\\flagged'), answered: flags.has('\\answered') },
