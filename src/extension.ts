@@ -35,7 +35,7 @@ import { UnreadIndicators } from './tree/unread';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
 import { CodeLinkResolver } from './workspace/codeLinks';
-import { workspaceGit } from './workspace/git';
+import { GitWorkspace } from './workspace/git';
 import { WorkspaceFeature } from './workspace/feature';
 import { messageWorkspace } from './workspace/viewLinks';
 
@@ -76,12 +76,13 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(tempDir);
   void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
   const codeLinks = new CodeLinkResolver();
+  const git = GitWorkspace.forExtension(context.extension.id, log);
   // message bodies render in a worker thread under a time budget (a hostile mail never blocks the host)
   const renderer = new BodyRenderer({ workerFile: vscode.Uri.joinPath(extensionUri, 'dist', 'renderWorker.js').fsPath, onProblem: (m) => log.warn(m) });
   subscriptions.push({ dispose: () => renderer.dispose() });
   const viewDeps: MessageViewDeps = {
     log,
-    workspace: messageWorkspace(codeLinks, workspaceGit),
+    workspace: messageWorkspace(codeLinks, () => git.forLinks()),
     remote: new RemoteContentPolicy(),
     renderer,
     tempRoot: () => tempDir.get(),
@@ -181,7 +182,7 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
-  const workspace = new WorkspaceFeature({ accounts, sessions, tree: model, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree: model, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log, git });
   subscriptions.push(workspace);
 
   subscriptions.push(

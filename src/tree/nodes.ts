@@ -10,6 +10,7 @@ import { type MailStore } from '../core/mail/store';
 import { formatAddresses, formatSize, plainLabel, senderName } from '../core/text';
 import { dates } from '../util/dates';
 import { setTreeText, t, treeItem, type UiText, uiFolder, uiFormat, uiJoin, uiLines, uiPlain } from '../util/ui';
+import { markPatchRow } from '../workspace/treeMark';
 
 export interface MessageRef {
   accountId: string;
@@ -195,6 +196,7 @@ export class MessageNode extends TreeNode {
       item.iconPath = new vscode.ThemeIcon('mail-read');
     }
     item.contextValue = ['message', unread ? 'unread' : 'read', flagged ? 'flagged' : '', answered ? 'answered' : '', m.hasAttachment ? 'attachment' : ''].filter(Boolean).join(':');
+    markPatchRow(item, m, { unread, flagged, deleted });
     // No arguments: VS Code keeps command arguments only as long as the row's current item, and a
     // click that lands while the row is redrawn would find none. The command reads the selection
     // (VS Code sends it before running the command).
