@@ -149,7 +149,8 @@ describe('sender text on VS Code surfaces (hostile UI journey)', { timeout: 10 *
       const saved = toast(/^Saved /);
       await saved.waitFor({ timeout: 30000 });
       const message = saved.locator('.notification-list-item-message');
-      assert.equal(await visibleText(message), `Saved ${HOSTILE_NAME}.`, 'the name is shown as text, whole');
+      // the file's name as saved (the view lists attachments under that name); still link-shaped
+      assert.equal(await visibleText(message), `Saved ${safeFileName(HOSTILE_NAME)}.`, 'the name is shown as text, whole');
       assert.equal(await saved.locator('a[href]').count(), 0, 'no link in the toast');
       await journal.shot('saved-toast');
       await message.click();
