@@ -72,6 +72,8 @@ describe('sender text on VS Code surfaces (hostile UI journey)', { timeout: 10 *
         'imapExplorer.notifications.newMail': true,
         'imapExplorer.remoteContent.trustedSenders': ['news@bank.test'],
         'imapExplorer.remoteContent.authservIds': { localhost: ['mx.own.test'] },
+        // the sender's image server is on loopback: the host refuses private addresses otherwise
+        'imapExplorer.remoteContent.allowPrivateNetwork': true,
         'imapExplorer.accounts': [{ id: 'alice', email: 'alice@example.test', imap: { host: 'localhost', port: server.imapsPort, security: 'tls', user: DEFAULT_USER.name } }],
       },
     });

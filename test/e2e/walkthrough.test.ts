@@ -98,10 +98,27 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
     assert.ok(statSync(path).size <= MAX_MEDIA_BYTES, `${file}: ${statSync(path).size} bytes`);
   }
 
+  /** Opens the walkthrough as a user finds it (Welcome: Open Walkthrough...); resolves to its step buttons. */
+  async function openWalkthrough() {
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    const picker = page.locator('.quick-input-widget');
+    await picker.locator('input').fill(walkthrough.title);
+    await picker.locator('.monaco-list-row').filter({ hasText: walkthrough.title }).first().click();
+    const steps = page.locator('.gettingStartedContainer .getting-started-step');
+    await steps.first().waitFor({ timeout: 30000 });
+    return steps;
+  }
+
   it('a new user does each step; the walkthrough shows every step checked off, with its screenshot, in dark and light', async () => {
     const journal = new Journal(page, 'walkthrough');
     const editorPart = page.locator('.part.editor');
     try {
+      // the user opens the walkthrough first (Help > Welcome: Open Walkthrough...), as it guides them:
+      // VS Code starts recording the steps' completion events only once its Getting Started service
+      // exists, which a walkthrough opened for the first time brings up
+      await openWalkthrough();
+      await runCommand(page, 'View: Close All Editors');
+
       // 1. add the account
       await openMailView(page);
       await page.locator('.welcome-view-content').getByRole('button', { name: 'Add Account' }).click();
@@ -181,19 +198,13 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       await media('doctor.png', editorPart);
       await runCommand(page, 'View: Close All Editors');
 
-      // the walkthrough, as a user finds it: Help > Welcome: Open Walkthrough...
-      await runCommand(page, 'Welcome: Open Walkthrough...');
-      const picker = page.locator('.quick-input-widget');
-      await picker.locator('input').fill(walkthrough.title);
-      await picker.locator('.monaco-list-row').filter({ hasText: walkthrough.title }).first().click();
-      const steps = page.locator('.gettingStartedContainer .getting-started-step');
-      await steps.first().waitFor({ timeout: 30000 });
+      // back to the walkthrough: every step done is checked off
+      const steps = await openWalkthrough();
       const titles = (await page.locator('.gettingStartedContainer .getting-started-step h3.step-title').allInnerTexts()).map((t) => t.trim());
       assert.deepEqual(titles, walkthrough.steps.map((s) => s.title));
       for (const step of walkthrough.steps) {
         const button = steps.filter({ has: page.locator('h3.step-title', { hasText: step.title }) });
-        // TODO: the steps done above were not checked off in code-server 4.100.3 (aria-checked stayed
-        // "false" for addAccount's onContext and readMessage's onCommand): find out why before asserting it
+        assert.equal(await button.getAttribute('aria-checked'), 'true', `${step.id} is checked off`);
         await button.locator('h3.step-title').click();
         const image = page.locator(`.getting-started-media img[srcset*="${step.media.image.split('/').pop()!}"]`);
         await image.waitFor({ timeout: 10000 });
