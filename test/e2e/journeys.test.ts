@@ -19,7 +19,7 @@ import { type SmtpSink, startSmtpSink } from '../support/smtp';
 import { launchChromium, openWorkbench } from './browser';
 import { expectCacheHolds, expectServerState } from './oracle';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { clickInBody, contextMenu, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { clickInBody, contextMenu, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame, recordStep } from './workbench';
 
 let server: DovecotServer;
 let remote: CountingServer;
@@ -37,16 +37,8 @@ async function onServer(): Promise<void> {
   await expectServerState(page, { server, users: { 'alice@example.test': DEFAULT_USER.name, 'bob@example.test': BOB.name } });
 }
 
-async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
-  const journal = new Journal(page, name);
-  try {
-    await body(journal);
-    await journal.shot('done');
-  } catch (err) {
-    await journal.shot('failure').catch(() => undefined);
-    journal.saveLogs(vscode.logsDir);
-    throw err;
-  }
+function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  return recordStep(page, vscode.logsDir, name, body);
 }
 
 /** Subjects in a folder, as the server holds them (doveadm, not our code). */

@@ -16,7 +16,7 @@ import { saveMessage, seedBulkFolder } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
 import { expectCacheHolds, expectServerState } from './oracle';
-import { expandRow, Journal, openMailView, replaceUserSettings, setColorTheme, treeRow } from './workbench';
+import { expandRow, Journal, openMailView, replaceUserSettings, setColorTheme, treeRow, recordStep } from './workbench';
 
 const HOUR = 3600_000;
 const LABEL = 'Work mail';
@@ -42,16 +42,8 @@ async function onServer(timeoutMs?: number): Promise<void> {
   await expectServerState(page, { server, users: { [LABEL]: DEFAULT_USER.name }, ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
-async function step(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
-  const journal = new Journal(page, name);
-  try {
-    await body(journal);
-    await journal.shot('done');
-  } catch (err) {
-    await journal.shot('failure').catch(() => undefined);
-    journal.saveLogs(vscode.logsDir);
-    throw err;
-  }
+function step(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  return recordStep(page, vscode.logsDir, name, body);
 }
 
 /** The message rows under a folder row, in order (their labels). */
