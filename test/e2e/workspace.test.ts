@@ -139,7 +139,7 @@ async function launch(env: Record<string, string> = {}, extra: (f: PatchFixtures
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await openMailView(page);
   await expandRow(page, 'alice@example.test');
-  await treeRow(page, /No password stored - Enter password/).click();
+  await treeRow(page, /^Sign in$/).click();
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(DEFAULT_USER.password);
