@@ -28,14 +28,16 @@ import { FolderPicker } from './triage/folderPicker';
 import { Triage } from './triage/triage';
 import { UndoStack } from './triage/undo';
 import { treeCommands } from './tree/commands';
-import { MessageNode, type TreeNode } from './tree/nodes';
+import { MailModel } from './tree/model';
+import { FolderNode, MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
 import { searchCommands } from './search/commands';
 import { SEARCH_VIEW, SearchViewProvider } from './search/searchView';
+import { UnreadIndicators } from './tree/unread';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
 import { CodeLinkResolver } from './workspace/codeLinks';
-import { workspaceGit } from './workspace/git';
+import { GitWorkspace } from './workspace/git';
 import { WorkspaceFeature } from './workspace/feature';
 import { messageWorkspace } from './workspace/viewLinks';
 
@@ -64,21 +66,25 @@ export function activate(context: vscode.ExtensionContext): void {
       void headerCache.clearAll();
     }
   }));
-  const tree = new MailTreeProvider(accounts, sessions, log, () => (cacheEnabled() ? headerCache : undefined));
-  subscriptions.push(accounts, sessions, tree);
-  subscriptions.push(keychain.onDidChange((id) => tree.refreshAccount(id)));
+  void headerCache.pruneOldVersions();
+  const model = new MailModel(accounts, sessions, logger, () => (cacheEnabled() ? headerCache : undefined));
+  const tree = new MailTreeProvider(model);
+  subscriptions.push(accounts, sessions, model, tree);
+  // a new password (the session was dropped for it): ask the server again
+  subscriptions.push(keychain.onDidChange((id) => model.loader(id)?.retry()));
 
   const extensionUri = context.extensionUri;
   const tempDir = new SessionTempDir();
   subscriptions.push(tempDir);
   void SessionTempDir.cleanStale().then((removed) => removed.length && log.info(`Removed ${removed.length} temporary folder(s) left by closed windows.`));
   const codeLinks = new CodeLinkResolver();
+  const git = GitWorkspace.forExtension(context.extension.id, log);
   // message bodies render in a worker thread under a time budget (a hostile mail never blocks the host)
   const renderer = new BodyRenderer({ workerFile: vscode.Uri.joinPath(extensionUri, 'dist', 'renderWorker.js').fsPath, onProblem: (m) => log.warn(m) });
   subscriptions.push({ dispose: () => renderer.dispose() });
   const viewDeps: MessageViewDeps = {
     log,
-    workspace: messageWorkspace(codeLinks, workspaceGit),
+    workspace: messageWorkspace(codeLinks, () => git.forLinks()),
     remote: new RemoteContentPolicy(),
     renderer,
     tempRoot: () => tempDir.get(),
@@ -90,21 +96,32 @@ export function activate(context: vscode.ExtensionContext): void {
       language: vscode.env.language,
     }),
   };
-  const panels = new MessagePanels(accounts, sessions, tree, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
+  const panels = new MessagePanels(accounts, sessions, model, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
   subscriptions.push(panels);
 
   // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection
   const holder: { view?: vscode.TreeView<TreeNode> } = {};
-  const search = new SearchViewProvider(accounts, sessions, tree, log, context.globalState);
-  const selection = () => holder.view?.selection ?? [];
+  const search = new SearchViewProvider(accounts, sessions, model, log, context.globalState);
+  /** The selection; VS Code forgets a redrawn node's rows until it took them again, so wait for that. */
+  const selection = async (): Promise<readonly TreeNode[]> => {
+    const view = holder.view;
+    if (view && !view.selection.length && view.visible) {
+      const started = Date.now();
+      await tree.drawn.settled();
+      if (!view.selection.length) {
+        log.info(`The Mail view's selection is empty (waited ${Date.now() - started} ms for VS Code to draw its rows).`);
+      }
+    }
+    return view?.selection ?? [];
+  };
   const triage = new Triage({
     accounts,
     sessions,
-    tree,
+    model,
     picker: new FolderPicker(context.globalState),
     undo: new UndoStack(),
     log,
-    targets: { tree, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
+    targets: { model, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
     moved: (accountId, path, uids, destination) => {
       panels.removed(accountId, path, uids, destination);
       search.removed(accountId, path, uids);
@@ -117,21 +134,26 @@ export function activate(context: vscode.ExtensionContext): void {
     dragAndDropController: new MessageDragAndDrop(triage, log),
   });
   holder.view = view;
-  subscriptions.push(view);
+  subscriptions.push(view, view.onDidCollapseElement(({ element }) => tree.drawn.collapsed(element)));
+  subscriptions.push(new UnreadIndicators(model, view));
   // which of Flag / Unflag the S key stands for (both toggle; the key shows in their inline icons)
   subscriptions.push(view.onDidChangeSelection((e) => {
     const messages = e.selection.filter((n): n is MessageNode => n instanceof MessageNode);
     void vscode.commands.executeCommand('setContext', 'imapExplorer.selectionFlagged', messages.length > 0 && messages.every((m) => m.summary.flags.includes('\\Flagged')));
   }));
 
-  const live = new LiveMail(accounts, keychain, sessions, tree, view, logger);
+  const live = new LiveMail(accounts, keychain, sessions, model, logger);
   subscriptions.push(live);
-  subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => live.viewFolder(accountId, path)));
-  subscriptions.push(tree.onDidChangeFlags(({ accountId, path, uids }) => panels.flagsChanged(accountId, path, uids)));
-  subscriptions.push(live.onDidRemove((accountId, path, uids) => panels.removed(accountId, path, uids, undefined)));
-  subscriptions.push(tree.onDidResync(({ accountId, path, change }) => {
-    if (change.removed.length) {
-      panels.removed(accountId, path, change.removed.map((m) => m.uid), undefined);
+  // live updates follow the folder the user is looking at: expanded, or a message of it selected
+  subscriptions.push(view.onDidExpandElement(({ element }) => {
+    if (element instanceof FolderNode && element.folder.selectable) {
+      live.viewFolder(element.accountId, element.path);
+    }
+  }));
+  subscriptions.push(view.onDidChangeSelection(({ selection: selected }) => {
+    const first = selected[0];
+    if (first instanceof MessageNode) {
+      live.viewFolder(first.folderNode.accountId, first.folderNode.path);
     }
   }));
 
@@ -139,8 +161,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const draftFiles = new DraftFileSystem(drafts);
   subscriptions.push(draftFiles, vscode.workspace.registerFileSystemProvider(DRAFT_SCHEME, draftFiles, { isCaseSensitive: true }));
   const addressBook = new AddressBook(sessions);
-  subscriptions.push(tree.onDidLoadFolder(({ accountId, path }) => addressBook.add(tree.folderModel(accountId, path)?.messages ?? [])));
-  const composer = new Composer({ accounts, auth, sessions, pins, tree, triage, drafts, addressBook, logger, log });
+  subscriptions.push(model.onDidChange(({ accountId, event }) => {
+    for (const { path, change, source } of event.changes) {
+      addressBook.add(change.added);
+      if (change.flagged.length) {
+        panels.flagsChanged(accountId, path, change.flagged.map((f) => f.uid));
+      }
+      // our own moves tell the message view where the message went (triage)
+      if (source === 'server' && change.removed.length) {
+        panels.removed(accountId, path, change.removed.map((m) => m.uid), undefined);
+      }
+    }
+  }));
+  const composer = new Composer({ accounts, auth, sessions, pins, tree: model, triage, drafts, addressBook, logger, log });
   subscriptions.push(new DraftEditorSupport(drafts, accounts, addressBook));
   panels.setDraftOpener(async (ref) => {
     const drafts = await triage.knownRoleFolder(ref.accountId, 'drafts');
@@ -157,27 +190,21 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // search, saved searches and conversations: a view of their own in the Mail container
   const searchView = vscode.window.createTreeView(SEARCH_VIEW, { treeDataProvider: search, showCollapseAll: true });
-  subscriptions.push(search, searchView);
-  subscriptions.push(tree.onDidChangeFlags(({ accountId, path, uids }) => search.flagsChanged(accountId, path, uids, (uid) => tree.summaryOf({ accountId, path, uid })?.flags)));
-  subscriptions.push(live.onDidRemove((accountId, path, uids) => search.removed(accountId, path, uids)));
-  subscriptions.push(tree.onDidResync(({ accountId, path, change }) => {
-    search.removed(accountId, path, change.removed.map((m) => m.uid));
-    search.arrived(accountId, path, change.added.map((m) => m.uid));
-  }));
+  subscriptions.push(search, searchView, model.onDidChange(({ accountId, event }) => search.storeChanged(accountId, event)));
 
-  const workspace = new WorkspaceFeature({ accounts, sessions, tree, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log });
+  const workspace = new WorkspaceFeature({ accounts, sessions, tree: model, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log, git });
   subscriptions.push(workspace);
 
   subscriptions.push(
     ...registerCommands(
       {
         ...accountCommands({ accounts, keychain, auth, pins, sessions, tree, form: { accounts, keychain, auth, pins, logger, extensionUri, diagnose: (account, secrets, pinning) => diagnoseAccount({ extensionUri, log }, account, secrets, pinning) } }),
-        ...treeCommands({ tree, panels, log, sourceUri, selection }),
+        ...treeCommands({ tree, model, panels, log, sourceUri, selection }),
         ...triageCommands(triage),
         ...composeCommands(composer),
         ...doctorCommands({ accounts, keychain, auth, pins, sessions, tree, extensionUri, log }),
         ...workspace.commands(),
-        ...searchCommands({ search, view: () => searchView, mailSelection: selection, accounts, tree, panels, addressBook, globalState: context.globalState, log }),
+        ...searchCommands({ search, view: () => searchView, mailSelection: selection, accounts, model, panels, addressBook, globalState: context.globalState, log }),
       },
       log,
     ),

@@ -16,14 +16,15 @@ import { loadOriginal, originalSource, textOf } from '../core/compose/original';
 import { attribution, forwardedBlock, forwardSubject, quote, replyRecipients, replySubject, threadHeaders } from '../core/compose/reply';
 import { saveDraftCopy, sendMessage } from '../core/compose/send';
 import { type SmtpSettings } from '../core/compose/smtp';
-import { quotePatch, trimReview } from '../core/workspace/review';
+import { isPatchPart, splitPatchBody } from '../core/workspace/patchMail';
+import { quotePatch, reviewText, trimReview } from '../core/workspace/review';
 import { MailError, toMailError } from '../core/errors';
 import { type Logger } from '../core/log';
 import { downloadPart, fetchSource, parseSource, readStream } from '../core/mail/messageLoader';
 import { type PinStore } from '../core/tls';
 import { plainLabel } from '../core/text';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { type AddressBook } from './addressBook';
 import { attachmentPath } from './attachPath';
@@ -37,7 +38,7 @@ export interface ComposerDeps {
   auth: AccountAuth;
   sessions: SessionPool;
   pins: PinStore;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   drafts: DraftStore;
   addressBook: AddressBook;
@@ -48,6 +49,9 @@ export interface ComposerDeps {
 function config<T>(key: string, fallback: T): T {
   return vscode.workspace.getConfiguration('imapExplorer').get<T>(key, fallback);
 }
+
+/** A patch attachment larger than this is not quoted in a review. */
+const MAX_REVIEWED_ATTACHMENT_BYTES = 2 * 1024 * 1024;
 
 export class Composer {
   constructor(private readonly deps: ComposerDeps) {}
@@ -125,10 +129,16 @@ export class Composer {
    */
   async replyWithReview(args: unknown[]): Promise<void> {
     const { ref, account } = await this.oneMessage(args);
-    const original = await this.deps.sessions.get(account.id).withMailbox(ref.path, (client) => loadOriginal(client, ref.uid, this.deps.tree.summaryOf(ref)), { idempotent: true });
+    const { original, attached } = await this.deps.sessions.get(account.id).withMailbox(ref.path, async (client) => {
+      const loaded = await loadOriginal(client, ref.uid, this.deps.tree.summaryOf(ref));
+      // git format-patch --attach: the diff to review is in the attachment
+      const part = splitPatchBody(loaded.text ?? '') ? undefined : loaded.attachments.find((a) => isPatchPart(a.contentType, a.filename) && a.size <= MAX_REVIEWED_ATTACHMENT_BYTES);
+      const bytes = part ? await readStream((await downloadPart(client, ref.uid, part.part)).content, MAX_REVIEWED_ATTACHMENT_BYTES) : undefined;
+      return { original: loaded, attached: bytes?.toString('utf8') };
+    }, { idempotent: true });
     const { to, cc } = replyRecipients(original, [account.email, ...(account.addresses ?? [])], true);
     const meta = this.newMeta(account, 'replyAll', { ...threadHeaders(original), original: ref, review: true }, replySubject(original.subject));
-    const body = `\n\n${attribution(original)}\n${quotePatch(original.text)}\n`;
+    const body = `\n\n${attribution(original)}\n${quotePatch(reviewText(original.text, attached))}\n`;
     this.deps.addressBook.add([{ from: original.from, to: original.to, cc: original.cc }]);
     await this.open(meta, { from: this.fromLine(account), to: formatAddressList(to), cc: formatAddressList(cc), bcc: '', subject: replySubject(original.subject), attach: [] }, body);
   }

@@ -150,6 +150,30 @@ export class DisplayFormat {
     return this.day(date);
   }
 
+  /**
+   * The shortest date for a narrow tree row, so it stays on screen at the default sidebar width:
+   * the time today ("10:42 AM", "10:42"), the weekday in the six days before ("Tue"), month and day
+   * this year ("Nov 3", "3 Nov"), with the year before ("Nov 3, 2024"). A date after today (a
+   * sender's wrong clock) is never "today".
+   */
+  short(value: DateInput, now: Date = new Date()): string {
+    const date = toDate(value);
+    if (!date) {
+      return '';
+    }
+    const days = this.dayNumber(now) - this.dayNumber(date);
+    if (days === 0) {
+      return this.time(date);
+    }
+    if (days > 0 && days < 7) {
+      return this.format('weekday', { weekday: 'short' }, date);
+    }
+    if (this.format('year', { year: 'numeric' }, date) === this.format('year', { year: 'numeric' }, now)) {
+      return this.format('monthDay', { month: 'short', day: 'numeric' }, date);
+    }
+    return this.day(date);
+  }
+
   /** A count with the language's digit grouping: "1,000" (en), "1.000" (de). */
   count(n: number): string {
     return this.numberFormat.format(n);

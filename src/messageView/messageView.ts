@@ -13,7 +13,9 @@ import { checkSender, type SenderCheck } from '../core/authResults';
 import { type LoadedResource } from '../core/render/css';
 import { checkLink, deceptiveLink, type LinkRefusal } from '../core/render/links';
 import { type RemoteFetchOptions } from '../core/render/remoteFetch';
+import { type BodyInput, type BodyRendering } from '../core/render/body';
 import { renderMessageBody } from '../core/render/renderMessage';
+import { type CodeLinkSpan } from '../core/render/sanitize';
 import { type BodyRenderer } from '../core/render/renderHost';
 import { looksLikeText } from '../core/tempFiles';
 import { plainLabel, safeFileName } from '../core/text';
@@ -60,9 +62,21 @@ export interface MessageSource {
 export interface MessageWorkspace {
   /** A patch mail's body document (commit message and coloured diff), or undefined. */
   patchDocument(message: LoadedMessage): string | undefined;
-  /** A plain-text body with its stack frames linked to workspace files, and how to open link N. */
-  codeLinks(message: LoadedMessage): Promise<{ document: string; open(index: number): Promise<void> } | undefined>;
+  /**
+   * The body document of a patch that came as an attachment (commit message from the text, diff
+   * from the attachment), or undefined. `read` returns at most `maxBytes` of attachment `part`.
+   */
+  attachedPatch(message: LoadedMessage, read: (part: string, maxBytes: number) => Promise<Buffer>): Promise<string | undefined>;
+  /**
+   * The body with its stack frames and commits linked, and how to open link N: a whole document
+   * for a plain-text body; for an HTML body (its text nodes as the renderer collected them), the
+   * ranges the renderer writes as links (BodyInput.codeLinks.links).
+   */
+  codeLinks(message: LoadedMessage, body: { kind: 'text' } | { kind: 'html'; texts: readonly string[] }): Promise<CodeLinks | undefined>;
 }
+
+/** Code links of a message body (MessageWorkspace.codeLinks). */
+export type CodeLinks = ({ document: string } | { links: Array<[string, CodeLinkSpan[]]> }) & { open(index: number): Promise<void> };
 
 export interface MessageViewDeps {
   log: vscode.LogOutputChannel;
@@ -258,14 +272,7 @@ export class MessageView extends Disposable {
     const token = ++this.renders;
     const stale = () => generation !== this.generation || token !== this.renders || source !== this.source;
     const started = Date.now();
-    const rendering = await renderMessageBody(loaded, {
-      allowRemote: scope !== undefined,
-      resources: scope ? this.deps.remote.resources(source.state) : new Map<string, LoadedResource>(),
-      render: (input) => this.deps.renderer.render(input),
-      fetch: this.deps.remote.fetchOptions(),
-      onFetchFailed: (url, reason) => this.deps.log.info(`Remote content not loaded (${reason}): ${plainLabel(url, 300)}`),
-      stale,
-    });
+    const rendering = await this.renderBody(source, loaded, scope, stale, this.deps.workspace ? { collectTexts: true } : undefined);
     if (stale()) {
       return;
     }
@@ -281,23 +288,77 @@ export class MessageView extends Disposable {
     }
     this.setTitle(this.model.subject);
     this.post({ type: 'show', model: this.model, state: source.state });
-    if (!patch && this.model.bodyKind === 'text' && this.deps.workspace) {
-      void this.linkCode(this.deps.workspace, loaded, this.generation);
+    if (!patch && this.deps.workspace) {
+      void this.addWorkspace(this.deps.workspace, source, loaded, rendering, scope, stale);
     }
   }
 
-  /** Once the stack frames are resolved against the workspace, shows the body again with them linked. */
-  private async linkCode(workspace: MessageWorkspace, loaded: LoadedMessage, generation: number): Promise<void> {
+  /** Renders the body in the render worker (renderMessage.ts), with `codeLinks` for an HTML body. */
+  private renderBody(source: MessageSource, loaded: LoadedMessage, scope: 'message' | 'sender' | undefined, stale: () => boolean, codeLinks?: BodyInput['codeLinks']): Promise<BodyRendering> {
+    return renderMessageBody(loaded, {
+      allowRemote: scope !== undefined,
+      resources: scope ? this.deps.remote.resources(source.state) : new Map<string, LoadedResource>(),
+      render: (input) => this.deps.renderer.render(input),
+      fetch: this.deps.remote.fetchOptions(),
+      onFetchFailed: (url, reason) => this.deps.log.info(`Remote content not loaded (${reason}): ${plainLabel(url, 300)}`),
+      stale,
+      ...(codeLinks ? { codeLinks } : {}),
+    });
+  }
+
+  /**
+   * Once what the workspace adds is known, shows the body again: a patch attachment's diff (under
+   * a plain-text body), else the stack frames and commits of the body linked.
+   */
+  private async addWorkspace(workspace: MessageWorkspace, source: MessageSource, loaded: LoadedMessage, rendering: BodyRendering, scope: 'message' | 'sender' | undefined, stale: () => boolean): Promise<void> {
+    const current = () => !stale() && this.loaded === loaded && this.model !== undefined;
     try {
-      const linked = await workspace.codeLinks(loaded);
-      if (!linked || generation !== this.generation || this.loaded !== loaded || !this.model || !this.source) {
+      if (rendering.kind !== 'html') {
+        const patch = await workspace.attachedPatch(loaded, (part, maxBytes) => this.attachmentBytes(source, part, maxBytes));
+        if (patch !== undefined) {
+          if (current()) {
+            this.model = { ...this.model!, document: patch };
+            this.post({ type: 'show', model: this.model, state: source.state });
+          }
+          return;
+        }
+      }
+      if (rendering.kind === 'empty' || rendering.fallback) {
         return;
       }
-      this.model = { ...this.model, document: linked.document };
+      const linked = await workspace.codeLinks(loaded, rendering.kind === 'html' ? { kind: 'html', texts: rendering.texts ?? [] } : { kind: 'text' });
+      if (!linked || !current()) {
+        return;
+      }
+      let document: string;
+      if ('document' in linked) {
+        document = linked.document;
+      } else {
+        // the HTML body again, in the worker, with the ranges the host resolved written as links
+        const again = await this.renderBody(source, loaded, scope, stale, { links: linked.links });
+        if (!current() || again.fallback || again.kind !== 'html') {
+          return;
+        }
+        document = again.document;
+      }
+      this.model = { ...this.model!, document };
       this.openCodeLink = linked.open;
-      this.post({ type: 'show', model: this.model, state: this.source.state });
+      this.post({ type: 'show', model: this.model, state: source.state });
     } catch (err) {
-      this.deps.log.warn(`Code links: ${errorMessage(err)}`);
+      this.deps.log.warn(`Workspace links in the message view: ${errorMessage(err)}`);
+    }
+  }
+
+  /** At most `maxBytes` of an attachment's decoded bytes. */
+  private async attachmentBytes(source: MessageSource, part: string, maxBytes: number): Promise<Buffer> {
+    const content = await source.attachment(part);
+    if ('data' in content) {
+      return content.data.subarray(0, maxBytes);
+    }
+    try {
+      return await readStream(content.stream, maxBytes);
+    } finally {
+      content.release();
     }
   }
 

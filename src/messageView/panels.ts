@@ -9,7 +9,7 @@ import { plainLabel } from '../core/text';
 import { delimiterOf, folderDisplayName } from '../core/mail/folderName';
 import { headerValues } from '../core/authResults';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { Disposable } from '../util/dispose';
 import { type MessageSource, MessageView, type MessageViewDeps } from './messageView';
 import { type MessageAction } from './protocol';
@@ -56,7 +56,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
   constructor(
     private readonly accounts: AccountStore,
     private readonly sessions: SessionPool,
-    private readonly tree: MailTreeProvider,
+    private readonly tree: MailModel,
     private readonly deps: MessageViewDeps,
     private readonly icon: vscode.Uri,
   ) {

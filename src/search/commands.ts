@@ -12,7 +12,7 @@ import { type SearchOrigin } from '../core/search/scope';
 import { toMailError } from '../core/errors';
 import { type MessagePanels } from '../messageView/panels';
 import { AccountNode, FolderNode, MessageNode } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type CommandTable } from '../util/commands';
 import { liveQuickPick, showError, showInputBox, showQuickPick, t, type UiLiveItem, uiPlain } from '../util/ui';
 import { ConversationNode, ConversationsNode, HitNode, ResultMoreNode, ResultNode, type SearchTreeNode, SortedFolderNode } from './nodes';
@@ -25,9 +25,9 @@ export interface SearchCommandDeps {
   search: SearchViewProvider;
   view(): vscode.TreeView<SearchTreeNode> | undefined;
   /** The Mail view's selection: `/` searches the folder or account selected there. */
-  mailSelection(): readonly unknown[];
+  mailSelection(): Promise<readonly unknown[]>;
   accounts: AccountStore;
-  tree: MailTreeProvider;
+  model: MailModel;
   panels: MessagePanels;
   addressBook: AddressBook;
   globalState: vscode.Memento;
@@ -48,7 +48,7 @@ function originOf(arg: unknown): SearchOrigin {
 function askQuery(deps: SearchCommandDeps, origin: SearchOrigin, initial?: string): Promise<string | undefined> {
   const history = deps.globalState.get<string[]>(HISTORY_KEY, []);
   const accountIds = origin ? [origin.accountId] : deps.accounts.all().map((a) => a.id);
-  const folders = accountIds.flatMap((id) => flattenFolders(deps.tree.knownFolders(id) ?? []).filter((f) => f.selectable).map((f) => ({ path: f.path, name: f.name })));
+  const folders = accountIds.flatMap((id) => flattenFolders(deps.model.knownFolders(id) ?? []).filter((f) => f.selectable).map((f) => ({ path: f.path, name: f.name })));
   const where = origin?.path ? uiPlain(origin.path) : origin ? uiPlain(deps.accounts.get(origin.accountId)?.email ?? '') : t('every account');
   return liveQuickPick({
     title: t('Search Mail in {0}', where),
@@ -132,7 +132,7 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
   const { search } = deps;
   return {
     'imapExplorer.search': async (arg?: unknown) => {
-      const origin = originOf(arg ?? deps.mailSelection()[0]);
+      const origin = originOf(arg ?? (await deps.mailSelection())[0]);
       const query = await askQuery(deps, origin);
       if (query) {
         await runSearch(deps, query, origin);

@@ -14,7 +14,8 @@ import { type FolderRef, resolveScope, type SearchOrigin } from '../core/search/
 import { type SortKey, sortAll, sortMethod, sortPage, sortWindow } from '../core/mail/sort';
 import { fetchSummaries } from '../core/search/folderSearch';
 import { buildConversations, fetchWindow, findReplies, windowConversations } from '../core/threads/conversations';
-import { type MailTreeProvider } from '../tree/provider';
+import { type StoreEvent } from '../core/mail/store';
+import { type MailModel } from '../tree/model';
 import { Disposable } from '../util/dispose';
 import { t, uiPlain, type UiText } from '../util/ui';
 import { ConversationNode, ConversationsNode, folderText, HitNode, NoteNode, ResultMoreNode, ResultNode, SavedGroupNode, type SearchTreeNode, SortedFolderNode } from './nodes';
@@ -38,7 +39,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   constructor(
     private readonly accounts: AccountStore,
     private readonly sessions: SessionPool,
-    private readonly tree: MailTreeProvider,
+    private readonly model: MailModel,
     private readonly log: vscode.LogOutputChannel,
     private readonly state?: vscode.Memento,
   ) {
@@ -154,7 +155,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   }
 
   folderLabel(accountId: string, path: string): UiText {
-    const folder = flattenFolders(this.tree.knownFolders(accountId) ?? []).find((f) => f.path === path);
+    const folder = flattenFolders(this.model.knownFolders(accountId) ?? []).find((f) => f.path === path);
     const name = folderText(path, folder?.delimiter);
     return this.accounts.all().length > 1 ? uiPlain(`${this.accounts.get(accountId)?.email ?? accountId} / ${name}`) : name;
   }
@@ -167,7 +168,7 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
 
   /** The folder list of an account: what the Mail view listed, else a LIST now. */
   private async folders(accountId: string): Promise<FolderInfo[]> {
-    const known = this.tree.knownFolders(accountId);
+    const known = this.model.knownFolders(accountId);
     if (known) {
       return known;
     }
@@ -428,7 +429,31 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     this.fire(node);
   }
 
-  // ---- live updates from the Mail view ----
+  // ---- live updates from the mail store ----
+
+  /**
+   * What the mail store applied (a resync, IDLE, our own flag changes and moves): results and
+   * saved-search counts follow. A window loaded or dropped (`reset`) and the rows of "Load more"
+   * (`older`) are no news about the messages themselves. Our own moves arrive through `removed`
+   * from triage, which also knows the folders whose window is not loaded.
+   */
+  storeChanged(accountId: string, event: StoreEvent): void {
+    for (const { path, change, source, older } of event.changes) {
+      if (change.reset || source === 'cache') {
+        continue;
+      }
+      if (change.flagged.length) {
+        const after = new Map(change.flagged.map((f) => [f.uid, f.after]));
+        this.flagsChanged(accountId, path, [...after.keys()], (uid) => after.get(uid));
+      }
+      if (source === 'server' && change.removed.length) {
+        this.removed(accountId, path, change.removed.map((m) => m.uid));
+      }
+      if (source === 'server' && !older && change.added.length) {
+        this.arrived(accountId, path, change.added.map((m) => m.uid));
+      }
+    }
+  }
 
   /** Messages left a folder: their rows go from every result. */
   removed(accountId: string, path: string, uids: number[]): void {

@@ -2,13 +2,15 @@
 import * as vscode from 'vscode';
 import { type MessagePanels } from '../messageView/panels';
 import { type CommandTable } from '../util/commands';
-import { AccountNode, FolderNode, LoadMoreNode, type MessageRef, MessageNode, type TreeNode } from './nodes';
+import { type MailModel } from './model';
+import { AccountNode, ErrorNode, FolderNode, LoadMoreNode, type MessageRef, MessageNode, type TreeNode } from './nodes';
 import { type MailTreeProvider } from './provider';
 
 export interface TreeCommandDeps {
   tree: MailTreeProvider;
-  /** The tree's current selection (rows run their commands without arguments). */
-  selection(): readonly TreeNode[];
+  model: MailModel;
+  /** The tree's current selection (rows run their commands without arguments), once VS Code drew it. */
+  selection(): Promise<readonly TreeNode[]>;
   panels: MessagePanels;
   log: vscode.LogOutputChannel;
   sourceUri(ref: MessageRef): vscode.Uri;
@@ -26,7 +28,7 @@ async function refOf(arg: unknown, deps: TreeCommandDeps): Promise<MessageRef | 
   if (isRef(arg)) {
     return arg;
   }
-  const selected = await deps.tree.settledSelection(deps.selection);
+  const selected = await deps.selection();
   if (selected.length === 1 && selected[0] instanceof MessageNode) {
     return selected[0].ref;
   }
@@ -34,21 +36,25 @@ async function refOf(arg: unknown, deps: TreeCommandDeps): Promise<MessageRef | 
 }
 
 export function treeCommands(deps: TreeCommandDeps): CommandTable {
-  const { tree, panels, log } = deps;
+  const { tree, model, panels, log } = deps;
   return {
-    'imapExplorer.refresh': (node?: TreeNode) => {
-      if (node instanceof AccountNode || node instanceof FolderNode) {
-        tree.refresh(node);
+    'imapExplorer.refresh': async (node?: TreeNode) => {
+      // a folder's error row runs Retry on its selection
+      const target = node ?? (await deps.selection()).find((n) => n instanceof ErrorNode)?.parent;
+      if (target instanceof FolderNode) {
+        void model.loader(target.accountId)?.reload(target.path);
+        model.refreshCounts(target.accountId);
+      } else if (target instanceof AccountNode) {
+        tree.refreshAccount(target.account.id);
       } else {
         tree.refresh();
       }
     },
     'imapExplorer.loadMore': async (node: unknown) => {
-      const target = node ?? (await tree.settledSelection(deps.selection))[0];
-      if (target instanceof LoadMoreNode) {
-        await tree.loadMore(target.folderNode);
-      } else if (target instanceof FolderNode) {
-        await tree.loadMore(target);
+      const target = node ?? (await deps.selection())[0];
+      const folder = target instanceof LoadMoreNode ? target.folderNode : target instanceof FolderNode ? target : undefined;
+      if (folder) {
+        await model.loader(folder.accountId)?.loadMore(folder.path);
       }
     },
     'imapExplorer.openMessage': async (arg: unknown) => {

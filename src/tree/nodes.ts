@@ -1,14 +1,16 @@
-// Tree nodes as small classes: each knows how to render itself and load its children lazily.
-// Rows for "Load more" and errors are ordinary nodes that carry a command.
+// The rows of the Mail view. A node is an identity (account, folder path, UIDVALIDITY + UID) and
+// nothing else: what it shows is read from the account's store each time VS Code asks, so an
+// old node never shows old data. The projection (provider.ts) keeps one node per id.
 import * as vscode from 'vscode';
 import { type AccountConfig, accountLabel } from '../core/account';
 import { type MailError } from '../core/errors';
 import { type FolderInfo, type SpecialUse } from '../core/mail/folders';
 import { type MessageSummary } from '../core/mail/headers';
+import { type MailStore } from '../core/mail/store';
 import { formatAddresses, formatSize, plainLabel, senderName } from '../core/text';
 import { dates } from '../util/dates';
-import { setTreeText, t, treeItem, uiFolder, uiFormat, uiJoin, uiLines, uiPlain } from '../util/ui';
-import { FolderMessages } from '../core/mail/folderModel';
+import { setTreeText, t, treeItem, type UiText, uiFolder, uiFormat, uiJoin, uiLines, uiPlain } from '../util/ui';
+import { markPatchRow } from '../workspace/treeMark';
 
 export interface MessageRef {
   accountId: string;
@@ -17,42 +19,55 @@ export interface MessageRef {
   uidValidity?: string;
 }
 
-export interface TreeHost {
-  loadFolders(node: AccountNode): Promise<TreeNode[]>;
-  loadMessages(node: FolderNode): Promise<TreeNode[]>;
+/** What nodes read when they draw themselves. */
+export interface NodeContext {
+  account(accountId: string): AccountConfig | undefined;
+  store(accountId: string): MailStore | undefined;
+  /** What leads a message row (`imapExplorer.messageRow.lead`). */
+  lead(): 'subject' | 'sender';
 }
 
 export abstract class TreeNode {
-  constructor(readonly parent: TreeNode | undefined) {}
+  constructor(
+    protected readonly ctx: NodeContext,
+    /** The TreeItem id: stable for as long as the thing exists. */
+    readonly id: string,
+    readonly parent: TreeNode | undefined,
+  ) {}
+
   abstract treeItem(): vscode.TreeItem;
-  children(_host: TreeHost): Promise<TreeNode[]> | TreeNode[] {
-    return [];
+
+  protected item(label: UiText, collapsible = vscode.TreeItemCollapsibleState.None): vscode.TreeItem {
+    const item = treeItem(label, collapsible);
+    item.id = this.id;
+    return item;
   }
 }
 
 export class AccountNode extends TreeNode {
-  folders: FolderNode[] | undefined;
-  /** The folder list from the header cache was offered (once per node). */
-  cacheChecked = false;
-  /** A LIST that finished in the background after the cached list was shown, or its error. */
-  fresh: { folders: FolderInfo[] } | { error: MailError } | undefined;
+  private last: AccountConfig;
 
-  constructor(readonly account: AccountConfig) {
-    super(undefined);
+  constructor(ctx: NodeContext, account: AccountConfig) {
+    super(ctx, `account:${account.id}`, undefined);
+    this.last = account;
+  }
+
+  get account(): AccountConfig {
+    this.last = this.ctx.account(this.last.id) ?? this.last;
+    return this.last;
   }
 
   treeItem(): vscode.TreeItem {
-    const item = treeItem(uiPlain(accountLabel(this.account)), vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `account:${this.account.id}`;
-    setTreeText(item, { description: this.account.label ? uiPlain(this.account.email) : undefined, tooltip: uiLines(`${this.account.email}\n${this.account.imap.user} @ ${this.account.imap.host}:${this.account.imap.port} (${this.account.imap.security.toUpperCase()})`) });
+    const account = this.account;
+    // the label alone: at the default sidebar width an address next to it would only be cut
+    const item = this.item(uiPlain(accountLabel(account)), vscode.TreeItemCollapsibleState.Collapsed);
+    setTreeText(item, {
+      tooltip: uiLines(`${account.email}\n${account.imap.user} @ ${account.imap.host}:${account.imap.port} (${account.imap.security.toUpperCase()})`),
+      accessibilityLabel: t('{0}, mail account', uiPlain(accountLabel(account))),
+    });
     item.iconPath = new vscode.ThemeIcon('account');
     item.contextValue = 'account';
-    setTreeText(item, { accessibilityLabel: t('{0}, mail account', uiPlain(accountLabel(this.account))) });
     return item;
-  }
-
-  override children(host: TreeHost): Promise<TreeNode[]> {
-    return host.loadFolders(this);
   }
 }
 
@@ -68,60 +83,68 @@ const FOLDER_ICONS: Record<SpecialUse, string> = {
 };
 
 export class FolderNode extends TreeNode {
-  /** Shared with the node that showed this folder before a refresh of the account's folders. */
-  messages = new FolderMessages();
-  /** The header cache was offered for this folder (once), and how its resync went. */
-  cache: { checked: boolean; syncing: boolean; error?: MailError } = { checked: false, syncing: false };
-  subfolders: FolderNode[];
+  private last: FolderInfo;
 
-  constructor(
-    readonly account: AccountConfig,
-    public folder: FolderInfo,
-    parent: TreeNode,
-  ) {
-    super(parent);
-    this.subfolders = folder.children.map((child) => new FolderNode(account, child, this));
+  constructor(ctx: NodeContext, readonly accountId: string, folder: FolderInfo, parent: TreeNode) {
+    super(ctx, `folder:${accountId}:${folder.path}`, parent);
+    this.last = folder;
   }
 
-  get accountId(): string {
-    return this.account.id;
+  get path(): string {
+    return this.last.path;
+  }
+
+  /** The folder as last listed. */
+  get folder(): FolderInfo {
+    this.last = this.ctx.store(this.accountId)?.folder(this.last.path) ?? this.last;
+    return this.last;
+  }
+
+  get account(): AccountConfig {
+    return this.ctx.account(this.accountId)!;
   }
 
   treeItem(): vscode.TreeItem {
-    const { folder } = this;
+    const folder = this.folder;
+    const store = this.ctx.store(this.accountId);
     const expandable = folder.selectable || folder.children.length > 0;
-    const item = treeItem(uiPlain(folder.name) || uiPlain(folder.path), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.id = `folder:${this.account.id}:${folder.path}`;
-    const unseen = folder.unseen ?? 0;
-    const counts = folder.selectable && folder.total !== undefined ? t('{0} messages, {1} unread', folder.total, unseen) : undefined;
-    setTreeText(item, { description: folder.selectable && unseen > 0 ? uiFormat('{0}', unseen) : undefined, tooltip: uiJoin([uiFolder(folder.path, folder.delimiter), counts, folder.selectable ? undefined : t('(a container: it holds folders, not messages)')], '\n') });
-    item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : folder.selectable ? 'folder' : 'folder-library');
+    const item = this.item(uiPlain(folder.name) || uiPlain(folder.path), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const unseen = store?.unseen(folder.path) ?? 0;
+    const total = store?.total(folder.path);
+    const counts = folder.selectable && total !== undefined ? t('{0} messages, {1} unread', uiPlain(dates().count(total)), uiPlain(dates().count(unseen))) : undefined;
+    setTreeText(item, {
+      description: folder.selectable && unseen > 0 ? uiFormat('{0}', unseen) : undefined,
+      tooltip: uiJoin([uiFolder(folder.path, folder.delimiter), counts, folder.selectable ? undefined : t('(a container: it holds folders, not messages)')], '\n'),
+      accessibilityLabel: folder.selectable ? t('{0}, {1} unread', uiPlain(folder.name), unseen) : uiPlain(folder.name),
+    });
+    // Not 'folder': VS Code takes that one for a file-kind icon, which the default file icon theme
+    // does not draw, and then aligns the rows below with the twistie (left of this row's icon).
+    item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : folder.selectable ? 'symbol-folder' : 'folder-library');
     item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}:${folder.subscribed ? 'subscribed' : 'unsubscribed'}${folder.specialUse ? `:${folder.specialUse}` : ''}`;
-    setTreeText(item, { accessibilityLabel: folder.selectable ? t('{0}, {1} unread', uiPlain(folder.name), unseen) : uiPlain(folder.name) });
     return item;
-  }
-
-  override async children(host: TreeHost): Promise<TreeNode[]> {
-    if (!this.folder.selectable) {
-      return this.subfolders;
-    }
-    return [...this.subfolders, ...(await host.loadMessages(this))];
   }
 }
 
 export class MessageNode extends TreeNode {
-  constructor(
-    readonly folderNode: FolderNode,
-    public summary: MessageSummary,
-  ) {
-    super(folderNode);
+  private last: MessageSummary;
+
+  constructor(ctx: NodeContext, readonly folderNode: FolderNode, readonly uidValidity: string, summary: MessageSummary) {
+    super(ctx, `message:${folderNode.accountId}:${folderNode.path}:${uidValidity}:${summary.uid}`, folderNode);
+    this.last = summary;
+  }
+
+  /** The headers as the store holds them (as last seen, once the message left the window). */
+  get summary(): MessageSummary {
+    const window = this.ctx.store(this.folderNode.accountId)?.window(this.folderNode.path);
+    this.last = (window?.uidValidity === this.uidValidity ? window.find(this.last.uid) : undefined) ?? this.last;
+    return this.last;
   }
 
   get ref(): MessageRef {
-    return { accountId: this.folderNode.accountId, path: this.folderNode.folder.path, uid: this.summary.uid, uidValidity: this.folderNode.messages.uidValidity };
+    return { accountId: this.folderNode.accountId, path: this.folderNode.path, uid: this.last.uid, uidValidity: this.uidValidity };
   }
 
-  get account() {
+  get account(): AccountConfig {
     return this.folderNode.account;
   }
 
@@ -133,23 +156,33 @@ export class MessageNode extends TreeNode {
     const answered = flags.has('\\answered');
     const deleted = flags.has('\\deleted');
     const keywords = keywordsOf(m.flags);
-    const item = treeItem(uiPlain(m.subject) || t('(no subject)'), vscode.TreeItemCollapsibleState.None);
-    item.id = `message:${this.folderNode.accountId}:${this.folderNode.folder.path}:${this.folderNode.messages.uidValidity}:${m.uid}`;
-    const date = dates().relative(m.date);
+    const subject = plainLabel(m.subject) || vscode.l10n.t('(no subject)');
+    const sender = senderName(m.from);
+    const date = dates().short(m.date ?? m.internalDate);
+    const bySender = this.ctx.lead() === 'sender';
+    // Led by the sender (for a narrow sidebar), the date comes right after it and the name is cut
+    // short enough for the date to stay on screen; led by the subject, the sender and the date follow.
+    const item = this.item(uiPlain(bySender ? plainLabel(sender, 18) : subject));
+    const details = bySender ? [date, subject] : [sender, date];
     setTreeText(item, {
-      description: uiPlain([deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', senderName(m.from), date ? `· ${date}` : '', keywords.length ? `· ${keywords.map((k) => plainLabel(k, 30)).join(', ')}` : ''].filter(Boolean).join(' '), 400),
-      tooltip: uiLines([
-        `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
-        `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
-        `${vscode.l10n.t('To')}: ${formatAddresses(m.to) || '-'}`,
-        m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
-        `${vscode.l10n.t('Date')}: ${dates().full(m.date)}`,
-        `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
-        [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : '', deleted ? vscode.l10n.t('Marked deleted (not yet expunged)') : ''].filter(Boolean).join(', '),
-        keywords.length ? `${vscode.l10n.t('Keywords')}: ${keywords.map((k) => plainLabel(k, 60)).join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('\n'), 4000),
+      description: uiPlain([...details, deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', keywords.map((k) => plainLabel(k, 30)).join(', ')].filter(Boolean).join(' · '), 400),
+      tooltip: uiLines(
+        [
+          `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
+          `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,
+          `${vscode.l10n.t('To')}: ${formatAddresses(m.to) || '-'}`,
+          m.cc.length ? `${vscode.l10n.t('Cc')}: ${formatAddresses(m.cc)}` : '',
+          `${vscode.l10n.t('Date')}: ${dates().full(m.date)}`,
+          m.internalDate && m.date && Math.abs(m.internalDate.getTime() - m.date.getTime()) > 60_000 ? `${vscode.l10n.t('Arrived')}: ${dates().full(m.internalDate)}` : '',
+          `${vscode.l10n.t('Size')}: ${formatSize(m.size)}${m.hasAttachment ? ` · ${vscode.l10n.t('has attachments')}` : ''}`,
+          [unread ? vscode.l10n.t('Unread') : '', flagged ? vscode.l10n.t('Flagged') : '', answered ? vscode.l10n.t('Answered') : '', deleted ? vscode.l10n.t('Marked deleted (not yet expunged)') : ''].filter(Boolean).join(', '),
+          keywords.length ? `${vscode.l10n.t('Keywords')}: ${keywords.map((k) => plainLabel(k, 60)).join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+        4000,
+      ),
+      accessibilityLabel: uiPlain(`${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${subject}, from ${sender}, ${date}${m.hasAttachment ? ', has attachments' : ''}`, 600),
     });
     if (deleted) {
       item.iconPath = new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'));
@@ -163,34 +196,56 @@ export class MessageNode extends TreeNode {
       item.iconPath = new vscode.ThemeIcon('mail-read');
     }
     item.contextValue = ['message', unread ? 'unread' : 'read', flagged ? 'flagged' : '', answered ? 'answered' : '', m.hasAttachment ? 'attachment' : ''].filter(Boolean).join(':');
-    setTreeText(item, { accessibilityLabel: uiPlain(`${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${plainLabel(m.subject)}, from ${senderName(m.from)}, ${date}${m.hasAttachment ? ', has attachments' : ''}`, 600) });
-    // No arguments: VS Code turns command arguments into handles that die when the tree
-    // refreshes, and a click landing during a refresh then fails with "command not found".
-    // The command reads the selection instead (VS Code sends it before running the command).
+    markPatchRow(item, m, { unread, flagged, deleted });
+    // No arguments: VS Code keeps command arguments only as long as the row's current item, and a
+    // click that lands while the row is redrawn would find none. The command reads the selection
+    // (VS Code sends it before running the command).
     item.command = { command: 'imapExplorer.openMessage', title: vscode.l10n.t('Open Message') };
     return item;
   }
 }
 
 /** User keywords of a message: every flag that is not a system flag (\\Seen...) nor $Forwarded-like noise. */
-export function keywordsOf(flags: string[]): string[] {
+export function keywordsOf(flags: readonly string[]): string[] {
   return flags.filter((f) => !f.startsWith('\\') && !/^\$(?:MDNSent|Forwarded|Junk|NotJunk|Phishing|SubmitPending|Submitted)$/i.test(f));
 }
 
 export class LoadMoreNode extends TreeNode {
-  constructor(readonly folderNode: FolderNode) {
-    super(folderNode);
+  constructor(ctx: NodeContext, readonly folderNode: FolderNode) {
+    super(ctx, `more:${folderNode.accountId}:${folderNode.path}`, folderNode);
   }
 
   treeItem(): vscode.TreeItem {
-    const { messages } = this.folderNode;
-    const item = treeItem(t('Load more...'), vscode.TreeItemCollapsibleState.None);
-    item.id = `more:${this.folderNode.accountId}:${this.folderNode.folder.path}:${messages.messages.length}`;
-    setTreeText(item, { description: t('{0} of {1} shown', uiPlain(dates().count(messages.messages.length)), uiPlain(dates().count(messages.total))) });
+    const window = this.ctx.store(this.folderNode.accountId)?.window(this.folderNode.path);
+    const item = this.item(t('Load more...'));
+    const shown = uiPlain(dates().count(window?.size ?? 0));
+    const total = uiPlain(dates().count(window?.total ?? 0));
+    setTreeText(item, { description: t('{0} of {1} shown', shown, total), accessibilityLabel: t('Load more... {0} of {1} shown', shown, total) });
     item.iconPath = new vscode.ThemeIcon('fold-down');
-    setTreeText(item, { accessibilityLabel: t('Load more... {0} of {1} shown', uiPlain(dates().count(messages.messages.length)), uiPlain(dates().count(messages.total))) });
     item.contextValue = 'loadMore';
     item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages') };
+    return item;
+  }
+}
+
+/** A row that says what is not there yet or why: "Loading...", "No messages", "Sign in". */
+export class NoticeNode extends TreeNode {
+  constructor(
+    ctx: NodeContext,
+    parent: TreeNode,
+    kind: string,
+    private readonly text: () => { label: UiText; icon: string; tooltip?: UiText; command?: vscode.Command },
+  ) {
+    super(ctx, `${kind}:${parent.id}`, parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const { label, icon, tooltip, command } = this.text();
+    const item = this.item(label);
+    setTreeText(item, { tooltip, accessibilityLabel: label });
+    item.iconPath = new vscode.ThemeIcon(icon);
+    item.contextValue = 'notice';
+    item.command = command;
     return item;
   }
 }
@@ -204,41 +259,35 @@ export interface RowAction {
 /** An error shown where the content would be: "Authentication failed - Edit account". */
 export class ErrorNode extends TreeNode {
   constructor(
-    parent: TreeNode | undefined,
-    readonly error: MailError,
-    readonly action: RowAction,
-    readonly key: string,
+    ctx: NodeContext,
+    parent: AccountNode | FolderNode,
+    /** The error to show now (the account's, or the folder's own). */
+    private readonly current: () => MailError | undefined,
   ) {
-    super(parent);
+    super(ctx, `error:${parent.id}`, parent);
+  }
+
+  get error(): MailError | undefined {
+    return this.current();
   }
 
   treeItem(): vscode.TreeItem {
-    const item = treeItem(uiPlain(`${headline(this.error)} - ${this.action.label}`), vscode.TreeItemCollapsibleState.None);
-    item.id = `error:${this.key}`;
-    setTreeText(item, { tooltip: this.error.details.serverText ? t('{0}\nServer said: {1}', uiPlain(this.error.message, 1000), uiPlain(this.error.details.serverText, 500)) : uiPlain(this.error.message, 1000) });
+    const error = this.current();
+    const parent = this.parent as AccountNode | FolderNode;
+    const accountId = parent instanceof AccountNode ? parent.account.id : parent.accountId;
+    const retry = parent instanceof FolderNode
+      ? { label: vscode.l10n.t('Retry'), command: 'imapExplorer.refresh', args: [] }
+      : { label: vscode.l10n.t('Retry'), command: 'imapExplorer.retryAccount', args: [accountId] };
+    const action = error ? actionFor(error, accountId, retry) : retry;
+    const item = this.item(uiPlain(`${error ? headline(error) : ''} - ${action.label}`));
+    setTreeText(item, {
+      tooltip: !error ? undefined : error.details.serverText ? t('{0}\nServer said: {1}', uiPlain(error.message, 1000), uiPlain(error.details.serverText, 500)) : uiPlain(error.message, 1000),
+      accessibilityLabel: uiPlain(`${error ? headline(error) : ''} - ${action.label}. ${error?.message ?? ''}`, 400),
+    });
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.contextValue = 'error';
-    setTreeText(item, { accessibilityLabel: uiPlain(`${headline(this.error)} - ${this.action.label}. ${this.error.message}`, 400) });
-    item.command = { command: this.action.command, title: this.action.label, arguments: this.action.args };
-    return item;
-  }
-}
-
-export class InfoNode extends TreeNode {
-  constructor(
-    parent: TreeNode | undefined,
-    readonly label: string,
-    readonly key: string,
-  ) {
-    super(parent);
-  }
-
-  treeItem(): vscode.TreeItem {
-    const item = treeItem(uiPlain(this.label, 400), vscode.TreeItemCollapsibleState.None);
-    item.id = `info:${this.key}`;
-    item.iconPath = new vscode.ThemeIcon('info');
-    item.contextValue = 'info';
-    setTreeText(item, { accessibilityLabel: uiPlain(this.label, 400) });
+    // a folder's Retry runs on the selection (this row's folder), like every row command
+    item.command = { command: action.command, title: action.label, ...(action.args.length ? { arguments: action.args } : {}) };
     return item;
   }
 }

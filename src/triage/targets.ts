@@ -3,8 +3,8 @@
 // or the message shown in the message view (its toolbar, or the palette while it is active).
 import { type AccountConfig } from '../core/account';
 import { type MessageSummary } from '../core/mail/headers';
+import { type MailModel } from '../tree/model';
 import { type MessageRef, MessageNode, type TreeNode } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
 
 export interface MessageSet {
   account: AccountConfig;
@@ -15,8 +15,9 @@ export interface MessageSet {
 }
 
 export interface TargetDeps {
-  tree: MailTreeProvider;
-  selection(): readonly TreeNode[];
+  model: MailModel;
+  /** The tree's selection, once VS Code drew the rows it shows. */
+  selection(): Promise<readonly TreeNode[]>;
   /** The message in the active message view, if one is active. */
   activeMessage(): { ref: MessageRef; flags: string[]; messageId?: string; subject?: string } | undefined;
   account(id: string): AccountConfig | undefined;
@@ -35,13 +36,10 @@ function fromTree(source: 'tree' | undefined, args: unknown[]): boolean {
 export function groupMessages(nodes: MessageNode[]): MessageSet[] {
   const sets = new Map<string, MessageSet>();
   for (const node of nodes) {
-    const key = `${node.account.id}\u0000${node.folderNode.folder.path}`;
+    const key = `${node.account.id}\u0000${node.folderNode.path}`;
     let set = sets.get(key);
     if (!set) {
-      set = { account: node.account, path: node.folderNode.folder.path, messages: [] };
-      if (node.folderNode.messages.uidValidity) {
-        set.uidValidity = node.folderNode.messages.uidValidity;
-      }
+      set = { account: node.account, path: node.folderNode.path, uidValidity: node.uidValidity, messages: [] };
       sets.set(key, set);
     }
     set.messages.push(node.summary);
@@ -62,7 +60,7 @@ export async function resolveTargets(args: unknown[], deps: TargetDeps): Promise
     if (!account) {
       return [];
     }
-    const known = deps.tree.summaryOf(first);
+    const known = deps.model.summaryOf(first);
     const active = deps.activeMessage();
     const fallback = active && active.ref.uid === first.uid && active.ref.path === first.path ? active : undefined;
     return [{
@@ -76,6 +74,6 @@ export async function resolveTargets(args: unknown[], deps: TargetDeps): Promise
   if (active) {
     return resolveTargets([active.ref], deps);
   }
-  const selected = await deps.tree.settledSelection(deps.selection);
+  const selected = await deps.selection();
   return groupMessages(selected.filter((n): n is MessageNode => n instanceof MessageNode));
 }

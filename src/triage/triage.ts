@@ -11,8 +11,8 @@ import { MailError, toMailError } from '../core/errors';
 import { createFolder, deleteFolder, folderMessageCount, renameFolder, setSubscribed } from '../core/mail/folderOps';
 import { type FolderInfo, flattenFolders, listFolders } from '../core/mail/folders';
 import { type MovePlan, runMove, undoMove } from '../core/mail/moveOperation';
+import { type MailModel } from '../tree/model';
 import { AccountNode, FolderNode, keywordsOf } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
 import { type FolderPicker } from './folderPicker';
 import { type MessageSet, resolveTargets, type TargetDeps } from './targets';
 import { type UndoEntry, type UndoStack } from './undo';
@@ -22,7 +22,7 @@ import { pickOrType, setStatusBarMessage, showError, showInfo, showInputBox, sho
 export interface TriageDeps {
   accounts: AccountStore;
   sessions: SessionPool;
-  tree: MailTreeProvider;
+  model: MailModel;
   picker: FolderPicker;
   undo: UndoStack;
   log: vscode.LogOutputChannel;
@@ -54,7 +54,7 @@ export class Triage {
 
   /** A folder as the user knows it: "Triage / Confirmed", never the raw IMAP path. */
   private folderName(accountId: string, path: string): UiText {
-    return uiFolder(path, delimiterOf(this.deps.tree.knownFolders(accountId), path));
+    return uiFolder(path, delimiterOf(this.deps.model.knownFolders(accountId), path));
   }
 
   async targets(args: unknown[]): Promise<MessageSet[]> {
@@ -71,8 +71,8 @@ export class Triage {
 
   /** After a failure the tree may be wrong: reload what it shows from the server. */
   private showServerTruth(set: MessageSet): void {
-    this.deps.tree.invalidateFolder(set.account.id, set.path);
-    this.deps.tree.refreshCounts(set.account.id);
+    this.deps.model.invalidateFolder(set.account.id, set.path);
+    this.deps.model.refreshCounts(set.account.id);
   }
 
   private offerUndo(text: UiText, entry: UndoEntry): void {
@@ -125,11 +125,11 @@ export class Triage {
         this.showServerTruth(set);
         throw err;
       }
-      this.deps.tree.setFlagsInModel(set.account.id, set.path, uids, [flag], value);
+      this.deps.model.setFlagsInModel(set.account.id, set.path, uids, [flag], value);
       changed.push({ set, uids });
     }
     if (flag === '\\Seen') {
-      changed.forEach(({ set }) => this.deps.tree.refreshCounts(set.account.id));
+      changed.forEach(({ set }) => this.deps.model.refreshCounts(set.account.id));
     }
     if (changed.length) {
       const n = changed.reduce((sum, c) => sum + c.uids.length, 0);
@@ -139,9 +139,9 @@ export class Triage {
           for (const { set, uids } of changed) {
             const session = this.session(set);
             await session.withMailbox(set.path, (client) => setFlags({ client, refusal: () => session.takeRefusal() }, uids, [flag], !value), { idempotent: true });
-            this.deps.tree.setFlagsInModel(set.account.id, set.path, uids, [flag], !value);
+            this.deps.model.setFlagsInModel(set.account.id, set.path, uids, [flag], !value);
             if (flag === '\\Seen') {
-              this.deps.tree.refreshCounts(set.account.id);
+              this.deps.model.refreshCounts(set.account.id);
             }
           }
         },
@@ -151,7 +151,7 @@ export class Triage {
   }
 
   private async folders(account: AccountConfig): Promise<FolderInfo[]> {
-    const known = this.deps.tree.knownFolders(account.id);
+    const known = this.deps.model.knownFolders(account.id);
     if (known?.length) {
       return known;
     }
@@ -192,14 +192,10 @@ export class Triage {
     let path = picked;
     if (picked === create) {
       path = await this.deps.sessions.get(account.id).run((client) => createFolder(client, undefined, name));
-      this.deps.tree.refresh(this.accountNode(account.id));
+      this.deps.model.loader(account.id)?.refreshFolders();
     }
     await this.deps.accounts.save({ ...account, folders: { ...account.folders, [role]: path } });
     return path;
-  }
-
-  private accountNode(accountId: string) {
-    return this.deps.tree.accountNodes().find((n) => n.account.id === accountId);
   }
 
   private oneAccount(sets: MessageSet[]): AccountConfig {
@@ -280,36 +276,37 @@ export class Triage {
       throw err;
     }
     if (expunged) {
-      this.deps.tree.removeFromModel(set.account.id, set.path, uids);
+      this.deps.model.removeFromModel(set.account.id, set.path, uids);
       this.deps.moved(set.account.id, set.path, uids, '');
       setStatusBarMessage(t('{0} deleted permanently.', count(uids.length)), 4000);
     } else {
-      this.deps.tree.setFlagsInModel(set.account.id, set.path, uids, ['\\Deleted'], true);
+      this.deps.model.setFlagsInModel(set.account.id, set.path, uids, ['\\Deleted'], true);
       void showWarning(t('The server cannot expunge single messages (no UIDPLUS): {0} are marked deleted and disappear when the folder is expunged.', count(uids.length)));
     }
-    this.deps.tree.refreshCounts(set.account.id);
+    this.deps.model.refreshCounts(set.account.id);
   }
 
   /** Moves (or copies) every set to `destination`, one command per folder, with Undo. */
   async transfer(sets: MessageSet[], destination: string, options: { copy?: boolean; deleted?: boolean } = {}): Promise<void> {
     const done: Array<{ set: MessageSet; plan: MovePlan; outcome: Awaited<ReturnType<typeof runMove>> }> = [];
     for (const set of sets) {
+      this.deps.log.info(`${options.copy ? 'Copying' : 'Moving'} ${set.messages.length} message(s) from ${set.path} to ${destination}`);
       const plan: MovePlan = { from: set.path, to: destination, messages: set.messages.map((m) => ({ uid: m.uid, ...(m.messageId ? { messageId: m.messageId } : {}) })), ...(options.copy ? { copy: true } : {}) };
       let outcome;
       try {
         outcome = await runMove(this.session(set), plan);
       } catch (err) {
         this.showServerTruth(set);
-        this.deps.tree.invalidateFolder(set.account.id, destination);
+        this.deps.model.invalidateFolder(set.account.id, destination);
         throw err;
       }
       done.push({ set, plan, outcome });
       const moved = [...outcome.placed.keys()];
       if (!options.copy) {
         if (outcome.leftMarkedDeleted) {
-          this.deps.tree.setFlagsInModel(set.account.id, set.path, moved, ['\\Deleted'], true);
+          this.deps.model.setFlagsInModel(set.account.id, set.path, moved, ['\\Deleted'], true);
         } else {
-          this.deps.tree.removeFromModel(set.account.id, set.path, moved);
+          this.deps.model.removeFromModel(set.account.id, set.path, moved);
         }
         this.deps.moved(set.account.id, set.path, moved, destination);
       }
@@ -317,8 +314,8 @@ export class Triage {
         this.deps.log.info(`A ${options.copy ? 'copy' : 'move'} to ${destination} lost its connection and was completed from the server's state.`);
         this.showServerTruth(set);
       }
-      this.deps.tree.invalidateFolder(set.account.id, destination);
-      this.deps.tree.refreshCounts(set.account.id);
+      this.deps.model.invalidateFolder(set.account.id, destination);
+      this.deps.model.refreshCounts(set.account.id);
     }
     const n = done.reduce((sum, d) => sum + d.outcome.placed.size, 0);
     const name = this.folderName(sets[0]?.account.id ?? '', destination);
@@ -334,9 +331,9 @@ export class Triage {
       undo: async () => {
         for (const { set, plan, outcome } of done) {
           await undoMove(this.session(set), plan, outcome);
-          this.deps.tree.invalidateFolder(set.account.id, set.path);
-          this.deps.tree.invalidateFolder(set.account.id, destination);
-          this.deps.tree.refreshCounts(set.account.id);
+          this.deps.model.invalidateFolder(set.account.id, set.path);
+          this.deps.model.invalidateFolder(set.account.id, destination);
+          this.deps.model.refreshCounts(set.account.id);
         }
       },
     });
@@ -354,7 +351,7 @@ export class Triage {
       const session = this.session(set);
       const permanent = await session.withMailbox(set.path, async (_client, mailbox) => [...(mailbox.permanentFlags ?? [])], { idempotent: true });
       const allowsNew = permanent.includes('\\*');
-      const offered = [...new Set([...permanent.filter((f) => !f.startsWith('\\')), ...(this.deps.tree.folderModel(set.account.id, set.path)?.messages.flatMap((m) => keywordsOf(m.flags)) ?? []), '$label1', '$label2', '$label3', '$label4', '$label5'])];
+      const offered = [...new Set([...permanent.filter((f) => !f.startsWith('\\')), ...(this.deps.model.folderMessages(set.account.id, set.path)?.flatMap((m) => keywordsOf(m.flags)) ?? []), '$label1', '$label2', '$label3', '$label4', '$label5'])];
       if (!allowsNew && !offered.length) {
         throw new MailError('SERVER_NO', vscode.l10n.t('This folder does not accept keywords (its PERMANENTFLAGS has none).'));
       }
@@ -379,28 +376,28 @@ export class Triage {
   // ---- folders ----
 
   async newFolder(node: unknown): Promise<void> {
-    const { account, parent } = this.folderContext(node);
+    const { account, parent } = await this.folderContext(node);
     const name = await showInputBox({ title: parent ? t('New folder in {0}', uiFolder(parent.path, parent.delimiter)) : t('New folder in {0}', uiPlain(account.email)), prompt: t('Folder name') });
     if (!name) {
       return;
     }
     const path = await this.deps.sessions.get(account.id).run((client) => createFolder(client, parent?.path, name));
-    this.deps.tree.refresh(this.accountNode(account.id));
+    this.deps.model.loader(account.id)?.refreshFolders();
     setStatusBarMessage(t('Created {0}.', uiFolder(path, parent?.delimiter)), 4000);
   }
 
   async renameFolder(node: unknown): Promise<void> {
-    const folder = this.requireFolder(node);
+    const folder = await this.requireFolder(node);
     const name = await showInputBox({ title: t('Rename {0}', uiFolder(folder.folder.path, folder.folder.delimiter)), value: folder.folder.name, prompt: t('New name') });
     if (!name || name === folder.folder.name) {
       return;
     }
     await this.deps.sessions.get(folder.accountId).run((client) => renameFolder(client, folder.folder.path, name));
-    this.deps.tree.refresh(this.accountNode(folder.accountId));
+    this.deps.model.loader(folder.accountId)?.refreshFolders();
   }
 
   async deleteFolder(node: unknown): Promise<void> {
-    const folder = this.requireFolder(node);
+    const folder = await this.requireFolder(node);
     const session = this.deps.sessions.get(folder.accountId);
     const messages = folder.folder.selectable ? await session.run((client) => folderMessageCount(client, folder.folder.path), { idempotent: true }) : 0;
     const remove = t('Delete Folder');
@@ -412,28 +409,28 @@ export class Triage {
       return;
     }
     await session.run((client) => deleteFolder(client, folder.folder.path));
-    this.deps.tree.refresh(this.accountNode(folder.accountId));
+    this.deps.model.loader(folder.accountId)?.refreshFolders();
   }
 
   async subscribe(node: unknown, subscribed: boolean): Promise<void> {
-    const folder = this.requireFolder(node);
+    const folder = await this.requireFolder(node);
     await this.deps.sessions.get(folder.accountId).run((client) => setSubscribed(client, folder.folder.path, subscribed));
-    this.deps.tree.refresh(this.accountNode(folder.accountId));
+    this.deps.model.loader(folder.accountId)?.refreshFolders();
   }
 
-  private requireFolder(node: unknown): FolderNode {
+  private async requireFolder(node: unknown): Promise<FolderNode> {
     if (node instanceof FolderNode) {
       return node;
     }
-    const selected = this.deps.targets.selection()[0];
+    const selected = (await this.deps.targets.selection())[0];
     if (selected instanceof FolderNode) {
       return selected;
     }
     throw new MailError('INVALID_INPUT', vscode.l10n.t('Select a folder first.'));
   }
 
-  private folderContext(node: unknown): { account: AccountConfig; parent?: FolderNode['folder'] } {
-    const target = node ?? this.deps.targets.selection()[0];
+  private async folderContext(node: unknown): Promise<{ account: AccountConfig; parent?: FolderNode['folder'] }> {
+    const target = node ?? (await this.deps.targets.selection())[0];
     if (target instanceof FolderNode) {
       return { account: target.account, parent: target.folder };
     }

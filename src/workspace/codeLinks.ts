@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { MailError } from '../core/errors';
 import { type CodeReference, findCodeReferences, findCommitCandidates } from '../core/workspace/codeRefs';
 import { fileNameOf, matchBySuffix } from '../core/workspace/resolve';
-import { type GitHost } from '../core/workspace/gitAm';
+import { commitText, findCommits } from '../core/workspace/gitAm';
+import { type GitRunner } from '../core/workspace/gitRunner';
 import { showQuickPick, t, uiPlain } from '../util/ui';
 
 export const COMMIT_SCHEME = 'imap-explorer-commit';
@@ -142,29 +143,16 @@ function fragment(reference: CodeReference): string {
   return `L${reference.line}${reference.column ? `,${reference.column}` : ''}`;
 }
 
-/** Which commits of the repository the candidates name (one `git cat-file --batch-check`). */
-export async function existingCommits(host: GitHost, hashes: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(hashes)].slice(0, 100);
-  const out = new Map<string, string>();
-  if (!unique.length) {
-    return out;
-  }
-  const result = await host.git(['cat-file', '--batch-check=%(objectname) %(objecttype)'], `${unique.map((h) => `${h}^{commit}`).join('\n')}\n`);
-  const lines = result.stdout.toString('utf8').split('\n');
-  unique.forEach((hash, i) => {
-    const m = /^([0-9a-f]{40}) commit$/.exec(lines[i] ?? '');
-    if (m) {
-      out.set(hash, m[1]);
-    }
-  });
-  return out;
+/** Which commits of the repository the candidates name (core/workspace/gitAm.ts findCommits: one git run). */
+export async function existingCommits(runner: GitRunner, hashes: string[]): Promise<Map<string, string>> {
+  return findCommits(runner, hashes);
 }
 
 /** Document links for mail shown in editors: View Source and text attachments. */
 export class MailDocumentLinks implements vscode.DocumentLinkProvider {
   constructor(
     private readonly resolver: CodeLinkResolver,
-    private readonly git: () => Promise<GitHost | undefined>,
+    private readonly git: () => Promise<GitRunner | undefined>,
   ) {}
 
   async provideDocumentLinks(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.DocumentLink[]> {
@@ -205,25 +193,28 @@ export class MailDocumentLinks implements vscode.DocumentLinkProvider {
 
 /** `git show` of a commit, as a read-only document (imap-explorer-commit:/<sha>.diff). */
 export class CommitDocuments implements vscode.TextDocumentContentProvider {
-  constructor(private readonly git: () => Promise<GitHost | undefined>) {}
+  constructor(private readonly git: () => Promise<GitRunner | undefined>) {}
 
   static uri(sha: string): vscode.Uri {
     return vscode.Uri.from({ scheme: COMMIT_SCHEME, path: `/${sha}.diff` });
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const sha = /^\/([0-9a-f]{40})\.diff$/.exec(uri.path)?.[1];
-    const host = await this.git();
-    if (!sha || !host) {
+    const sha = /^\/([0-9a-f]{40}(?:[0-9a-f]{24})?)\.diff$/.exec(uri.path)?.[1];
+    const runner = await this.git();
+    if (!sha || !runner) {
       return vscode.l10n.t('This commit cannot be shown.');
     }
-    const result = await host.git(['show', '--no-color', '--format=fuller', '--stat', '--patch', sha]);
-    return result.code === 0 ? result.stdout.toString('utf8') : result.stderr;
+    try {
+      return await commitText(runner, sha);
+    } catch (err) {
+      return vscode.l10n.t('This commit cannot be shown: {0}', err instanceof Error ? err.message : String(err));
+    }
   }
 }
 
 export async function showCommit(sha: unknown): Promise<void> {
-  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) {
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha)) {
     throw new MailError('INVALID_INPUT', vscode.l10n.t('Not a commit.'));
   }
   const document = await vscode.workspace.openTextDocument(CommitDocuments.uri(sha));

@@ -7,19 +7,19 @@ import { type SessionPool } from '../accounts/sessions';
 import { type Composer } from '../compose/composer';
 import { SOURCE_SCHEME } from '../source/sourceProvider';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { type CommandTable } from '../util/commands';
 import { Disposable } from '../util/dispose';
 import { CodeLinkResolver, COMMIT_SCHEME, CommitDocuments, MailDocumentLinks, OPEN_CODE_REFERENCE, SHOW_COMMIT, showCommit } from './codeLinks';
-import { workspaceGit } from './git';
+import { type GitWorkspace } from './git';
 import { MailLinks } from './mailLinks';
 import { PATCHED_SCHEME, Patches } from './patches';
 
 export interface WorkspaceDeps {
   accounts: AccountStore;
   sessions: SessionPool;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   composer: Composer;
   resolver: CodeLinkResolver;
@@ -28,6 +28,8 @@ export interface WorkspaceDeps {
   open(ref: MessageRef): Promise<void>;
   extensionId: string;
   log: vscode.LogOutputChannel;
+  /** Where git runs for the workspace's repositories (git.ts). */
+  git: GitWorkspace;
 }
 
 export class WorkspaceFeature extends Disposable {
@@ -42,9 +44,10 @@ export class WorkspaceFeature extends Disposable {
     this.links = new MailLinks(deps);
     this._register(vscode.window.registerUriHandler(this.links));
     this._register(vscode.workspace.registerTextDocumentContentProvider(PATCHED_SCHEME, this.patches.documents));
-    this._register(vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, new CommitDocuments(workspaceGit)));
+    const git = () => deps.git.forLinks();
+    this._register(vscode.workspace.registerTextDocumentContentProvider(COMMIT_SCHEME, new CommitDocuments(git)));
     // View Source documents and text attachments opened from a message
-    const links = new MailDocumentLinks(this.resolver, workspaceGit);
+    const links = new MailDocumentLinks(this.resolver, git);
     this._register(vscode.languages.registerDocumentLinkProvider({ scheme: SOURCE_SCHEME }, links));
     // attachments opened from a message live in this window's private folder
     void deps.tempDir().then((dir) => this._register(vscode.languages.registerDocumentLinkProvider({ scheme: 'file', pattern: new vscode.RelativePattern(vscode.Uri.file(dir), '**/*') }, links)), (err: unknown) => deps.log.warn(`No code links in attachments: ${String(err)}`));

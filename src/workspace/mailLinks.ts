@@ -14,21 +14,22 @@ import { accountLabel } from '../core/account';
 import { findMessageById, type FoundMessage, lookupOrder, messageLink, parseMessageLink } from '../core/workspace/messageLink';
 import { forgeOf, messageAsMarkdown, newIssueUrl } from '../core/workspace/share';
 import { type MessageRef } from '../tree/nodes';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
-import { gitApi, workspaceRepository } from './git';
+import { type GitWorkspace } from './git';
 import { setStatusBarMessage, showError, showInputBox, showQuickPick, showWarning, t, uiPlain, withProgress } from '../util/ui';
 
 export interface MailLinkDeps {
   accounts: AccountStore;
   sessions: SessionPool;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   /** Opens a message in the message view. */
   open(ref: MessageRef): Promise<void>;
   /** The publisher.name id the URI handler is registered under. */
   extensionId: string;
   log: vscode.LogOutputChannel;
+  git: GitWorkspace;
 }
 
 export class MailLinks implements vscode.UriHandler {
@@ -167,10 +168,10 @@ export class MailLinks implements vscode.UriHandler {
   }
 
   async openAsIssue(args: unknown[]): Promise<void> {
-    const repository = await workspaceRepository(await gitApi());
-    const remotes = repository.state.remotes;
+    const repository = await this.deps.git.repository();
+    const remotes = await repository.remotes();
     const remote = remotes.find((r) => r.name === 'upstream') ?? remotes.find((r) => r.name === 'origin') ?? remotes[0];
-    const forge = remote ? forgeOf(remote.fetchUrl ?? remote.pushUrl ?? '') : undefined;
+    const forge = remote ? forgeOf(remote.url) : undefined;
     if (!forge) {
       throw new MailError('NOT_FOUND', vscode.l10n.t('The workspace\'s repository has no GitHub or GitLab remote.'));
     }

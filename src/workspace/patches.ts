@@ -1,30 +1,32 @@
 // Patches from mail into the workspace: "Apply to Workspace" (git am -3 on the raw bytes, the
 // newest version of the series, in order, optionally on a new branch and with the review trailers)
 // and "Open as Diff" (applied in memory to the workspace's files, shown in VS Code's diff editor).
-// Workspace files are read through vscode.workspace.fs; git runs in the repository (git.ts).
+// Workspace files are read through vscode.workspace.fs; git runs where the repository is (git.ts:
+// a child process for a repository on this machine, a VS Code task for one on the remote).
 import * as vscode from 'vscode';
 import { type SessionPool } from '../accounts/sessions';
 import { MailError } from '../core/errors';
 import { HEADER_QUERY, type MessageSummary, toSummary } from '../core/mail/headers';
 import { downloadPart, loadImapMessage, readStream } from '../core/mail/messageLoader';
-import { abortAm, applyPatches, type ApplyResult, conflictedFiles, type GitHost } from '../core/workspace/gitAm';
+import { abortAm, applyPatches, type ApplyResult, conflictedFiles } from '../core/workspace/gitAm';
 import { applyFilePatch, isPatchPart, parseDiff, splitPatchBody } from '../core/workspace/patchMail';
 import { type LoadedSeries, loadSeries } from '../core/workspace/seriesLoader';
 import { seriesBranchName } from '../core/workspace/series';
-import { type MailTreeProvider } from '../tree/provider';
+import { type MailModel } from '../tree/model';
 import { type Triage } from '../triage/triage';
 import { type MessageSet } from '../triage/targets';
 import { showError, showInfo, showModal, showQuickPick, showWarning, t, type UiText, uiJoin, uiPlain, withProgress } from '../util/ui';
-import { type GitApi, gitApi, gitHostFor, type GitRepository, workspaceRepository } from './git';
+import { type GitWorkspace, type WorkspaceRepository } from './git';
 
 export const PATCHED_SCHEME = 'imap-explorer-patched';
 
 
 export interface PatchDeps {
   sessions: SessionPool;
-  tree: MailTreeProvider;
+  tree: MailModel;
   triage: Triage;
   log: vscode.LogOutputChannel;
+  git: GitWorkspace;
 }
 
 /** In-memory results of Open as Diff, served read-only by URI. */
@@ -67,12 +69,12 @@ function describeParts(loaded: LoadedSeries): UiText {
 export class Patches {
   readonly documents = new PatchedDocuments();
   /** The repository of the last apply that stopped on a conflict, for Abort / Open Conflicts. */
-  private stopped: { host: GitHost; repository: GitRepository } | undefined;
+  private stopped: WorkspaceRepository | undefined;
 
   constructor(private readonly deps: PatchDeps) {}
 
   private summaries(set: MessageSet): MessageSummary[] {
-    return this.deps.tree.folderModel(set.account.id, set.path)?.messages ?? [];
+    return [...(this.deps.tree.folderMessages(set.account.id, set.path) ?? [])];
   }
 
   private async loadSeries(set: MessageSet, uid: number): Promise<LoadedSeries> {
@@ -95,11 +97,9 @@ export class Patches {
   /** Apply to Workspace. */
   async apply(args: unknown[]): Promise<void> {
     const { set, uid } = await oneMessage(this.deps.triage, args);
-    const api = await gitApi();
-    const repository = await workspaceRepository(api);
-    const host = gitHostFor(api as GitApi, repository);
+    const repository = await this.deps.git.repository();
     const loaded = await this.loadSeries(set, uid);
-    const branchNow = uiPlain(repository.state.HEAD?.name ?? 'HEAD', 80);
+    const branchNow = uiPlain(await repository.headName(), 80);
     const trailerCount = loaded.parts.reduce((n, p) => n + p.trailers.length, 0);
     const newBranch = seriesBranchName({ title: loaded.title, version: loaded.series?.version ?? 1 });
     const branchLabel = uiPlain(newBranch, 80);
@@ -122,7 +122,7 @@ export class Patches {
     if (loaded.pickedVersion !== undefined && loaded.series) {
       notes.push(t('v{0} is the newest version (you picked v{1}).', loaded.series.version, loaded.pickedVersion));
     }
-    const repositoryName = uiPlain(repository.rootUri.path.split('/').filter(Boolean).pop() ?? repository.rootUri.path);
+    const repositoryName = uiPlain(repository.name);
     const chosen = await showQuickPick(options, {
       title: t('Apply {0} to {1} with git am -3', describeParts(loaded), repositoryName),
       placeHolder: uiJoin([...notes, t('How to apply?')], ' '),
@@ -140,16 +140,16 @@ export class Patches {
       }
     }
     const result = await withProgress({ title: t('Applying {0} with git am...', describeParts(loaded)) }, () =>
-      applyPatches(host, loaded.parts.map((p) => ({ label: p.label, raw: p.raw, trailers: p.trailers })), {
+      applyPatches(repository.runner, loaded.parts.map((p) => ({ label: p.label, raw: p.raw, trailers: p.trailers })), {
         ...(chosen.branch ? { branch: newBranch } : {}),
         addTrailers: chosen.trailers,
       }),
     );
-    void repository.status().catch(() => undefined);
-    await this.report(result, loaded, host, repository);
+    repository.refresh();
+    await this.report(result, loaded, repository);
   }
 
-  private async report(result: ApplyResult, loaded: LoadedSeries, host: GitHost, repository: GitRepository): Promise<void> {
+  private async report(result: ApplyResult, loaded: LoadedSeries, repository: WorkspaceRepository): Promise<void> {
     this.deps.log.info(`git am: ${JSON.stringify({ ...result, ...(result.status === 'conflict' ? { message: result.message } : {}) })}`);
     if (result.status === 'refused') {
       throw new MailError('INVALID_INPUT', uiPlain(result.message, 400));
@@ -157,7 +157,10 @@ export class Patches {
     if (result.status === 'applied') {
       this.stopped = undefined;
       const show = t('Show in Source Control');
-      const where = result.branch ? t('on the new branch {0}', uiPlain(result.branch)) : t('on {0}', uiPlain(repository.state.HEAD?.name ?? 'HEAD'));
+      const where = result.branch ? t('on the new branch {0}', uiPlain(result.branch)) : t('on {0}', uiPlain(await repository.headName()));
+      if (result.trailersSkipped) {
+        void showWarning(t('The review trailers were not added: {0}', uiPlain(result.trailersSkipped, 300)));
+      }
       const choice = result.trailersAdded
         ? await showInfo(t('Applied {0} commits {1} with {2} review trailers.', result.commits.length, where, result.trailersAdded), show)
         : await showInfo(t('Applied {0} commits {1}.', result.commits.length, where), show);
@@ -166,7 +169,7 @@ export class Patches {
       }
       return;
     }
-    this.stopped = { host, repository };
+    this.stopped = repository;
     const failed = loaded.parts[result.failed];
     const total = loaded.parts.length;
     const position = total > 1 ? t('Patch {0} of {1}', result.failed + 1, total) : t('The patch');
@@ -188,27 +191,22 @@ export class Patches {
     }
   }
 
-  private async current(): Promise<{ host: GitHost; repository: GitRepository }> {
-    if (this.stopped) {
-      return this.stopped;
-    }
-    const api = await gitApi();
-    const repository = await workspaceRepository(api);
-    return { host: gitHostFor(api as GitApi, repository), repository };
+  private async current(): Promise<WorkspaceRepository> {
+    return this.stopped ?? this.deps.git.repository();
   }
 
   /** git am --abort: back to where the repository was before the whole series. */
   async abort(): Promise<void> {
-    const { host, repository } = await this.current();
-    await abortAm(host);
+    const repository = await this.current();
+    await abortAm(repository.runner);
     this.stopped = undefined;
-    void repository.status().catch(() => undefined);
+    repository.refresh();
     void showInfo(t('git am was aborted: the repository is back where it was before the patches.'));
   }
 
   async openConflicts(): Promise<void> {
-    const { host, repository } = await this.current();
-    const files = await conflictedFiles(host);
+    const repository = await this.current();
+    const files = await conflictedFiles(repository.runner);
     if (!files.length) {
       void showInfo(t('There are no files with conflicts.'));
       return;
@@ -240,8 +238,8 @@ export class Patches {
   async openAsDiff(args: unknown[]): Promise<void> {
     const { set, uid } = await oneMessage(this.deps.triage, args);
     const folder = vscode.workspace.workspaceFolders?.[0];
-    const api = await gitApi().catch(() => undefined);
-    const root = api?.repositories.length ? (await workspaceRepository(api)).rootUri : folder?.uri;
+    const repositories = await this.deps.git.repositories();
+    const root = repositories.length ? (await this.deps.git.repository()).rootUri : folder?.uri;
     if (!root) {
       throw new MailError('NOT_FOUND', vscode.l10n.t('Open the folder the patch is for first.'));
     }

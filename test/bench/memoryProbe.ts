@@ -2,7 +2,7 @@
 // (MailSession + fetchHeaderPage into the tree's FolderMessages model), or loads every envelope
 // (the naive baseline), and reports heap growth. A fresh process per measurement, so nothing
 // else the benchmark did is on the heap.
-import { FolderMessages } from '../../src/core/mail/folderModel';
+import { FolderWindow } from '../../src/core/mail/window';
 import { fetchHeaderPage, HEADER_QUERY, type MessageSummary, toSummary } from '../../src/core/mail/headers';
 import { nullLogger } from '../../src/core/log';
 import { MailSession } from '../../src/core/mail/session';
@@ -52,13 +52,17 @@ async function main(): Promise<void> {
     logger: nullLogger,
     extraCa: input.ca,
   });
-  const model = new FolderMessages();
+  let model: FolderWindow | undefined;
   const started = performance.now();
   if (input.mode === 'ours') {
     for (let i = 0; i < input.pages; i++) {
-      const cursor = i === 0 ? undefined : model.next;
+      const cursor = model?.next;
       const page = await session.withMailbox(input.folder, (client, mailbox) => fetchHeaderPage(client, mailbox, input.pageSize, cursor), { idempotent: true });
-      model.addPage(page, i === 0);
+      if (model) {
+        model.addOlderPage(page);
+      } else {
+        model = FolderWindow.fromPage(input.folder, page);
+      }
     }
   } else {
     const page = await session.withMailbox(input.folder, async (client, mailbox) => {
@@ -68,13 +72,13 @@ async function main(): Promise<void> {
       }
       return { messages, uidValidity: String(mailbox.uidValidity), total: messages.length };
     }, { idempotent: true });
-    model.addPage(page, true);
+    model = FolderWindow.fromPage(input.folder, page);
   }
   const elapsedMs = performance.now() - started;
   const heapOpen = settledHeap();
   await session.close();
   const heapModelOnly = settledHeap();
-  const output: ProbeOutput = { heapBefore, heapOpen, heapModelOnly, messages: model.messages.length, elapsedMs };
+  const output: ProbeOutput = { heapBefore, heapOpen, heapModelOnly, messages: model?.size ?? 0, elapsedMs };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 

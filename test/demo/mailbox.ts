@@ -19,7 +19,8 @@ const STACK = `TypeError: Cannot read properties of undefined (reading 'theme')
 export async function demoMessages(remoteOrigin: string): Promise<Fixture[]> {
   const list: Fixture[] = [];
   const add = async (folder: string, mail: Parameters<typeof compose>[0], flags?: string[]) => {
-    list.push({ folder, subject: String(mail.subject), raw: await compose(mail), ...(flags ? { flags } : {}) });
+    // it arrived when it was sent, as in a real mailbox: rows are ordered by arrival
+    list.push({ folder, subject: String(mail.subject), raw: await compose(mail), ...(flags ? { flags } : {}), ...(mail.date instanceof Date ? { received: mail.date } : {}) });
   };
   const crashId = '<crash-2317@reporter.test>';
   await add('INBOX', {

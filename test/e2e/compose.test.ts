@@ -15,7 +15,7 @@ import { appendMessages, dovecotServer, heldMessages, type MailServer } from '..
 import { type SmtpSink, startSmtpSink } from '../support/smtp';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { expandRow, Journal, openMailView, runCommand, setColorTheme, treeRow } from './workbench';
+import { expandRow, Journal, openMailView, runCommand, setColorTheme, treeRow, recordStep } from './workbench';
 
 const SUBJECT = '[Bug] Crash when opening settings (v2.3.1)';
 const REPLY_TITLE = `Re: ${SUBJECT}`;
@@ -49,16 +49,8 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
-async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
-  const journal = new Journal(page, name);
-  try {
-    await body(journal);
-    await journal.shot('done');
-  } catch (err) {
-    await journal.shot('failure').catch(() => undefined);
-    journal.saveLogs(vscode.logsDir);
-    throw err;
-  }
+function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  return recordStep(page, vscode.logsDir, name, body);
 }
 
 /** What the editor shows, as a person reads it (Monaco renders spaces as U+00A0). */

@@ -11,7 +11,7 @@ import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovec
 import { saveMessage } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { expandRow, Journal, messageBody, openMailView, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { expandRow, Journal, messageBody, openMailView, runCommand, setColorTheme, treeRow, webviewFrame, recordStep } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -20,16 +20,8 @@ let page: Page;
 
 const CASES = MIME_CASES.filter((c) => /^\d\d-/.test(c.file));
 
-async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
-  const journal = new Journal(page, name);
-  try {
-    await body(journal);
-    await journal.shot('done');
-  } catch (err) {
-    await journal.shot('failure').catch(() => undefined);
-    journal.saveLogs(vscode.logsDir);
-    throw err;
-  }
+function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  return recordStep(page, vscode.logsDir, name, body);
 }
 
 /** The row's description: "📎 Dana Reporter · 3 Mar 2025". */

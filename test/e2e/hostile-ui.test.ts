@@ -72,6 +72,8 @@ describe('sender text on VS Code surfaces (hostile UI journey)', { timeout: 10 *
         'imapExplorer.notifications.newMail': true,
         'imapExplorer.remoteContent.trustedSenders': ['news@bank.test'],
         'imapExplorer.remoteContent.authservIds': { localhost: ['mx.own.test'] },
+        // the sender's image server is on loopback: the host refuses private addresses otherwise
+        'imapExplorer.remoteContent.allowPrivateNetwork': true,
         'imapExplorer.accounts': [{ id: 'alice', email: 'alice@example.test', imap: { host: 'localhost', port: server.imapsPort, security: 'tls', user: DEFAULT_USER.name } }],
       },
     });
@@ -149,7 +151,8 @@ describe('sender text on VS Code surfaces (hostile UI journey)', { timeout: 10 *
       const saved = toast(/^Saved /);
       await saved.waitFor({ timeout: 30000 });
       const message = saved.locator('.notification-list-item-message');
-      assert.equal(await visibleText(message), `Saved ${HOSTILE_NAME}.`, 'the name is shown as text, whole');
+      // the file's name as saved (the view lists attachments under that name); still link-shaped
+      assert.equal(await visibleText(message), `Saved ${safeFileName(HOSTILE_NAME)}.`, 'the name is shown as text, whole');
       assert.equal(await saved.locator('a[href]').count(), 0, 'no link in the toast');
       await journal.shot('saved-toast');
       await message.click();

@@ -5,6 +5,22 @@ import { join } from 'node:path';
 import { type Frame, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from './codeServer';
 
+/**
+ * Runs one step of a journey with its journal (test-results/<name>/): a screenshot when it is done; on
+ * failure a screenshot and VS Code's extension host logs, then the error goes on.
+ */
+export async function recordStep(page: Page, logsDir: string, name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  const journal = new Journal(page, name);
+  try {
+    await body(journal);
+    await journal.shot('done');
+  } catch (err) {
+    await journal.shot('failure').catch(() => undefined);
+    journal.saveLogs(logsDir);
+    throw err;
+  }
+}
+
 export class Journal {
   private step = 0;
   readonly dir: string;

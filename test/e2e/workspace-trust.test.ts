@@ -105,7 +105,7 @@ describe('a workspace cannot change where credentials go or what is trusted', { 
 
       // the user's own password, entered for the user's own server
       await expandRow(page, ACCOUNT.email);
-      await treeRow(page, /No password stored - Enter password/).click();
+      await treeRow(page, /^Sign in$/).click();
       const input = page.locator('.quick-input-widget input');
       await input.waitFor();
       await input.fill(DEFAULT_USER.password);

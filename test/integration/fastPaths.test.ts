@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BulkConnection } from '../../src/core/mail/bulk';
-import { FolderMessages } from '../../src/core/mail/folderModel';
-import { resyncCached } from '../../src/core/mail/folderSync';
-import { cacheKeyOf, HeaderCache, restoreModel } from '../../src/core/mail/headerCache';
+import { type ResyncMethod, resyncCached } from '../../src/core/mail/folderSync';
+import { cacheKeyOf, HeaderCache, restoreWindow } from '../../src/core/mail/headerCache';
 import { fetchHeaderPage } from '../../src/core/mail/headers';
+import { type MailSession } from '../../src/core/mail/session';
+import { MailStore } from '../../src/core/mail/store';
+import { type FolderChange, FolderWindow } from '../../src/core/mail/window';
 import { downloadPart, loadImapMessage, readStream } from '../../src/core/mail/messageLoader';
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
@@ -44,28 +46,40 @@ function withoutRecent(flags: string[]): string[] {
   return flags.filter((f) => f !== '\\Recent').sort();
 }
 
-function view(model: FolderMessages): Array<{ uid: number; flags: string[] }> {
-  return model.messages.map((m) => ({ uid: m.uid, flags: withoutRecent(m.flags) }));
+/** The window's messages by UID, newest first (the rows are ordered by arrival; here the set matters). */
+function view(window: FolderWindow): Array<{ uid: number; flags: string[] }> {
+  return window.newestByUid(Infinity).map((m) => ({ uid: m.uid, flags: withoutRecent(m.flags) }));
 }
 
 /** Loads the first page on one connection and leaves it in the cache, as VS Code does before it closes. */
 async function cacheFirstPage(server: ImapEndpoint, folder: string): Promise<void> {
   const session = testSession(server);
-  const model = new FolderMessages();
   try {
-    model.addPage(await session.withMailbox(folder, (client, mailbox) => fetchHeaderPage(client, mailbox, PAGE)), true);
+    const page = await session.withMailbox(folder, (client, mailbox) => fetchHeaderPage(client, mailbox, PAGE));
+    await new HeaderCache(cacheDir).save(cacheKeyOf(testAccount(server)), FolderWindow.fromPage(folder, page));
   } finally {
     await session.close();
   }
-  await new HeaderCache(cacheDir).save(cacheKeyOf(testAccount(server)), folder, model);
 }
 
-async function restored(server: ImapEndpoint, folder: string): Promise<FolderMessages> {
+/** A store showing the cached window, as after a restart before any connection. */
+async function restored(server: ImapEndpoint, folder: string): Promise<MailStore> {
   const cached = await new HeaderCache(cacheDir).load(cacheKeyOf(testAccount(server)), folder);
   assert.ok(cached, 'the cache has the folder');
-  const model = new FolderMessages();
-  restoreModel(model, cached);
-  return model;
+  const store = new MailStore('test');
+  store.apply({ type: 'window', path: folder, window: restoreWindow(cached), generation: 0, source: 'cache' });
+  return store;
+}
+
+/** resyncCached on the store's window, applied through the store as the extension does. */
+async function resync(store: MailStore, session: MailSession, folder: string): Promise<{ method: ResyncMethod; change: FolderChange }> {
+  const generation = store.generation(folder);
+  const result = await session.run((client) => resyncCached(client, store.window(folder)!.snapshot(), PAGE));
+  const event = result.method === 'reload'
+    ? store.apply({ type: 'window', path: folder, window: FolderWindow.fromPage(folder, result.page), generation, source: 'server' })
+    : store.apply({ type: 'delta', path: folder, delta: result.delta, generation });
+  const change = event?.changes.find((c) => c.path === folder)?.change ?? { added: [], removed: [], flagged: [], reset: false };
+  return { method: result.method, change };
 }
 
 function uidNext(server: DovecotServer, folder: string): number {
@@ -95,16 +109,16 @@ describe('headers from the cache, resynced', () => {
         saveMessage(server, DEFAULT_USER.name, FOLDER, await newMessage('Arrived while closed 1'));
         saveMessage(server, DEFAULT_USER.name, FOLDER, await newMessage('Arrived while closed 2'));
 
-        const model = await restored(server, FOLDER);
-        assert.equal(model.messages.length, PAGE, 'the cached page is there before any connection');
+        const store = await restored(server, FOLDER);
+        assert.equal(store.window(FOLDER)?.size, PAGE, 'the cached page is there before any connection');
         const session = testSession(server);
         try {
-          const { change, method } = await session.run((client) => resyncCached(client, FOLDER, model, PAGE));
+          const { change, method } = await resync(store, session, FOLDER);
           assert.equal(method, variant === 'QRESYNC' ? 'qresync' : 'flags');
           assert.deepEqual(change.added.map((m) => m.subject).sort(), ['Arrived while closed 1', 'Arrived while closed 2']);
           assert.deepEqual(change.removed.map((m) => m.uid), [280]);
           assert.deepEqual(change.flagged.map((f) => f.uid).sort(), [262, 290, 297, 300]);
-          assert.equal(model.total, 301);
+          assert.equal(store.window(FOLDER)?.total, 301);
           const commands = clientCommands(session.logger);
           if (variant === 'QRESYNC') {
             assert.ok(commands.some((c) => /SELECT Reopen \(QRESYNC \(\d+ \d+\)\)/.test(c)), commands.join('\n'));
@@ -114,7 +128,8 @@ describe('headers from the cache, resynced', () => {
           await session.close();
         }
         const expected = await serverView(server, FOLDER, PAGE + 1);
-        assert.deepEqual(view(model), expected.filter((m) => m.uid >= model.minUid));
+        const window = store.window(FOLDER)!;
+        assert.deepEqual(view(window), expected.filter((m) => m.uid >= window.minUid));
       });
     });
   }
@@ -127,16 +142,16 @@ describe('headers from the cache, resynced', () => {
       server.doveadm(['mailbox', 'delete', '-u', DEFAULT_USER.name, FOLDER]);
       server.doveadm(['mailbox', 'create', '-u', DEFAULT_USER.name, FOLDER]);
       saveMessage(server, DEFAULT_USER.name, FOLDER, await newMessage('In the new folder'));
-      const model = await restored(server, FOLDER);
+      const store = await restored(server, FOLDER);
       const session = testSession(server);
       try {
-        const { change, method } = await session.run((client) => resyncCached(client, FOLDER, model, PAGE));
+        const { change, method } = await resync(store, session, FOLDER);
         assert.equal(method, 'reload');
         assert.equal(change.reset, true);
       } finally {
         await session.close();
       }
-      assert.deepEqual(model.messages.map((m) => m.subject), ['In the new folder']);
+      assert.deepEqual(store.window(FOLDER)?.messages.map((m) => m.subject), ['In the new folder']);
     } finally {
       await server.stop();
     }
@@ -150,17 +165,18 @@ describe('headers from the cache, resynced', () => {
       for (let i = 0; i < PAGE * 2 + 1; i++) {
         saveMessage(server, DEFAULT_USER.name, FOLDER, await newMessage(`Flood ${i}`));
       }
-      const model = await restored(server, FOLDER);
+      const store = await restored(server, FOLDER);
       const session = testSession(server);
       try {
-        const { method } = await session.run((client) => resyncCached(client, FOLDER, model, PAGE));
+        const { method } = await resync(store, session, FOLDER);
         assert.equal(method, 'reload');
       } finally {
         await session.close();
       }
-      assert.equal(model.messages.length, PAGE);
-      assert.equal(model.maxUid, uidNext(server, FOLDER) - 1);
-      assert.deepEqual(view(model), await serverView(server, FOLDER, PAGE));
+      const window = store.window(FOLDER)!;
+      assert.equal(window.size, PAGE);
+      assert.equal(window.maxUid, uidNext(server, FOLDER) - 1);
+      assert.deepEqual(view(window), await serverView(server, FOLDER, PAGE));
     } finally {
       await server.stop();
     }
@@ -301,16 +317,16 @@ forEachServer('headers from the cache and long downloads', (current) => {
       }
     });
     await appendMessages(server, folder, [{ raw: await newMessage('Arrived while closed 1') }, { raw: await newMessage('Arrived while closed 2') }]);
-    const model = await restored(server, folder);
-    assert.equal(model.messages.length, PAGE, 'the cached page is there before any connection');
+    const store = await restored(server, folder);
+    assert.equal(store.window(folder)?.size, PAGE, 'the cached page is there before any connection');
     const session = testSession(server);
     try {
-      const { change, method } = await session.run((client) => resyncCached(client, folder, model, PAGE));
+      const { change, method } = await resync(store, session, folder);
       assert.equal(method, 'qresync');
       assert.deepEqual(change.added.map((m) => m.subject).sort(), ['Arrived while closed 1', 'Arrived while closed 2']);
       assert.deepEqual(change.removed.map((m) => m.uid), [280]);
       assert.deepEqual(change.flagged.map((f) => f.uid).sort(), [262, 290, 297, 300]);
-      assert.equal(model.total, 301);
+      assert.equal(store.window(folder)?.total, 301);
       const commands = clientCommands(session.logger);
       assert.ok(commands.some((c) => new RegExp(`SELECT "?${folder.replace(/\./g, '\\.')}"? \\(QRESYNC \\(\\d+ \\d+\\)\\)`).test(c)), commands.join('\n'));
       assert.ok(!commands.some((c) => /FETCH 251:300 \(UID FLAGS\)/.test(c)), 'the cached range is not read again');
@@ -318,7 +334,8 @@ forEachServer('headers from the cache and long downloads', (current) => {
       await session.close();
     }
     const expected = await serverView(server, folder, PAGE + 1);
-    assert.deepEqual(view(model), expected.filter((m) => m.uid >= model.minUid));
+    const window = store.window(folder)!;
+    assert.deepEqual(view(window), expected.filter((m) => m.uid >= window.minUid));
   });
 
   it('a download on the second connection does not hold up opening another message, and comes by FETCH BINARY', { timeout: 60_000 }, async () => {

@@ -3,12 +3,12 @@
 // `doveadm kick`, servers without IDLE or CONDSTORE and a new UIDVALIDITY (Dovecot only).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type ImapFlow } from 'imapflow';
-import { FolderMessages } from '../../src/core/mail/folderModel';
-import { type FolderChange } from '../../src/core/mail/folderSync';
+import { ImapFlow } from 'imapflow';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
-import { AccountLive, type LiveHost } from '../../src/core/mail/live';
+import { AccountLive, type LiveHost, storeLiveHost } from '../../src/core/mail/live';
 import { type SessionDeps } from '../../src/core/mail/session';
+import { MailStore } from '../../src/core/mail/store';
+import { type FolderChange, FolderWindow, type WindowDelta } from '../../src/core/mail/window';
 import { compose } from '../fixtures/mail';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { startProxy } from '../support/proxy';
@@ -19,19 +19,33 @@ const WATCH = { disableAutoIdle: false, autoIdleDelay: 50, maxIdleTime: 2000, mi
 const NO_IDLE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
 const NO_CONDSTORE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ESEARCH LIST-STATUS BINARY MOVE SPECIAL-USE';
 
+/** The store of an account, fed by AccountLive as the extension feeds it (storeLiveHost). */
 class RecordingHost implements LiveHost {
-  readonly model = new FolderMessages();
+  readonly store = new MailStore('test');
   readonly changes: FolderChange[] = [];
   readonly arrived: MessageSummary[] = [];
-  unseen: number | undefined;
-  folder(path: string) {
-    return path === 'INBOX' && this.model.loaded ? this.model : undefined;
+  private readonly inner = storeLiveHost(() => this.store, { newMail: () => undefined, alert: () => undefined });
+  get model(): FolderWindow {
+    return this.store.window('INBOX')!;
   }
-  changed(_path: string, change: FolderChange) {
-    this.changes.push(change);
+  get unseen(): number | undefined {
+    return this.store.unseen('INBOX');
   }
-  inboxUnseen(count: number) {
-    this.unseen = count;
+  snapshot(path: string) {
+    return this.inner.snapshot(path);
+  }
+  apply(path: string, delta: WindowDelta | 'drop' | 'heard') {
+    const change = this.inner.apply(path, delta);
+    if (change) {
+      this.changes.push(change);
+    }
+    return change;
+  }
+  ticket() {
+    return this.inner.ticket();
+  }
+  inboxUnseen(count: number, asked: number) {
+    this.inner.inboxUnseen(count, asked);
   }
   newMail(messages: MessageSummary[]) {
     this.arrived.push(...messages);
@@ -72,7 +86,8 @@ async function seedInbox(server: MailServer, subjects: string[]): Promise<void> 
 async function startLive(server: ImapEndpoint, options: { account?: SessionDeps['account']; clientOptions?: SessionDeps['clientOptions'] } = {}) {
   const host = new RecordingHost();
   const loader = testSession(server, options.account ? { account: options.account } : {});
-  host.model.addPage(await loader.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50)), true);
+  const page = await loader.withMailbox('INBOX', (c, mb) => fetchHeaderPage(c, mb, 50));
+  host.store.apply({ type: 'window', path: 'INBOX', window: FolderWindow.fromPage('INBOX', page), generation: 0, source: 'server' });
   await loader.close();
   const loggers: RecordingLogger[] = [];
   const live = new AccountLive(() => {
@@ -121,8 +136,9 @@ forEachServer('live updates', (current) => {
     try {
       const unread = host.model.messages.find((m) => !m.flags.includes('\\Seen'))!;
       const before = host.unseen!;
-      // what opening a message does: the model first, then the STORE on another connection than the watcher's
-      host.model.setFlag(unread.uid, '\\Seen', true);
+      // what opening a message does: the store first, then the STORE on another connection than the watcher's
+      host.store.apply({ type: 'flags', path: 'INBOX', uids: [unread.uid], flags: ['\\Seen'], on: true });
+      assert.equal(host.unseen, before - 1, 'our own action moves the count at once');
       await withOther(server, async (client) => {
         await client.messageFlagsAdd(String(unread.uid), ['\\Seen'], { uid: true });
       });
@@ -250,8 +266,7 @@ describe('live updates on Dovecot only (doveadm, capability overrides)', () => {
     dovecot.doveadm(['mailbox', 'update', '-u', DEFAULT_USER.name, '--uid-validity', '4242', 'INBOX']);
     dovecot.kick(DEFAULT_USER.name);
     await until('the reset', () => host.changes.some((c) => c.reset), 15000);
-    assert.equal(host.model.loaded, false);
-    assert.deepEqual(host.model.messages, []);
+    assert.equal(host.store.window('INBOX'), undefined, 'the window is gone, to be loaded again when shown');
     await live.stop();
   });
 });

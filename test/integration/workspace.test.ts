@@ -1,19 +1,21 @@
 // Patch mail through the real pipeline: `git format-patch` output seeded into Dovecot, the series
-// found and its raw bytes fetched by the product's code, `git am -3` into a temporary clone; and
-// message links looked up by Message-ID across folders.
+// found and its raw bytes fetched by the product's code, `git am -3` into a temporary clone,
+// through both git runners (a child process, and VS Code tasks whose executor runs the same argv
+// locally: test/support/gitRunners.ts); and message links looked up by Message-ID across folders.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fetchHeaderPage, type MessageSummary } from '../../src/core/mail/headers';
 import { listFolders } from '../../src/core/mail/folders';
-import { abortAm, applyPatches, nodeGitHost } from '../../src/core/workspace/gitAm';
+import { abortAm, applyPatches, commitText, findCommits } from '../../src/core/workspace/gitAm';
 import { findMessageById, lookupOrder, messageLink, parseMessageLink } from '../../src/core/workspace/messageLink';
 import { loadSeries } from '../../src/core/workspace/seriesLoader';
 import { cloneTarget, CONTRIBUTOR, gitIn, makePatchFixtures, MAINTAINER, NON_ASCII_AUTHOR, type PatchFixtures } from '../fixtures/patches';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { createFolders, saveMessage } from '../support/seed';
+import { bothRunners } from '../support/gitRunners';
 import { testSession } from '../support/session';
 
 let server: DovecotServer;
@@ -67,7 +69,15 @@ describe('workspace features against Dovecot', () => {
     fixtures?.remove();
   });
 
-  describe('patches from the server into git', () => {
+  for (const runner of bothRunners()) {
+  describe(`patches from the server into git (${runner.name} runner)`, () => {
+    const gitFor = (root: string) => runner.make(root);
+    /** No scratch file is left under .git, and (task runner) no argument could be taken for a VS Code variable. */
+    const clean = (target: string) => {
+      const scratch = join(target, '.git', 'imap-explorer');
+      assert.deepEqual(existsSync(scratch) ? readdirSync(scratch) : [], [], 'scratch folders are removed');
+      assert.ok(runner.specs.every((spec) => spec.command === 'git' && spec.cwd.length > 0 && ![spec.cwd, ...spec.args].some((a) => a.includes('${'))));
+    };
 
     it('applies the newest version of a series, picked from a v1 part, on a new branch with the review trailers', async () => {
       const loaded = await seriesOf(uidOf('[PATCH 2/3] util: retry a few times'));
@@ -78,7 +88,7 @@ describe('workspace features against Dovecot', () => {
       // the raw bytes as the server holds them (CRLF), not decoded text
       assert.ok(loaded.parts.every((p) => p.raw.includes('\r\n')));
       const target = cloneTarget(fixtures);
-      const result = await applyPatches(nodeGitHost(target), loaded.parts.map((p) => ({ label: p.label, raw: p.raw, trailers: p.trailers })), { branch: 'retry-support-v2', addTrailers: true });
+      const result = await applyPatches(gitFor(target), loaded.parts.map((p) => ({ label: p.label, raw: p.raw, trailers: p.trailers })), { branch: 'retry-support-v2', addTrailers: true });
       assert.equal(result.status, 'applied', JSON.stringify(result));
       assert.equal(result.status === 'applied' && result.trailersAdded, 4);
       assert.equal(gitIn(target, ['branch', '--show-current']).trim(), 'retry-support-v2');
@@ -93,12 +103,42 @@ describe('workspace features against Dovecot', () => {
       assert.equal(gitIn(target, ['status', '--porcelain']), '');
       // authors' dates survive the trailer rewrite
       assert.deepEqual(log(target, '%aI'), ['2026-03-01T10:00:00Z', '2026-03-02T10:00:00Z', '2026-03-01T10:00:00Z'].map((d) => d.replace('Z', '+00:00')));
+      assert.equal(gitIn(target, ['fsck', '--no-progress']).trim(), '', 'the rewritten commits are sound objects');
+      clean(target);
+    });
+
+    it('adds no trailer that a VS Code task would take for a variable, and the rest as asked', async () => {
+      const loaded = await seriesOf(uidOf('[PATCH] CONTRIBUTING: how to send patches'));
+      const target = cloneTarget(fixtures);
+      const trailers = [{ name: 'Reviewed-by' as const, value: 'Rita Reviewer <rita@example.test>' }, { name: 'Tested-by' as const, value: '${command:workbench.action.quit} <x@example.test>' }];
+      const result = await applyPatches(gitFor(target), loaded.parts.map((p) => ({ ...p, trailers })), { addTrailers: true });
+      assert.equal(result.status, 'applied', JSON.stringify(result));
+      assert.equal(result.status === 'applied' && result.trailersAdded, 1);
+      const body = log(target, '%B')[0];
+      assert.match(body, /Reviewed-by: Rita Reviewer <rita@example\.test>\n$/);
+      assert.ok(!body.includes('command:'), body);
+      clean(target);
+    });
+
+    it('finds the commits that hex strings name and shows one', async () => {
+      const target = cloneTarget(fixtures);
+      const head = gitIn(target, ['rev-parse', 'HEAD']).trim();
+      const blob = gitIn(target, ['rev-parse', 'HEAD:src/parser.c']).trim();
+      const runnerFor = gitFor(target);
+      const found = await findCommits(runnerFor, [head.slice(0, 10).toUpperCase(), head.slice(0, 7), blob.slice(0, 12), 'deadbeef12', 'not-hex']);
+      assert.deepEqual([...found.entries()], [[head.slice(0, 10).toUpperCase(), head], [head.slice(0, 7), head]]);
+      assert.equal((await findCommits(runnerFor, ['0123456789abcdef'])).size, 0);
+      const shown = await commitText(runnerFor, head);
+      assert.match(shown, new RegExp(`^commit ${head}\\nAuthor: +`, 'm'));
+      assert.match(shown, /^diff --git /m);
+      assert.ok(!shown.includes('\u001b['), 'no colour codes');
+      clean(target);
     });
 
     it('leaves the trailers out unless asked, and stays on the current branch', async () => {
       const loaded = await seriesOf(uidOf('[PATCH v2 0/3] Retry support'));
       const target = cloneTarget(fixtures);
-      const result = await applyPatches(nodeGitHost(target), loaded.parts.map((p) => ({ label: p.label, raw: p.raw, trailers: p.trailers })));
+      const result = await applyPatches(gitFor(target), loaded.parts.map((p) => ({ label: p.label, raw: p.raw, trailers: p.trailers })));
       assert.equal(result.status, 'applied');
       assert.equal(gitIn(target, ['branch', '--show-current']).trim(), 'main');
       assert.ok(!log(target, '%B').join('').match(/Reviewed-by|Acked-by/));
@@ -108,7 +148,7 @@ describe('workspace features against Dovecot', () => {
       const loaded = await seriesOf(uidOf('[PATCH] CONTRIBUTING: how to send patches'));
       assert.equal(loaded.parts.length, 1);
       const target = cloneTarget(fixtures);
-      const result = await applyPatches(nodeGitHost(target), loaded.parts);
+      const result = await applyPatches(gitFor(target), loaded.parts);
       assert.equal(result.status, 'applied', JSON.stringify(result));
       assert.deepEqual(log(target, '%s'), ['CONTRIBUTING: how to send patches']);
       assert.equal(readFileSync(join(target, 'CONTRIBUTING.md'), 'utf8'), '# Contributing\n\nSend patches to list@example.test.\n');
@@ -117,7 +157,7 @@ describe('workspace features against Dovecot', () => {
     it('applies a CRLF patch mail with a non-ASCII author and body byte for byte', async () => {
       const loaded = await seriesOf(uidOf('[PATCH] NOTICE: credit the translators'));
       const target = cloneTarget(fixtures);
-      const result = await applyPatches(nodeGitHost(target), loaded.parts);
+      const result = await applyPatches(gitFor(target), loaded.parts);
       assert.equal(result.status, 'applied', JSON.stringify(result));
       assert.deepEqual(log(target, '%an <%ae>'), [`${NON_ASCII_AUTHOR.name} <${NON_ASCII_AUTHOR.email}>`]);
       assert.match(log(target, '%B')[0], /Danke schön, tack så mycket\.\n\nSigned-off-by: Zoë Ångström-Øvergård <zoe@example\.test>/);
@@ -127,7 +167,7 @@ describe('workspace features against Dovecot', () => {
     it('stops at the patch that conflicts, says which, leaves git\'s am state, and aborts the whole series', async () => {
       const series = await seriesOf(uidOf('[PATCH v2 1/3] parser: accept empty input'));
       const target = cloneTarget(fixtures);
-      const host = nodeGitHost(target);
+      const host = gitFor(target);
       assert.equal((await applyPatches(host, series.parts)).status, 'applied');
       const before = gitIn(target, ['rev-parse', 'HEAD']).trim();
       const attached = await seriesOf(uidOf('[PATCH] CONTRIBUTING: how to send patches'));
@@ -151,17 +191,19 @@ describe('workspace features against Dovecot', () => {
       await abortAm(host);
       assert.equal(gitIn(target, ['rev-parse', 'HEAD']).trim(), before, 'abort undoes the applied part of the series too');
       assert.equal(gitIn(target, ['status', '--porcelain']), '');
+      clean(target);
     });
 
     it('refuses an invalid or existing branch name without touching the repository', async () => {
       const target = cloneTarget(fixtures);
-      const host = nodeGitHost(target);
+      const host = gitFor(target);
       const loaded = await seriesOf(uidOf('[PATCH] CONTRIBUTING: how to send patches'));
       assert.equal((await applyPatches(host, loaded.parts, { branch: 'bad..name' })).status, 'refused');
       assert.equal((await applyPatches(host, loaded.parts, { branch: 'main' })).status, 'refused');
       assert.equal(gitIn(target, ['rev-parse', 'HEAD']).trim(), gitIn(target, ['rev-parse', 'origin/main']).trim());
     });
   });
+  }
 
   describe('message links against the server', () => {
     let folders: string[];

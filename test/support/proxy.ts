@@ -28,6 +28,13 @@ export interface ProxyOptions {
   noDelay?: boolean;
 }
 
+/** Holds a client's command back before the server sees it (so its answer comes that much later). */
+export interface CommandDelay {
+  /** Matched against each chunk the client sends (plain text: only without TLS). */
+  pattern: RegExp;
+  ms: number;
+}
+
 export interface ChunkEvent {
   direction: 'up' | 'down';
   phase: 'received' | 'delivered';
@@ -52,6 +59,11 @@ export interface TcpProxy {
   cutWhenServerSends(pattern: RegExp): Promise<void>;
   /** Stops forwarding on every open connection without closing it: a silently dead link. */
   freezeAll(): void;
+  /**
+   * Delays matching client commands by their own amount (on top of `delayMs`); later chunks of the
+   * same connection wait behind them, as on a slow server. Replaces the previous list.
+   */
+  setCommandDelays(delays: CommandDelay[]): void;
   /** Stops accepting (connections are refused until resume()). */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -67,6 +79,7 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
   let trigger: { pattern: RegExp; fired: () => void } | undefined;
   let serverTrigger: { pattern: RegExp; fired: () => void } | undefined;
   const frozen = new WeakSet<Socket>();
+  let commandDelays: CommandDelay[] = [];
 
   // Keeps chunk order per direction while delaying each chunk by `delay` ms from its arrival.
   const pipeDelayed = (from: Socket, to: Socket, count: (n: number) => void, inspect?: (chunk: Buffer) => boolean, tap?: { direction: 'up' | 'down'; connection: number; firstExtraMs: number }) => {
@@ -80,7 +93,8 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
       if (tap && onChunk) {
         onChunk({ direction: tap.direction, phase: 'received', bytes: chunk.length, connection: tap.connection });
       }
-      const due = Date.now() + delay + extra;
+      const held = tap?.direction === 'up' ? commandDelays.filter((d) => d.pattern.test(chunk.toString('latin1'))).reduce((sum, d) => sum + d.ms, 0) : 0;
+      const due = Date.now() + delay + extra + held;
       extra = 0;
       chain = chain.then(async () => {
         const wait = due - Date.now();
@@ -161,6 +175,9 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     },
     cutWhenClientSends: (pattern) => new Promise<void>((resolve) => (trigger = { pattern, fired: resolve })),
     cutWhenServerSends: (pattern) => new Promise<void>((resolve) => (serverTrigger = { pattern, fired: resolve })),
+    setCommandDelays: (delays) => {
+      commandDelays = delays;
+    },
     freezeAll: () => {
       for (const s of sockets) {
         frozen.add(s);

@@ -1,6 +1,6 @@
 // Seeding Dovecot: folders with `doveadm mailbox create`, messages with `doveadm save`, and big
 // folders by writing Maildir files directly (thousands of messages in a second).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bulkMessage, type Fixture } from '../fixtures/mail';
 import { type DovecotServer } from './dovecot';
@@ -20,8 +20,29 @@ export function createFolders(server: DovecotServer, user: string, folders: stri
   }
 }
 
-export function saveMessage(server: DovecotServer, user: string, folder: string, raw: Buffer, flags: string[] = []): void {
-  server.doveadm(['save', '-u', user, '-m', folder], raw);
+/**
+ * Saves a message with `doveadm save`, or, with `received` (its INTERNALDATE: doveadm save has no
+ * option for it), by delivering the file into the Maildir with that mtime, which Dovecot takes as
+ * the received date of a message it has not seen yet (ASCII folder names only).
+ */
+export function saveMessage(server: DovecotServer, user: string, folder: string, raw: Buffer, flags: string[] = [], received?: Date): void {
+  if (received) {
+    if (!/^[\w. -]+$/.test(folder)) {
+      throw new Error('saveMessage with a received date writes Maildir names directly: use an ASCII folder name');
+    }
+    createFolders(server, user, [folder]);
+    const dir = join(server.homeOf(user), 'Maildir', folder.toUpperCase() === 'INBOX' ? '' : `.${folder}`);
+    mkdirSync(join(dir, 'new'), { recursive: true });
+    const file = join(dir, 'new', `${Math.floor(received.getTime() / 1000)}.M${process.hrtime.bigint()}P${process.pid}.fixture,S=${raw.length}`);
+    writeFileSync(file, raw);
+    utimesSync(file, received, received);
+    server.chownMail();
+    // an ordinary sync picks the new file up (never force-resync: it rebuilds the index and loses
+    // the expunge history QRESYNC answers from)
+    server.doveadm(['mailbox', 'status', '-u', user, 'messages', folder]);
+  } else {
+    server.doveadm(['save', '-u', user, '-m', folder], raw);
+  }
   if (flags.length) {
     // doveadm save has no flags option, and its search query has no "*": flag UIDNEXT-1
     const status = server.doveadm(['mailbox', 'status', '-u', user, 'uidnext', folder]);
@@ -34,7 +55,7 @@ export function seedFixtures(server: DovecotServer, user: string, fixtures: Fixt
   const folders = [...new Set(fixtures.map((f) => f.folder))];
   createFolders(server, user, folders);
   for (const fixture of fixtures) {
-    saveMessage(server, user, fixture.folder, fixture.raw, fixture.flags);
+    saveMessage(server, user, fixture.folder, fixture.raw, fixture.flags, fixture.received);
   }
 }
 

@@ -35,6 +35,23 @@ describe('dates in the display language', () => {
     assert.equal(en.relative(at('2024-03-03T10:00:00Z'), now), 'Mar 3, 2024');
   });
 
+  it("keeps a row's date short: a time today, a weekday this week, month and day this year, a year before", () => {
+    const now = at('2026-11-25T15:00:00Z');
+    assert.equal(en.short(at('2026-11-25T09:05:00Z'), now), '9:05 AM');
+    assert.equal(gb.short(at('2026-11-25T19:05:00Z'), at('2026-11-25T21:00:00Z')), '19:05');
+    assert.equal(en.short(at('2026-11-24T22:36:00Z'), now), 'Tue');
+    assert.match(de.short(at('2026-11-24T22:36:00Z'), now), /^Di\.?$/);
+    assert.equal(en.short(at('2026-11-19T10:00:00Z'), now), 'Thu');
+    assert.equal(en.short(at('2026-11-18T10:00:00Z'), now), 'Nov 18');
+    assert.equal(gb.short(at('2026-11-18T10:00:00Z'), now), '18 Nov');
+    assert.equal(en.short(at('2024-03-03T10:00:00Z'), now), 'Mar 3, 2024');
+    assert.equal(en.short(at('2026-11-26T08:00:00Z'), now), 'Nov 26', 'a date in the future (a wrong clock) is not "today"');
+    assert.equal(en.short(new Date('garbage'), now), '');
+    for (const date of ['2026-11-25T23:59:00Z', '2026-01-31T00:00:00Z', '1999-12-31T00:00:00Z']) {
+      assert.ok(en.short(at(date), now).length <= 12, date);
+    }
+  });
+
   it('treats missing and invalid dates as empty, and unknown languages as English', () => {
     assert.equal(en.full(undefined), '');
     assert.equal(en.relative(new Date('garbage')), '');

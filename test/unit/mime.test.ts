@@ -56,11 +56,11 @@ describe('MIME display plan', () => {
     assert.equal(hasAttachments(undefined), false);
   });
 
-  it('decodes charsets, including Japanese ones, and format=flowed', () => {
-    assert.equal(decodeText(Buffer.from('Caf\xe9', 'latin1'), { charset: 'iso-8859-1', type: 'text/plain' }), 'Café');
-    assert.equal(decodeText(Buffer.from([0x82, 0xb1, 0x82, 0xf1]), { charset: 'Shift_JIS', type: 'text/plain' }), 'こん');
-    assert.equal(decodeText(Buffer.from('a soft \r\nbreak\r\n'), { charset: 'utf-8', flowed: true, type: 'text/plain' }), 'a soft break');
-    assert.equal(decodeText(Buffer.from('plain'), { charset: 'no-such-charset', type: 'text/plain' }), 'plain');
+  it('decodes charsets, including Japanese ones, and format=flowed', async () => {
+    assert.equal(await decodeText(Buffer.from('Caf\xe9', 'latin1'), { charset: 'iso-8859-1', type: 'text/plain' }), 'Café');
+    assert.equal(await decodeText(Buffer.from([0x82, 0xb1, 0x82, 0xf1]), { charset: 'Shift_JIS', type: 'text/plain' }), 'こん');
+    assert.equal(await decodeText(Buffer.from('a soft \r\nbreak\r\n'), { charset: 'utf-8', flowed: true, type: 'text/plain' }), 'a soft break');
+    assert.equal(await decodeText(Buffer.from('plain'), { charset: 'no-such-charset', type: 'text/plain' }), 'plain');
   });
 
   it('finds cid references in HTML', () => {

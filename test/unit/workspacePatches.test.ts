@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { isPatch, isPatchMessage, parseDiff, parsePatchSubject, splitPatchBody } from '../../src/core/workspace/patchMail';
+import { isPatch, isPatchMessage, patchRowKind, parseDiff, parsePatchSubject, splitPatchBody } from '../../src/core/workspace/patchMail';
 import { collectTrailers, groupSeries, newestVersion, seriesBranchName, seriesFor, type ThreadMessage, trailersInReply } from '../../src/core/workspace/series';
-import { quotePatch, trimReview } from '../../src/core/workspace/review';
+import { quotePatch, reviewText, trimReview } from '../../src/core/workspace/review';
 import { makePatchFixtures, type PatchFixtures } from '../fixtures/patches';
 
 let fixtures: PatchFixtures;
@@ -64,6 +64,12 @@ describe('patch mail', () => {
     assert.equal(isPatch({ subject: 'Hello', structure: { type: 'text/plain', part: '1' } as never }), false);
     assert.equal(isPatch({ subject: '[PATCH 0/3] cover letters are not patches' }), false);
     assert.equal(isPatch({ subject: '[PATCH v2 2/3] util' }), true);
+    // how the Mail tree marks rows: a patch, a series' cover letter, anything else
+    assert.equal(patchRowKind({ subject: '[PATCH v2 2/3] util' }), 'patch');
+    assert.equal(patchRowKind({ subject: 'Please apply', structure: structure as never }), 'patch');
+    assert.equal(patchRowKind({ subject: '[PATCH net-next v3 0/5] Cover' }), 'series');
+    assert.equal(patchRowKind({ subject: 'Re: [PATCH v2 2/3] util' }), undefined);
+    assert.equal(patchRowKind({ subject: '[ANNOUNCE] 2.0' }), undefined);
   });
 
   it('groups v1 and v2 into series, picks v2 and collects the review trailers of v2 only', async () => {
@@ -166,6 +172,17 @@ describe('reply with review', () => {
 
   it('quotes the patch without its signature', () => {
     assert.equal(quotePatch('msg\n\ndiff --git a/x b/x\n-- \n2.39.5\n'), '> msg\n>\n> diff --git a/x b/x');
+  });
+
+  it('quotes the diff of a patch attachment when the body has none, so comments can go under its lines', () => {
+    const attachment = 'diff --git a/x b/x\r\n--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n';
+    const text = reviewText('Signed-off-by: C <c@x.test>\n---\n x | 2 +-\n\n', attachment);
+    assert.equal(text, 'Signed-off-by: C <c@x.test>\n---\n x | 2 +-\n\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n');
+    const draft = `${quotePatch(text)}\nwhy b?\n`;
+    assert.match(trimReview(draft), /> \+b\nwhy b\?/);
+    // a body that holds the diff itself is quoted as it is
+    assert.equal(reviewText('m\n\ndiff --git a/y b/y\n', attachment), 'm\n\ndiff --git a/y b/y\n');
+    assert.equal(reviewText('just text', undefined), 'just text');
   });
 
   it('leaves a draft without comments in the quote as it is', () => {

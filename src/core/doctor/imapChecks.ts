@@ -256,24 +256,25 @@ class ImapCheck implements Driver<ImapGreeting> {
     return capabilities;
   }
 
+  /** Login was not tried: says why, and skips the checks that need it. Always false (not logged in). */
+  private skipLogin(reason: string): false {
+    this.ctx.rec.skip('imap.login', reason);
+    this.skipAfterLogin('No login.');
+    return false;
+  }
+
   private async loginStep(opened: Opened, capabilities: string[]): Promise<boolean> {
     const started = Date.now();
     const user = this.endpoint.user;
     const mechanisms = this.report.authMechanisms;
     if (!this.password) {
-      this.ctx.rec.skip('imap.login', 'No password was given (IMAP_PASSWORD, or the prompt): login and the checks after it were not run.');
-      this.skipAfterLogin('No login.');
-      return false;
+      return this.skipLogin('No password was given (IMAP_PASSWORD, or the prompt): login and the checks after it were not run.');
     }
     if (!user) {
-      this.ctx.rec.skip('imap.login', 'No user name was given (imaps://user@host): login and the checks after it were not run.');
-      this.skipAfterLogin('No login.');
-      return false;
+      return this.skipLogin('No user name was given (imaps://user@host): login and the checks after it were not run.');
     }
     if (!opened.passwordAllowed) {
-      this.ctx.rec.skip('imap.login', 'The password was not sent: the TLS checks above failed, and the app would not log in over this connection either.');
-      this.skipAfterLogin('No login.');
-      return false;
+      return this.skipLogin('The password was not sent: the TLS checks above failed, and the app would not log in over this connection either.');
     }
     // the order imapflow follows: AUTHENTICATE PLAIN (RFC 4616), AUTHENTICATE LOGIN, then the LOGIN
     // command unless LOGINDISABLED; nothing else takes a password
@@ -332,19 +333,13 @@ class ImapCheck implements Driver<ImapGreeting> {
     const started = Date.now();
     const user = this.endpoint.user;
     if (!mechanism || !this.token) {
-      this.ctx.rec.skip('imap.login', 'The server offers no OAuth 2.0 mechanism: the token was not sent.');
-      this.skipAfterLogin('No login.');
-      return false;
+      return this.skipLogin('The server offers no OAuth 2.0 mechanism: the token was not sent.');
     }
     if (!user) {
-      this.ctx.rec.skip('imap.login', 'No user name was given (imaps://user@host): login and the checks after it were not run.');
-      this.skipAfterLogin('No login.');
-      return false;
+      return this.skipLogin('No user name was given (imaps://user@host): login and the checks after it were not run.');
     }
     if (!opened.passwordAllowed) {
-      this.ctx.rec.skip('imap.login', 'The token was not sent: the TLS checks above failed, and the app would not log in over this connection either.');
-      this.skipAfterLogin('No login.');
-      return false;
+      return this.skipLogin('The token was not sent: the TLS checks above failed, and the app would not log in over this connection either.');
     }
     let result: OAuthLoginResult;
     try {

@@ -2,17 +2,19 @@
 // the user opened, kept on disk (in VS Code's extension storage) per (account, folder,
 // UIDVALIDITY). Reopening VS Code shows them at once, before any connection, and then resyncs
 // with QRESYNC / CONDSTORE (folderSync.resyncCached), so what crosses the wire is the changes.
+// What is kept of a window is its newest UIDs (a UID range, so the cursor below it stays valid).
 // A changed UIDVALIDITY makes a cached folder worthless (RFC 3501 2.3.1.1): it is dropped. Files
 // are plain JSON written atomically; anything unreadable is ignored, never trusted.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AccountConfig } from '../account';
-import { type FolderMessages } from './folderModel';
 import { type FolderInfo, flattenFolders } from './folders';
 import { type MessageSummary, type PageCursor } from './headers';
+import { FolderWindow } from './window';
 
-export const CACHE_VERSION = 1;
+/** 2: messages carry their INTERNALDATE (rows are ordered by it). */
+export const CACHE_VERSION = 2;
 /** Newest messages kept per folder: a few pages, not the folder. */
 export const MAX_CACHED_MESSAGES = 250;
 
@@ -33,7 +35,7 @@ interface FolderFile {
   highestModseq?: string;
   total: number;
   next?: PageCursor;
-  messages: Array<Omit<MessageSummary, 'date'> & { date?: string }>;
+  messages: Array<Omit<MessageSummary, 'date' | 'internalDate'> & { date?: string; internalDate?: string }>;
   savedAt: number;
 }
 
@@ -131,31 +133,34 @@ export class HeaderCache {
       ...(highestModseq !== undefined ? { highestModseq } : {}),
       total: Number(data.total) || data.messages.length,
       ...(isCursor(data.next) ? { next: data.next } : {}),
-      messages: data.messages.map((m) => ({ ...m, ...(m.date ? { date: new Date(m.date) } : {}) }) as MessageSummary),
+      messages: data.messages.map((m) => ({ ...m, ...(m.date ? { date: new Date(m.date) } : {}), ...(m.internalDate ? { internalDate: new Date(m.internalDate) } : {}) }) as MessageSummary),
       savedAt: Number(data.savedAt) || 0,
     };
   }
 
-  /** Saves the newest loaded messages of a folder (at most MAX_CACHED_MESSAGES). */
-  save(accountKey: string, path: string, model: FolderMessages): Promise<void> {
-    if (!model.loaded || model.uidValidity === undefined) {
-      return Promise.resolve();
-    }
-    const kept = model.messages.slice(0, MAX_CACHED_MESSAGES);
+  /** Saves the newest loaded messages of a window (at most MAX_CACHED_MESSAGES, by UID). */
+  save(accountKey: string, window: FolderWindow): Promise<void> {
+    const kept = window.newestByUid(MAX_CACHED_MESSAGES);
     const oldest = kept[kept.length - 1];
     // when messages were cut, the next page starts below the oldest kept one
-    const next = kept.length < model.messages.length && oldest ? { beforeUid: oldest.uid, seqHint: Math.max(1, oldest.seq) } : model.next;
+    const next = kept.length < window.size && oldest ? { beforeUid: oldest.uid, seqHint: Math.max(1, oldest.seq) } : window.next;
     const file: FolderFile = {
       version: CACHE_VERSION,
-      path,
-      uidValidity: model.uidValidity,
-      ...(model.highestModseq !== undefined ? { highestModseq: model.highestModseq.toString() } : {}),
-      total: model.total,
+      path: window.path,
+      uidValidity: window.uidValidity,
+      ...(window.highestModseq !== undefined ? { highestModseq: window.highestModseq.toString() } : {}),
+      total: window.total,
       ...(next ? { next } : {}),
-      messages: kept.map(({ date, ...m }) => ({ ...m, ...(date ? { date: date.toISOString() } : {}) })),
+      messages: kept.map(({ date, internalDate, ...m }) => ({ ...m, ...(date ? { date: date.toISOString() } : {}), ...(internalDate ? { internalDate: internalDate.toISOString() } : {}) })),
       savedAt: Date.now(),
     };
-    return this.write(this.folderFile(accountKey, path), file);
+    return this.write(this.folderFile(accountKey, window.path), file);
+  }
+
+  /** Removes what older versions of the cache left (their files are never read again). */
+  async pruneOldVersions(): Promise<void> {
+    const versions = await readdir(this.root).catch(() => [] as string[]);
+    await Promise.all(versions.filter((name) => /^v\d+$/.test(name) && name !== `v${CACHE_VERSION}`).map((name) => rm(join(this.root, name), { recursive: true, force: true })));
   }
 
   /** Forgets one folder (deleted, renamed, or its UIDVALIDITY changed). */
@@ -179,12 +184,7 @@ export class HeaderCache {
   }
 }
 
-/** Puts a cached folder into an empty model: shown at once, marked as needing a resync. */
-export function restoreModel(model: FolderMessages, cached: CachedFolder): void {
-  model.messages = [...cached.messages].sort((a, b) => b.uid - a.uid);
-  model.next = cached.next;
-  model.total = cached.total;
-  model.uidValidity = cached.uidValidity;
-  model.highestModseq = cached.highestModseq;
-  model.loaded = true;
+/** A window from what the cache kept: shown at once, then resynced (folderSync.resyncCached). */
+export function restoreWindow(cached: CachedFolder): FolderWindow {
+  return new FolderWindow(cached.path, cached.uidValidity, cached);
 }

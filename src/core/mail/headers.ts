@@ -1,7 +1,8 @@
 // Header pages: the newest `pageSize` messages of a folder, then the next older page, and so on.
 // The cursor is a UID (never re-show or skip a message when others arrive or vanish); the
 // sequence number of the oldest loaded message only sizes the UID window of the next page, so a
-// page is one FETCH and the folder's UID list is never materialised.
+// page is one FETCH and the folder's UID list is never materialised. "Newest" here means the
+// highest UIDs; the rows show the loaded set by arrival (INTERNALDATE), see window.ts.
 import { type FetchMessageObject, type ImapFlow, type MailboxObject, type MessageStructureObject } from 'imapflow';
 import { parseMailDate } from '../render/dates';
 import { readHeaderFields, SUMMARY_HEADER_FIELDS } from '../render/headerFields';

@@ -2,19 +2,26 @@
 // being viewed (when that is not INBOX), so the user's own commands on the main connection never
 // wait behind an IDLE. Servers without IDLE are polled (imapflow's NOOP fallback). A dropped or
 // silently dead watcher is rebuilt by its session and resyncs what it missed.
-import { type FolderMessages } from './folderModel';
-import { applyEvent, emptyChange, fetchNewer, type FolderChange, isEmptyChange, resyncLoaded } from './folderSync';
+import { eventsToDelta, fetchNewer, resyncLoaded } from './folderSync';
 import { type MessageSummary } from './headers';
 import { type Logger } from '../log';
 import { type MailboxEvent, type MailSession } from './session';
+import { type MailStore } from './store';
+import { type FolderChange, type WindowDelta, type WindowSnapshot } from './window';
 
 export interface LiveHost {
-  /** The loaded model of a folder, or undefined when nobody loaded it (then only counts change). */
-  folder(path: string): FolderMessages | undefined;
-  /** A loaded folder changed. */
-  changed(path: string, change: FolderChange): void;
-  /** Unread messages in INBOX, whenever known anew. */
-  inboxUnseen(count: number): void;
+  /** The loaded window of a folder, or undefined when nobody loaded it (then only counts change). */
+  snapshot(path: string): WindowSnapshot | undefined;
+  /**
+   * What the server reported about a folder, for the store to apply: a delta against the
+   * snapshot's window, 'drop' (a new UIDVALIDITY), or 'heard' (changes in a folder that had no
+   * window: a page being loaded may predate them). Returns what that changed in the window.
+   */
+  apply(path: string, delta: WindowDelta | 'drop' | 'heard'): FolderChange | undefined;
+  /** A ticket for a count about to be asked (MailStore.ticket). */
+  ticket(): number;
+  /** Unread messages in INBOX, asked at `asked`. */
+  inboxUnseen(count: number, asked: number): void;
   /** Messages that arrived in INBOX while watching (not those of a first load). */
   newMail(messages: MessageSummary[]): void;
   /** An [ALERT] from the server: plain text for the user. */
@@ -22,6 +29,26 @@ export interface LiveHost {
 }
 
 const INBOX = 'INBOX';
+
+/**
+ * The host that puts what the watchers learn into an account's store, through its one door (the
+ * extension's, and the tests'). `reported` runs after every report about a folder (the extension
+ * asks for counts again then).
+ */
+export function storeLiveHost(store: () => MailStore | undefined, hooks: Pick<LiveHost, 'newMail' | 'alert'> & { reported?(path: string): void }): LiveHost {
+  return {
+    snapshot: (path) => store()?.window(path)?.snapshot(),
+    apply: (path, delta) => {
+      const event = store()?.apply(delta === 'drop' || delta === 'heard' ? { type: delta, path } : { type: 'delta', path, delta });
+      hooks.reported?.(path);
+      return event?.changes.find((c) => c.path === path)?.change;
+    },
+    ticket: () => store()?.ticket() ?? 0,
+    inboxUnseen: (count, asked) => void store()?.apply({ type: 'counts', counts: [{ path: INBOX, unseen: count }], asked }),
+    newMail: (messages) => hooks.newMail(messages),
+    alert: (text) => hooks.alert(text),
+  };
+}
 
 export class AccountLive {
   private inbox: MailSession | undefined;
@@ -41,8 +68,18 @@ export class AccountLive {
   start(): void {
     this.inbox = this.createWatcher();
     this.attach(this.inbox);
-    this.inbox.watch(INBOX, () => this.resync(this.inbox!, INBOX));
-    void this.countInbox();
+    this.follow(this.inbox, INBOX);
+  }
+
+  /**
+   * Keeps `path` selected on the watcher and catches up once it is: IDLE reports only what
+   * happens after the SELECT, so what changed between the window's load and the SELECT (and
+   * after a reconnect, while it was away) is asked for once.
+   */
+  private follow(session: MailSession, path: string): void {
+    const catchUp = () => this.enqueue(() => this.resync(session, path));
+    session.watch(path, async () => catchUp());
+    catchUp();
   }
 
   /** Follows the folder the user is looking at, on its own connection. */
@@ -60,8 +97,7 @@ export class AccountLive {
       this.viewer = this.createWatcher();
       this.attach(this.viewer);
     }
-    const viewer = this.viewer;
-    viewer.watch(path, () => this.resync(viewer, path));
+    this.follow(this.viewer, path);
   }
 
   private attach(session: MailSession): void {
@@ -89,7 +125,7 @@ export class AccountLive {
     this.running = this.running.then(work).catch((err) => this.logger.warn(`[${this.label}] live update failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
-  /** Resolves when every queued update has been applied (tests, and before a resync). */
+  /** Resolves when every update queued so far has been applied (tests). */
   settled(): Promise<void> {
     return this.running;
   }
@@ -100,38 +136,35 @@ export class AccountLive {
       return;
     }
     const events = queue.events.splice(0);
-    const model = this.host.folder(path);
-    const change = emptyChange();
-    let fetchNew = false;
-    let resync = false;
-    for (const event of events) {
-      if (!model) {
-        fetchNew ||= event.type === 'exists';
-        continue;
+    const snapshot = this.host.snapshot(path);
+    const outcome = eventsToDelta(snapshot, events);
+    let change: FolderChange | undefined;
+    if (outcome.reset) {
+      this.host.apply(path, 'drop');
+    } else {
+      const delta = outcome.delta;
+      if (snapshot && delta && (outcome.fetchNew || outcome.resync)) {
+        await queue.session.withMailbox(path, async (client) => {
+          if (outcome.resync) {
+            const resynced = await resyncLoaded(client, snapshot);
+            delta.flags = [...(delta.flags ?? []), ...(resynced.flags ?? [])];
+            delta.vanished = [...(delta.vanished ?? []), ...(resynced.vanished ?? [])];
+          }
+          if (outcome.fetchNew) {
+            delta.newer = await fetchNewer(client, snapshot);
+          }
+        }, { idempotent: true });
       }
-      const outcome = applyEvent(model, event, change);
-      fetchNew ||= outcome.fetchNew;
-      resync ||= outcome.resync;
-    }
-    if (model && (fetchNew || resync)) {
-      await queue.session.withMailbox(path, async (client) => {
-        if (resync) {
-          await resyncLoaded(client, model, change);
-        }
-        if (fetchNew) {
-          await fetchNewer(client, model, change);
-        }
-      }, { idempotent: true });
-    }
-    if (model && !isEmptyChange(change)) {
-      this.host.changed(path, change);
+      if (events.some((e) => e.type === 'exists' || e.type === 'expunge' || e.type === 'flags')) {
+        change = this.host.apply(path, delta ?? 'heard');
+      }
     }
     if (path.toUpperCase() === INBOX) {
-      if (change.added.length) {
+      if (change?.added.length) {
         this.host.newMail(change.added);
       }
-      // any event: a flag change our own connection made is already in the model (an empty change
-      // here) but still changes the count
+      // any event: a flag change our own connection made is already in the store (nothing to
+      // apply here) but still changes the count
       if (events.length > 0) {
         await this.countInbox();
       }
@@ -139,20 +172,24 @@ export class AccountLive {
   }
 
   private async resync(session: MailSession, path: string): Promise<void> {
-    const model = this.host.folder(path);
-    this.logger.info(`[${this.label}] watching ${path} again; resyncing`);
-    if (model?.loaded) {
-      const change = emptyChange();
-      await session.withMailbox(path, async (client) => {
-        await resyncLoaded(client, model, change);
-        await fetchNewer(client, model, change);
+    if (this.stopped) {
+      return;
+    }
+    const snapshot = this.host.snapshot(path);
+    if (snapshot) {
+      const delta = await session.withMailbox(path, async (client) => {
+        const resynced = await resyncLoaded(client, snapshot);
+        resynced.newer = await fetchNewer(client, snapshot);
+        return resynced;
       }, { idempotent: true });
-      if (!isEmptyChange(change)) {
-        this.host.changed(path, change);
-        if (path.toUpperCase() === INBOX && change.added.length) {
-          this.host.newMail(change.added);
-        }
+      const change = this.host.apply(path, delta);
+      if (path.toUpperCase() === INBOX && change?.added.length) {
+        this.host.newMail(change.added);
       }
+    } else {
+      // selected, and reporting from now on: a page still on its way may predate this moment
+      await session.withMailbox(path, async () => undefined, { idempotent: true });
+      this.host.apply(path, 'heard');
     }
     if (path.toUpperCase() === INBOX) {
       await this.countInbox();
@@ -165,6 +202,7 @@ export class AccountLive {
       return;
     }
     try {
+      const asked = this.host.ticket();
       const count = await session.withMailbox(INBOX, async (client) => {
         // INBOX is selected on this connection: STATUS should not be used on it (RFC 3501 6.3.10)
         // ESEARCH COUNT answers with a number; without ESEARCH imapflow falls back to the UID list
@@ -174,7 +212,7 @@ export class AccountLive {
         }
         return result && typeof result === 'object' ? ((result as { count?: number }).count ?? 0) : 0;
       }, { idempotent: true });
-      this.host.inboxUnseen(count);
+      this.host.inboxUnseen(count, asked);
     } catch (err) {
       this.logger.warn(`[${this.label}] cannot count unread mail: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -72,21 +72,7 @@ function escapeHtml(text: string): string {
  * is said in `notices`, and a message without any displayable part shows its decoded raw text.
  */
 export async function loadDisplay(structure: MessageStructureObject, head: MessageHead, fetcher: PartFetcher, options: LoadOptions = {}): Promise<LoadedMessage> {
-  const message: LoadedMessage = {
-    subject: head.subject,
-    from: head.from,
-    to: head.to,
-    cc: head.cc,
-    replyTo: head.replyTo,
-    date: head.date,
-    messageId: head.messageId,
-    flags: [...head.flags],
-    size: head.size,
-    ...(options.whole ? { whole: true } : {}),
-    inline: new Map(),
-    attachments: [],
-    notices: [],
-  };
+  const message = emptyMessage(head, options);
   const plan = planDisplay(structure);
   message.notices.push(...plan.notices);
   message.attachments = [...plan.attachments];
@@ -403,6 +389,16 @@ async function rawText(head: MessageHead, raw: Buffer, options: LoadOptions): Pr
   const limit = options.whole ? MAX_WHOLE_BYTES : MAX_BODY_CHARS;
   const text = (await decodeBodyInSlices(raw.subarray(0, limit), undefined)).text;
   return {
+    ...emptyMessage(head, options),
+    text: cutText(text, limit),
+    notices: ['This message could not be read as its structure says; its raw text is shown as it is.'],
+    ...(raw.length > limit ? { truncated: true } : {}),
+  };
+}
+
+/** A message with `head`'s fields and nothing displayed yet (no body, parts or notices). */
+function emptyMessage(head: MessageHead, options: LoadOptions): LoadedMessage {
+  return {
     subject: head.subject,
     from: head.from,
     to: head.to,
@@ -412,11 +408,10 @@ async function rawText(head: MessageHead, raw: Buffer, options: LoadOptions): Pr
     messageId: head.messageId,
     flags: [...head.flags],
     size: head.size,
-    text: cutText(text, limit),
+    ...(options.whole ? { whole: true } : {}),
     inline: new Map(),
     attachments: [],
-    notices: ['This message could not be read as its structure says; its raw text is shown as it is.'],
-    ...(raw.length > limit ? { truncated: true } : {}),
+    notices: [],
   };
 }
 

@@ -4,7 +4,7 @@
 import { type LoadedResource } from './css';
 import { messageDocument } from './messageDocument';
 import { renderPlainText } from './plainText';
-import { escapeText, MAX_HTML_CHARS, type RemoteReference, type RenderLimit, sanitizeHtml } from './sanitize';
+import { type CodeLinkSpan, escapeText, MAX_HTML_CHARS, type RemoteReference, type RenderLimit, sanitizeHtml } from './sanitize';
 
 /**
  * What the render worker gets for one message (structured-cloned into the worker).
@@ -19,6 +19,12 @@ export interface BodyInput {
   text?: string;
   inline: Map<string, string>;
   remote: Map<string, LoadedResource>;
+  /**
+   * Code links of an HTML body (issue 14, the workspace feature): `collectTexts` asks for the text
+   * nodes outside the mail's own links (BodyRendering.texts), where the host finds stack frames
+   * and commits; `links` gives, per text node content, the ranges to write as code links.
+   */
+  codeLinks?: { collectTexts?: boolean; links?: Array<[string, CodeLinkSpan[]]> };
   /**
    * Characters of HTML or text rendered (default MAX_HTML_CHARS / MAX_TEXT_CHARS, 2 million). Raised
    * only for "Show the whole message", to what the loader already bounded (MAX_WHOLE_BYTES); the
@@ -45,6 +51,26 @@ export interface BodyRendering {
   usedCids: string[];
   limits: RenderLimit[];
   fallback?: 'timeout' | 'error';
+  /** The HTML body's text nodes outside its links, when BodyInput.codeLinks.collectTexts asked. */
+  texts?: string[];
+}
+
+/** The sanitizer's codeLinks option for `input`, and the texts it collects. */
+function codeLinkOption(input: BodyInput): { option?: (text: string) => CodeLinkSpan[]; texts?: string[] } {
+  if (!input.codeLinks) {
+    return {};
+  }
+  const links = new Map(input.codeLinks.links ?? []);
+  const texts: string[] | undefined = input.codeLinks.collectTexts ? [] : undefined;
+  return {
+    option: (text) => {
+      if (texts && text.trim() !== '') {
+        texts.push(text);
+      }
+      return links.get(text) ?? [];
+    },
+    ...(texts ? { texts } : {}),
+  };
 }
 
 /** Plain-text characters shown per message. */
@@ -62,7 +88,8 @@ function cut(text: string, limits: RenderLimit[], max = MAX_TEXT_CHARS): string 
 export function renderBody(input: BodyInput): BodyRendering {
   const hasText = input.text !== undefined && input.text.trim() !== '';
   if (input.html !== undefined && input.html.trim() !== '') {
-    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote, ...(input.maxChars ? { maxLength: Math.max(input.maxChars, MAX_HTML_CHARS) } : {}) });
+    const codeLinks = codeLinkOption(input);
+    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote, ...(input.maxChars ? { maxLength: Math.max(input.maxChars, MAX_HTML_CHARS) } : {}), ...(codeLinks.option ? { codeLinks: codeLinks.option } : {}) });
     if (sanitized.showsSomething || !hasText) {
       return {
         kind: 'html',
@@ -71,6 +98,7 @@ export function renderBody(input: BodyInput): BodyRendering {
         remote: sanitized.remote,
         usedCids: [...sanitized.usedCids],
         limits: sanitized.limits,
+        ...(codeLinks.texts ? { texts: codeLinks.texts } : {}),
       };
     }
   }

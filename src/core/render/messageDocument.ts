@@ -38,6 +38,9 @@ body { font-family: var(--mx-font, system-ui, sans-serif); font-size: var(--mx-f
 :where(a[data-href]) { color: var(--mx-link, #3794ff); text-decoration: underline; cursor: pointer; }
 :where(body.mx-paper a[data-href]) { color: #0b57d0; }
 a[data-href]:focus-visible { outline: 1px solid var(--mx-focus, #007fd4); outline-offset: 1px; }
+a[data-mx-code] { color: var(--mx-link, #3794ff); text-decoration: underline dotted; cursor: pointer; }
+body.mx-paper a[data-mx-code] { color: #0b57d0; }
+a[data-mx-code]:focus-visible { outline: 1px solid var(--mx-focus, #007fd4); outline-offset: 1px; }
 img[data-mx-blocked] { display: inline-block; min-width: 0; min-height: 0; background: repeating-linear-gradient(45deg, rgba(128,128,128,.12) 0 6px, rgba(128,128,128,.2) 6px 12px); }
 :where(img) { max-width: 100%; height: auto; }
 :where(pre, code, .mx-text) { font-family: var(--mx-mono, ui-monospace, Menlo, Consolas, monospace); }

@@ -20,12 +20,15 @@ export interface RenderMessageOptions {
   onFetchFailed?(url: string, reason: string): void;
   /** True when the caller no longer needs the result (another message is shown): stop early. */
   stale?(): boolean;
+  /** Code links of an HTML body (BodyInput.codeLinks), passed to every render. */
+  codeLinks?: BodyInput['codeLinks'];
 }
 
 /** Renders `message`'s body, fetching and inlining its remote content when allowed; never rejects. */
 export async function renderMessageBody(message: LoadedMessage, options: RenderMessageOptions): Promise<BodyRendering> {
   const { resources } = options;
-  let rendering = await options.render(bodyInputOf(message, options.allowRemote ? resources : new Map()));
+  const input = (remote: Map<string, LoadedResource>): BodyInput => ({ ...bodyInputOf(message, remote), ...(options.codeLinks ? { codeLinks: options.codeLinks } : {}) });
+  let rendering = await options.render(input(options.allowRemote ? resources : new Map()));
   const attempted = new Set<string>();
   for (let round = 0; options.allowRemote && round < MAX_FETCH_ROUNDS && !options.stale?.(); round++) {
     const missing = rendering.remote.filter((r) => !r.loaded && !resources.has(r.url) && !attempted.has(r.url));
@@ -40,7 +43,7 @@ export async function renderMessageBody(message: LoadedMessage, options: RenderM
         options.onFetchFailed?.(url, outcome.reason);
       }
     }
-    rendering = await options.render(bodyInputOf(message, resources));
+    rendering = await options.render(input(resources));
   }
   return rendering;
 }

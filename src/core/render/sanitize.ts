@@ -27,6 +27,38 @@ export interface SanitizeOptions {
   remote?: ReadonlyMap<string, LoadedResource>;
   /** Input beyond this many characters is cut before parsing (default MAX_HTML_CHARS). */
   maxLength?: number;
+  /**
+   * Code links (issue 14): called with the text of every text node outside the mail's own links;
+   * returns the ranges of that text (UTF-16 offsets, sorted, not overlapping) written as
+   * `<a data-mx-code="index">`. The index is the host's; the view only reports it back.
+   */
+  codeLinks?: (text: string) => readonly CodeLinkSpan[];
+}
+
+/** A range of one text node linked to what the host resolved as link `index`. */
+export interface CodeLinkSpan {
+  start: number;
+  end: number;
+  index: number;
+  /** What the link opens, shown on hover ("src/server.ts, line 42"). */
+  title: string;
+}
+
+/**
+ * `text` escaped, with the given spans (sorted, not overlapping; others are skipped) as code links.
+ * The markup is ours only: the sanitizer never lets a mail's own data-* attributes through.
+ */
+export function linkedText(text: string, spans: readonly CodeLinkSpan[]): string {
+  let out = '';
+  let last = 0;
+  for (const span of spans) {
+    if (!Number.isInteger(span.index) || span.index < 0 || span.start < last || span.end <= span.start || span.end > text.length) {
+      continue;
+    }
+    out += `${escapeText(text.slice(last, span.start))}<a data-mx-code="${span.index}" tabindex="0" role="link" title="${escapeAttribute(span.title)}">${escapeText(text.slice(span.start, span.end))}</a>`;
+    last = span.end;
+  }
+  return out + escapeText(text.slice(last));
 }
 
 /** A remote reference of the mail: what "Load for this message" would fetch. */
@@ -365,7 +397,8 @@ export function sanitizeHtml(input: string, options: SanitizeOptions = {}): Sani
         if (scope.link && scope.link.text.length < MAX_LINK_TEXT) {
           scope.link.text += node.data.slice(0, MAX_LINK_TEXT - scope.link.text.length);
         }
-        out += escapeText(node.data);
+        const spans = !scope.link && options.codeLinks ? options.codeLinks(node.data) : [];
+        out += spans.length ? linkedText(node.data, spans) : escapeText(node.data);
         continue;
       }
       if (!isTag(node)) {

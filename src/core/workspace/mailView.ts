@@ -5,7 +5,7 @@
 // webview reports the click with that index and the host opens what it resolved itself.
 import { html as diffHtml } from 'diff2html';
 import { renderPlainText } from '../render/plainText';
-import { escapeAttribute } from '../render/sanitize';
+import { type CodeLinkSpan, escapeAttribute } from '../render/sanitize';
 import { messageDocument } from '../render/messageDocument';
 import { type PatchBody, splitPatchBody } from './patchMail';
 
@@ -110,4 +110,79 @@ export function patchDocument(text: string): string | undefined {
 /** The complete body document of a plain-text message with code links. */
 export function codeLinkedDocument(text: string, ranges: CodeLinkRange[]): string {
   return messageDocument({ kind: 'text', html: plainTextWithCodeLinks(text, ranges) });
+}
+
+/**
+ * The body document for a patch that came as an attachment (`git format-patch --attach`, or a
+ * *.patch file attached to a bug report): the commit message from the mail's text (up to "---"),
+ * the notes after it, and the attachment's diff as coloured hunks. When the attachment is a whole
+ * format-patch mail, its own message is used and its header block is left out. Undefined when the
+ * attachment holds no `diff --git`.
+ */
+export function attachedPatchDocument(text: string | undefined, attachment: string): string | undefined {
+  let patch = attachment.replace(/\r\n?/g, '\n');
+  // "From <sha> Mon Sep 17 00:00:00 2001" / "From: ..." then headers up to the first empty line
+  if (/^From [0-9a-f]{40} /.test(patch) || /^From: /.test(patch)) {
+    const end = patch.indexOf('\n\n');
+    patch = end >= 0 ? patch.slice(end + 2) : '';
+  }
+  const inAttachment = splitPatchBody(patch);
+  if (!inAttachment) {
+    return undefined;
+  }
+  const lines = (text ?? '').replace(/\r\n?/g, '\n').split('\n');
+  const separator = lines.findIndex((l) => l === '---');
+  const message = inAttachment.message || (separator >= 0 ? lines.slice(0, separator) : lines).join('\n').trim();
+  const notes = inAttachment.notes || (separator >= 0 ? lines.slice(separator + 1).join('\n').trim() : '');
+  const html = patchBodyHtml('', { message, notes, diff: inAttachment.diff });
+  return html === undefined ? undefined : messageDocument({ kind: 'text', html });
+}
+
+/** The text of an HTML body that may carry code links, and where each text node starts in it. */
+export interface HtmlBodyText {
+  /** The text nodes outside the mail's own links, each followed by a newline. */
+  text: string;
+  nodes: Array<{ text: string; start: number }>;
+}
+
+/**
+ * The text nodes of an HTML body as the sanitizer wrote them (BodyRendering.texts: nothing from
+ * <style>, <script>, comments, or inside the mail's own links), joined by newlines so that stack
+ * frames and commits are found in them like in a plain-text body.
+ */
+export function htmlBodyText(texts: readonly string[]): HtmlBodyText {
+  const nodes: HtmlBodyText['nodes'] = [];
+  let text = '';
+  for (const data of texts) {
+    nodes.push({ text: data, start: text.length });
+    text += `${data}\n`;
+  }
+  return { text, nodes };
+}
+
+/**
+ * The code links of an HTML body for the renderer (BodyInput.codeLinks.links): `ranges` (offsets
+ * into htmlBodyText().text, sorted) become links numbered by their position in `ranges`, keyed by
+ * the content of their text node. A range that spans two text nodes (a path split by markup)
+ * stays plain text; two nodes with the same text get the same links.
+ */
+export function htmlCodeLinks(body: HtmlBodyText, ranges: CodeLinkRange[]): Array<[string, CodeLinkSpan[]]> {
+  const byText = new Map<string, { node: number; spans: CodeLinkSpan[] }>();
+  let n = 0;
+  ranges.forEach((range, index) => {
+    while (n + 1 < body.nodes.length && body.nodes[n + 1].start <= range.start) {
+      n++;
+    }
+    const node = body.nodes[n];
+    if (!node || range.start < node.start || range.end > node.start + node.text.length) {
+      return;
+    }
+    const entry = byText.get(node.text) ?? { node: n, spans: [] };
+    if (entry.node !== n) {
+      return;
+    }
+    entry.spans.push({ start: range.start - node.start, end: range.end - node.start, index, title: range.title });
+    byText.set(node.text, entry);
+  });
+  return [...byText].map(([text, entry]) => [text, entry.spans]);
 }

@@ -123,6 +123,18 @@ export function isPatch(summary: PatchCandidate): boolean {
   return structureHasPatch(summary.structure);
 }
 
+/**
+ * How the message list marks a row: 'patch' for a patch (isPatch), 'series' for the cover letter of
+ * a series ("[PATCH v2 0/3]": no diff, but Apply to Workspace applies its series), else undefined.
+ */
+export function patchRowKind(summary: PatchCandidate): 'patch' | 'series' | undefined {
+  if (isPatch(summary)) {
+    return 'patch';
+  }
+  const subject = parsePatchSubject(summary.subject);
+  return subject && subject.index === 0 && subject.total > 1 ? 'series' : undefined;
+}
+
 const MAX_SCAN_LINES = 200000;
 
 /** Index of the first line starting with `diff --git ` (or -1). */

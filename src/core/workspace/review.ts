@@ -2,6 +2,7 @@
 // lines they are about. On sending, b4 review's rule: only the hunks that have a comment stay,
 // each with a few lines of quoted context before the comment, the file header above them, and
 // "[...]" where quoted lines were cut. Text outside the quote (greeting, sign-off) stays as written.
+import { splitPatchBody } from './patchMail';
 
 import { trimChars } from '../text';
 
@@ -152,4 +153,17 @@ export function trimReview(text: string, context = REVIEW_CONTEXT_LINES): string
   }
   out.push(...blocks.slice(lastQuote + 1).flatMap((b) => b.lines));
   return out.join('\n');
+}
+
+/**
+ * The text a review quotes: a body that holds the diff as it is; else the body followed by the
+ * diff of the patch attachment (`git format-patch --attach`), so the reviewer can comment under
+ * its lines too.
+ */
+export function reviewText(body: string | undefined, attachment: string | undefined): string {
+  const text = body ?? '';
+  if (attachment === undefined || splitPatchBody(text)) {
+    return text;
+  }
+  return `${text.trimEnd()}\n\n${attachment.replace(/\r\n?/g, '\n')}`;
 }

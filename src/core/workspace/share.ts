@@ -117,3 +117,30 @@ export function newIssueUrl(forge: ForgeRepository, title: string, body: string)
   }
   return url;
 }
+
+/**
+ * The remotes of a git config file (git-config(1) syntax): each `[remote "name"]` section's first
+ * `url`. Only what Open as New Issue needs, for a repository whose git extension is out of reach
+ * (read through vscode.workspace.fs); quoted values and `\` escapes as git-config writes them.
+ */
+export function parseGitRemotes(config: string): Array<{ name: string; url: string }> {
+  const out: Array<{ name: string; url: string }> = [];
+  let remote: string | undefined;
+  for (const rawLine of config.split('\n')) {
+    const line = rawLine.trim();
+    if (line.startsWith('[')) {
+      const section = /^\[\s*remote\s+"((?:[^"\\]|\\.){1,200})"\s*\]/i.exec(line);
+      remote = section ? section[1].replace(/\\(.)/g, '$1') : undefined;
+      continue;
+    }
+    const entry = remote !== undefined ? /^url\s*=\s*(.{1,2000})$/i.exec(line) : null;
+    if (entry && remote !== undefined && !out.some((r) => r.name === remote)) {
+      let value = entry[1].replace(/\s[#;].*$/, '').trim();
+      if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
+        value = value.slice(1, -1).replace(/\\(.)/g, '$1');
+      }
+      out.push({ name: remote, url: value });
+    }
+  }
+  return out;
+}

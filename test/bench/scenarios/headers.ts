@@ -5,10 +5,10 @@ import { type ImapFlow } from 'imapflow';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FolderMessages } from '../../../src/core/mail/folderModel';
 import { listFolders } from '../../../src/core/mail/folders';
 import { resyncCached } from '../../../src/core/mail/folderSync';
-import { cacheKeyOf, HeaderCache, restoreModel } from '../../../src/core/mail/headerCache';
+import { cacheKeyOf, HeaderCache, restoreWindow } from '../../../src/core/mail/headerCache';
+import { FolderWindow } from '../../../src/core/mail/window';
 import { fetchHeaderPage, HEADER_QUERY, type HeaderPage, type PageCursor, toSummary } from '../../../src/core/mail/headers';
 import { type MailSession } from '../../../src/core/mail/session';
 import { DEFAULT_USER } from '../../support/dovecot';
@@ -211,13 +211,12 @@ function mailboxState(ctx: BenchContext, folder: string): MailboxState {
 /** What the extension leaves in the cache before it closes: the first page of the folder. */
 async function cacheFirstPage(ctx: BenchContext, cache: HeaderCache, key: string, folder: string): Promise<void> {
   const session = ourSession(ctx, { port: ctx.server.imapsPort });
-  const model = new FolderMessages();
   try {
-    model.addPage(await session.withMailbox(folder, (client, mailbox) => fetchHeaderPage(client, mailbox, PAGE), { idempotent: true }), true);
+    const page = await session.withMailbox(folder, (client, mailbox) => fetchHeaderPage(client, mailbox, PAGE), { idempotent: true });
+    await cache.save(key, FolderWindow.fromPage(folder, page));
   } finally {
     await session.close();
   }
-  await cache.save(key, folder, model);
 }
 
 export async function reopen(ctx: BenchContext): Promise<void> {
@@ -255,7 +254,7 @@ async function reopenWith(ctx: BenchContext, cacheDir: string): Promise<void> {
       }
     };
     let session: MailSession | undefined;
-    let model: FolderMessages | undefined;
+    let model: FolderWindow | undefined;
     const cache = new HeaderCache(cacheDir);
     const key = cacheKeyOf(account(ctx));
     await runRow(ctx, {
@@ -264,9 +263,8 @@ async function reopenWith(ctx: BenchContext, cacheDir: string): Promise<void> {
       setup: async () => cacheFirstPage(ctx, cache, key, name),
       measure: async () => {
         const cached = await cache.load(key, name);
-        model = new FolderMessages();
-        restoreModel(model, cached!);
-        if (model.messages.length !== PAGE) {
+        model = restoreWindow(cached!);
+        if (model.size !== PAGE) {
           throw new Error('the cache lost the page');
         }
       },
@@ -277,20 +275,19 @@ async function reopenWith(ctx: BenchContext, cacheDir: string): Promise<void> {
       setup: async () => {
         await cacheFirstPage(ctx, cache, key, name);
         await prepare();
-        model = new FolderMessages();
-        restoreModel(model, (await cache.load(key, name))!);
+        model = restoreWindow((await cache.load(key, name))!);
         session = ourSession(ctx);
       },
       measure: async () => {
         let delivered = 0;
-        const { change, method } = await session!.run(async (client) => {
+        const result = await session!.run(async (client) => {
           client.on('flags', () => void delivered++);
-          return resyncCached(client, name, model!, PAGE);
+          return resyncCached(client, model!.snapshot(), PAGE);
         });
-        if (method !== 'qresync') {
-          throw new Error(`resynced by ${method}`);
+        if (result.method !== 'qresync') {
+          throw new Error(`resynced by ${result.method}`);
         }
-        return { changesSeen: delivered, pageChanges: change.flagged.length };
+        return { changesSeen: delivered, pageChanges: model!.apply(result.delta).flagged.length };
       },
       teardown: async () => {
         await session?.close();

@@ -2,10 +2,10 @@
 // until the folder's model holds it. Ours: the live-update watcher (AccountLive on a watcher
 // MailSession that IDLEs, with the options SessionPool.createWatcher uses). Lower bound: a raw
 // client in IDLE that, on EXISTS, ends IDLE and fetches the new header in the same flight.
-import { AccountLive } from '../../../src/core/mail/live';
-import { FolderMessages } from '../../../src/core/mail/folderModel';
-import { type FolderChange } from '../../../src/core/mail/folderSync';
+import { AccountLive, storeLiveHost } from '../../../src/core/mail/live';
 import { fetchHeaderPage } from '../../../src/core/mail/headers';
+import { MailStore } from '../../../src/core/mail/store';
+import { type FolderChange, FolderWindow } from '../../../src/core/mail/window';
 import { DEFAULT_USER } from '../../support/dovecot';
 import { benchMessage, FOLDERS } from '../corpus';
 import { type BenchContext, login, noteRow, ourSession, rawLogin, runRow } from '../context';
@@ -56,27 +56,22 @@ export async function newMail(ctx: BenchContext): Promise<void> {
   try {
     // ours
     let live: AccountLive | undefined;
-    let model: FolderMessages | undefined;
     let arrived: ((change: FolderChange) => void) | undefined;
     let firstNew = 0;
     await runRow(ctx, {
       metric, case: label, kind: 'ours', runs: 5,
-      label: 'AccountLive watcher (IDLE, SessionPool.createWatcher options) -> fetchNewer -> FolderMessages',
+      label: 'AccountLive watcher (IDLE, SessionPool.createWatcher options) -> fetchNewer -> the MailStore',
       setup: async () => {
         const main = ourSession(ctx);
-        model = new FolderMessages();
         const page = await main.withMailbox(FOLDER, (client, mailbox) => fetchHeaderPage(client, mailbox, 50), { idempotent: true });
-        model.addPage(page, true);
-        firstNew = model.maxUid + 1;
+        const window = FolderWindow.fromPage(FOLDER, page);
+        firstNew = window.maxUid + 1;
+        const current = new MailStore('bench');
+        current.apply({ type: 'window', path: FOLDER, window, generation: 0, source: 'server' });
         await main.close();
         const logger = timedLogger();
-        live = new AccountLive(() => ourSession(ctx, { logger, clientOptions: WATCHER_OPTIONS }), {
-          folder: (path) => (path === FOLDER ? model : undefined),
-          changed: (_path, change) => arrived?.(change),
-          inboxUnseen: () => undefined,
-          newMail: () => undefined,
-          alert: () => undefined,
-        }, logger, 'bench');
+        current.onDidChange((event) => event.changes.forEach((c) => arrived?.(c.change)));
+        live = new AccountLive(() => ourSession(ctx, { logger, clientOptions: WATCHER_OPTIONS }), storeLiveHost(() => current, { newMail: () => undefined, alert: () => undefined }), logger, 'bench');
         live.view(FOLDER);
         // steady state: the server accepted IDLE well before the mail arrives (a message that
         // lands before IDLE starts is reported at once, when IDLE begins: not what users see)
