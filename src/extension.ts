@@ -191,6 +191,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // search, saved searches and conversations: a view of their own in the Mail container
   const searchView = vscode.window.createTreeView(SEARCH_VIEW, { treeDataProvider: search, showCollapseAll: true });
   subscriptions.push(search, searchView, model.onDidChange(({ accountId, event }) => search.storeChanged(accountId, event)));
+  subscriptions.push(model.onDidSetFlags(({ accountId, path, uids, flags, on }) => search.ownFlags(accountId, path, uids, flags, on)));
 
   const workspace = new WorkspaceFeature({ accounts, sessions, tree: model, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log, git });
   subscriptions.push(workspace);

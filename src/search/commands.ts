@@ -119,11 +119,21 @@ async function writeSaved(value: SavedSearch[]): Promise<void> {
   await vscode.workspace.getConfiguration('imapExplorer').update('savedSearches', value, vscode.ConfigurationTarget.Global);
 }
 
+/** The folder a folder command acts on: the row it was invoked on, else the one selected in the Mail view. */
+async function folderOf(deps: SearchCommandDeps, arg: unknown): Promise<FolderNode | undefined> {
+  if (arg instanceof FolderNode) {
+    return arg;
+  }
+  const first = arg === undefined ? (await deps.mailSelection())[0] : undefined;
+  return first instanceof FolderNode && first.folder.selectable ? first : undefined;
+}
+
 /** A folder's quick filter: the folder searched with one more condition. */
 function quickFilter(deps: SearchCommandDeps, query: (node: FolderNode) => string) {
   return async (arg: unknown) => {
-    if (arg instanceof FolderNode) {
-      await runSearch(deps, query(arg), { accountId: arg.accountId, path: arg.folder.path });
+    const folder = await folderOf(deps, arg);
+    if (folder) {
+      await runSearch(deps, query(folder), { accountId: folder.accountId, path: folder.folder.path });
     }
   };
 }
@@ -230,7 +240,7 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
       }
     },
     'imapExplorer.showConversations': async (arg?: unknown) => {
-      const folder = arg instanceof FolderNode ? arg : undefined;
+      const folder = await folderOf(deps, arg);
       if (!folder) {
         return;
       }
@@ -238,7 +248,7 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
       await reveal(deps, node);
     },
     'imapExplorer.sortFolder': async (arg?: unknown) => {
-      const folder = arg instanceof FolderNode ? arg : undefined;
+      const folder = await folderOf(deps, arg);
       if (!folder) {
         return;
       }

@@ -7,6 +7,7 @@ import { type AccountStore } from '../accounts/accountStore';
 import { type SessionPool } from '../accounts/sessions';
 import { toMailError } from '../core/errors';
 import { type FolderInfo, flattenFolders, listFolders } from '../core/mail/folders';
+import { type MessageSummary } from '../core/mail/headers';
 import { type ParsedQuery, parseQuery, QueryError } from '../core/search/query';
 import { SearchRun } from '../core/search/run';
 import { countUnread, readSavedSearches, type SavedSearch } from '../core/search/saved';
@@ -432,17 +433,19 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   // ---- live updates from the mail store ----
 
   /**
-   * What the mail store applied (a resync, IDLE, our own flag changes and moves): results and
+   * What the mail store applied from the server (a resync, IDLE): results, conversations and
    * saved-search counts follow. A window loaded or dropped (`reset`) and the rows of "Load more"
    * (`older`) are no news about the messages themselves. Our own moves arrive through `removed`
-   * from triage, which also knows the folders whose window is not loaded.
+   * (from triage) and our own flags through `ownFlags` (MailModel.onDidSetFlags): both also
+   * reach folders whose window the Mail view has not loaded.
    */
   storeChanged(accountId: string, event: StoreEvent): void {
     for (const { path, change, source, older } of event.changes) {
       if (change.reset || source === 'cache') {
         continue;
       }
-      if (change.flagged.length) {
+      // our own STOREs come through ownFlags, which also knows the folders whose window is not loaded
+      if (source === 'server' && change.flagged.length) {
         const after = new Map(change.flagged.map((f) => [f.uid, f.after]));
         this.flagsChanged(accountId, path, [...after.keys()], (uid) => after.get(uid));
       }
@@ -465,24 +468,49 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     }
   }
 
-  /** Flags changed in a folder: the rows show the new flags. */
-  flagsChanged(accountId: string, path: string, uids: number[], flagsOf: (uid: number) => string[] | undefined): void {
+  /**
+   * Flags changed in a folder: rows of results, conversations and sorted folders show the new
+   * flags. `next` gives a message's flags from the ones a row has (undefined: unknown, unchanged).
+   */
+  flagsChanged(accountId: string, path: string, uids: number[], next: (uid: number, before: readonly string[]) => string[] | undefined): void {
+    const ref = { accountId, path };
     for (const node of [...this.results, ...this.saved]) {
       for (const uid of uids) {
-        const flags = flagsOf(uid);
+        const hit = node.run?.results.find(ref, uid);
+        const flags = hit && next(uid, hit.message.flags);
         if (flags) {
-          node.run?.flagsChanged({ accountId, path }, uid, flags);
+          node.run?.flagsChanged(ref, uid, flags);
         }
       }
     }
+    const wanted = new Set(uids);
+    const update = (message: MessageSummary): boolean => {
+      const flags = wanted.has(message.uid) ? next(message.uid, message.flags) : undefined;
+      if (!flags || (flags.length === message.flags.length && flags.every((f) => message.flags.includes(f)))) {
+        return false;
+      }
+      message.flags = flags;
+      return true;
+    };
     for (const c of this.conversations) {
-      if (c.accountId === accountId) {
+      const changed = c.accountId === accountId && (c.conversations ?? []).flatMap((conversation) => conversation.messages.filter((m) => m.path === path).map((m) => update(m.message))).some(Boolean);
+      if (changed) {
         this.fire(c);
+      }
+    }
+    for (const s of this.sorted) {
+      if (s.accountId === accountId && s.path === path && (s.messages ?? []).map(update).some(Boolean)) {
+        this.fire(s);
       }
     }
     if (this.saved.length) {
       this.recount();
     }
+  }
+
+  /** Our own STORE succeeded (open marks read, flag, undo...): in every view of the message. */
+  ownFlags(accountId: string, path: string, uids: number[], flags: string[], on: boolean): void {
+    this.flagsChanged(accountId, path, uids, (_uid, before) => (on ? [...new Set([...before, ...flags])] : before.filter((f) => !flags.includes(f))));
   }
 
   /** New mail in a folder: results whose scope has the folder check it against their query. */
