@@ -139,9 +139,11 @@ export class HitNode extends SearchTreeNode {
     const item = treeItem(label, vscode.TreeItemCollapsibleState.None);
     const parentKey = this.parent?.treeItem().id ?? '';
     item.id = `${parentKey}/hit:${this.accountId}:${this.path}:${this.uidValidity ?? ''}:${m.uid}`;
-    const date = dates().relative(m.internalDate ?? m.date);
+    // as the Mail view's rows (short date), with the folder first: at the default sidebar width the
+    // end of a description is cut, and which folder a hit is in matters more than its date
+    const date = dates().short(m.date ?? m.internalDate);
     setTreeText(item, {
-      description: uiJoin([m.hasAttachment ? uiPlain('📎') : undefined, uiPlain(senderName(m.from)), date ? uiPlain(`· ${date}`) : undefined, this.showFolder ? uiJoin([uiPlain('·'), this.folderLabel], ' ') : undefined], ' '),
+      description: uiJoin([this.showFolder ? this.folderLabel : undefined, uiPlain(senderName(m.from)), date ? uiPlain(date) : undefined, m.hasAttachment ? uiPlain('📎') : undefined], ' · '),
       tooltip: uiLines([
         `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
         `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,

@@ -132,7 +132,7 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
       assert.deepEqual([...rows].sort(), expected.map((e) => e.slice(e.indexOf(': ') + 2)).sort());
       // newest first, and the folder is shown on each row
       assert.deepEqual(rows, ['Re: Login crash on start', 'Login crash on start', 'Crash on resume']);
-      assert.match(await searchRow('Crash on resume').locator('.label-description').innerText(), /Dana Reporter · .*· Archive/);
+      assert.match(await searchRow('Crash on resume').locator('.label-description').innerText(), /^Archive · Dana Reporter · /);
       assert.equal(await searchRow('Nightly build green').count(), 0, 'CI mail is not from Dana');
       assert.equal(await searchRow('Export broken').count(), 0, 'read mail is not unread');
       await journal.shot('results');
@@ -181,11 +181,11 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
       const thread = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="2"]').filter({ has: page.locator('.label-name', { hasText: 'Re: Login crash on start' }) });
       assert.match(await thread.locator('.label-description').innerText(), /Dana Reporter, Alice · 3/);
       await thread.click();
-      // a conversation's messages are drawn together: the one from Sent is among them
-      const fromSent = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="3"]').filter({ has: page.locator('.label-description', { hasText: /· Sent$/ }) });
+      // a conversation's messages are drawn together: the one from Sent is among them, its folder first
+      const fromSent = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="3"]').filter({ has: page.locator('.label-description', { hasText: /^Sent · / }) });
       await fromSent.waitFor({ timeout: 30000 });
       assert.deepEqual(await childLabels(thread), ['Login crash on start', 'Re: Login crash on start', 'Re: Login crash on start']);
-      assert.match(await fromSent.locator('.label-description').innerText(), /^Alice · .*· Sent$/);
+      assert.match(await fromSent.locator('.label-description').innerText(), /^Sent · Alice · /);
       await fromSent.click();
       await messageBody(page, 'Which version are you on?');
       await journal.shot('conversation-dark');
