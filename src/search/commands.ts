@@ -14,7 +14,7 @@ import { type MessagePanels } from '../messageView/panels';
 import { AccountNode, FolderNode, MessageNode } from '../tree/nodes';
 import { type MailModel } from '../tree/model';
 import { type CommandTable } from '../util/commands';
-import { liveQuickPick, showError, showInputBox, showQuickPick, t, type UiLiveItem, uiPlain } from '../util/ui';
+import { liveQuickPick, showError, showInfo, showInputBox, showQuickPick, t, type UiLiveItem, uiPlain } from '../util/ui';
 import { ConversationNode, ConversationsNode, HitNode, ResultMoreNode, ResultNode, type SearchTreeNode, SortedFolderNode } from './nodes';
 import { SEARCH_VIEW, type SearchViewProvider } from './searchView';
 
@@ -125,7 +125,12 @@ async function folderOf(deps: SearchCommandDeps, arg: unknown): Promise<FolderNo
     return arg;
   }
   const first = arg === undefined ? (await deps.mailSelection())[0] : undefined;
-  return first instanceof FolderNode && first.folder.selectable ? first : undefined;
+  if (first instanceof FolderNode && first.folder.selectable) {
+    return first;
+  }
+  // never silently nothing (a row VS Code no longer knew came as no argument)
+  void showInfo(t('Select a folder in the Mail view first.'));
+  return undefined;
 }
 
 /** A folder's quick filter: the folder searched with one more condition. */
