@@ -30,8 +30,7 @@ import { type AddressBook } from './addressBook';
 import { attachmentPath } from './attachPath';
 import { asDraft } from './draftEditor';
 import { type DraftStore } from './draftStore';
-import { delimiterOf } from '../core/mail/folderName';
-import { setStatusBarMessage, showInfo, showModal, showQuickPick, showWarning, t, uiFolder, uiPlain, withProgress } from '../util/ui';
+import { setStatusBarMessage, showInfo, showModal, showQuickPick, showWarning, t, uiPlain, withProgress } from '../util/ui';
 
 export interface ComposerDeps {
   accounts: AccountStore;
@@ -327,7 +326,7 @@ export class Composer {
     await saveDraftCopy(session, folder, built.rawForSent, meta.messageId);
     await this.deps.drafts.saveMeta({ ...meta, draftCopy: { path: folder, messageId: meta.messageId } });
     this.deps.tree.invalidateFolder(account.id, folder);
-    setStatusBarMessage(t('Draft saved in {0}.', uiFolder(folder, delimiterOf(this.deps.tree.knownFolders(account.id), folder))), 4000);
+    setStatusBarMessage(t('Draft saved in {0}.', this.deps.tree.folderName(account.id, folder)), 4000);
   }
 
   async discard(document?: vscode.TextDocument): Promise<void> {

@@ -137,8 +137,9 @@ export async function probeCertificate(host: string, port: number, security: Sec
 /**
  * TLS options for tls.connect (through imapflow's `tls` option). Without a pin: the system CAs
  * (plus `extraCa`, which tests use for their private CA) and normal host name checks. With a pin:
- * only that exact certificate; its PEM is the sole trust anchor and the fingerprint is compared
- * again after the handshake, so a different certificate for the same key fails too.
+ * only that exact certificate; its PEM is the sole trust anchor (a self-signed one, or a leaf of
+ * a private CA that is not trusted here) and the fingerprint is compared again after the
+ * handshake, so a different certificate for the same key fails too.
  */
 export function tlsOptionsFor(host: string, pin: { sha256: string; pem: string } | undefined, extraCa?: string[]): ConnectionOptions {
   const base: ConnectionOptions = { rejectUnauthorized: true, minVersion: 'TLSv1.2' };
@@ -152,6 +153,9 @@ export function tlsOptionsFor(host: string, pin: { sha256: string; pem: string }
   return {
     ...base,
     ca: [pin.pem],
+    // the pinned certificate is the trust anchor even when it is not self-signed: a leaf of a
+    // private CA this machine does not trust (OpenSSL's X509_V_FLAG_PARTIAL_CHAIN)
+    allowPartialTrustChain: true,
     checkServerIdentity: (_host: string, cert: PeerCertificate) =>
       cert.fingerprint256 === pin.sha256 ? undefined : Object.assign(new Error('The server certificate does not match the pinned fingerprint.'), { code: 'ERR_PIN_MISMATCH' }),
   };

@@ -6,7 +6,6 @@ import { type SessionPool } from '../accounts/sessions';
 import { MailError } from '../core/errors';
 import { downloadPart, loadImapMessage } from '../core/mail/messageLoader';
 import { plainLabel } from '../core/text';
-import { delimiterOf, folderDisplayName } from '../core/mail/folderName';
 import { headerValues } from '../core/authResults';
 import { type MessageRef } from '../tree/nodes';
 import { type MailModel } from '../tree/model';
@@ -217,7 +216,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       view.notice(destination === undefined
         ? vscode.l10n.t('This message was deleted or moved by another mail client.')
         : destination
-          ? vscode.l10n.t('This message was moved to {0}.', folderDisplayName(destination, delimiterOf(this.tree.knownFolders(accountId), destination)))
+          ? vscode.l10n.t('This message was moved to {0}.', this.tree.folderLabel(accountId, destination))
           : vscode.l10n.t('This message was deleted.'));
     }
   }

@@ -10,11 +10,13 @@ import { type AccountConfig } from '../core/account';
 import { type MailError } from '../core/errors';
 import { type Logger } from '../core/log';
 import { AccountSync } from '../core/mail/accountSync';
+import { folderDisplayName } from '../core/mail/folderName';
 import { type FolderInfo } from '../core/mail/folders';
 import { cacheKeyOf, type HeaderCache } from '../core/mail/headerCache';
 import { type MessageSummary } from '../core/mail/headers';
 import { MailStore, type StoreEvent } from '../core/mail/store';
 import { Disposable } from '../util/dispose';
+import { type UiText, uiPlain } from '../util/ui';
 import { type MessageRef } from './nodes';
 
 interface Entry {
@@ -158,6 +160,20 @@ export class MailModel extends Disposable {
   /** Asks the server for the account's counts again (soon, once for a burst). */
   refreshCounts(accountId: string): void {
     this.loader(accountId)?.refreshCounts();
+  }
+
+  /**
+   * A folder as the user knows it: its name in the Mail tree ("Triage / Confirmed", without a
+   * personal namespace prefix such as "INBOX."), else its path cut at its delimiter (folderName.ts).
+   */
+  folderName(accountId: string, path: string): UiText {
+    return uiPlain(this.folderLabel(accountId, path));
+  }
+
+  /** folderName as a plain string, for a surface that shows text as text (a webview's textContent). */
+  folderLabel(accountId: string, path: string): string {
+    const store = this.store(accountId);
+    return store?.folderName(path) ?? folderDisplayName(path, store?.folder(path)?.delimiter);
   }
 
   /** All folders of an account as listed last (for pickers), without asking the server again. */

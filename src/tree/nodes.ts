@@ -10,7 +10,11 @@ import { type MailStore } from '../core/mail/store';
 import { formatAddresses, formatSize, plainLabel, senderName } from '../core/text';
 import { dates } from '../util/dates';
 import { setTreeText, t, treeItem, type UiText, uiFolder, uiFormat, uiJoin, uiLines, uiPlain } from '../util/ui';
+import { patchRowKind } from '../core/workspace/patchMail';
 import { markPatchRow } from '../workspace/treeMark';
+
+/** What a screen reader hears first on a patch row, for the icon the eye sees. */
+const PATCH_SPOKEN = { patch: 'Patch. ', series: 'Patch series. ', none: '' } as const;
 
 export interface MessageRef {
   accountId: string;
@@ -182,7 +186,7 @@ export class MessageNode extends TreeNode {
           .join('\n'),
         4000,
       ),
-      accessibilityLabel: uiPlain(`${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${subject}, from ${sender}, ${date}${m.hasAttachment ? ', has attachments' : ''}`, 600),
+      accessibilityLabel: uiPlain(`${PATCH_SPOKEN[patchRowKind(m) ?? 'none']}${unread ? 'Unread. ' : ''}${flagged ? 'Flagged. ' : ''}${subject}, from ${sender}, ${date}${m.hasAttachment ? ', has attachments' : ''}`, 600),
     });
     if (deleted) {
       item.iconPath = new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'));

@@ -5,7 +5,7 @@ import { toMailError } from '../core/errors';
 import { FolderNode, MessageNode, type TreeNode } from '../tree/nodes';
 import { groupMessages } from './targets';
 import { type Triage } from './triage';
-import { showError, showWarning, t, uiFolder, uiPlain } from '../util/ui';
+import { showError, showWarning, t, uiPlain } from '../util/ui';
 
 const MIME = 'application/vnd.code.tree.imapexplorer.mailboxes';
 
@@ -35,7 +35,7 @@ export class MessageDragAndDrop implements vscode.TreeDragAndDropController<Tree
       return;
     }
     if (!target.folder.selectable) {
-      void showWarning(t('{0} holds folders, not messages.', uiFolder(target.folder.path, target.folder.delimiter)));
+      void showWarning(t('{0} holds folders, not messages.', this.triage.folderName(target.accountId, target.folder.path)));
       return;
     }
     const sets = groupMessages(dragged).filter((s) => s.path !== target.folder.path || s.account.id !== target.accountId);

@@ -14,6 +14,8 @@ export interface FolderPickOptions {
   exclude?: string[];
   /** Extra items first, e.g. "Create folder 'Archive'". */
   extra?: Array<UiQuickPickItem & { value: string }>;
+  /** A folder's name as the Mail tree shows it (MailModel.folderName); else its path cut at its delimiter. */
+  nameOf?: (path: string) => UiText;
 }
 
 export class FolderPicker {
@@ -33,7 +35,7 @@ export class FolderPicker {
     const selectable = folders.filter((f) => f.selectable && !exclude.has(f.path));
     const recent = this.recents(accountId).map((p) => selectable.find((f) => f.path === p)).filter((f): f is FolderInfo => Boolean(f));
     const toItem = (f: FolderInfo, isRecent: boolean): UiQuickPickItem & { value: string } => ({
-      label: uiFolder(f.path, f.delimiter),
+      label: options.nameOf?.(f.path) ?? uiFolder(f.path, f.delimiter),
       ...(isRecent ? { description: t('recent') } : {}),
       iconPath: new vscode.ThemeIcon(f.specialUse ? ICONS[f.specialUse] : 'folder'),
       value: f.path,

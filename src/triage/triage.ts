@@ -16,8 +16,7 @@ import { AccountNode, FolderNode, keywordsOf } from '../tree/nodes';
 import { type FolderPicker } from './folderPicker';
 import { type MessageSet, resolveTargets, type TargetDeps } from './targets';
 import { type UndoEntry, type UndoStack } from './undo';
-import { delimiterOf } from '../core/mail/folderName';
-import { pickOrType, setStatusBarMessage, showError, showInfo, showInputBox, showModal, showQuickPick, showWarning, t, type UiText, uiFolder, uiPlain } from '../util/ui';
+import { pickOrType, setStatusBarMessage, showError, showInfo, showInputBox, showModal, showQuickPick, showWarning, t, type UiText, uiJoin, uiPlain } from '../util/ui';
 
 export interface TriageDeps {
   accounts: AccountStore;
@@ -53,8 +52,8 @@ export class Triage {
   constructor(private readonly deps: TriageDeps) {}
 
   /** A folder as the user knows it: "Triage / Confirmed", never the raw IMAP path. */
-  private folderName(accountId: string, path: string): UiText {
-    return uiFolder(path, delimiterOf(this.deps.model.knownFolders(accountId), path));
+  folderName(accountId: string, path: string): UiText {
+    return this.deps.model.folderName(accountId, path);
   }
 
   async targets(args: unknown[]): Promise<MessageSet[]> {
@@ -185,6 +184,7 @@ export class Triage {
       title: t('{0} folder for {1}', uiPlain(name), uiPlain(account.email)),
       placeHolder: t('The server marks no folder as {0}. Choose one; it is remembered for this account.', uiPlain(name)),
       extra: [{ label: t('Create a folder named "{0}"', uiPlain(name)), iconPath: new vscode.ThemeIcon('new-folder'), value: create }],
+      nameOf: (path) => this.folderName(account.id, path),
     });
     if (!picked) {
       return undefined;
@@ -217,6 +217,7 @@ export class Triage {
       title: copy ? t('Copy {0} to...', count(total)) : t('Move {0} to...', count(total)),
       placeHolder: t('Type to find a folder'),
       exclude: sets.length === 1 && !copy ? [sets[0].path] : [],
+      nameOf: (path) => this.folderName(account.id, path),
     });
     if (destination) {
       await this.deps.picker.remember(account.id, destination);
@@ -377,18 +378,18 @@ export class Triage {
 
   async newFolder(node: unknown): Promise<void> {
     const { account, parent } = await this.folderContext(node);
-    const name = await showInputBox({ title: parent ? t('New folder in {0}', uiFolder(parent.path, parent.delimiter)) : t('New folder in {0}', uiPlain(account.email)), prompt: t('Folder name') });
+    const name = await showInputBox({ title: parent ? t('New folder in {0}', this.folderName(account.id, parent.path)) : t('New folder in {0}', uiPlain(account.email)), prompt: t('Folder name') });
     if (!name) {
       return;
     }
-    const path = await this.deps.sessions.get(account.id).run((client) => createFolder(client, parent?.path, name));
+    await this.deps.sessions.get(account.id).run((client) => createFolder(client, parent?.path, name));
     this.deps.model.loader(account.id)?.refreshFolders();
-    setStatusBarMessage(t('Created {0}.', uiFolder(path, parent?.delimiter)), 4000);
+    setStatusBarMessage(t('Created {0}.', parent ? uiJoin([this.folderName(account.id, parent.path), uiPlain(name)], ' / ') : uiPlain(name)), 4000);
   }
 
   async renameFolder(node: unknown): Promise<void> {
     const folder = await this.requireFolder(node);
-    const name = await showInputBox({ title: t('Rename {0}', uiFolder(folder.folder.path, folder.folder.delimiter)), value: folder.folder.name, prompt: t('New name') });
+    const name = await showInputBox({ title: t('Rename {0}', this.folderName(folder.accountId, folder.folder.path)), value: folder.folder.name, prompt: t('New name') });
     if (!name || name === folder.folder.name) {
       return;
     }
@@ -404,7 +405,7 @@ export class Triage {
     const detail = messages > 0
       ? t('It holds {0}. They are deleted with it; this cannot be undone.', count(messages))
       : t('The folder is empty.');
-    const choice = await showModal(t('Delete the folder {0}?', uiFolder(folder.folder.path, folder.folder.delimiter)), { detail }, remove);
+    const choice = await showModal(t('Delete the folder {0}?', this.folderName(folder.accountId, folder.folder.path)), { detail }, remove);
     if (choice !== remove) {
       return;
     }

@@ -444,8 +444,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
   it('7. errors: a password changed on the server shows an error row whose action fixes it', async () => {
     await journey('7-errors', async (journal) => {
       const newPassword = 'rotated password 2026';
-      const users = readFileSync(join(server.dir, 'users'), 'utf8');
-      writeFileSync(join(server.dir, 'users'), users.replace(`{PLAIN}${DEFAULT_USER.password}`, `{PLAIN}${newPassword}`));
+      await server.setPassword(DEFAULT_USER.name, newPassword);
       server.kick(DEFAULT_USER.name);
       // the mail provider changed the password for sending too
       await smtp.close();
@@ -524,9 +523,10 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       assert.equal(await treeRow(page, SUBJECTS.links).locator('.custom-view-tree-node-item-icon.codicon-star-full').count(), 0, 'not flagged yet');
       await expectCacheHolds({ server, user: DEFAULT_USER.name, folder: 'INBOX', userDataDir: vscode.userDataDir });
       // the server stops accepting the password: after a restart only the cache can show anything
-      const users = readFileSync(join(server.dir, 'users'), 'utf8');
+      // the password the account stores (journey 7 changed it), to give back afterwards
+      const stored = /^alice:\{PLAIN\}([^:]*)/m.exec(readFileSync(join(server.dir, 'users'), 'utf8'))![1];
       const failedBefore = await logCount(server, /auth failed/, 0);
-      writeFileSync(join(server.dir, 'users'), users.replace(/^(alice:\{PLAIN\})[^:]*/m, '$1locked out for now'));
+      await server.setPassword(DEFAULT_USER.name, 'locked out for now');
       server.kick(DEFAULT_USER.name);
       // collapsed, so that the account is opened only after the start already failed to log in
       await treeRow(page, 'alice@example.test').click();
@@ -555,7 +555,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
         server.doveadm(['flags', 'add', '-u', DEFAULT_USER.name, '\\Flagged', 'mailbox', 'INBOX', 'uid', linksUid]);
         saveMessage(server, DEFAULT_USER.name, 'INBOX', await compose({ from: 'Night Shift <oncall@example.test>', to: 'alice@example.test', subject: away, text: 'The build is green again.' }));
       } finally {
-        writeFileSync(join(server.dir, 'users'), users);
+        await server.setPassword(DEFAULT_USER.name, stored);
       }
       await page.reload();
       await page.waitForSelector('.monaco-workbench', { timeout: 60000 });

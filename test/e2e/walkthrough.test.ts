@@ -5,9 +5,12 @@
 //
 // The screenshots the steps show are taken here: `UPDATE_WALKTHROUGH_MEDIA=1` writes them to
 // media/walkthrough/*.png, the README's media/screenshot.png, and media/icon.png (rendered from
-// media/icon.svg), so they can be made again after the UI changes:
+// media/icon.svg); `UPDATE_WALKTHROUGH_MEDIA=light` runs the same journey in the light theme and
+// writes media/walkthrough/*-light.png, which VS Code shows in light themes. Made again after the
+// UI changes with:
 //
 //   npm run build && UPDATE_WALKTHROUGH_MEDIA=1 /work/tools/e2e-lock node --import tsx --test test/e2e/walkthrough.test.ts
+//   UPDATE_WALKTHROUGH_MEDIA=light /work/tools/e2e-lock node --import tsx --test test/e2e/walkthrough.test.ts
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +26,10 @@ import { launchChromium } from './browser';
 import { type CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
 import { contextMenu, expandRow, Journal, messageBody, openMailView, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
 
-const UPDATE = process.env.UPDATE_WALKTHROUGH_MEDIA === '1';
+const UPDATE = process.env.UPDATE_WALKTHROUGH_MEDIA === '1' || process.env.UPDATE_WALKTHROUGH_MEDIA === 'light';
+/** The light run takes the light pictures only (the README's picture and the icon come from the dark run). */
+const LIGHT = process.env.UPDATE_WALKTHROUGH_MEDIA === 'light';
+const THEME = LIGHT ? 'Default Light Modern' : 'Default Dark Modern';
 const MEDIA = join(REPO_ROOT, 'media', 'walkthrough');
 const USER = { name: 'triage', password: 'demo-password-2026' };
 /** The Marketplace shows at most this much per image comfortably; the package stays small. */
@@ -33,7 +39,7 @@ interface WalkthroughStep {
   id: string;
   title: string;
   description: string;
-  media: { image: string; altText: string };
+  media: { image: { dark: string; light: string; hc: string; hcLight: string }; altText: string };
   completionEvents?: string[];
 }
 interface Manifest {
@@ -67,11 +73,11 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
     smtp = await startSmtpSink({ port: await freePort(), tls: { cert: server.cert.cert, key: server.cert.key }, credentials: { user: USER.name, pass: USER.password } });
     vscode = await startCodeServer({
       env: { NODE_EXTRA_CA_CERTS: join(server.dir, 'ssl', 'ca.pem') },
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'window.dialogStyle': 'custom' },
+      settings: { 'workbench.colorTheme': THEME, 'window.dialogStyle': 'custom' },
     });
     browser = await launchChromium();
     // a window the size of a laptop screen: the screenshots stay readable when the walkthrough scales them down
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: LIGHT ? 'light' : 'dark' });
     page = await context.newPage();
     await page.goto(vscode.url);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -87,9 +93,10 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
 
   /** Saves a walkthrough screenshot of `target` (the whole window when absent) when updating. */
   async function media(file: string, target?: Locator): Promise<void> {
-    if (!UPDATE) {
+    if (!UPDATE || (LIGHT && file.includes('/'))) {
       return;
     }
+    file = LIGHT ? file.replace(/\.png$/, '-light.png') : file;
     mkdirSync(MEDIA, { recursive: true });
     await page.mouse.move(640, 795); // the empty middle of the status bar: no hover on the picture
     await page.waitForTimeout(300);
@@ -169,7 +176,7 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       await journal.shot('triage');
       if (UPDATE) {
         const box = (await page.locator('.part.sidebar').boundingBox())!;
-        await page.screenshot({ path: join(MEDIA, 'triage.png'), clip: { x: 0, y: 0, width: Math.min(1280, box.x + box.width + 420), height: 420 } });
+        await page.screenshot({ path: join(MEDIA, LIGHT ? 'triage-light.png' : 'triage.png'), clip: { x: 0, y: 0, width: Math.min(1280, box.x + box.width + 420), height: 420 } });
       }
       await page.keyboard.press('e');
       await build.waitFor({ state: 'detached' });
@@ -202,12 +209,18 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
       const steps = await openWalkthrough();
       const titles = (await page.locator('.gettingStartedContainer .getting-started-step h3.step-title').allInnerTexts()).map((t) => t.trim());
       assert.deepEqual(titles, walkthrough.steps.map((s) => s.title));
+      /** The step's picture shown for the current theme (VS Code picks it by the theme's kind). */
+      const shownImage = async (step: WalkthroughStep, kind: 'dark' | 'light') => {
+        const button = steps.filter({ has: page.locator('h3.step-title', { hasText: step.title }) });
+        await button.locator('h3.step-title').click();
+        const image = page.locator(`.getting-started-media img[srcset*="${step.media.image[kind].split('/').pop()!}"]`);
+        await image.waitFor({ timeout: 10000 });
+        return image;
+      };
       for (const step of walkthrough.steps) {
         const button = steps.filter({ has: page.locator('h3.step-title', { hasText: step.title }) });
         assert.equal(await button.getAttribute('aria-checked'), 'true', `${step.id} is checked off`);
-        await button.locator('h3.step-title').click();
-        const image = page.locator(`.getting-started-media img[srcset*="${step.media.image.split('/').pop()!}"]`);
-        await image.waitFor({ timeout: 10000 });
+        const image = await shownImage(step, LIGHT ? 'light' : 'dark');
         // VS Code sets `srcset` ("<uri> 1.5x") by the theme kind; wait until that picture has loaded
         await page.waitForFunction((el) => (el as HTMLImageElement).complete, await image.elementHandle(), { timeout: 10000 });
         const natural = await image.evaluate((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight]);
@@ -215,14 +228,16 @@ describe('walkthrough in VS Code', { timeout: 10 * 60 * 1000 }, () => {
         assert.equal(await image.getAttribute('alt'), step.media.altText);
       }
       await steps.filter({ hasText: walkthrough.steps[0].title }).locator('h3.step-title').click();
-      await journal.shot('walkthrough-dark');
+      await journal.shot(`walkthrough-${LIGHT ? 'light' : 'dark'}`);
       await steps.filter({ hasText: walkthrough.steps[2].title }).locator('h3.step-title').click();
-      await journal.shot('walkthrough-dark-triage');
-      await setColorTheme(page, 'Light Modern');
-      await journal.shot('walkthrough-light-triage');
-      await steps.filter({ hasText: walkthrough.steps[4].title }).locator('h3.step-title').click();
-      await journal.shot('walkthrough-light-doctor');
-      await setColorTheme(page, 'Default Dark Modern');
+      await journal.shot(`walkthrough-${LIGHT ? 'light' : 'dark'}-triage`);
+      await setColorTheme(page, LIGHT ? 'Default Dark Modern' : 'Light Modern');
+      // the other theme shows the other picture
+      await shownImage(walkthrough.steps[2], LIGHT ? 'dark' : 'light');
+      await journal.shot(`walkthrough-${LIGHT ? 'dark' : 'light'}-triage`);
+      await shownImage(walkthrough.steps[4], LIGHT ? 'dark' : 'light');
+      await journal.shot(`walkthrough-${LIGHT ? 'dark' : 'light'}-doctor`);
+      await setColorTheme(page, THEME);
     } catch (err) {
       await journal.shot('failure').catch(() => undefined);
       journal.saveLogs(vscode.logsDir);
@@ -245,11 +260,15 @@ describe('walkthrough: manifest', () => {
     const commands = new Set(manifest.contributes.commands.map((c) => c.command));
     assert.deepEqual(walkthrough.steps.map((s) => s.id), ['addAccount', 'readMessage', 'triage', 'reply', 'testServer']);
     for (const step of walkthrough.steps) {
-      const file = join(REPO_ROOT, step.media.image);
-      assert.ok(existsSync(file), `${step.id}: ${step.media.image} exists`);
-      const { width, height } = pngSize(file);
-      assert.ok(width >= 600 && height >= 300, `${step.id}: ${width}x${height} is big enough to read`);
-      assert.ok(statSync(file).size <= MAX_MEDIA_BYTES, `${step.id}: ${statSync(file).size} bytes`);
+      const { dark, light, hc, hcLight } = step.media.image;
+      assert.ok(/-light\.png$/.test(light) && light === hcLight && dark === hc && dark !== light, `${step.id}: a dark and a light picture`);
+      for (const image of [dark, light]) {
+        const file = join(REPO_ROOT, image);
+        assert.ok(existsSync(file), `${step.id}: ${image} exists`);
+        const { width, height } = pngSize(file);
+        assert.ok(width >= 600 && height >= 300, `${step.id}: ${width}x${height} is big enough to read`);
+        assert.ok(statSync(file).size <= MAX_MEDIA_BYTES, `${step.id}: ${statSync(file).size} bytes`);
+      }
       assert.ok(step.media.altText.length > 20, `${step.id}: alt text`);
       const links = [...step.description.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]);
       assert.ok(links.length > 0, `${step.id}: a command link`);

@@ -163,6 +163,9 @@ describe('mail meets the workspace', { timeout: 10 * 60 * 1000 }, () => {
       const part = /^\[PATCH v2 2\/3\] util: retry a few times$/;
       await treeRow(page, part).waitFor({ timeout: 30000 });
       assert.ok(await treeRow(page, part).locator('.codicon-diff').count(), 'a patch has the diff icon');
+      assert.match((await treeRow(page, part).getAttribute('aria-label')) ?? '', /^Patch\. /, 'a screen reader hears "Patch" first');
+      assert.match((await treeRow(page, /^\[PATCH v2 0\/3\] Retry support$/).getAttribute('aria-label')) ?? '', /^Patch series\. /);
+      assert.doesNotMatch((await treeRow(page, BUG_SUBJECT).getAttribute('aria-label')) ?? '', /^Patch/);
       assert.ok(await treeRow(page, /^\[PATCH v2 0\/3\] Retry support$/).locator('.codicon-git-pull-request').count(), 'a cover letter has the series icon');
       assert.equal(await treeRow(page, BUG_SUBJECT).locator('.codicon-diff, .codicon-git-pull-request').count(), 0);
       const onPart = await contextMenuOf(part);

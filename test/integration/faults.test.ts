@@ -129,6 +129,27 @@ describe('connection faults', () => {
     await uncached.close();
   });
 
+  // A company CA the machine does not trust: the user confirmed the server's own certificate, which
+  // is not self-signed, so the handshake found no trust anchor for it and the pin never worked.
+  it('connects to a pinned certificate of a private CA this machine does not trust', async () => {
+    const refused = testSession(server, { extraCa: [] });
+    assert.equal((await failure(refused.connection())).code, 'TLS_UNTRUSTED', 'the CA is not trusted here');
+    await refused.close();
+    const seen = await probeCertificate(server.host, server.imapsPort, 'tls');
+    assert.equal(seen.selfSigned, false);
+    const pins = memoryPinStore();
+    pins.set(seen.sha256, seen.pem);
+    for (const security of ['tls', 'starttls'] as const) {
+      const pinned = testSession(server, { extraCa: [], pins, account: testAccount(server, { security, pinnedCertificate: seen.sha256 }) });
+      assert.ok((await pinned.run((c) => listFolders(c))).some((f) => f.path === 'INBOX'), security);
+      await pinned.close();
+    }
+    // the pin is that certificate only: another server's certificate is refused
+    const sibling = testSession(selfSigned, { extraCa: [], pins, account: testAccount(selfSigned, { pinnedCertificate: seen.sha256 }) });
+    assert.equal((await failure(sibling.connection())).code, 'TLS_PIN_MISMATCH');
+    await sibling.close();
+  });
+
   it('upgrades with STARTTLS when chosen, and stops before the password when the server lacks it', async () => {
     const session = testSession(server, { account: testAccount(server, { security: 'starttls' }) });
     const client = await session.connection();

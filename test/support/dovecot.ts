@@ -1,7 +1,8 @@
 // A private Dovecot for tests, the demo and the benchmark: its own config, users, certificate and
 // loopback ports, in a temporary folder. Recipe: ../../../shared/RECIPES.md, section 1.
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caSignedCert, type CertFiles, selfSignedCert, testCa } from './certs';
@@ -81,6 +82,12 @@ export interface DovecotServer {
   chownMail(): void;
   /** Closes every session of the user, as an admin would (`doveadm kick`). */
   kick(user: string): void;
+  /**
+   * Changes a user's password in the passwd-file and resolves once Dovecot itself accepts the new
+   * one (`doveadm auth test`). Dovecot re-reads the file at most once a second, when its mtime or
+   * size changed: for a moment after the write, logins may still see the old password.
+   */
+  setPassword(user: string, password: string): Promise<void>;
   /** Rewrites the config with other options and restarts, keeping ports, mail and certificate. */
   restart(options?: Pick<DovecotOptions, 'imapCapability' | 'extraConfig' | 'oauth2'>): Promise<void>;
   stop(): Promise<void>;
@@ -144,8 +151,13 @@ service imap-login {
     ssl = yes
   }
 }
+# Brute-force penalty off: after failed logins from an IP Dovecot delays every later login from it,
+# right ones too, by up to 15 s, so one test's wrong passwords would slow the next test's logins.
 service anvil {
   chroot =
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 namespace inbox {
   inbox = yes
@@ -278,6 +290,25 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     kick: (user) => {
       // exits non-zero when the user had no session: nothing to kick is fine
       spawnSync('doveadm', ['-c', conf, 'kick', user]);
+    },
+    setPassword: async (user, password) => {
+      const file = join(dir, 'users');
+      const before = statSync(file).mtimeMs;
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const at = lines.findIndex((line) => line.startsWith(`${user}:`));
+      assert.ok(at >= 0, `${user} is a user of this server`);
+      const fields = lines[at].split(':');
+      fields[1] = `{PLAIN}${password}`;
+      lines[at] = fields.join(':');
+      writeFileSync(file, lines.join('\n'));
+      // a later whole second than the old file's, so that Dovecot sees a change even at the same size
+      const mtime = Math.max(Date.now(), Math.floor(before / 1000) * 1000 + 1000) / 1000;
+      utimesSync(file, mtime, mtime);
+      const deadline = Date.now() + 15_000;
+      while (spawnSync('doveadm', ['-c', conf, 'auth', 'test', user, password]).status !== 0) {
+        assert.ok(Date.now() < deadline, `Dovecot did not take the new password of ${user}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     restart: async (next = {}) => {
       await shutdown();

@@ -24,7 +24,7 @@ async function cpuMsAsync(run: () => Promise<unknown>, repetitions: number): Pro
 
 /** Least CPU time for the 1x run before the ratio is trusted. */
 const MIN_BASE_MS = 30;
-const RUNS = 5;
+const RUNS = 7;
 
 export interface Growth {
   /** Best CPU milliseconds at 1x, 2x and 4x (with the same repetitions). */
@@ -42,19 +42,23 @@ export async function measureGrowth<T>(make: (n: number) => T, run: (input: T) =
   const first = run(inputs[0]);
   const isAsync = first instanceof Promise;
   await first;
-  const time = async (input: T, repetitions: number): Promise<number> => {
-    let best = Infinity;
-    for (let r = 0; r < RUNS; r++) {
-      best = Math.min(best, isAsync ? await cpuMsAsync(() => run(input) as Promise<unknown>, repetitions) : cpuMs(() => run(input), repetitions));
-    }
-    return best;
-  };
+  const once = (input: T, repetitions: number): Promise<number> | number =>
+    isAsync ? cpuMsAsync(() => run(input) as Promise<unknown>, repetitions) : cpuMs(() => run(input), repetitions);
   let repetitions = 1;
   // grow the repetitions until the 1x measurement is clearly measurable
-  while ((await time(inputs[0], repetitions)) < MIN_BASE_MS && repetitions < 1 << 16) {
+  const calibrate = async () => Math.min(await once(inputs[0], repetitions), await once(inputs[0], repetitions));
+  while ((await calibrate()) < MIN_BASE_MS && repetitions < 1 << 16) {
     repetitions *= 2;
   }
-  const ms: [number, number, number] = [await time(inputs[0], repetitions), await time(inputs[1], repetitions), await time(inputs[2], repetitions)];
+  // The sizes take turns, round after round, and each keeps its best round: a spell of load from
+  // other processes (cache and memory bandwidth taken, not CPU time) then slows every size alike
+  // instead of whichever size happened to run during it.
+  const ms: [number, number, number] = [Infinity, Infinity, Infinity];
+  for (let r = 0; r < RUNS; r++) {
+    for (let size = 0; size < 3; size++) {
+      ms[size] = Math.min(ms[size], await once(inputs[size], repetitions));
+    }
+  }
   return { ms, ratio: ms[2] / Math.max(ms[0], 0.001) };
 }
 

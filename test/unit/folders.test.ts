@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ListResponse } from 'imapflow';
+import { folderTreeNames } from '../../src/core/mail/folderName';
 import { buildFolderTree, flattenFolders } from '../../src/core/mail/folders';
+import { MailStore } from '../../src/core/mail/store';
 
 function entry(path: string, flags: string[] = [], specialUse?: string, status?: { unseen: number; messages: number }): ListResponse {
   const parts = path.split('.');
@@ -46,5 +48,19 @@ describe('folder tree', () => {
     assert.deepEqual(tree[2].children.map((f) => f.path), ['INBOX.Projects.Q4']);
     // without the namespace they stay INBOX's children, as LIST says
     assert.deepEqual(buildFolderTree([entry('INBOX', [], '\\Inbox'), entry('INBOX.Sent', [], '\\Sent')]).map((f) => f.children.length), [1]);
+  });
+
+  // Pickers, notifications and dialogs said "INBOX / Projects / Q4" for the folder the tree shows
+  // as Projects > Q4 on a classic Cyrus or Courier server.
+  it('names folders as the tree shows them, without the personal namespace prefix, in pickers and messages', () => {
+    const list = [entry('INBOX', ['\\HasChildren'], '\\Inbox'), entry('INBOX.Projects'), entry('INBOX.Projects.Q4'), entry('INBOX.a\u202eb')];
+    const names = folderTreeNames(buildFolderTree(list, 'INBOX.'));
+    assert.deepEqual(Object.fromEntries(names), { 'INBOX': 'INBOX', 'INBOX.Projects': 'Projects', 'INBOX.Projects.Q4': 'Projects / Q4', 'INBOX.a\u202eb': 'ab' });
+    // without a namespace, LIST's hierarchy is the tree's
+    assert.equal(folderTreeNames(buildFolderTree(list)).get('INBOX.Projects.Q4'), 'INBOX / Projects / Q4');
+    const store = new MailStore('alice');
+    assert.equal(store.folderName('INBOX.Projects.Q4'), undefined, 'not listed yet');
+    store.apply({ type: 'folders', folders: buildFolderTree(list, 'INBOX.'), source: 'server', asked: store.ticket() });
+    assert.equal(store.folderName('INBOX.Projects.Q4'), 'Projects / Q4');
   });
 });

@@ -13,6 +13,34 @@ export function folderDisplayName(path: string, delimiter: string | null | undef
   return plainLabel(levels.map((level) => plainLabel(level, max)).filter(Boolean).join(' / '), max);
 }
 
+/** A folder of a folder tree (FolderInfo of buildFolderTree), as much as naming needs. */
+export interface NamedFolder {
+  path: string;
+  /** The last level of the path, as LIST gave it. */
+  name: string;
+  children: readonly NamedFolder[];
+}
+
+/**
+ * The display name of every folder of a folder tree, by IMAP path: the names from the top of the
+ * tree down, joined with " / ", as the Mail tree shows them. A personal namespace prefix (RFC 2342,
+ * "INBOX." on classic Cyrus and Courier) is therefore not a level: buildFolderTree puts its folders
+ * at the top, so "INBOX.Triage.Confirmed" reads "Triage / Confirmed". Each at most `max` characters.
+ */
+export function folderTreeNames(roots: readonly NamedFolder[], max = 200): Map<string, string> {
+  const names = new Map<string, string>();
+  const stack: Array<{ folder: NamedFolder; above: string }> = roots.map((folder) => ({ folder, above: '' }));
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const level = plainLabel(next.folder.name, max) || plainLabel(next.folder.path, max);
+    const name = next.above ? `${next.above} / ${level}` : level;
+    names.set(next.folder.path, plainLabel(name, max));
+    for (const child of next.folder.children) {
+      stack.push({ folder: child, above: name });
+    }
+  }
+  return names;
+}
+
 /** The delimiter of `path` among known folders (LIST results), if the folder is known. */
 export function delimiterOf(folders: ReadonlyArray<{ path: string; delimiter: string }> | undefined, path: string): string | undefined {
   return folders?.find((f) => f.path === path)?.delimiter;

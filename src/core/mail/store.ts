@@ -17,6 +17,7 @@
 // ('flags', 'removed', 'delta') then also reach the windows that hold those messages.
 import { type MailError } from '../errors';
 import { type FolderInfo, flattenFolders } from './folders';
+import { folderTreeNames } from './folderName';
 import { type HeaderPage } from './headers';
 import { emptyChange, type FolderChange, FolderWindow, isEmptyChange, unseenDelta, type WindowDelta } from './window';
 
@@ -84,6 +85,7 @@ interface Count {
 
 export class MailStore {
   private folderTree: FolderInfo[] | undefined;
+  private treeNames: Map<string, string> | undefined;
   private folderSource: 'cache' | 'server' | undefined;
   /** Ticket of the LIST whose tree is shown: an answer to an older LIST never replaces it. */
   private foldersAsked = 0;
@@ -106,6 +108,15 @@ export class MailStore {
   /** Whether the folder list came from the server in this session (not only from the cache). */
   get foldersListed(): boolean {
     return this.folderSource === 'server';
+  }
+
+  /**
+   * A folder's name as the tree shows it ("Triage / Confirmed", without a personal namespace
+   * prefix: folderTreeNames), or undefined while the folder is not in the listed tree.
+   */
+  folderName(path: string): string | undefined {
+    this.treeNames ??= this.folderTree ? folderTreeNames(this.folderTree) : undefined;
+    return this.treeNames?.get(path);
   }
 
   /** A folder as last listed, by its IMAP path. */
@@ -311,6 +322,7 @@ export class MailStore {
     }
     const before = JSON.stringify(this.folderTree?.map(shape));
     this.folderTree = tree;
+    this.treeNames = undefined;
     this.folderSource = source === 'server' || this.folderSource === 'server' ? 'server' : 'cache';
     const flat = flattenFolders(tree);
     const previous = this.byPath;
