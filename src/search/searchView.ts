@@ -19,7 +19,7 @@ import { type StoreEvent } from '../core/mail/store';
 import { type MailModel } from '../tree/model';
 import { Disposable } from '../util/dispose';
 import { t, uiPlain, type UiText } from '../util/ui';
-import { ConversationNode, ConversationsNode, folderText, HitNode, NoteNode, ResultMoreNode, ResultNode, SavedGroupNode, type SearchTreeNode, SortedFolderNode } from './nodes';
+import { ConversationNode, ConversationsNode, HitNode, NoteNode, ResultMoreNode, ResultNode, SavedGroupNode, type SearchTreeNode, SortedFolderNode } from './nodes';
 
 export const SEARCH_VIEW = 'imapExplorer.search';
 const MAX_RESULTS = 5;
@@ -156,8 +156,8 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   }
 
   folderLabel(accountId: string, path: string): UiText {
-    const folder = flattenFolders(this.model.knownFolders(accountId) ?? []).find((f) => f.path === path);
-    const name = folderText(path, folder?.delimiter);
+    // named as the Mail tree names it (MailModel.folderName: no "INBOX." namespace prefix)
+    const name = this.model.folderName(accountId, path);
     return this.accounts.all().length > 1 ? uiPlain(`${this.accounts.get(accountId)?.email ?? accountId} / ${name}`) : name;
   }
 
