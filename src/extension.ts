@@ -31,6 +31,8 @@ import { treeCommands } from './tree/commands';
 import { MailModel } from './tree/model';
 import { FolderNode, MessageNode, type TreeNode } from './tree/nodes';
 import { MailTreeProvider } from './tree/provider';
+import { searchCommands } from './search/commands';
+import { SEARCH_VIEW, SearchViewProvider } from './search/searchView';
 import { UnreadIndicators } from './tree/unread';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
@@ -99,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection
   const holder: { view?: vscode.TreeView<TreeNode> } = {};
+  const search = new SearchViewProvider(accounts, sessions, model, log, context.globalState);
   /** The selection; VS Code forgets a redrawn node's rows until it took them again, so wait for that. */
   const selection = async (): Promise<readonly TreeNode[]> => {
     const view = holder.view;
@@ -119,7 +122,10 @@ export function activate(context: vscode.ExtensionContext): void {
     undo: new UndoStack(),
     log,
     targets: { model, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
-    moved: (accountId, path, uids, destination) => panels.removed(accountId, path, uids, destination),
+    moved: (accountId, path, uids, destination) => {
+      panels.removed(accountId, path, uids, destination);
+      search.removed(accountId, path, uids);
+    },
   });
   const view = vscode.window.createTreeView('imapExplorer.mailboxes', {
     treeDataProvider: tree,
@@ -182,6 +188,11 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, new MessageSourceProvider(sessions)));
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
+  // search, saved searches and conversations: a view of their own in the Mail container
+  const searchView = vscode.window.createTreeView(SEARCH_VIEW, { treeDataProvider: search, showCollapseAll: true });
+  subscriptions.push(search, searchView, model.onDidChange(({ accountId, event }) => search.storeChanged(accountId, event)));
+  subscriptions.push(model.onDidSetFlags(({ accountId, path, uids, flags, on }) => search.ownFlags(accountId, path, uids, flags, on)));
+
   const workspace = new WorkspaceFeature({ accounts, sessions, tree: model, triage, composer, resolver: codeLinks, tempDir: () => tempDir.get(), open: (ref) => panels.open(ref, { newTab: true, preserveFocus: false }), extensionId: context.extension.id, log, git });
   subscriptions.push(workspace);
 
@@ -194,6 +205,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ...composeCommands(composer),
         ...doctorCommands({ accounts, keychain, auth, pins, sessions, tree, extensionUri, log }),
         ...workspace.commands(),
+        ...searchCommands({ search, view: () => searchView, mailSelection: selection, accounts, model, panels, addressBook, globalState: context.globalState, log }),
       },
       log,
     ),

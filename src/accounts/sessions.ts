@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { type AccountConfig } from '../core/account';
 import { BulkConnection } from '../core/mail/bulk';
+import { ConnectionPool } from '../core/mail/pool';
 import { type Logger } from '../core/log';
 import { MailSession, type SessionDeps } from '../core/mail/session';
 import { type PinStore } from '../core/tls';
@@ -11,7 +12,7 @@ import { type Keychain } from './keychain';
 import { type AccountAuth } from './signIn';
 
 export class SessionPool extends Disposable {
-  private readonly sessions = new Map<string, { session: MailSession; config: string; bulk?: BulkConnection }>();
+  private readonly sessions = new Map<string, { session: MailSession; config: string; bulk?: BulkConnection; search?: ConnectionPool }>();
   private readonly changed = this._register(new vscode.EventEmitter<string>());
   /** Fires with an account id when its session was replaced or changed state. */
   readonly onDidChange = this.changed.event;
@@ -56,6 +57,17 @@ export class SessionPool extends Disposable {
     const entry = this.sessions.get(accountId)!;
     entry.bulk ??= new BulkConnection(() => this.create(entry.session.account, undefined, true));
     return entry.bulk;
+  }
+
+  /**
+   * The account's capped pool of extra connections for work that fans out over folders (a search
+   * of every folder, replies in Sent), so that it never holds up the main connection.
+   */
+  searchPool(accountId: string): ConnectionPool {
+    this.get(accountId);
+    const entry = this.sessions.get(accountId)!;
+    entry.search ??= new ConnectionPool(() => this.create(entry.session.account, undefined, true));
+    return entry.search;
   }
 
   /** The account's main session, or (`extra`) one more that logs in only after the main one did. */
@@ -111,6 +123,7 @@ export class SessionPool extends Disposable {
       this.sessions.delete(accountId);
       void entry.session.close();
       void entry.bulk?.close();
+      void entry.search?.close();
       this.changed.fire(accountId);
     }
   }

@@ -34,6 +34,12 @@ export class MailModel extends Disposable {
   private readonly accountsChanged = this._register(new vscode.EventEmitter<void>());
   /** Accounts were added, removed or edited. */
   readonly onDidChangeAccounts = this.accountsChanged.event;
+  private readonly ownFlags = this._register(new vscode.EventEmitter<{ accountId: string; path: string; uids: number[]; flags: string[]; on: boolean }>());
+  /**
+   * Our own STORE succeeded, whether or not the folder's window is loaded (the store applies it
+   * only to a loaded window): rows shown elsewhere (search results, conversations) follow it.
+   */
+  readonly onDidSetFlags = this.ownFlags.event;
 
   constructor(
     private readonly accountStore: AccountStore,
@@ -130,7 +136,7 @@ export class MailModel extends Disposable {
   /** A flag we set on one message (opening it marks it read). */
   applyFlag(ref: MessageRef, flag: string, on: boolean): void {
     const window = this.store(ref.accountId)?.window(ref.path);
-    if (window && (!ref.uidValidity || window.uidValidity === ref.uidValidity)) {
+    if (!window || !ref.uidValidity || window.uidValidity === ref.uidValidity) {
       this.setFlagsInModel(ref.accountId, ref.path, [ref.uid], [flag], on);
     }
   }
@@ -138,6 +144,7 @@ export class MailModel extends Disposable {
   /** Our own STORE succeeded (triage, undo, \Answered after a reply). */
   setFlagsInModel(accountId: string, path: string, uids: number[], flags: string[], on: boolean): void {
     this.store(accountId)?.apply({ type: 'flags', path, uids, flags, on });
+    this.ownFlags.fire({ accountId, path, uids, flags, on });
   }
 
   /** Our own move or expunge took these messages out of a folder. */

@@ -256,3 +256,61 @@ export function setBadge(view: vscode.TreeView<unknown>, value: number, tooltip:
 export function uiFolder(path: string, delimiter: string | null | undefined): UiText {
   return uiPlainText(folderDisplayName(path, delimiter));
 }
+
+/** A row of a liveQuickPick: `fill` puts `value` into the input and stays open, `accept` resolves with it, `none` does nothing. */
+export interface UiLiveItem {
+  label: UiText;
+  description?: UiText;
+  iconPath?: vscode.ThemeIcon;
+  value: string;
+  action: 'accept' | 'fill' | 'none';
+}
+
+/**
+ * A quick pick whose rows follow what is typed (completions, history, an error with its column):
+ * resolves to what the user accepted (an `accept` row's value, or the typed text when no row is
+ * active), or undefined when it was closed. Rows are always shown, in the order given.
+ */
+export function liveQuickPick(options: { title: UiText; placeHolder: UiText; value?: string; items(value: string): UiLiveItem[] }): Promise<string | undefined> {
+  const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { live: UiLiveItem }>();
+  pick.title = enc('quickPick', options.title);
+  pick.placeholder = enc('quickPick', options.placeHolder);
+  const update = (value: string) => {
+    pick.items = options.items(value).map((live) => ({
+      label: enc('quickPick', live.label),
+      ...(live.description ? { description: enc('quickPick', live.description) } : {}),
+      ...(live.iconPath ? { iconPath: live.iconPath } : {}),
+      alwaysShow: true,
+      live,
+    }));
+  };
+  if (options.value) {
+    pick.value = options.value;
+  }
+  update(pick.value);
+  return new Promise((resolve) => {
+    let done = false;
+    pick.onDidChangeValue(update);
+    pick.onDidAccept(() => {
+      const live = pick.activeItems[0]?.live;
+      if (live?.action === 'fill') {
+        pick.value = live.value;
+        update(live.value);
+        return;
+      }
+      if (live?.action === 'none') {
+        return;
+      }
+      done = true;
+      resolve(live ? live.value : pick.value.trim() || undefined);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (!done) {
+        resolve(undefined);
+      }
+      pick.dispose();
+    });
+    pick.show();
+  });
+}

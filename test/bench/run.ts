@@ -5,7 +5,7 @@
 // test-results/bench.json and bench.md. Nothing here asserts a time.
 //
 // Environment: BENCH_RUNS_SCALE (default 1) scales every run count (at least 1 run each);
-// BENCH_ONLY=first,next,reopen,open,save,busy,memory,newmail runs a subset; IMAPX_BENCH_CACHE moves the
+// BENCH_ONLY=first,next,reopen,open,save,busy,memory,newmail,searchpage,search20,conversations runs a subset; IMAPX_BENCH_CACHE moves the
 // cache folder.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { firstPage, nextPage, reopen } from './scenarios/headers';
 import { memory } from './scenarios/memory';
 import { openBigMessage, openWhileBusy, saveAttachment } from './scenarios/message';
 import { newMail } from './scenarios/newMail';
+import { SEARCH_SCENARIOS, SEARCH_SPECS, searchVerdicts } from './scenarios/search';
 
 const RTT_MS = 50;
 const ROOT = join(__dirname, '..', '..');
@@ -52,6 +53,7 @@ const SPECS: Record<string, MetricSpec> = {
     metric: 'Open a message while the attachment is saved',
     target: 'fast path of the issue (no number): interactive actions must not wait behind a long-running fetch',
   },
+  ...SEARCH_SPECS,
 };
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
@@ -63,6 +65,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   busy: openWhileBusy,
   memory,
   newmail: newMail,
+  ...SEARCH_SCENARIOS,
 };
 
 function log(line: string): void {
@@ -258,6 +261,7 @@ function verdicts(ctx: BenchContext): Verdict[] {
       });
     }
   }
+  out.push(...searchVerdicts(rows));
   return out;
 }
 

@@ -241,6 +241,12 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     }
     await waitForPort(ports.imap, 15000, listen);
     await waitForPort(ports.imaps, 15000, listen);
+    // the daemonized master writes its pid file on its own schedule: a restart right after this
+    // one must find it, or it would stop nothing and the next start would meet a running master
+    const pidFile = join(dir, 'run', 'master.pid');
+    for (const deadline = Date.now() + 10000; !existsSync(pidFile) && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   };
   const readLog = () => (existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : '');
   const shutdown = async () => {
@@ -259,11 +265,13 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       try {
         process.kill(pid, 0);
       } catch {
+        rmSync(pidFile, { force: true });
         return;
       }
       await new Promise((r) => setTimeout(r, 30));
     }
     process.kill(pid, 'SIGKILL');
+    rmSync(pidFile, { force: true });
   };
 
   await launch();

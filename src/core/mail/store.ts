@@ -57,8 +57,8 @@ export interface StoreEvent {
   messages: Map<string, number[]>;
   /** Folders whose counts changed (the badge and the status bar listen). */
   counts: Set<string>;
-  /** What changed in each window, and why. */
-  changes: Array<{ path: string; change: FolderChange; source: ChangeSource }>;
+  /** What changed in each window, and why; `older` marks the rows of "Load more" (not new mail). */
+  changes: Array<{ path: string; change: FolderChange; source: ChangeSource; older?: boolean }>;
   /** Windows that may miss a change the server reported: to be resynced. */
   stale: Set<string>;
 }
@@ -221,7 +221,7 @@ export class MailStore {
         if (state.generation !== update.generation || !state.window || state.window.uidValidity !== update.page.uidValidity) {
           return undefined;
         }
-        this.windowChanged(update.path, state.window.addOlderPage(update.page), 'server', event, true);
+        this.windowChanged(update.path, state.window.addOlderPage(update.page), 'server', event, true, true);
         this.online(event);
         break;
       }
@@ -378,11 +378,11 @@ export class MailStore {
     }, this.ticket(), event);
   }
 
-  private windowChanged(path: string, change: FolderChange, source: ChangeSource, event: StoreEvent, rowsMoved: boolean): void {
+  private windowChanged(path: string, change: FolderChange, source: ChangeSource, event: StoreEvent, rowsMoved: boolean, older = false): void {
     if (isEmptyChange(change)) {
       return;
     }
-    event.changes.push({ path, change, source });
+    event.changes.push({ path, change, source, ...(older ? { older } : {}) });
     if (rowsMoved || change.added.length || change.removed.length) {
       event.folders.add(path);
     } else {
