@@ -144,7 +144,11 @@ export async function setColorTheme(page: Page, theme: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: theme }).first();
   await row.waitFor();
   await row.click();
-  await page.waitForTimeout(800);
+  // the workbench carries the kind of the theme it shows: "vs" (light) or "vs-dark"
+  await page.locator(`.monaco-workbench.${/light/i.test(theme) ? 'vs' : 'vs-dark'}`).waitFor();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  // webviews take the new colours a moment later, for the screenshots only (nothing is asserted on them)
+  await page.waitForTimeout(500);
 }
 
 /** Clicks an element of the message body by its text, finding the body frame again if it was replaced. */
