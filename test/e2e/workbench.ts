@@ -185,12 +185,23 @@ export async function replaceUserSettings(page: Page, settings: Record<string, u
   await page.keyboard.press('Control+W');
 }
 
-/** Runs a row's context menu item, as a right click and a click would (retrying a click the menu swallowed). */
+/**
+ * Runs a row's context menu item, as a right click and a click would. As a user would, it right-clicks
+ * again when the menu closed before its item was clicked: a menu closes when the focus moves (a tab
+ * closing hands the focus to the editor behind it), or swallows a click made as it opened.
+ */
 export async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     await row.click({ button: 'right' });
     const entry = page.locator('.context-view .action-item').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
-    await entry.waitFor();
+    try {
+      await entry.waitFor({ timeout: 10000 });
+    } catch {
+      if (await page.locator('.context-view .monaco-menu').count()) {
+        throw new Error(`the context menu has no item ${item}`);
+      }
+      continue;
+    }
     await entry.hover();
     await entry.click();
     try {
