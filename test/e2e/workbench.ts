@@ -7,7 +7,7 @@ import { REPO_ROOT } from './codeServer';
 
 /**
  * Runs one step of a journey with its journal (test-results/<name>/): a screenshot when it is done; on
- * failure a screenshot and VS Code's extension host logs, then the error goes on.
+ * failure a screenshot and VS Code's extension host logs, Escape, then the error goes on.
  */
 export async function recordStep(page: Page, logsDir: string, name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
   const journal = new Journal(page, name);
@@ -17,6 +17,8 @@ export async function recordStep(page: Page, logsDir: string, name: string, body
   } catch (err) {
     await journal.shot('failure').catch(() => undefined);
     journal.saveLogs(logsDir);
+    // leave no quick pick or dialog over the next step
+    await page.keyboard.press('Escape').catch(() => undefined);
     throw err;
   }
 }

@@ -12,7 +12,7 @@ import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovec
 import { createFolders, saveMessage } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { expandRow, Journal, messageBody, openMailView, runCommand, setColorTheme, treeRow } from './workbench';
+import { expandRow, type Journal, messageBody, openMailView, recordStep, runCommand, setColorTheme, treeRow } from './workbench';
 
 let server: DovecotServer;
 let fixtures: PatchFixtures;
@@ -66,18 +66,8 @@ async function diffBody(timeoutMs = 30000) {
   throw new Error('no message body shows a diff');
 }
 
-async function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
-  const journal = new Journal(page, name);
-  try {
-    await body(journal);
-    await journal.shot('done');
-  } catch (err) {
-    await journal.shot('failure').catch(() => undefined);
-    journal.saveLogs(vscode.logsDir);
-    // leave no quick pick or dialog over the next journey
-    await page.keyboard.press('Escape').catch(() => undefined);
-    throw err;
-  }
+function journey(name: string, body: (journal: Journal) => Promise<void>): Promise<void> {
+  return recordStep(page, vscode.logsDir, name, body);
 }
 
 /** The message body frame once it has code links. */
