@@ -243,10 +243,24 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     await waitForPort(ports.imaps, 15000, listen);
     // the daemonized master writes its pid file on its own schedule: a restart right after this
     // one must find it, or it would stop nothing and the next start would meet a running master
-    const pidFile = join(dir, 'run', 'master.pid');
-    for (const deadline = Date.now() + 10000; !existsSync(pidFile) && Date.now() < deadline;) {
+    // (the file can exist before its number is written: wait for the number itself)
+    for (const deadline = Date.now() + 10000; masterPid() === undefined && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 20));
     }
+  };
+  /**
+   * The master's pid from its pid file, or undefined while the file is missing or not yet written.
+   * Never 0 or negative: `process.kill(0, ...)` signals our own process group, test runner and CI
+   * script included (a half-written pid file once ended a whole CI run with SIGTERM).
+   */
+  const masterPid = (): number | undefined => {
+    const pidFile = join(dir, 'run', 'master.pid');
+    if (!existsSync(pidFile)) {
+      return undefined;
+    }
+    const text = readFileSync(pidFile, 'utf8').trim();
+    const pid = /^\d+$/.test(text) ? Number(text) : NaN;
+    return Number.isSafeInteger(pid) && pid > 1 ? pid : undefined;
   };
   const readLog = () => (existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : '');
   const shutdown = async () => {
@@ -254,7 +268,14 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     if (!existsSync(pidFile)) {
       return;
     }
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    let pid = masterPid();
+    for (const deadline = Date.now() + 10000; pid === undefined && existsSync(pidFile) && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 20));
+      pid = masterPid();
+    }
+    if (pid === undefined) {
+      throw new Error(`dovecot's pid file ${pidFile} holds no pid: not stopping anything`);
+    }
     try {
       process.kill(pid, 'SIGTERM');
     } catch {
