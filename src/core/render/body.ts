@@ -31,6 +31,8 @@ export interface BodyInput {
    * work stays linear and under the worker's time budget.
    */
   maxChars?: number;
+  /** Fold quoted text behind "Show quoted text" (the conversation view; SanitizeOptions.foldQuotes). */
+  foldQuotes?: boolean;
 }
 
 /**
@@ -89,7 +91,7 @@ export function renderBody(input: BodyInput): BodyRendering {
   const hasText = input.text !== undefined && input.text.trim() !== '';
   if (input.html !== undefined && input.html.trim() !== '') {
     const codeLinks = codeLinkOption(input);
-    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote, ...(input.maxChars ? { maxLength: Math.max(input.maxChars, MAX_HTML_CHARS) } : {}), ...(codeLinks.option ? { codeLinks: codeLinks.option } : {}) });
+    const sanitized = sanitizeHtml(input.html, { inlineImages: input.inline, remote: input.remote, ...(input.maxChars ? { maxLength: Math.max(input.maxChars, MAX_HTML_CHARS) } : {}), ...(codeLinks.option ? { codeLinks: codeLinks.option } : {}), ...(input.foldQuotes ? { foldQuotes: true } : {}) });
     if (sanitized.showsSomething || !hasText) {
       return {
         kind: 'html',
@@ -104,7 +106,7 @@ export function renderBody(input: BodyInput): BodyRendering {
   }
   if (hasText) {
     const limits: RenderLimit[] = [];
-    return { kind: 'text', document: messageDocument({ kind: 'text', html: renderPlainText(cut(input.text!, limits, Math.max(input.maxChars ?? 0, MAX_TEXT_CHARS))) }), paper: false, remote: [], usedCids: [], limits };
+    return { kind: 'text', document: messageDocument({ kind: 'text', html: renderPlainText(cut(input.text!, limits, Math.max(input.maxChars ?? 0, MAX_TEXT_CHARS)), { foldQuotes: input.foldQuotes === true }) }), paper: false, remote: [], usedCids: [], limits };
   }
   return { kind: 'empty', document: messageDocument({ kind: 'empty' }), paper: false, remote: [], usedCids: [], limits: [] };
 }

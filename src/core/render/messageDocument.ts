@@ -49,6 +49,11 @@ img[data-mx-blocked] { display: inline-block; min-width: 0; min-height: 0; backg
 blockquote.mx-quote { margin: 4px 0; padding: 0 0 0 10px; border-left: 3px solid var(--mx-quote-border, rgba(128,128,128,.5)); color: var(--mx-quote-fg, inherit); }
 blockquote.mx-quote blockquote.mx-quote { border-left-color: var(--mx-quote-border-2, rgba(128,128,128,.35)); }
 .mx-empty { opacity: .7; font-style: italic; }
+details.mx-fold { margin: 6px 0; }
+details.mx-fold > summary.mx-fold-summary { display: inline-block; cursor: pointer; list-style: none; font-family: var(--mx-font, system-ui, sans-serif); font-size: 11px; line-height: 18px; padding: 0 8px; border-radius: 9px; border: 1px solid rgba(128,128,128,.45); color: var(--mx-quote-fg, inherit); user-select: none; }
+details.mx-fold > summary.mx-fold-summary::-webkit-details-marker { display: none; }
+details.mx-fold > summary.mx-fold-summary:focus-visible { outline: 1px solid var(--mx-focus, #007fd4); outline-offset: 1px; }
+details.mx-fold[open] > summary.mx-fold-summary { margin-bottom: 4px; }
 `;
 
 /** The srcdoc of the body frame for a rendered body (see the file comment for its shape). */

@@ -1,7 +1,7 @@
 // Plain text mail to HTML for the message view: line breaks kept, quoted text ("> ") shown as
 // nested quotes, the signature dimmed, and URLs turned into links that open only after the user
 // confirmed them (data-href, like sanitized HTML mail).
-import { escapeAttribute, escapeText, safeLinkTarget } from './sanitize';
+import { escapeAttribute, escapeText, FOLD_CLOSE, FOLD_OPEN, safeLinkTarget } from './sanitize';
 
 const URL_PATTERN = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+|\bwww\.[a-z0-9-]+\.[a-z0-9-][^\s<>"'`]*/gi;
 
@@ -62,13 +62,27 @@ function quoteDepth(line: string): { depth: number; rest: string } {
   return { depth: (m[1].match(/>/g) ?? []).length, rest: line.slice(m[1].length) };
 }
 
-/** Returns body HTML; the view styles .mx-text with white-space: pre-wrap. */
-export function renderPlainText(text: string): string {
+/**
+ * Whether a line introduces the quote under it ("On Mon, 1 Jan 2024, Dana wrote:", "Dana wrote:"):
+ * it ends with "wrote:". A comparison at the end of the line, no pattern.
+ */
+function isAttribution(line: string): boolean {
+  const trimmed = line.trimEnd();
+  return trimmed.length <= 400 && trimmed.toLowerCase().endsWith('wrote:');
+}
+
+/**
+ * Returns body HTML; the view styles .mx-text with white-space: pre-wrap. With `foldQuotes` (the
+ * conversation view), each run of quoted lines, with the attribution line just above it, goes
+ * into a native <details> fold (FOLD_OPEN); nested quotes stay inside the outer fold. One pass.
+ */
+export function renderPlainText(text: string, options: { foldQuotes?: boolean } = {}): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   let out = '';
   let depth = 0;
   let inSignature = false;
   let buffer: string[] = [];
+  let lastRaw = '';
   const flush = () => {
     if (buffer.length) {
       out += `<div class="mx-text${inSignature ? ' mx-signature' : ''}">${buffer.join('\n')}</div>`;
@@ -82,7 +96,17 @@ export function renderPlainText(text: string): string {
       inSignature = true;
     }
     if (q.depth !== depth) {
+      let attribution: string | undefined;
+      if (options.foldQuotes && depth === 0 && buffer.length && isAttribution(lastRaw)) {
+        attribution = buffer.pop();
+      }
       flush();
+      if (options.foldQuotes && depth === 0) {
+        out += FOLD_OPEN;
+        if (attribution !== undefined) {
+          out += `<div class="mx-text mx-attribution">${attribution}</div>`;
+        }
+      }
       while (depth < q.depth) {
         out += '<blockquote class="mx-quote">';
         depth++;
@@ -91,13 +115,22 @@ export function renderPlainText(text: string): string {
         out += '</blockquote>';
         depth--;
       }
+      if (options.foldQuotes && depth === 0) {
+        out += FOLD_CLOSE;
+      }
     }
     buffer.push(linkify(q.rest));
+    lastRaw = line;
   }
   flush();
-  while (depth > 0) {
-    out += '</blockquote>';
-    depth--;
+  if (depth > 0) {
+    while (depth > 0) {
+      out += '</blockquote>';
+      depth--;
+    }
+    if (options.foldQuotes) {
+      out += FOLD_CLOSE;
+    }
   }
   return out;
 }

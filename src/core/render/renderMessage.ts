@@ -22,12 +22,14 @@ export interface RenderMessageOptions {
   stale?(): boolean;
   /** Code links of an HTML body (BodyInput.codeLinks), passed to every render. */
   codeLinks?: BodyInput['codeLinks'];
+  /** Fold quoted text (BodyInput.foldQuotes): the conversation view. */
+  foldQuotes?: boolean;
 }
 
 /** Renders `message`'s body, fetching and inlining its remote content when allowed; never rejects. */
 export async function renderMessageBody(message: LoadedMessage, options: RenderMessageOptions): Promise<BodyRendering> {
   const { resources } = options;
-  const input = (remote: Map<string, LoadedResource>): BodyInput => ({ ...bodyInputOf(message, remote), ...(options.codeLinks ? { codeLinks: options.codeLinks } : {}) });
+  const input = (remote: Map<string, LoadedResource>): BodyInput => ({ ...bodyInputOf(message, remote), ...(options.codeLinks ? { codeLinks: options.codeLinks } : {}), ...(options.foldQuotes ? { foldQuotes: true } : {}) });
   let rendering = await options.render(input(options.allowRemote ? resources : new Map()));
   const attempted = new Set<string>();
   for (let round = 0; options.allowRemote && round < MAX_FETCH_ROUNDS && !options.stale?.(); round++) {

@@ -33,6 +33,54 @@ export interface SanitizeOptions {
    * `<a data-mx-code="index">`. The index is the host's; the view only reports it back.
    */
   codeLinks?: (text: string) => readonly CodeLinkSpan[];
+  /**
+   * Fold quoted text (the conversation view): the outermost <blockquote>, a Gmail or Yahoo quote
+   * container (class gmail_quote, yahoo_quoted), a Thunderbird or Gmail attribution line
+   * (moz-cite-prefix, gmail_attr) with the quote that follows it, and Outlook's reply header
+   * (id divRplyFwdMsg) with everything after it, each go into a native
+   * `<details class="mx-fold"><summary>Show quoted text</summary>`, which opens without script.
+   * Quotes inside a fold are not folded again. Every node is still visited once.
+   */
+  foldQuotes?: boolean;
+}
+
+/** The summary of a folded quote (SanitizeOptions.foldQuotes). */
+export const FOLD_SUMMARY = 'Show quoted text';
+/** The opening of a folded quote; close it with FOLD_CLOSE. */
+export const FOLD_OPEN = `<details class="mx-fold"><summary class="mx-fold-summary">${FOLD_SUMMARY}</summary>`;
+export const FOLD_CLOSE = '</details>';
+const QUOTE_CLASSES = new Set(['gmail_quote', 'yahoo_quoted']);
+const ATTRIBUTION_CLASSES = new Set(['moz-cite-prefix', 'gmail_attr']);
+
+function hasClass(node: Element, classes: ReadonlySet<string>): boolean {
+  const value = node.attribs.class;
+  return value !== undefined && value.split(/\s+/).some((c) => classes.has(c.toLowerCase()));
+}
+
+/** What a node starts when quotes are folded: a quote, an attribution line, or a reply header (see foldQuotes). */
+function quoteStart(node: ChildNode): 'quote' | 'attribution' | 'rest' | undefined {
+  if (!isTag(node)) {
+    return undefined;
+  }
+  const name = node.name.toLowerCase();
+  if (name === 'blockquote' || (name === 'div' && hasClass(node, QUOTE_CLASSES))) {
+    return 'quote';
+  }
+  if (name === 'div' && node.attribs.id?.toLowerCase() === 'divrplyfwdmsg') {
+    return 'rest';
+  }
+  return name === 'div' && hasClass(node, ATTRIBUTION_CLASSES) ? 'attribution' : undefined;
+}
+
+/** The index of the next node after `from` that is not white space, or -1. */
+function nextContent(nodes: readonly ChildNode[], from: number): number {
+  for (let i = from + 1; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (!(isText(node) && node.data.trim() === '')) {
+      return i;
+    }
+  }
+  return -1;
 }
 
 /** A range of one text node linked to what the host resolved as link `index`. */
@@ -258,6 +306,8 @@ interface RenderScope {
   link?: { text: string };
   /** srcset of the first <source> of the enclosing <picture>. */
   picture?: { srcset?: string };
+  /** Inside a folded quote (SanitizeOptions.foldQuotes): quotes here are not folded again. */
+  folded?: boolean;
 }
 
 /**
@@ -389,7 +439,28 @@ export function sanitizeHtml(input: string, options: SanitizeOptions = {}): Sani
 
   const render = (nodes: ChildNode[], depth: number, scope: RenderScope): string => {
     let out = '';
-    for (const node of nodes) {
+    for (let index = 0; index < nodes.length; index++) {
+      const node = nodes[index];
+      const fold = options.foldQuotes && !scope.folded && !scope.link ? quoteStart(node) : undefined;
+      if (fold) {
+        // the quote (with the attribution before it, or everything after Outlook's header) in one fold
+        let end = index + 1;
+        if (fold === 'rest') {
+          end = nodes.length;
+        } else if (fold === 'attribution') {
+          const next = nextContent(nodes, index);
+          if (next < 0 || quoteStart(nodes[next]) !== 'quote') {
+            end = -1;
+          } else {
+            end = next + 1;
+          }
+        }
+        if (end > index) {
+          out += FOLD_OPEN + render(nodes.slice(index, end), depth + 1, { ...scope, folded: true }) + FOLD_CLOSE;
+          index = end - 1;
+          continue;
+        }
+      }
       if (isText(node)) {
         if (!shows && node.data.trim() !== '') {
           shows = true;
