@@ -4,7 +4,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
-import { type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
+import { type CardAction, type ConversationAction, type ConversationCard, type HostToView, type MessageAction, type ViewToHost } from '../src/messageView/protocol';
 import { type AddressView, type CalendarView, type MessageViewModel } from '../src/core/render/viewModel';
 import { el } from './dom';
 import { DisplayFormat } from '../src/core/dates';
@@ -146,11 +146,13 @@ function items(n: number): string {
 }
 
 /** The remote-content bar: blocked (offer to load) or loaded (say so, offer to block again). */
-function remoteBar(model: MessageViewModel): HTMLElement {
+function remoteBar(model: MessageViewModel, card?: { index: number }): HTMLElement {
   const remote = model.remote;
   const bar = el('div', remote.state === 'loaded' ? 'remote-bar loaded' : 'remote-bar');
   bar.setAttribute('role', 'status');
-  bar.id = 'remote-bar';
+  if (!card) {
+    bar.id = 'remote-bar';
+  }
   bar.dataset.state = remote.state;
   const buttons = el('span', 'remote-buttons');
   let text: string;
@@ -159,7 +161,7 @@ function remoteBar(model: MessageViewModel): HTMLElement {
     if (remote.failed > 0) {
       text += ` ${remote.failed} of ${items(remote.items)} could not be loaded.`;
     }
-    buttons.append(button('Block again', () => post({ type: 'blockRemote' }), { secondary: true }));
+    buttons.append(button('Block again', () => post(card ? { type: 'cardRemote', index: card.index, load: false, state: shownState } : { type: 'blockRemote' }), { secondary: true }));
   } else {
     text = remote.unverified
       ? `Remote content blocked (${items(remote.items)}). ${remote.sender} is a trusted sender, but your mail server did not confirm that this message comes from them (unverified).`
@@ -167,8 +169,9 @@ function remoteBar(model: MessageViewModel): HTMLElement {
     if (remote.unverified) {
       bar.classList.add('unverified');
     }
-    buttons.append(button('Load for this message', () => post({ type: 'loadRemote', scope: 'message' })));
-    if (remote.sender && !remote.unverified) {
+    buttons.append(button('Load for this message', () => post(card ? { type: 'cardRemote', index: card.index, load: true, state: shownState } : { type: 'loadRemote', scope: 'message' })));
+    // trusting a sender for good is offered in the message view (Open in its own tab)
+    if (remote.sender && !remote.unverified && !card) {
       buttons.append(button(`Always for ${remote.sender}`, () => post({ type: 'loadRemote', scope: 'sender' }), { secondary: true }));
     }
   }
@@ -437,6 +440,231 @@ function render(model: MessageViewModel): void {
   app.append(status);
 }
 
+// The conversation view (issue 13): one card per message, oldest first. A card's header is a
+// button that opens or closes it; its body frame is made when it first opens. Every card's body
+// is the host's sanitized document in the same sandboxed frame as the message view's.
+const cardFrames = new Set<HTMLIFrameElement>();
+let conversationCards: ConversationCard[] = [];
+
+function bodyFrame(model: MessageViewModel): HTMLIFrameElement {
+  const frame = document.createElement('iframe');
+  frame.className = model.paper ? 'body-frame paper' : 'body-frame';
+  frame.title = 'Message body';
+  // allow-same-origin only, never allow-scripts: the view can wire links, the mail can run nothing
+  frame.setAttribute('sandbox', 'allow-same-origin');
+  frame.setAttribute('referrerpolicy', 'no-referrer');
+  frame.addEventListener('load', () => wireFrame(frame));
+  frame.srcdoc = model.document;
+  return frame;
+}
+
+function cardButton(icon: string, label: string, action: CardAction, index: number): HTMLElement {
+  const b = document.createElement('vscode-toolbar-button');
+  b.setAttribute('icon', icon);
+  b.setAttribute('label', label);
+  b.setAttribute('title', label);
+  b.dataset.action = action;
+  b.addEventListener('click', (event) => {
+    event.stopPropagation();
+    post({ type: 'cardAction', index, action, state: shownState });
+  });
+  return b;
+}
+
+function conversationButton(icon: string, label: string, action: ConversationAction): HTMLElement {
+  const b = button(label, () => post({ type: 'conversationAction', action, state: shownState }), { secondary: true, icon });
+  b.dataset.action = action;
+  return b;
+}
+
+function senderName(model: MessageViewModel): string {
+  const first = model.from[0];
+  return first ? first.name || first.address : '(unknown sender)';
+}
+
+function setCardFlags(article: HTMLElement, index: number, seen: boolean, flagged: boolean): void {
+  article.classList.toggle('unread', !seen);
+  article.classList.toggle('flagged', flagged);
+  article.dataset.seen = String(seen);
+  article.dataset.flagged = String(flagged);
+  const flag = article.querySelector<HTMLElement>('[data-action="toggleFlag"]');
+  setToggle(flag ?? undefined, flagged ? 'star-full' : 'star-empty', flagged ? 'Unflag' : 'Flag');
+  const read = article.querySelector<HTMLElement>('[data-action="toggleRead"]');
+  setToggle(read ?? undefined, seen ? 'mail' : 'mail-read', seen ? 'Mark Unread' : 'Mark Read');
+  const state = article.querySelector<HTMLElement>('.card-state');
+  if (state) {
+    state.className = `card-state codicon ${flagged ? 'codicon-star-full' : !seen ? 'codicon-circle-filled' : ''}`;
+    state.title = [!seen ? 'Unread' : '', flagged ? 'Flagged' : ''].filter(Boolean).join(', ');
+  }
+  const card = conversationCards[index];
+  if (card) {
+    card.model.flags = { ...card.model.flags, seen, flagged };
+  }
+}
+
+function setExpanded(article: HTMLElement, card: ConversationCard, expanded: boolean): void {
+  article.classList.toggle('collapsed', !expanded);
+  article.querySelector('.card-header')?.setAttribute('aria-expanded', String(expanded));
+  const body = article.querySelector<HTMLElement>('.card-body')!;
+  body.hidden = !expanded;
+  if (expanded && !body.querySelector('iframe')) {
+    const frame = bodyFrame(card.model);
+    cardFrames.add(frame);
+    body.append(frame);
+  }
+}
+
+function cardElement(card: ConversationCard, index: number): HTMLElement {
+  const model = card.model;
+  const article = el('article', 'card');
+  article.dataset.index = String(index);
+  article.setAttribute('aria-label', `Message from ${senderName(model)}`);
+  const header = el('div', 'card-header');
+  header.setAttribute('role', 'button');
+  header.tabIndex = 0;
+  const from = el('span', 'card-from', senderName(model));
+  from.title = model.from.map(formatAddress).join(', ');
+  header.append(el('span', 'card-state codicon'), from);
+  if (card.folder) {
+    header.append(el('span', 'card-folder', card.folder));
+  }
+  header.append(el('span', 'card-snippet', card.snippet), el('span', 'card-date', new DisplayFormat(document.documentElement.lang).short(model.dateIso) || model.date));
+  const toggle = () => setExpanded(article, card, article.classList.contains('collapsed'));
+  header.addEventListener('click', toggle);
+  header.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      toggle();
+    }
+  });
+  article.append(header);
+
+  const body = el('div', 'card-body');
+  const bar = document.createElement('vscode-toolbar-container');
+  bar.className = 'card-actions';
+  bar.setAttribute('role', 'toolbar');
+  bar.setAttribute('aria-label', 'Actions on this message');
+  bar.append(
+    cardButton('reply', 'Reply', 'reply', index),
+    cardButton('mail-reply', 'Reply All', 'replyAll', index),
+    cardButton('forward', 'Forward', 'forward', index),
+    cardButton('star-empty', 'Flag', 'toggleFlag', index),
+    cardButton('mail-read', 'Mark Read', 'toggleRead', index),
+    cardButton('trash', 'Delete', 'delete', index),
+    cardButton('link-external', 'Open in Its Own Tab', 'openInTab', index),
+  );
+  body.append(bar);
+  const rows = el('div', 'rows card-rows');
+  for (const row of [
+    headerRow('From', model.from, model.more.from),
+    headerRow('To', model.to, model.more.to),
+    headerRow('Cc', model.cc, model.more.cc),
+    headerRow('Date', new DisplayFormat(document.documentElement.lang).full(model.dateIso) || model.date),
+  ]) {
+    if (row) {
+      rows.append(row);
+    }
+  }
+  body.append(rows);
+  const gone = el('div', 'notice card-gone');
+  gone.setAttribute('role', 'status');
+  gone.hidden = true;
+  body.append(gone);
+  for (const notice of model.notices) {
+    const n = el('div', 'notice', notice);
+    n.setAttribute('role', 'status');
+    body.append(n);
+  }
+  if (model.truncated) {
+    body.append(el('div', 'notice', 'A size limit applies: the end of this message is not shown. Open it in its own tab to see all of it.'));
+  }
+  if (model.remote.state !== 'none') {
+    body.append(remoteBar(model, { index }));
+  }
+  if (model.attachments.length || model.calendar) {
+    const names = model.attachments.map((a) => a.filename);
+    body.append(el('div', 'card-attachments', `${names.length + (model.calendar ? 1 : 0)} attached: ${[...names, ...(model.calendar ? [model.calendar.filename] : [])].join(', ')} (open the message in its own tab to open them)`));
+  }
+  article.append(body);
+  setCardFlags(article, index, model.flags.seen, model.flags.flagged);
+  setExpanded(article, card, card.expanded);
+  if (card.gone) {
+    markGone(article, card.gone);
+  }
+  return article;
+}
+
+function markGone(article: HTMLElement, text: string): void {
+  article.classList.add('gone');
+  const gone = article.querySelector<HTMLElement>('.card-gone');
+  if (gone) {
+    gone.textContent = text;
+    gone.hidden = false;
+  }
+  article.querySelectorAll('.card-actions vscode-toolbar-button').forEach((b) => {
+    if ((b as HTMLElement).dataset.action !== 'openInTab') {
+      b.setAttribute('disabled', '');
+    }
+  });
+}
+
+function renderConversation(subject: string, cards: ConversationCard[], omitted: number): void {
+  app.replaceChildren();
+  cardFrames.clear();
+  currentFrame = undefined;
+  conversationCards = cards;
+  const header = el('header', 'message-header conversation-header');
+  const actions = el('div', 'conversation-actions');
+  actions.setAttribute('role', 'toolbar');
+  actions.setAttribute('aria-label', 'Actions on the whole conversation');
+  actions.append(
+    conversationButton('mail-read', 'Mark All Read', 'markAllRead'),
+    conversationButton('archive', 'Archive All', 'archiveAll'),
+    conversationButton('trash', 'Delete All', 'deleteAll'),
+    conversationButton('star-full', 'Flag All', 'flagAll'),
+    conversationButton('star-empty', 'Unflag All', 'unflagAll'),
+  );
+  const title = el('h1', 'subject', subject);
+  title.id = 'subject';
+  const count = `${cards.length} ${cards.length === 1 ? 'message' : 'messages'}`;
+  header.append(title, el('div', 'conversation-meta', count), actions);
+  app.append(header);
+  if (omitted > 0) {
+    const bar = el('div', 'notice', `${omitted} ${omitted === 1 ? 'message of this conversation is' : 'messages of this conversation are'} not shown (older, or could not be loaded).`);
+    bar.setAttribute('role', 'status');
+    app.append(bar);
+  }
+  const list = el('div', 'cards');
+  cards.forEach((card, index) => list.append(cardElement(card, index)));
+  app.append(list);
+  status = el('div', 'link-status');
+  status.setAttribute('aria-hidden', 'true');
+  app.append(status);
+}
+
+function cardAt(index: number): HTMLElement | undefined {
+  return app.querySelector<HTMLElement>(`.card[data-index="${index}"]`) ?? undefined;
+}
+
+function updateCard(index: number, seen: boolean, flagged: boolean, gone?: string): void {
+  const article = cardAt(index);
+  if (article) {
+    setCardFlags(article, index, seen, flagged);
+    if (gone) {
+      markGone(article, gone);
+    }
+  }
+}
+
+function replaceCard(index: number, card: ConversationCard): void {
+  const article = cardAt(index);
+  if (article) {
+    article.querySelectorAll('iframe').forEach((f) => cardFrames.delete(f));
+    conversationCards[index] = card;
+    article.replaceWith(cardElement(card, index));
+  }
+}
+
 function showLoading(title: string, phase?: 'rendering'): void {
   app.replaceChildren();
   const box = el('div', 'loading');
@@ -467,6 +695,20 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
     case 'error':
       showError(message.title, message.message);
       break;
+    case 'conversation':
+      shownState = message.state;
+      renderConversation(message.subject, message.cards, message.omitted);
+      break;
+    case 'card':
+      if (message.state === shownState) {
+        updateCard(message.index, message.seen, message.flagged, message.gone);
+      }
+      break;
+    case 'cardBody':
+      if (message.state === shownState) {
+        replaceCard(message.index, message.card);
+      }
+      break;
     case 'flags':
       showFlags(message.flagged, message.seen);
       break;
@@ -479,7 +721,12 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   }
 });
 
-new MutationObserver(() => currentFrame && applyTheme(currentFrame)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => {
+  if (currentFrame) {
+    applyTheme(currentFrame);
+  }
+  cardFrames.forEach((frame) => applyTheme(frame));
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 const saved = vscode.getState() as { ref?: string; model?: MessageViewModel } | undefined;
 if (saved?.model) {

@@ -394,7 +394,7 @@ export class MessageView extends Disposable {
         }
         return;
       case 'openLink':
-        return this.openLink(message);
+        return confirmOpenLink(message);
       case 'loadRemote':
         return this.loadRemote(message.scope);
       case 'blockRemote':
@@ -432,54 +432,6 @@ export class MessageView extends Disposable {
   /** A bar above the body: "Moved to Archive", "Deleted by another client". */
   notice(text: string): void {
     this.post({ type: 'notice', text });
-  }
-
-  /**
-   * Asks before opening a link, showing exactly what VS Code will open (links.ts). When the link's
-   * text names another address, the safe choice ("Don't Open") is the dialog's default button, so
-   * Enter does not open it (issue 16.4).
-   */
-  private async openLink(message: Extract<ViewToHost, { type: 'openLink' }>): Promise<void> {
-    const check = checkLink(message.href);
-    if (!check.ok) {
-      void showWarning(REFUSALS[check.reason]());
-      return;
-    }
-    const reason = message.hiddenText ? 'hidden-text' : (message.text !== undefined ? deceptiveLink(message.text, check.href) : undefined) ?? (message.deceptive ? 'other-host' : undefined);
-    const lines: UiText[] = [t('It goes to:\n{0}', uiVerbatim(check.opens))];
-    if (check.hostUnicode) {
-      lines.push(t('Host: {0} (written in Unicode as {1})', uiVerbatim(check.host), uiVerbatim(check.hostUnicode)));
-    }
-    if (check.confusableHost) {
-      lines.push(t('This address uses letters from another alphabet that look like Latin letters.'));
-    }
-    if (reason) {
-      lines.unshift(reason === 'hidden-text'
-        ? t('Careful: this link has text hidden from view, and may go somewhere else than it seems.')
-        : reason === 'look-alike'
-          ? t('Careful: the text of this link shows an address that only looks like the one it goes to.')
-          : t('Careful: the text of this link shows a different address than the one it goes to.'));
-    }
-    const detail = uiJoin(lines, '\n\n');
-    const title = t('Open this link from the message in your browser?');
-    const copy = t('Copy Link');
-    let choice: 'open' | 'copy' | undefined;
-    if (reason) {
-      // the first button is the default (Enter): here it is the safe one
-      const dontOpen = t("Don't Open");
-      const openAnyway = t('Open Anyway');
-      const picked = await showModal(title, { detail }, dontOpen, openAnyway, copy);
-      choice = picked === openAnyway ? 'open' : picked === copy ? 'copy' : undefined;
-    } else {
-      const open = t('Open Link');
-      const picked = await showModal(title, { detail }, open, copy);
-      choice = picked === open ? 'open' : picked === copy ? 'copy' : undefined;
-    }
-    if (choice === 'open') {
-      await vscode.env.openExternal(vscode.Uri.parse(check.href, true));
-    } else if (choice === 'copy') {
-      await vscode.env.clipboard.writeText(check.opens);
-    }
   }
 
   private async loadRemote(scope: 'message' | 'sender'): Promise<void> {
@@ -625,7 +577,55 @@ export class MessageView extends Disposable {
   }
 }
 
-function senderOf(loaded: LoadedMessage): string {
+/**
+ * Asks before opening a link, showing exactly what VS Code will open (links.ts). When the link's
+ * text names another address, the safe choice ("Don't Open") is the dialog's default button, so
+ * Enter does not open it (issue 16.4). The message view and the conversation view both use it.
+ */
+export async function confirmOpenLink(message: Extract<ViewToHost, { type: 'openLink' }>): Promise<void> {
+  const check = checkLink(message.href);
+  if (!check.ok) {
+    void showWarning(REFUSALS[check.reason]());
+    return;
+  }
+  const reason = message.hiddenText ? 'hidden-text' : (message.text !== undefined ? deceptiveLink(message.text, check.href) : undefined) ?? (message.deceptive ? 'other-host' : undefined);
+  const lines: UiText[] = [t('It goes to:\n{0}', uiVerbatim(check.opens))];
+  if (check.hostUnicode) {
+    lines.push(t('Host: {0} (written in Unicode as {1})', uiVerbatim(check.host), uiVerbatim(check.hostUnicode)));
+  }
+  if (check.confusableHost) {
+    lines.push(t('This address uses letters from another alphabet that look like Latin letters.'));
+  }
+  if (reason) {
+    lines.unshift(reason === 'hidden-text'
+      ? t('Careful: this link has text hidden from view, and may go somewhere else than it seems.')
+      : reason === 'look-alike'
+        ? t('Careful: the text of this link shows an address that only looks like the one it goes to.')
+        : t('Careful: the text of this link shows a different address than the one it goes to.'));
+  }
+  const detail = uiJoin(lines, '\n\n');
+  const title = t('Open this link from the message in your browser?');
+  const copy = t('Copy Link');
+  let choice: 'open' | 'copy' | undefined;
+  if (reason) {
+    // the first button is the default (Enter): here it is the safe one
+    const dontOpen = t("Don't Open");
+    const openAnyway = t('Open Anyway');
+    const picked = await showModal(title, { detail }, dontOpen, openAnyway, copy);
+    choice = picked === openAnyway ? 'open' : picked === copy ? 'copy' : undefined;
+  } else {
+    const open = t('Open Link');
+    const picked = await showModal(title, { detail }, open, copy);
+    choice = picked === open ? 'open' : picked === copy ? 'copy' : undefined;
+  }
+  if (choice === 'open') {
+    await vscode.env.openExternal(vscode.Uri.parse(check.href, true));
+  } else if (choice === 'copy') {
+    await vscode.env.clipboard.writeText(check.opens);
+  }
+}
+
+export function senderOf(loaded: LoadedMessage): string {
   return (loaded.from?.[0]?.address ?? '').trim().toLowerCase();
 }
 

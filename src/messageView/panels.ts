@@ -11,7 +11,8 @@ import { type MessageRef } from '../tree/nodes';
 import { type MailModel } from '../tree/model';
 import { Disposable } from '../util/dispose';
 import { type MessageSource, MessageView, type MessageViewDeps } from './messageView';
-import { type MessageAction } from './protocol';
+import { type MessageAction, MAX_CONVERSATION_MESSAGES } from './protocol';
+import { CONVERSATION_VIEW_TYPE, ConversationView } from './conversationView';
 import { sourceUri } from '../source/sourceProvider';
 
 export const MESSAGE_VIEW_TYPE = 'imapExplorer.message';
@@ -175,6 +176,37 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
   }
 
   private readonly panels = new Set<{ panel: vscode.WebviewPanel; view: MessageView }>();
+  private readonly conversations = new Set<ConversationView>();
+
+  /**
+   * Opens a conversation in one tab (conversationView.ts): `messages` oldest first, `path` the
+   * conversation's folder (messages elsewhere, such as your reply in Sent, name their folder).
+   * At most MAX_CONVERSATION_MESSAGES, the newest; the view says how many it left out.
+   */
+  async openConversation(subject: string, path: string, messages: MessageRef[]): Promise<void> {
+    const shown = messages.slice(-MAX_CONVERSATION_MESSAGES);
+    const title = plainLabel(subject, 80) || vscode.l10n.t('Conversation');
+    const panel = vscode.window.createWebviewPanel(CONVERSATION_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
+      enableScripts: true,
+      enableForms: false,
+      enableCommandUris: false,
+      retainContextWhenHidden: true,
+    });
+    panel.iconPath = this.icon;
+    const view = new ConversationView(panel.webview, this.deps, {
+      command: async (id, ref) => {
+        await vscode.commands.executeCommand(id, ref);
+      },
+      openInTab: (ref) => this.open(ref, { newTab: true, preserveFocus: false }),
+      flagsOf: (ref) => this.tree.summaryOf(ref)?.flags,
+    }, (t) => (panel.title = t));
+    this.conversations.add(view);
+    panel.onDidDispose(() => {
+      this.conversations.delete(view);
+      view.dispose();
+    });
+    await view.show(subject, shown.map((ref) => ({ ref, source: this.imapSource(ref), ...(ref.path !== path ? { folder: this.tree.folderLabel(ref.accountId, ref.path) } : {}) })), messages.length - shown.length);
+  }
 
   /** The message shown in the active panel, for commands run from the palette. */
   activeRef(): MessageRef | undefined {
@@ -201,6 +233,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
 
   /** Keeps the toolbar's flag buttons true to the model. */
   flagsChanged(accountId: string, path: string, uids: number[]): void {
+    this.conversations.forEach((c) => c.flagsChanged(accountId, path, uids));
     for (const view of this.showing(accountId, path, uids)) {
       const ref = decodeRef(view.current?.state)!;
       const summary = this.tree.summaryOf(ref);
@@ -212,6 +245,13 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
 
   /** The message shown left its folder: say where it went (or that someone else removed it). */
   removed(accountId: string, path: string, uids: number[], destination: string | undefined): void {
+    for (const conversation of this.conversations) {
+      conversation.removed(accountId, path, uids, destination === undefined
+        ? vscode.l10n.t('Deleted or moved by another mail client.')
+        : destination
+          ? vscode.l10n.t('Moved to {0}.', this.tree.folderLabel(accountId, destination))
+          : vscode.l10n.t('Deleted.'));
+    }
     for (const view of this.showing(accountId, path, uids)) {
       view.notice(destination === undefined
         ? vscode.l10n.t('This message was deleted or moved by another mail client.')

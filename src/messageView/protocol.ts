@@ -8,13 +8,44 @@ import { type MessageViewModel } from '../core/render/viewModel';
 export const MESSAGE_ACTIONS = ['reply', 'replyAll', 'forward', 'toggleFlag', 'toggleRead', 'archive', 'junk', 'delete', 'moveTo', 'copyTo', 'addKeyword'] as const;
 export type MessageAction = (typeof MESSAGE_ACTIONS)[number];
 
+/** What the conversation view's toolbar can ask for, on every message of the conversation. */
+export const CONVERSATION_ACTIONS = ['markAllRead', 'archiveAll', 'deleteAll', 'flagAll', 'unflagAll'] as const;
+export type ConversationAction = (typeof CONVERSATION_ACTIONS)[number];
+/** What a card of the conversation view can ask for: a message action, or "open in its own tab". */
+export const CARD_ACTIONS = [...MESSAGE_ACTIONS, 'markRead', 'markUnread', 'openInTab'] as const;
+export type CardAction = (typeof CARD_ACTIONS)[number];
+/** Most messages a conversation view shows (the oldest beyond it are left out, and it says so). */
+export const MAX_CONVERSATION_MESSAGES = 100;
+
+/** One message of the conversation view. */
+export interface ConversationCard {
+  model: MessageViewModel;
+  /** The folder it lives in, when that is not the conversation's folder (your reply in Sent). */
+  folder?: string;
+  /** Shown open (unread, or the newest); the others show a one-line header. */
+  expanded: boolean;
+  /** The first line of its text, for the collapsed header. */
+  snippet: string;
+  /** It left its folder since (moved, deleted): a note, and no actions. */
+  gone?: string;
+}
+
 export type HostToView =
   /** The message is being fetched ('loading') or its body rendered in the worker ('rendering'). */
   | { type: 'loading'; title: string; phase?: 'rendering' }
   | { type: 'show'; model: MessageViewModel; state: string }
   | { type: 'flags'; flagged: boolean; seen: boolean }
   | { type: 'notice'; text: string }
-  | { type: 'error'; title: string; message: string };
+  | { type: 'error'; title: string; message: string }
+  /**
+   * The conversation view: every message, oldest first. `state` changes with every 'conversation'
+   * sent, so a click on a card of an earlier one does nothing (the host drops it).
+   */
+  | { type: 'conversation'; subject: string; cards: ConversationCard[]; omitted: number; state: string }
+  /** A card's flags changed, or its message left the folder (`gone` says where it went). */
+  | { type: 'card'; index: number; state: string; seen: boolean; flagged: boolean; gone?: string }
+  /** A card rendered again (remote content loaded or blocked for it). */
+  | { type: 'cardBody'; index: number; state: string; card: ConversationCard };
 
 export type ViewToHost =
   | { type: 'ready' }
@@ -37,12 +68,22 @@ export type ViewToHost =
   | { type: 'showWhole'; state: string }
   | { type: 'action'; action: MessageAction }
   /** A code link in the body (a stack frame): its index among the links the host resolved for `state`. */
-  | { type: 'openCodeLink'; index: number; state: string };
+  | { type: 'openCodeLink'; index: number; state: string }
+  /** The conversation view's toolbar: an action on every message. */
+  | { type: 'conversationAction'; action: ConversationAction; state: string }
+  /** A card of the conversation view (`index` among the cards of `state`): an action on that message. */
+  | { type: 'cardAction'; index: number; action: CardAction; state: string }
+  /** A card's remote-content bar: load (this message only) or block again. */
+  | { type: 'cardRemote'; index: number; load: boolean; state: string };
 
 const MAX_STRING = 8192;
 
 function isString(value: unknown, max = MAX_STRING): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= max;
+}
+
+function isCardIndex(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) < MAX_CONVERSATION_MESSAGES;
 }
 
 /** Accepts exactly the shapes above, with bounded strings, and nothing else. */
@@ -75,6 +116,12 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
       return typeof m.action === 'string' && (MESSAGE_ACTIONS as readonly string[]).includes(m.action) ? { type: 'action', action: m.action as MessageAction } : undefined;
     case 'openCodeLink':
       return Number.isInteger(m.index) && (m.index as number) >= 0 && (m.index as number) < 10000 && isString(m.state) ? { type: 'openCodeLink', index: m.index as number, state: m.state } : undefined;
+    case 'conversationAction':
+      return typeof m.action === 'string' && (CONVERSATION_ACTIONS as readonly string[]).includes(m.action) && isString(m.state) ? { type: 'conversationAction', action: m.action as ConversationAction, state: m.state } : undefined;
+    case 'cardAction':
+      return isCardIndex(m.index) && typeof m.action === 'string' && (CARD_ACTIONS as readonly string[]).includes(m.action) && isString(m.state) ? { type: 'cardAction', index: m.index, action: m.action as CardAction, state: m.state } : undefined;
+    case 'cardRemote':
+      return isCardIndex(m.index) && typeof m.load === 'boolean' && isString(m.state) ? { type: 'cardRemote', index: m.index, load: m.load, state: m.state } : undefined;
     case 'openAttachment':
     case 'saveAttachment':
       return isString(m.id, 200) && isString(m.state) ? { type: m.type, id: m.id, state: m.state } : undefined;

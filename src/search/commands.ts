@@ -10,6 +10,7 @@ import { parseQuery, QueryError, quoteValue } from '../core/search/query';
 import { type SavedSearch, withoutSaved, withSaved } from '../core/search/saved';
 import { type SearchOrigin } from '../core/search/scope';
 import { toMailError } from '../core/errors';
+import { conversationSubject } from '../core/threads/conversations';
 import { type MessagePanels } from '../messageView/panels';
 import { AccountNode, FolderNode, MessageNode } from '../tree/nodes';
 import { type MailModel } from '../tree/model';
@@ -270,10 +271,11 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
       }
     },
     'imapExplorer.openConversation': async (arg?: unknown) => {
+      // every message of the conversation, stacked in one tab (the conversation view)
       const node = await selected(deps, arg, ConversationNode);
-      const last = node?.conversation.messages[node.conversation.messages.length - 1];
-      if (node && last) {
-        await deps.panels.open({ accountId: node.owner.accountId, path: last.path, uid: last.message.uid }, { newTab: false, preserveFocus: true });
+      if (node && node.conversation.messages.length) {
+        const { accountId, path } = node.owner;
+        await deps.panels.openConversation(conversationSubject(node.conversation), path, node.conversation.messages.map((m) => ({ accountId, path: m.path, uid: m.message.uid })));
       }
     },
   };

@@ -263,6 +263,8 @@ export class ConversationNode extends SearchTreeNode {
     });
     item.iconPath = new vscode.ThemeIcon(unread ? 'comment-unresolved' : 'comment', unread ? new vscode.ThemeColor('charts.blue') : undefined);
     item.contextValue = `conversation${unread ? ':unread' : ''}`;
+    // a click or Enter opens the whole conversation in one tab (the conversation view)
+    item.command = { command: 'imapExplorer.openConversation', title: vscode.l10n.t('Open Conversation'), arguments: [this] };
     return item;
   }
 }

@@ -180,7 +180,8 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
       assert.deepEqual(await childLabels(conversations), ['Nightly build green', 'Re: Login crash on start', 'Export broken']);
       const thread = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="2"]').filter({ has: page.locator('.label-name', { hasText: 'Re: Login crash on start' }) });
       assert.match(await thread.locator('.label-description').innerText(), /Dana Reporter, Alice · 3/);
-      await thread.click();
+      // a click on the row opens the conversation view; the twistie expands it
+      await thread.locator('.monaco-tl-twistie').click();
       // a conversation's messages are drawn together: the one from Sent is among them, its folder first
       const fromSent = searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="3"]').filter({ has: page.locator('.label-description', { hasText: /^Sent · / }) });
       await fromSent.waitFor({ timeout: 30000 });

@@ -46,6 +46,35 @@ describe('webview message validation', () => {
     }
   });
 
+  it('accepts the conversation view messages with a card index and the state they were clicked in', () => {
+    assert.deepEqual(parseViewMessage({ type: 'conversationAction', action: 'markAllRead', state: 'c1', extra: 1 }), { type: 'conversationAction', action: 'markAllRead', state: 'c1' });
+    assert.deepEqual(parseViewMessage({ type: 'cardAction', index: 2, action: 'openInTab', state: 'c1' }), { type: 'cardAction', index: 2, action: 'openInTab', state: 'c1' });
+    assert.deepEqual(parseViewMessage({ type: 'cardAction', index: 0, action: 'reply', state: 'c1' }), { type: 'cardAction', index: 0, action: 'reply', state: 'c1' });
+    assert.deepEqual(parseViewMessage({ type: 'cardRemote', index: 1, load: false, state: 'c1' }), { type: 'cardRemote', index: 1, load: false, state: 'c1' });
+    const click = parseViewMessage({ type: 'cardAction', index: 1, action: 'delete', state: 'c1' })!;
+    assert.equal(isStale(click, 'c1'), false);
+    assert.equal(isStale(click, 'c2'), true, 'a click on a card of an earlier rendering is stale');
+  });
+
+  it('refuses bad conversation view messages', () => {
+    for (const bad of [
+      { type: 'conversationAction', action: 'markAllRead' },
+      { type: 'conversationAction', action: 'runCommand', state: 'c1' },
+      { type: 'conversationAction', action: 'deleteAll', state: '' },
+      { type: 'cardAction', index: -1, action: 'reply', state: 'c1' },
+      { type: 'cardAction', index: 1.5, action: 'reply', state: 'c1' },
+      { type: 'cardAction', index: '1', action: 'reply', state: 'c1' },
+      { type: 'cardAction', index: 100, action: 'reply', state: 'c1' },
+      { type: 'cardAction', index: 1, action: 'workbench.action.terminal.new', state: 'c1' },
+      { type: 'cardAction', index: 1, action: 'reply' },
+      { type: 'cardAction', index: 1, action: 'reply', state: 'x'.repeat(9000) },
+      { type: 'cardRemote', index: 1, load: 'yes', state: 'c1' },
+      { type: 'cardRemote', index: 1, state: 'c1' },
+    ]) {
+      assert.equal(parseViewMessage(bad), undefined, JSON.stringify(bad).slice(0, 80));
+    }
+  });
+
   it('validates account form messages', () => {
     const values = { email: 'a@b.test', displayName: '', host: 'h', port: '993', security: 'tls', user: 'a', password: 'p', smtpHost: '', smtpPort: '587', smtpSecurity: 'starttls', smtpSameLogin: 'yes', smtpUser: '', smtpPassword: '', serverSavesSent: 'no',
       signIn: 'password', oauthProvider: 'generic', oauthIssuer: '', oauthClientId: '', oauthTenant: '', oauthScopes: '', oauthFlow: 'browser', oauthClientSecret: '', command: '', commandOutput: 'password' };
