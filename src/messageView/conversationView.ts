@@ -39,8 +39,11 @@ export interface ConversationMember {
 
 /** What the view asks of the rest of the extension. */
 export interface ConversationOps {
-  /** Runs a triage command on one message (imapExplorer.markRead, .archive, ...). */
-  command(id: string, ref: MessageRef): Promise<void>;
+  /**
+   * Runs a triage command on one message (imapExplorer.markRead, .archive, ...), with the flags
+   * the view loaded (the Mail view may not list the message, e.g. your reply in Sent).
+   */
+  command(id: string, ref: MessageRef, flags: readonly string[]): Promise<void>;
   openInTab(ref: MessageRef): Promise<void>;
   /** The message's flags as the Mail view knows them now, if it lists the message. */
   flagsOf(ref: MessageRef): string[] | undefined;
@@ -318,7 +321,7 @@ export class ConversationView extends Disposable {
       if (card.gone || !card.loaded || (flag && hasFlag(card.loaded.flags, flag.name) === flag.on)) {
         continue;
       }
-      await this.ops.command(command, card.ref);
+      await this.ops.command(command, card.ref, card.loaded.flags);
       if (flag) {
         this.setCardFlag(index, flag.name, flag.on);
       }
@@ -330,7 +333,7 @@ export class ConversationView extends Disposable {
     if (!card?.loaded || card.gone) {
       return;
     }
-    const flag = (name: '\\Seen' | '\\Flagged', on: boolean) => this.ops.command(on ? FLAG_COMMANDS[name].on : FLAG_COMMANDS[name].off, card.ref).then(() => this.setCardFlag(index, name, on));
+    const flag = (name: '\\Seen' | '\\Flagged', on: boolean) => this.ops.command(on ? FLAG_COMMANDS[name].on : FLAG_COMMANDS[name].off, card.ref, card.loaded!.flags).then(() => this.setCardFlag(index, name, on));
     switch (action) {
       case 'openInTab':
         return this.ops.openInTab(card.ref);

@@ -194,8 +194,8 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
     });
     panel.iconPath = this.icon;
     const view = new ConversationView(panel.webview, this.deps, {
-      command: async (id, ref) => {
-        await vscode.commands.executeCommand(id, ref);
+      command: async (id, ref, flags) => {
+        await vscode.commands.executeCommand(id, { ...ref, flags: [...flags] });
       },
       openInTab: (ref) => this.open(ref, { newTab: true, preserveFocus: false }),
       flagsOf: (ref) => this.tree.summaryOf(ref)?.flags,

@@ -63,11 +63,14 @@ export async function resolveTargets(args: unknown[], deps: TargetDeps): Promise
     const known = deps.model.summaryOf(first);
     const active = deps.activeMessage();
     const fallback = active && active.ref.uid === first.uid && active.ref.path === first.path ? active : undefined;
+    // a view that shows a message the Mail view has not listed (the conversation view) passes its flags with the reference
+    const given = (first as { flags?: unknown }).flags;
+    const flags = Array.isArray(given) && given.every((f) => typeof f === 'string') ? (given as string[]) : undefined;
     return [{
       account,
       path: first.path,
       ...(first.uidValidity ? { uidValidity: first.uidValidity } : {}),
-      messages: [known ?? { uid: first.uid, flags: fallback?.flags ?? [], messageId: fallback?.messageId, subject: fallback?.subject ?? '' }],
+      messages: [known ?? { uid: first.uid, flags: flags ?? fallback?.flags ?? [], messageId: fallback?.messageId, subject: fallback?.subject ?? '' }],
     }];
   }
   const active = fromTree(undefined, args) ? undefined : deps.activeMessage();
