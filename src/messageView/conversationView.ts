@@ -75,10 +75,6 @@ function hasFlag(flags: readonly string[], flag: string): boolean {
   return flags.some((f) => f.toLowerCase() === flag.toLowerCase());
 }
 
-function sameRef(a: MessageRef, b: { accountId: string; path: string; uid: number }): boolean {
-  return a.accountId === b.accountId && a.path === b.path && a.uid === b.uid;
-}
-
 export class ConversationView extends Disposable {
   private cards: Card[] = [];
   private subject = '';
@@ -99,11 +95,6 @@ export class ConversationView extends Disposable {
     webview.options = { enableScripts: true, enableForms: false, enableCommandUris: false, localResourceRoots: deps.resources(webview).roots };
     this._register(webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)));
     this.webview.html = shellHtml(this.webview, this.deps.resources(this.webview));
-  }
-
-  /** Whether this view shows the message. */
-  shows(accountId: string, path: string, uid: number): boolean {
-    return this.cards.some((c) => sameRef(c.ref, { accountId, path, uid }));
   }
 
   private post(message: HostToView): void {

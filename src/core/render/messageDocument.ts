@@ -53,7 +53,8 @@ details.mx-fold { margin: 6px 0; }
 details.mx-fold > summary.mx-fold-summary { display: inline-block; cursor: pointer; list-style: none; font-family: var(--mx-font, system-ui, sans-serif); font-size: 11px; line-height: 18px; padding: 0 8px; border-radius: 9px; border: 1px solid rgba(128,128,128,.45); color: var(--mx-quote-fg, inherit); user-select: none; }
 details.mx-fold > summary.mx-fold-summary::-webkit-details-marker { display: none; }
 details.mx-fold > summary.mx-fold-summary:focus-visible { outline: 1px solid var(--mx-focus, #007fd4); outline-offset: 1px; }
-details.mx-fold[open] > summary.mx-fold-summary { margin-bottom: 4px; }
+details.mx-fold[open] > summary.mx-fold-summary { margin-bottom: 4px; font-size: 0; }
+details.mx-fold[open] > summary.mx-fold-summary::after { content: 'Hide quoted text'; font-size: 11px; }
 `;
 
 /** The srcdoc of the body frame for a rendered body (see the file comment for its shape). */
