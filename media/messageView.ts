@@ -601,11 +601,8 @@ function markGone(article: HTMLElement, text: string): void {
     gone.textContent = text;
     gone.hidden = false;
   }
-  article.querySelectorAll('.card-actions vscode-toolbar-button').forEach((b) => {
-    if ((b as HTMLElement).dataset.action !== 'openInTab') {
-      b.setAttribute('disabled', '');
-    }
-  });
+  // the message is not where the card says any more: none of its actions applies
+  article.querySelectorAll('.card-actions vscode-toolbar-button').forEach((b) => b.setAttribute('disabled', ''));
 }
 
 function renderConversation(subject: string, cards: ConversationCard[], omitted: number): void {
