@@ -72,9 +72,9 @@ const CASES: Array<[string, number, (n: number) => () => unknown]> = [
   ['plain text renderer', 40_000, (n) => () => renderPlainText('line http://x.test/(a)\n'.repeat(n / 20))],
   // quote folding (the conversation view): a 1 MB quote, nested quotes, many attributions
   ['folded text quote of 1 MB', 1_000_000, (n) => () => renderBody({ text: `On Monday Dana wrote:\n${'> > quoted line of text\n'.repeat(n / 24)}`, inline: new Map(), remote: new Map(), foldQuotes: true, maxChars: 8_000_000 })],
-  ['folded HTML quote of 1 MB', 1_000_000, (n) => () => renderBody({ html: `<p>reply</p><blockquote>${'<p>quoted line of text</p>'.repeat(n / 26)}</blockquote>`, inline: new Map(), remote: new Map(), foldQuotes: true, maxChars: 8_000_000 })],
+  ['folded HTML quote of 1 MB', 1_000_000, (n) => () => renderBody({ html: `<p>reply</p><blockquote>${'&gt; quoted line of text\n'.repeat(n / 24)}</blockquote>`, inline: new Map(), remote: new Map(), foldQuotes: true, maxChars: 8_000_000 })],
   ['folded nested blockquotes', 5_000, (n) => () => renderBody({ html: '<blockquote>'.repeat(n) + 'deep' + '</blockquote>'.repeat(n), inline: new Map(), remote: new Map(), foldQuotes: true })],
-  ['attributions without quotes', 3_000, (n) => () => renderBody({ html: `${'<div class="moz-cite-prefix">x wrote:</div>  \n  '.repeat(n)}<div id="divRplyFwdMsg">From</div>${'<p>x</p>'.repeat(n)}`, inline: new Map(), remote: new Map(), foldQuotes: true })],
+  ['attributions without quotes', 1_000, (n) => () => renderBody({ html: `${'<div class="moz-cite-prefix">x wrote:</div>  \n  '.repeat(n)}<div id="divRplyFwdMsg">From</div>${'<p>x</p>'.repeat(n)}`, inline: new Map(), remote: new Map(), foldQuotes: true })],
   // the host side: the fallback shown past the time budget, and a clicked link
   ['fallback of HTML', 200_000, (n) => () => fallbackBody({ html: '<'.repeat(n) + '<p>x</p>'.repeat(n / 8), inline: new Map(), remote: new Map() }, 'timeout')],
   ['link check', 2000, (n) => () => checkLink(`http://x.test/${'%2F@'.repeat(n)}`)],
