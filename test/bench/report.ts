@@ -87,7 +87,7 @@ export function metricTable(spec: MetricSpec, rows: Row[], rttMs: number): strin
 }
 
 export function verdictText(verdicts: Verdict[]): string {
-  const lines = ['### Targets of issue 7', ''];
+  const lines = ['### Targets', ''];
   for (const v of verdicts) {
     lines.push(`- [${v.status}] ${v.metric} (target: ${v.target})`);
     for (const b of v.because) {
