@@ -1,0 +1,162 @@
+// Issue 13, "every action works on results", in a real VS Code (code-server) against a real Dovecot:
+// a user searches `from:sam@reporter.test`, selects two hits from two folders (click, then
+// Ctrl+click), flags both with S, moves both with "Move to...", undoes it with Z, then drags one hit
+// onto a folder of the Mail view and undoes that from the notification. After each step the rows
+// say what Dovecot holds (asserted with doveadm). Screenshots: test-results/search-actions/ (dark, then light).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type Locator, type Page } from 'playwright-core';
+import { compose } from '../fixtures/mail';
+import { appendMessages } from '../support/append';
+import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
+import { launchChromium, openWorkbench } from './browser';
+import { type CodeServer, startCodeServer } from './codeServer';
+import { contextMenu, expandRow, openMailView, recordStep, setColorTheme, treeRow, webviewFrame } from './workbench';
+
+let server: DovecotServer;
+let vscode: CodeServer;
+let browser: Browser;
+let page: Page;
+
+const QUERY = 'from:sam@reporter.test';
+const SAM = 'Sam Reporter <sam@reporter.test>';
+const at = (day: number, hour = 9) => new Date(Date.UTC(2026, 10, day, hour));
+
+function searchPane(): Locator {
+  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Search/i }) });
+}
+
+function searchRow(name: string | RegExp): Locator {
+  return searchPane().locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
+}
+
+/** Where Dovecot holds each of Sam's messages, and its flags: "Archive: Crash on resume [\Flagged]". */
+function samOnServer(): string[] {
+  const rows = JSON.parse(server.doveadm(['-f', 'json', 'fetch', '-u', DEFAULT_USER.name, 'mailbox flags hdr.subject', 'mailbox', '*', 'from', 'sam@reporter.test'])) as Array<Record<string, string>>;
+  return rows.map((r) => `${r.mailbox}: ${r['hdr.subject'].trim()} [${r.flags.split(' ').filter((f) => f === '\\Flagged' || f === '\\Deleted').join(' ')}]`).sort();
+}
+
+async function serverReaches(expected: string[]): Promise<void> {
+  const deadline = Date.now() + 30000;
+  while (JSON.stringify(samOnServer()) !== JSON.stringify(expected)) {
+    if (Date.now() > deadline) {
+      assert.deepEqual(samOnServer(), expected);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The folder a hit's row names (its description starts with it). */
+async function rowFolder(subject: string): Promise<string> {
+  return (await searchRow(subject).locator('.label-description').innerText()).split(' · ')[0];
+}
+
+async function rowIcon(subject: string, icon: string): Promise<void> {
+  await searchRow(subject).locator(`.custom-view-tree-node-item-icon.codicon-${icon}`).waitFor({ timeout: 30000 });
+}
+
+describe('actions on search results in VS Code', { timeout: 10 * 60 * 1000 }, () => {
+  before(async () => {
+    server = await startDovecot();
+    await appendMessages(server, [
+      { folder: 'INBOX', date: at(3), flags: ['\\Seen'], raw: await compose({ from: SAM, to: 'alice@example.test', subject: 'Export writes an empty file', text: 'Export is empty.', messageId: '<export@reporter.test>' }) },
+      { folder: 'INBOX', date: at(4), raw: await compose({ from: 'CI <ci@build.test>', to: 'alice@example.test', subject: 'Nightly build green', text: 'All tests passed.', messageId: '<ci@build.test>' }) },
+      { folder: 'Archive', date: at(2), flags: ['\\Seen'], raw: await compose({ from: SAM, to: 'alice@example.test', subject: 'Crash on resume', text: 'Older report.', messageId: '<resume@reporter.test>' }) },
+      { folder: 'Triage', date: at(1), flags: ['\\Seen'], raw: await compose({ from: 'Bo <bo@example.test>', to: 'alice@example.test', subject: 'Triage rules', text: 'How we triage.', messageId: '<rules@example.test>' }) },
+    ]);
+    vscode = await startCodeServer({
+      env: { NODE_EXTRA_CA_CERTS: `${server.dir}/ssl/ca.pem` },
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.markAsReadOnOpen': false },
+    });
+    browser = await launchChromium();
+    page = await openWorkbench(browser, vscode.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await vscode?.stop();
+    await server?.stop();
+  });
+
+  it('flags and moves two selected hits of two folders, undoes, drags a hit onto a folder, undoes', async () => {
+    await recordStep(page, vscode.logsDir, 'search-actions', async (journal) => {
+      await openMailView(page);
+      await page.locator('.welcome-view-content').getByRole('button', { name: 'Add Account' }).click();
+      const form = await webviewFrame(page, '#f-email');
+      await form.locator('#f-email input').fill('alice@example.test');
+      await form.locator('#f-host input').fill('localhost');
+      await form.locator('#f-port input').fill(String(server.imapsPort));
+      await form.locator('#f-user input').fill(DEFAULT_USER.name);
+      await form.locator('#f-smtpHost input').fill('');
+      await form.locator('#f-password input').fill(DEFAULT_USER.password);
+      await form.locator('#f-password input').press('Enter');
+      await expandRow(page, 'alice@example.test');
+      await treeRow(page, /^Triage$/).waitFor({ timeout: 30000 });
+
+      await treeRow(page, 'alice@example.test').click();
+      await page.keyboard.press('/');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(QUERY);
+      await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: `Search: ${QUERY}` }).first().waitFor();
+      await input.press('Enter');
+      const result = searchRow(`Search: ${QUERY}`);
+      await result.locator('.label-description', { hasText: '2 found' }).waitFor({ timeout: 30000 });
+      assert.equal(await rowFolder('Export writes an empty file'), 'INBOX');
+      assert.equal(await rowFolder('Crash on resume'), 'Archive');
+      await serverReaches(['Archive: Crash on resume []', 'INBOX: Export writes an empty file []']);
+
+      // two hits of two folders: click one, Ctrl+click the other; S flags both (one STORE per folder)
+      await searchRow('Export writes an empty file').click();
+      await searchRow('Crash on resume').click({ modifiers: ['Control'] });
+      assert.equal(await searchPane().locator('.monaco-list-row.selected').count(), 2);
+      await journal.shot('two-selected');
+      await page.keyboard.press('s');
+      await serverReaches(['Archive: Crash on resume [\\Flagged]', 'INBOX: Export writes an empty file [\\Flagged]']);
+      await rowIcon('Export writes an empty file', 'star-full');
+      await rowIcon('Crash on resume', 'star-full');
+      await journal.shot('flagged');
+
+      // Move to... from the context menu of one of the two: both go to Triage, and the rows say so
+      await contextMenu(page, searchRow('Crash on resume'), 'Move to...');
+      const picker = page.locator('.quick-input-widget input');
+      await picker.waitFor();
+      await picker.fill('Triage');
+      await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Triage' }).first().waitFor();
+      await picker.press('Enter');
+      await serverReaches(['Triage: Crash on resume [\\Flagged]', 'Triage: Export writes an empty file [\\Flagged]']);
+      // the search covers every folder of the account: the moved messages show in Triage now
+      await searchRow('Crash on resume').locator('.label-description', { hasText: /^Triage · / }).waitFor({ timeout: 30000 });
+      await searchRow('Export writes an empty file').locator('.label-description', { hasText: /^Triage · / }).waitFor({ timeout: 30000 });
+      await result.locator('.label-description', { hasText: '2 found' }).waitFor({ timeout: 30000 });
+      await journal.shot('moved');
+
+      // Z in the Search view undoes the move: each message is back in its own folder, once
+      await searchRow('Crash on resume').click();
+      await page.keyboard.press('z');
+      await serverReaches(['Archive: Crash on resume [\\Flagged]', 'INBOX: Export writes an empty file [\\Flagged]']);
+      await searchRow('Crash on resume').locator('.label-description', { hasText: /^Archive · / }).waitFor({ timeout: 30000 });
+      await searchRow('Export writes an empty file').locator('.label-description', { hasText: /^INBOX · / }).waitFor({ timeout: 30000 });
+      await result.locator('.label-description', { hasText: '2 found' }).waitFor({ timeout: 30000 });
+      assert.equal(await searchPane().locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: 'Crash on resume' }) }).count(), 1);
+      await journal.shot('move-undone');
+
+      // drag a hit onto the Mail view's Triage folder: it moves, with Undo in the notification
+      await expandRow(page, 'alice@example.test');
+      await treeRow(page, /^Triage$/).waitFor({ timeout: 30000 });
+      await searchRow('Export writes an empty file').dragTo(treeRow(page, /^Triage$/));
+      await serverReaches(['Archive: Crash on resume [\\Flagged]', 'Triage: Export writes an empty file [\\Flagged]']);
+      await searchRow('Export writes an empty file').locator('.label-description', { hasText: /^Triage · / }).waitFor({ timeout: 30000 });
+      const toast = page.locator('.notification-toast').filter({ hasText: 'Moved 1 message to Triage.' });
+      await toast.waitFor({ timeout: 30000 });
+      await journal.shot('dragged-dark');
+      await setColorTheme(page, 'Light Modern');
+      await journal.shot('dragged-light');
+      await setColorTheme(page, 'Default Dark Modern');
+      await toast.getByRole('button', { name: 'Undo' }).click();
+      await serverReaches(['Archive: Crash on resume [\\Flagged]', 'INBOX: Export writes an empty file [\\Flagged]']);
+      await searchRow('Export writes an empty file').locator('.label-description', { hasText: /^INBOX · / }).waitFor({ timeout: 30000 });
+      await journal.shot('drag-undone');
+    });
+  });
+});
