@@ -98,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): void {
       language: vscode.env.language,
     }),
   };
-  const panels = new MessagePanels(accounts, sessions, model, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
+  const panels = new MessagePanels(accounts, sessions, model, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'), context.workspaceState);
   subscriptions.push(panels);
 
   // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection

@@ -2,8 +2,10 @@
 // a user searches `from:sam@reporter.test`, selects two hits from two folders (click, then
 // Ctrl+click), flags both with S, moves both with "Move to...", undoes it with Z, then drags one hit
 // onto a folder of the Mail view and undoes that from the notification. After each step the rows
-// say what Dovecot holds (asserted with doveadm). Screenshots: test-results/search-actions/ (dark, then light).
+// say what Dovecot holds (asserted with doveadm). Last, the rows follow imapExplorer.messageRow.lead. Screenshots: test-results/search-actions/ (dark, then light).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Locator, type Page } from 'playwright-core';
 import { compose } from '../fixtures/mail';
@@ -11,7 +13,7 @@ import { appendMessages } from '../support/append';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { contextMenu, expandRow, openMailView, recordStep, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { contextMenu, expandRow, messageBody, openMailView, recordStep, replaceUserSettings, setColorTheme, treeRow, webviewFrame } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -157,6 +159,40 @@ describe('actions on search results in VS Code', { timeout: 10 * 60 * 1000 }, ()
       await serverReaches(['Archive: Crash on resume [\\Flagged]', 'INBOX: Export writes an empty file [\\Flagged]']);
       await searchRow('Export writes an empty file').locator('.label-description', { hasText: /^INBOX · / }).waitFor({ timeout: 30000 });
       await journal.shot('drag-undone');
+
+      // rows led by the sender (imapExplorer.messageRow.lead), as the Mail view's rows: redrawn at once
+      const settings = JSON.parse(readFileSync(join(vscode.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+      await replaceUserSettings(page, { ...settings, 'imapExplorer.messageRow.lead': 'sender' });
+      await searchRow(/^Sam Reporter$/).waitFor({ timeout: 30000 });
+      const leds = await searchPane().locator('.monaco-list-row[role="treeitem"][aria-level="2"]').evaluateAll((els) => els.map((el) => [el.querySelector('.label-name')?.textContent?.trim(), el.querySelector('.label-description')?.textContent?.trim()]));
+      assert.equal(leds.length, 2);
+      for (const [label, description] of leds) {
+        assert.equal(label, 'Sam Reporter');
+        // the folder first, then the date and the subject (as a Mail row led by the sender)
+        assert.match(description ?? '', /^(INBOX|Archive) · .+ · (Export writes an empty file|Crash on resume)$/);
+      }
+      await journal.shot('led-by-sender');
+      await replaceUserSettings(page, { ...settings, 'imapExplorer.messageRow.lead': 'subject' });
+      await searchRow('Crash on resume').waitFor({ timeout: 30000 });
+
+      // a message tab restored after a reload is the tab the same message opens in again (it was a
+      // second tab with the same title), and it shows the message
+      await searchRow('Crash on resume').click();
+      await messageBody(page, 'Older report.');
+      const tabs = page.locator('.tabs-container .tab').filter({ hasText: 'Crash on resume' });
+      assert.equal(await tabs.count(), 1);
+      await page.reload();
+      await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+      await messageBody(page, 'Older report.', 60000);
+      await openMailView(page);
+      await expandRow(page, 'alice@example.test');
+      await expandRow(page, /^Archive$/);
+      await treeRow(page, /^Crash on resume$/).click();
+      await messageBody(page, 'Older report.');
+      await journal.shot('reopened-after-reload');
+      assert.equal(await page.locator('.tabs-container .tab').count(), 1, 'one tab for the message');
+      const bodies = await Promise.all(page.frames().map((f) => f.evaluate(() => document.body?.innerText ?? '').catch(() => '')));
+      assert.ok(!bodies.some((b) => b.includes('no longer available')), 'no tab says the message is gone');
     });
   });
 });
