@@ -30,6 +30,7 @@ import { UndoStack } from './triage/undo';
 import { treeCommands } from './tree/commands';
 import { MailModel } from './tree/model';
 import { FolderNode, MessageNode, type TreeNode } from './tree/nodes';
+import { filterCommands } from './tree/filterCommands';
 import { MailTreeProvider } from './tree/provider';
 import { searchCommands } from './search/commands';
 import { SEARCH_VIEW, SearchViewProvider } from './search/searchView';
@@ -215,6 +216,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ...doctorCommands({ accounts, keychain, auth, pins, sessions, tree, extensionUri, log }),
         ...workspace.commands(),
         ...searchCommands({ search, view: () => searchView, mailSelection: selection, accounts, model, panels, addressBook, globalState: context.globalState, log }),
+        ...filterCommands({ model, sessions, selection, reveal: (node) => Promise.resolve(view.reveal(node, { expand: true, select: false, focus: false })).then(undefined, () => undefined) }),
       },
       log,
     ),

@@ -133,16 +133,6 @@ async function folderOf(deps: SearchCommandDeps, arg: unknown): Promise<FolderNo
   return undefined;
 }
 
-/** A folder's quick filter: the folder searched with one more condition. */
-function quickFilter(deps: SearchCommandDeps, query: (node: FolderNode) => string) {
-  return async (arg: unknown) => {
-    const folder = await folderOf(deps, arg);
-    if (folder) {
-      await runSearch(deps, query(folder), { accountId: folder.accountId, path: folder.folder.path });
-    }
-  };
-}
-
 export function searchCommands(deps: SearchCommandDeps): CommandTable {
   const { search } = deps;
   return {
@@ -234,8 +224,6 @@ export function searchCommands(deps: SearchCommandDeps): CommandTable {
         await runSearch(deps, node.query, node.origin);
       }
     },
-    'imapExplorer.filterUnread': quickFilter(deps, () => 'is:unread'),
-    'imapExplorer.filterFlagged': quickFilter(deps, () => 'is:flagged'),
     'imapExplorer.filterFromSender': async (arg?: unknown) => {
       const node = arg instanceof MessageNode ? arg : arg instanceof HitNode ? arg : undefined;
       const from = node?.summary.from[0]?.address;

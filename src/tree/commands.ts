@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { type MessagePanels } from '../messageView/panels';
 import { type CommandTable } from '../util/commands';
 import { type MailModel } from './model';
-import { AccountNode, ErrorNode, FolderNode, LoadMoreNode, type MessageRef, MessageNode, type TreeNode } from './nodes';
+import { AccountNode, ErrorNode, FilterMoreNode, FolderNode, LoadMoreNode, type MessageRef, MessageNode, type TreeNode } from './nodes';
 import { type MailTreeProvider } from './provider';
 
 export interface TreeCommandDeps {
@@ -52,8 +52,11 @@ export function treeCommands(deps: TreeCommandDeps): CommandTable {
     },
     'imapExplorer.loadMore': async (node: unknown) => {
       const target = node ?? (await deps.selection())[0];
-      const folder = target instanceof LoadMoreNode ? target.folderNode : target instanceof FolderNode ? target : undefined;
-      if (folder) {
+      const folder = target instanceof LoadMoreNode || target instanceof FilterMoreNode ? target.folderNode : target instanceof FolderNode ? target : undefined;
+      const filtered = folder && model.filters.get(folder.accountId, folder.path);
+      if (filtered) {
+        await filtered.run.loadMore();
+      } else if (folder) {
         await model.loader(folder.accountId)?.loadMore(folder.path);
       }
     },

@@ -18,6 +18,7 @@ import { MailStore, type StoreEvent } from '../core/mail/store';
 import { Disposable } from '../util/dispose';
 import { type UiText, uiPlain } from '../util/ui';
 import { type MessageRef } from './nodes';
+import { QuickFilters } from './quickFilters';
 
 interface Entry {
   store: MailStore;
@@ -40,6 +41,8 @@ export class MailModel extends Disposable {
    * only to a loaded window): rows shown elsewhere (search results, conversations) follow it.
    */
   readonly onDidSetFlags = this.ownFlags.event;
+  /** The folders' quick filters (Unread, Flagged, From this sender, This conversation). */
+  readonly filters: QuickFilters;
 
   constructor(
     private readonly accountStore: AccountStore,
@@ -49,6 +52,9 @@ export class MailModel extends Disposable {
     private readonly headerCache: () => HeaderCache | undefined,
   ) {
     super();
+    this.filters = this._register(new QuickFilters(sessions, () => this.pageSize()));
+    this._register(this.changed.event(({ accountId, event }) => this.filters.storeChanged(accountId, event)));
+    this._register(this.ownFlags.event(({ accountId, path, uids, flags, on }) => this.filters.ownFlags(accountId, path, uids, flags, on)));
     this.syncAccounts();
     this._register(accountStore.onDidChange(() => {
       this.syncAccounts();
@@ -83,7 +89,7 @@ export class MailModel extends Disposable {
         session: () => this.sessions.get(account.id),
         cache: this.headerCache,
         cacheKey: key,
-        pageSize: () => Math.min(500, Math.max(10, Math.floor(vscode.workspace.getConfiguration('imapExplorer').get<number>('pageSize', 50)))),
+        pageSize: () => this.pageSize(),
         subscribedOnly: () => vscode.workspace.getConfiguration('imapExplorer').get<boolean>('showSubscribedOnly', false),
         logger: this.logger,
         label: account.id,
@@ -93,11 +99,17 @@ export class MailModel extends Disposable {
     }
   }
 
+  /** Rows per page (`imapExplorer.pageSize`, 10 to 500). */
+  pageSize(): number {
+    return Math.min(500, Math.max(10, Math.floor(vscode.workspace.getConfiguration('imapExplorer').get<number>('pageSize', 50))));
+  }
+
   private drop(accountId: string, forgetCache: boolean): void {
     const entry = this.entries.get(accountId);
     if (!entry) {
       return;
     }
+    this.filters.clearAccount(accountId);
     this.entries.delete(accountId);
     entry.subscription.dispose();
     entry.loader.dispose();
@@ -150,6 +162,7 @@ export class MailModel extends Disposable {
   /** Our own move or expunge took these messages out of a folder. */
   removeFromModel(accountId: string, path: string, uids: number[]): void {
     this.store(accountId)?.apply({ type: 'removed', path, uids });
+    this.filters.removed(accountId, path, uids);
   }
 
   /** Messages were put into a folder, or a failure left its rows in doubt: bring it up to date. */

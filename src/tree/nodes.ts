@@ -29,6 +29,8 @@ export interface NodeContext {
   store(accountId: string): MailStore | undefined;
   /** What leads a message row (`imapExplorer.messageRow.lead`). */
   lead(): 'subject' | 'sender';
+  /** The folder's quick filters that are on, by name, in display order (none: empty). */
+  filters(accountId: string, path: string): string[];
 }
 
 export abstract class TreeNode {
@@ -112,19 +114,23 @@ export class FolderNode extends TreeNode {
     const folder = this.folder;
     const store = this.ctx.store(this.accountId);
     const expandable = folder.selectable || folder.children.length > 0;
-    const item = this.item(uiPlain(folder.name) || uiPlain(folder.path), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const name = uiPlain(folder.name) || uiPlain(folder.path);
+    // a filtered folder says so in its label: its rows are not all its messages
+    const filters = folder.selectable ? this.ctx.filters(this.accountId, folder.path) : [];
+    const filtered = filters.length ? uiPlain(filters.join(', '), 200) : undefined;
+    const item = this.item(filtered ? t('{0} · {1}', name, filtered) : name, expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     const unseen = store?.unseen(folder.path) ?? 0;
     const total = store?.total(folder.path);
     const counts = folder.selectable && total !== undefined ? t('{0} messages, {1} unread', uiPlain(dates().count(total)), uiPlain(dates().count(unseen))) : undefined;
     setTreeText(item, {
       description: folder.selectable && unseen > 0 ? uiFormat('{0}', unseen) : undefined,
-      tooltip: uiJoin([uiFolder(folder.path, folder.delimiter), counts, folder.selectable ? undefined : t('(a container: it holds folders, not messages)')], '\n'),
-      accessibilityLabel: folder.selectable ? t('{0}, {1} unread', uiPlain(folder.name), unseen) : uiPlain(folder.name),
+      tooltip: uiJoin([uiFolder(folder.path, folder.delimiter), counts, filtered ? t('Quick filter: {0} (only these messages are shown)', filtered) : undefined, folder.selectable ? undefined : t('(a container: it holds folders, not messages)')], '\n'),
+      accessibilityLabel: folder.selectable ? uiJoin([t('{0}, {1} unread', uiPlain(folder.name), unseen), filtered ? t('filtered: {0}', filtered) : undefined], ', ') : uiPlain(folder.name),
     });
     // Not 'folder': VS Code takes that one for a file-kind icon, which the default file icon theme
     // does not draw, and then aligns the rows below with the twistie (left of this row's icon).
     item.iconPath = new vscode.ThemeIcon(folder.specialUse ? FOLDER_ICONS[folder.specialUse] : folder.selectable ? 'symbol-folder' : 'folder-library');
-    item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}:${folder.subscribed ? 'subscribed' : 'unsubscribed'}${folder.specialUse ? `:${folder.specialUse}` : ''}`;
+    item.contextValue = `folder:${folder.selectable ? 'selectable' : 'noselect'}:${folder.subscribed ? 'subscribed' : 'unsubscribed'}${folder.specialUse ? `:${folder.specialUse}` : ''}${filtered ? ':filtered' : ''}`;
     return item;
   }
 }
@@ -135,6 +141,17 @@ export class MessageNode extends TreeNode {
   constructor(ctx: NodeContext, readonly folderNode: FolderNode, readonly uidValidity: string, summary: MessageSummary) {
     super(ctx, `message:${folderNode.accountId}:${folderNode.path}:${uidValidity}:${summary.uid}`, folderNode);
     this.last = summary;
+  }
+
+  /**
+   * Headers from elsewhere than the folder's window (a quick filter's search found the message
+   * outside the window): shown until the window holds the message.
+   */
+  seen(summary: MessageSummary): this {
+    if (summary.uid === this.last.uid) {
+      this.last = summary;
+    }
+    return this;
   }
 
   /** The headers as the store holds them (as last seen, once the message left the window). */
@@ -246,6 +263,29 @@ export class LoadMoreNode extends TreeNode {
     const shown = uiPlain(dates().count(window?.size ?? 0));
     const total = uiPlain(dates().count(window?.total ?? 0));
     setTreeText(item, { description: t('{0} of {1} shown', shown, total), accessibilityLabel: t('Load more... {0} of {1} shown', shown, total) });
+    item.iconPath = new vscode.ThemeIcon('fold-down');
+    item.contextValue = 'loadMore';
+    item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages') };
+    return item;
+  }
+}
+
+/** "Load more..." under a filtered folder: the next page of its quick filter's matches. */
+export class FilterMoreNode extends TreeNode {
+  constructor(
+    ctx: NodeContext,
+    readonly folderNode: FolderNode,
+    private readonly shown: () => { shown: number; total: number },
+  ) {
+    super(ctx, `filtermore:${folderNode.accountId}:${folderNode.path}`, folderNode);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const { shown, total } = this.shown();
+    const item = this.item(t('Load more...'));
+    const a = uiPlain(dates().count(shown));
+    const b = uiPlain(dates().count(total));
+    setTreeText(item, { description: t('{0} of {1} matches shown', a, b), accessibilityLabel: t('Load more... {0} of {1} matches shown', a, b) });
     item.iconPath = new vscode.ThemeIcon('fold-down');
     item.contextValue = 'loadMore';
     item.command = { command: 'imapExplorer.loadMore', title: vscode.l10n.t('Load More Messages') };

@@ -9,7 +9,9 @@ import { type StoreEvent } from '../core/mail/store';
 import { Disposable } from '../util/dispose';
 import { t, type UiText, uiPlain } from '../util/ui';
 import { type MailModel } from './model';
-import { AccountNode, ErrorNode, FolderNode, LoadMoreNode, MessageNode, type NodeContext, NoticeNode, type TreeNode } from './nodes';
+import { filterNames } from '../core/mail/quickFilter';
+import { AccountNode, ErrorNode, FilterMoreNode, FolderNode, LoadMoreNode, MessageNode, type NodeContext, NoticeNode, type TreeNode } from './nodes';
+import { type FilteredFolder } from './quickFilters';
 
 export class MailTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>());
@@ -25,7 +27,17 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       account: (id) => model.account(id),
       store: (id) => model.store(id),
       lead: () => vscode.workspace.getConfiguration('imapExplorer').get<'subject' | 'sender'>('messageRow.lead', 'subject'),
+      filters: (accountId, path) => {
+        const filtered = model.filters.get(accountId, path);
+        return filtered ? filterNames(filtered.filters) : [];
+      },
     };
+    this._register(model.filters.onDidChange(({ accountId, path }) => {
+      const folder = this.nodes.get(`folder:${accountId}:${path}`);
+      if (folder) {
+        this.fire([folder]);
+      }
+    }));
     this._register(model.onDidChange(({ accountId, event }) => this.redraw(accountId, event)));
     this._register(model.onDidChangeAccounts(() => this.fire(undefined)));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -145,6 +157,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (store.folderError(path)) {
       rows.push(this.node(`error:${node.id}`, () => new ErrorNode(this.ctx, node, () => this.model.store(accountId)?.folderError(path))));
     }
+    const filtered = this.model.filters.get(accountId, path);
+    if (filtered) {
+      return [...rows, ...this.filteredRows(node, filtered)];
+    }
     const window = store.window(path);
     if (!window) {
       if (!store.failed(path)) {
@@ -163,6 +179,39 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       rows.push(this.node(`more:${accountId}:${path}`, () => new LoadMoreNode(this.ctx, node)));
     } else if (!window.size) {
       rows.push(this.notice(node, 'empty', t('No messages')));
+    }
+    return rows;
+  }
+
+  /**
+   * A filtered folder's rows: its quick filter's matches, newest first, a page at a time. A row is
+   * the same node as the folder's unfiltered row of that message (one id), so turning the filter
+   * off and on keeps the selection. The folder's window is still loaded: it keeps the counts and
+   * the live updates that reach the filter (QuickFilters.storeChanged).
+   */
+  private filteredRows(node: FolderNode, filtered: FilteredFolder): TreeNode[] {
+    const { accountId, path } = node;
+    const store = this.model.store(accountId);
+    if (store && !store.window(path) && !store.failed(path)) {
+      this.model.loader(accountId)?.ensureWindow(path);
+    }
+    const results = filtered.run.results;
+    const rows: TreeNode[] = results.rows().map((hit) =>
+      this.node(`message:${accountId}:${path}:${hit.uidValidity}:${hit.message.uid}`, () => new MessageNode(this.ctx, node, hit.uidValidity, hit.message)).seen(hit.message));
+    if (results.hasMore) {
+      rows.push(this.node(`filtermore:${accountId}:${path}`, () => new FilterMoreNode(this.ctx, node, () => {
+        const current = this.model.filters.get(accountId, path)?.run.results;
+        return { shown: current?.rows().length ?? 0, total: current?.count ?? 0 };
+      })));
+    }
+    for (const failed of results.failures) {
+      rows.push(this.node(`filtererror:${node.id}`, () => new NoticeNode(this.ctx, node, 'filtererror', () => ({
+        label: t('The quick filter failed: {0}', uiPlain(this.model.filters.get(accountId, path)?.run.results.failures[0]?.error?.message ?? failed.error?.message ?? '', 300)),
+        icon: 'error',
+      }))));
+    }
+    if (!rows.length) {
+      rows.push(results.finished ? this.notice(node, 'nomatch', t('No messages match the quick filter')) : this.notice(node, 'filtering', t('Filtering...'), 'loading~spin'));
     }
     return rows;
   }

@@ -125,6 +125,23 @@ export async function showQuickPick<T extends UiQuickPickItem>(items: readonly T
 }
 
 /**
+ * A quick pick of check boxes (canPickMany) over items with UiText labels; `picked` items start
+ * checked. Resolves to the items checked when the user accepted (the same objects), or undefined
+ * when they dismissed it.
+ */
+export async function showQuickPickMany<T extends UiQuickPickItem>(items: readonly T[], options: UiQuickPickOptions = {}): Promise<T[] | undefined> {
+  const shown = items.map((item) => ({ ...toQuickPickItem(item), item }));
+  const picked = await vscode.window.showQuickPick(shown, {
+    canPickMany: true,
+    ...(options.title ? { title: enc('quickPick', options.title) } : {}),
+    ...(options.placeHolder ? { placeHolder: enc('quickPick', options.placeHolder) } : {}),
+    matchOnDescription: options.matchOnDescription ?? false,
+    ignoreFocusOut: options.ignoreFocusOut ?? false,
+  });
+  return picked?.map((p) => p.item);
+}
+
+/**
  * A quick pick that also accepts what the user typed: resolves to the label of the item picked
  * (as the caller gave it, not encoded) or the trimmed text typed, or undefined.
  */

@@ -32,11 +32,16 @@ function searchRow(name: string | RegExp): Locator {
   return searchPane().locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
 }
 
-/** Labels of the Search view's rows directly under `parent` (the rows after it one level deeper, until the next sibling). */
-async function childLabels(parent: Locator): Promise<string[]> {
+/** The Mail view's pane (Mailboxes). */
+function mailPane(): Locator {
+  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Mailboxes/i }) });
+}
+
+/** Labels of the rows directly under `parent` (the rows after it one level deeper, until the next sibling), in the Search view or another pane. */
+async function childLabels(parent: Locator, pane: Locator = searchPane()): Promise<string[]> {
   const level = Number(await parent.getAttribute('aria-level'));
   const label = (await parent.locator('.label-name').innerText()).trim();
-  const rows = await searchPane().locator('.monaco-list-row[role="treeitem"]').evaluateAll((els) =>
+  const rows = await pane.locator('.monaco-list-row[role="treeitem"]').evaluateAll((els) =>
     els.map((el) => ({ top: parseFloat((el as HTMLElement).style.top || '0'), level: Number(el.getAttribute('aria-level')), label: (el.querySelector('.label-name')?.textContent ?? '').trim() })));
   rows.sort((a, b) => a.top - b.top);
   const start = rows.findIndex((r) => r.level === level && r.label === label);
@@ -194,7 +199,91 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
       await setColorTheme(page, 'Default Dark Modern');
     });
   });
+
+  it('toggles Unread and This conversation from the folder and the message, shows them in the label, and clears them', async () => {
+    await recordStep(page, vscode.logsDir, 'quick-filter-journey', async (journal) => {
+      await openMailView(page);
+      await expandRow(page, 'alice@example.test');
+      const inbox = mailPane().locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: /^INBOX\b/ }) }).first();
+      await inbox.waitFor({ timeout: 30000 });
+      if ((await inbox.getAttribute('aria-expanded')) !== 'true') {
+        await inbox.click();
+      }
+      const all = dovecotInbox(['all']);
+      assert.equal(all.length, 4);
+      await expectChildren(inbox, all);
+
+      // the folder's inline icon: check boxes, Unread checked
+      await inbox.hover();
+      await inbox.locator('.action-label[aria-label="Quick Filter..."]').click();
+      const pick = page.locator('.quick-input-widget');
+      await pick.locator('.monaco-list-row').filter({ hasText: 'Unread' }).first().waitFor();
+      await journal.shot('quick-filter-picker');
+      await pick.locator('.monaco-list-row').filter({ hasText: 'Unread' }).first().click();
+      await page.keyboard.press('Enter');
+      await inbox.locator('.label-name', { hasText: /^INBOX · Unread$/ }).waitFor({ timeout: 30000 });
+      const unread = dovecotInbox(['unseen']);
+      assert.ok(unread.length >= 1 && unread.length < all.length, `some but not all of INBOX is unread: ${unread.join(', ')}`);
+      await expectChildren(inbox, unread);
+      await journal.shot('filtered-unread');
+
+      // on a message: This conversation, on top of Unread
+      const report = mailPane().locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: /^Login crash on start$/ }) }).first();
+      if (unread.includes('Login crash on start')) {
+        await contextMenu(page, report, 'Quick Filter: This Conversation');
+        await inbox.locator('.label-name', { hasText: /^INBOX · Unread, This conversation$/ }).waitFor({ timeout: 30000 });
+        // the conversation's unread messages in INBOX (its reply from Sent is not in this folder)
+        await expectChildren(inbox, unread.filter((s) => /Login crash on start/.test(s)));
+        await journal.shot('filtered-conversation');
+      }
+
+      // the filtered folder's inline icon clears every filter
+      await inbox.hover();
+      await inbox.locator('.action-label[aria-label="Clear Quick Filter"]').click();
+      await inbox.locator('.label-name', { hasText: /^INBOX$/ }).waitFor({ timeout: 30000 });
+      await expectChildren(inbox, all);
+      await journal.shot('filter-cleared-dark');
+      await setColorTheme(page, 'Light Modern');
+      await inbox.hover();
+      await inbox.locator('.action-label[aria-label="Quick Filter..."]').click();
+      await pick.locator('.monaco-list-row').filter({ hasText: 'Unread' }).first().click();
+      await page.keyboard.press('Enter');
+      await inbox.locator('.label-name', { hasText: /^INBOX · Unread$/ }).waitFor({ timeout: 30000 });
+      await journal.shot('filtered-unread-light');
+      await inbox.locator('.action-label[aria-label="Clear Quick Filter"]').click();
+      await setColorTheme(page, 'Default Dark Modern');
+    });
+  });
 });
+
+/** Subjects of INBOX's messages that Dovecot holds with `flags` (doveadm search keys, e.g. ['unseen']), newest first by arrival. */
+function dovecotInbox(keys: string[]): string[] {
+  const out = server.doveadm(['fetch', '-u', DEFAULT_USER.name, 'date.received hdr.subject', 'mailbox', 'INBOX', ...keys]);
+  const found: Array<{ date: string; subject: string }> = [];
+  for (const line of out.split('\n')) {
+    if (line.startsWith('date.received: ')) {
+      found.push({ date: line.slice('date.received: '.length).trim(), subject: '' });
+    } else if (line.startsWith('hdr.subject: ')) {
+      found[found.length - 1].subject = line.slice('hdr.subject: '.length).trim();
+    }
+  }
+  return found.sort((a, b) => b.date.localeCompare(a.date)).map((f) => f.subject);
+}
+
+
+/** The Mail view shows exactly these rows under the folder, in this order (waits for the redraw). */
+async function expectChildren(folder: Locator, subjects: string[]): Promise<void> {
+  const deadline = Date.now() + 30000;
+  let shown: string[] = [];
+  while (Date.now() < deadline) {
+    shown = await childLabels(folder, mailPane());
+    if (shown.join('\n') === subjects.join('\n')) {
+      return;
+    }
+    await page.waitForTimeout(200);
+  }
+  assert.deepEqual(shown, subjects);
+}
 
 /** The saved search's row shows the unread count Dovecot has for its query (the server is settled: the opened message's row turned read). */
 async function expectUnread(row: Locator): Promise<void> {

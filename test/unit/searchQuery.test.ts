@@ -36,6 +36,8 @@ function shape(node: QueryNode | undefined): string {
       return `${node.op}:${node.date.type === 'absolute' ? `${node.date.year}-${node.date.month}-${node.date.day}` : `${node.date.amount}${node.date.unit}`}`;
     case 'size':
       return `${node.op}:${node.bytes}`;
+    case 'key':
+      return `key:${renderKey(node.key)}`;
   }
 }
 

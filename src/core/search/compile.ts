@@ -121,6 +121,8 @@ function compileNode(node: QueryNode, target: CompileTarget, attachment: 'gmail'
       return { op: 'or', keys: node.items.map((n) => compileNode(n, target, attachment)) };
     case 'not':
       return { op: 'not', key: compileNode(node.item, target, attachment) };
+    case 'key':
+      return node.key;
     case 'text':
       if (isGmail(target)) {
         return { op: 'string', name: 'X-GM-RAW', value: gmailPhrase(node.text) };

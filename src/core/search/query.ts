@@ -9,6 +9,7 @@
 //   larger:1M smaller:10k       sizes (RFC822.SIZE), units of 1024
 //   in:INBOX in:all in:any      one folder, every folder of the account, every account
 //   a OR b, -a, NOT a, (a b)    boolean structure; AND is implied (and may be written)
+import { type SearchKey } from './compile';
 import { parse as parseGrammar, type SyntaxError as GrammarSyntaxError } from './queryGrammar.js';
 
 /** Where something is in the query text: offsets in UTF-16 code units, end exclusive. */
@@ -35,7 +36,12 @@ export type QueryNode =
   | ({ kind: 'attachment' } & Span)
   | ({ kind: 'keyword'; keyword: string } & Span)
   | ({ kind: 'date'; op: 'before' | 'after' | 'on'; date: DateSpec } & Span)
-  | ({ kind: 'size'; op: 'larger' | 'smaller'; bytes: number } & Span);
+  | ({ kind: 'size'; op: 'larger' | 'smaller'; bytes: number } & Span)
+  /**
+   * An IMAP search key made by the extension itself, never by the parser (a quick filter's
+   * "This conversation": a UID set and the Message-IDs its new replies would name).
+   */
+  | ({ kind: 'key'; key: SearchKey } & Span);
 
 /** Which folders a query runs in. */
 export type SearchScope =

@@ -323,3 +323,66 @@ export function participants(conversation: Conversation): string[] {
   }
   return out;
 }
+
+/** One conversation of one folder, as a quick filter keeps it (see conversationOf). */
+export interface FolderConversation {
+  /** UIDs of the folder's messages in the conversation, ascending. */
+  uids: number[];
+  /** Message-IDs of the conversation (its messages' own and the ids they name), at most MAX_IDS_PER_COMMAND. */
+  ids: string[];
+  /** The newest message's subject. */
+  subject: string;
+}
+
+/**
+ * The conversation a message of `path` belongs to, within that folder: one UID FETCH of the
+ * message's References, one UID SEARCH for every message that is or names one of those ids (OR
+ * HEADER Message-ID / References / In-Reply-To, in chunks of MAX_IDS_PER_COMMAND), one UID FETCH of
+ * what it found, then JWZ (never by subject) to keep only the message's own conversation. The
+ * caller holds the folder's mailbox lock.
+ *
+ * @returns undefined when the message is gone.
+ */
+export async function conversationOf(client: ImapFlow, path: string, uid: number): Promise<FolderConversation | undefined> {
+  const [self] = await fetchThreaded(client, path, String(uid));
+  if (!self) {
+    return undefined;
+  }
+  const ids = [...new Set([self.message.messageId, self.message.inReplyTo, ...self.references].filter((id): id is string => Boolean(id)))];
+  const found = new Set<number>([uid]);
+  for (const chunk of chunks(ids, MAX_IDS_PER_COMMAND)) {
+    const { uids } = await uidSearch(client, relativesKey(chunk));
+    for (const u of uids.newest(Number.MAX_SAFE_INTEGER)) {
+      found.add(u);
+    }
+  }
+  const messages = found.size > 1 ? await fetchThreaded(client, path, uidSet(found)) : [self];
+  const mine = group(messages).find((c) => c.messages.some((m) => m.message.uid === uid)) ?? { id: '', messages: [self] };
+  const allIds = new Set<string>();
+  for (const m of mine.messages) {
+    for (const id of [m.message.messageId, ...ancestorsOf(inputOf(m))]) {
+      if (id) {
+        allIds.add(id);
+      }
+    }
+  }
+  return {
+    uids: mine.messages.map((m) => m.message.uid).sort((a, b) => a - b),
+    // the newest ids first: a new reply names its parent, the newest message most likely
+    ids: [...allIds].reverse().slice(0, MAX_IDS_PER_COMMAND),
+    subject: conversationSubject(mine),
+  };
+}
+
+/**
+ * The search key of a conversation kept as a filter: its messages, and any message above the
+ * newest of them that is or names one of its ids (a reply that arrives later).
+ */
+export function conversationKey(conversation: FolderConversation): SearchKey {
+  const top = Math.max(0, ...conversation.uids);
+  const members: SearchKey = { op: 'uid', set: uidSet(conversation.uids) };
+  if (!conversation.ids.length) {
+    return members;
+  }
+  return { op: 'or', keys: [members, { op: 'and', keys: [{ op: 'uid', set: `${top + 1}:*` }, relativesKey(conversation.ids)] }] };
+}
