@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { compose } from '../fixtures/mail';
 import { appendMessages } from '../support/append';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { contextMenu, expandRow, messageBody, openMailView, recordStep, replaceUserSettings, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { addAccountWithForm, contextMenu, expandRow, messageBody, openMailView, recordStep, replaceUserSettings, searchPane as searchPaneOf, searchRow as searchRowOf, setColorTheme, treeRow } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -24,13 +24,8 @@ const QUERY = 'from:sam@reporter.test';
 const SAM = 'Sam Reporter <sam@reporter.test>';
 const at = (day: number, hour = 9) => new Date(Date.UTC(2026, 10, day, hour));
 
-function searchPane(): Locator {
-  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Search/i }) });
-}
-
-function searchRow(name: string | RegExp): Locator {
-  return searchPane().locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
-}
+const searchPane = () => searchPaneOf(page);
+const searchRow = (name: string | RegExp) => searchRowOf(page, name);
 
 /** Where Dovecot holds each of Sam's messages, and its flags: "Archive: Crash on resume [\Flagged]". */
 function samOnServer(): string[] {
@@ -82,16 +77,7 @@ describe('actions on search results in VS Code', { timeout: 10 * 60 * 1000 }, ()
 
   it('flags and moves two selected hits of two folders, undoes, drags a hit onto a folder, undoes', async () => {
     await recordStep(page, vscode.logsDir, 'search-actions', async (journal) => {
-      await openMailView(page);
-      await page.locator('.welcome-view-content').getByRole('button', { name: 'Add Account' }).click();
-      const form = await webviewFrame(page, '#f-email');
-      await form.locator('#f-email input').fill('alice@example.test');
-      await form.locator('#f-host input').fill('localhost');
-      await form.locator('#f-port input').fill(String(server.imapsPort));
-      await form.locator('#f-user input').fill(DEFAULT_USER.name);
-      await form.locator('#f-smtpHost input').fill('');
-      await form.locator('#f-password input').fill(DEFAULT_USER.password);
-      await form.locator('#f-password input').press('Enter');
+      await addAccountWithForm(page, { email: 'alice@example.test', port: server.imapsPort, user: DEFAULT_USER.name, password: DEFAULT_USER.password });
       await expandRow(page, 'alice@example.test');
       await treeRow(page, /^Triage$/).waitFor({ timeout: 30000 });
 
