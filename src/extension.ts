@@ -34,6 +34,8 @@ import { filterCommands } from './tree/filterCommands';
 import { MailTreeProvider } from './tree/provider';
 import { searchCommands } from './search/commands';
 import { SEARCH_VIEW, SearchViewProvider } from './search/searchView';
+import { type SearchTreeNode } from './search/nodes';
+import { type SelectionSource } from './triage/targets';
 import { UnreadIndicators } from './tree/unread';
 import { registerCommands } from './util/commands';
 import { SessionTempDir } from './util/tempDir';
@@ -97,11 +99,11 @@ export function activate(context: vscode.ExtensionContext): void {
       language: vscode.env.language,
     }),
   };
-  const panels = new MessagePanels(accounts, sessions, model, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'));
+  const panels = new MessagePanels(accounts, sessions, model, viewDeps, vscode.Uri.joinPath(extensionUri, 'media', 'mail.svg'), context.workspaceState);
   subscriptions.push(panels);
 
   // the tree view needs the drag and drop controller, which needs triage, which reads the view's selection
-  const holder: { view?: vscode.TreeView<TreeNode> } = {};
+  const holder: { view?: vscode.TreeView<TreeNode>; search?: vscode.TreeView<SearchTreeNode>; last?: SelectionSource } = {};
   const search = new SearchViewProvider(accounts, sessions, model, log, context.globalState);
   /** The selection; VS Code forgets a redrawn node's rows until it took them again, so wait for that. */
   const selection = async (): Promise<readonly TreeNode[]> => {
@@ -115,6 +117,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     return view?.selection ?? [];
   };
+  /** For triage: the selection of the view a key was pressed in, else of the one whose selection changed last. */
+  const targetSelection = async (source?: SelectionSource): Promise<readonly unknown[]> =>
+    ((source ?? holder.last) === 'search' ? holder.search?.selection ?? [] : selection());
   const triage = new Triage({
     accounts,
     sessions,
@@ -122,17 +127,19 @@ export function activate(context: vscode.ExtensionContext): void {
     picker: new FolderPicker(context.globalState),
     undo: new UndoStack(),
     log,
-    targets: { model, selection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
+    targets: { model, selection: targetSelection, activeMessage: () => panels.activeMessage(), account: (id) => accounts.get(id) },
     moved: (accountId, path, uids, destination) => {
       panels.removed(accountId, path, uids, destination);
       search.removed(accountId, path, uids);
     },
+    arrived: (accountId, path, uids) => search.arrived(accountId, path, uids),
   });
+  const dragAndDrop = new MessageDragAndDrop(triage, log, (id) => accounts.get(id));
   const view = vscode.window.createTreeView('imapExplorer.mailboxes', {
     treeDataProvider: tree,
     showCollapseAll: true,
     canSelectMany: true,
-    dragAndDropController: new MessageDragAndDrop(triage, log),
+    dragAndDropController: dragAndDrop,
   });
   holder.view = view;
   subscriptions.push(view, view.onDidCollapseElement(({ element }) => tree.drawn.collapsed(element)));
@@ -190,7 +197,9 @@ export function activate(context: vscode.ExtensionContext): void {
   subscriptions.push(vscode.window.registerCustomEditorProvider(EML_VIEW_TYPE, new EmlEditorProvider(viewDeps), { supportsMultipleEditorsPerDocument: true }));
 
   // search, saved searches and conversations: a view of their own in the Mail container
-  const searchView = vscode.window.createTreeView(SEARCH_VIEW, { treeDataProvider: search, showCollapseAll: true });
+  const searchView = vscode.window.createTreeView(SEARCH_VIEW, { treeDataProvider: search, showCollapseAll: true, canSelectMany: true, dragAndDropController: dragAndDrop.searchDrag() });
+  holder.search = searchView;
+  subscriptions.push(view.onDidChangeSelection(() => (holder.last = 'tree')), searchView.onDidChangeSelection(() => (holder.last = 'search')));
   subscriptions.push(search, searchView, model.onDidChange(({ accountId, event }) => search.storeChanged(accountId, event)));
   subscriptions.push(model.onDidSetFlags(({ accountId, path, uids, flags, on }) => search.ownFlags(accountId, path, uids, flags, on)));
 

@@ -50,6 +50,14 @@ export function decodeRef(state: unknown): MessageRef | undefined {
   }
 }
 
+/** Where the tabs' messages are remembered (by tab title), for a tab whose webview state was not kept. */
+const SHOWN_KEY = 'imapExplorer.messageTabs';
+const SHOWN_MAX = 50;
+
+function sameMessage(a: MessageRef | undefined, b: MessageRef): boolean {
+  return Boolean(a) && a!.accountId === b.accountId && a!.path === b.path && a!.uid === b.uid && (!a!.uidValidity || !b.uidValidity || a!.uidValidity === b.uidValidity);
+}
+
 export class MessagePanels extends Disposable implements vscode.WebviewPanelSerializer {
   private preview: { panel: vscode.WebviewPanel; view: MessageView } | undefined;
 
@@ -59,6 +67,8 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
     private readonly tree: MailModel,
     private readonly deps: MessageViewDeps,
     private readonly icon: vscode.Uri,
+    /** The workspace's memento: the message of each tab title, newest first. */
+    private readonly tabs?: vscode.Memento,
   ) {
     super();
     this._register(vscode.window.registerWebviewPanelSerializer(MESSAGE_VIEW_TYPE, this));
@@ -162,9 +172,16 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       return;
     }
     const source = this.imapSource(ref);
+    // a tab that shows the message already (a restored one too) is the one it opens in, as editors do
+    const open = [...this.panels].find((e) => sameMessage(decodeRef(e.view.current?.state), ref));
+    if (open) {
+      open.panel.reveal(undefined, options.preserveFocus ?? !options.newTab);
+      return;
+    }
     if (!options.newTab && this.preview) {
       this.preview.panel.reveal(undefined, options.preserveFocus ?? true);
       await this.preview.view.show(source);
+      this.remember(this.preview.panel, source);
       return;
     }
     const panel = this.createPanel(source.title, options.preserveFocus ?? !options.newTab);
@@ -173,6 +190,25 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       this.preview = { panel, view };
     }
     await view.show(source);
+    this.remember(panel, source);
+  }
+
+  /**
+   * Remembers which message a tab (by its title) shows. VS Code restores a tab with the state its
+   * webview last saved, but a tab restored soon after it changed messages can come back without
+   * one (seen in code-server): the serializer then finds the message here.
+   */
+  private remember(panel: vscode.WebviewPanel, source: MessageSource): void {
+    if (!this.tabs || source.origin !== 'imap') {
+      return;
+    }
+    const shown = this.tabs.get<Array<[string, string]>>(SHOWN_KEY, []).filter((e) => Array.isArray(e) && e[0] !== panel.title);
+    void this.tabs.update(SHOWN_KEY, [[panel.title, source.state], ...shown].slice(0, SHOWN_MAX));
+  }
+
+  private remembered(title: string): MessageRef | undefined {
+    const entry = this.tabs?.get<Array<[string, string]>>(SHOWN_KEY, []).find((e) => Array.isArray(e) && e[0] === title);
+    return entry ? decodeRef(entry[1]) : undefined;
   }
 
   private readonly panels = new Set<{ panel: vscode.WebviewPanel; view: MessageView }>();
@@ -263,12 +299,15 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const view = this.attach(panel);
-    const ref = decodeRef((state as { ref?: unknown } | undefined)?.ref);
+    const ref = decodeRef((state as { ref?: unknown } | undefined)?.ref) ?? this.remembered(panel.title);
     if (!ref || !this.accounts.get(ref.accountId)) {
+      this.deps.log.info(`A restored message tab cannot show its message: ${ref ? `no account ${ref.accountId} (accounts: ${this.accounts.all().map((a) => a.id).join(', ') || 'none'})` : `its state names no message (${typeof state === 'object' && state ? Object.keys(state).join(', ') || 'empty' : typeof state})`}.`);
       panel.webview.html = `<!DOCTYPE html><html><body><p>${vscode.l10n.t('This message is no longer available.')}</p></body></html>`;
       return;
     }
-    await view.show(this.imapSource(ref));
+    const source = this.imapSource(ref);
+    await view.show(source);
+    this.remember(panel, source);
   }
 
   override dispose(): void {

@@ -11,6 +11,7 @@ import { type Conversation, conversationSubject, participants, unreadCount } fro
 import { type ThreadMethod } from '../core/threads/serverThread';
 import { formatAddresses, formatSize, plainLabel, senderName } from '../core/text';
 import { dates } from '../util/dates';
+import { configuredLead, messageRowText } from '../tree/nodes';
 import { setTreeText, t, treeItem, uiFolder, uiJoin, uiLines, uiPlain, type UiText } from '../util/ui';
 
 export abstract class SearchTreeNode {
@@ -104,7 +105,7 @@ const ICONS = (m: MessageSummary): vscode.ThemeIcon => {
   return new vscode.ThemeIcon(flags.has('\\answered') ? 'reply' : 'mail-read');
 };
 
-/** A message of a result or of a conversation; also a MessageRef for the triage commands. */
+/** A message of a result or of a conversation; a MessageRow (and a MessageRef) for the triage commands. */
 export class HitNode extends SearchTreeNode {
   constructor(
     parent: SearchTreeNode,
@@ -135,15 +136,15 @@ export class HitNode extends SearchTreeNode {
     const flags = new Set(m.flags.map((f) => f.toLowerCase()));
     const unread = !flags.has('\\seen');
     const flagged = flags.has('\\flagged');
-    const label = uiPlain(m.subject) || t('(no subject)');
+    // led as the Mail view's rows are (imapExplorer.messageRow.lead)
+    const { label, details, date } = messageRowText(m, configuredLead());
     const item = treeItem(label, vscode.TreeItemCollapsibleState.None);
     const parentKey = this.parent?.treeItem().id ?? '';
     item.id = `${parentKey}/hit:${this.accountId}:${this.path}:${this.uidValidity ?? ''}:${m.uid}`;
-    // as the Mail view's rows (short date), with the folder first: at the default sidebar width the
-    // end of a description is cut, and which folder a hit is in matters more than its date
-    const date = dates().short(m.date ?? m.internalDate);
+    // as the Mail view's rows, with the folder first: at the default sidebar width the end of a
+    // description is cut, and which folder a hit is in matters more than its date
     setTreeText(item, {
-      description: uiJoin([this.showFolder ? this.folderLabel : undefined, uiPlain(senderName(m.from)), date ? uiPlain(date) : undefined, m.hasAttachment ? uiPlain('📎') : undefined], ' · '),
+      description: uiJoin([this.showFolder ? this.folderLabel : undefined, ...details.filter(Boolean).map((d) => uiPlain(d)), m.hasAttachment ? uiPlain('📎') : undefined], ' · '),
       tooltip: uiLines([
         `${vscode.l10n.t('Subject')}: ${plainLabel(m.subject, 500) || vscode.l10n.t('(no subject)')}`,
         `${vscode.l10n.t('From')}: ${formatAddresses(m.from)}`,

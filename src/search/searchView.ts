@@ -57,6 +57,9 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
       if (e.affectsConfiguration('imapExplorer.savedSearches')) {
         this.loadSaved();
       }
+      if (e.affectsConfiguration('imapExplorer.messageRow')) {
+        this.fire();
+      }
     }));
     this._register({ dispose: () => [...this.results, ...this.saved].forEach((r) => r.run?.dispose()) });
   }

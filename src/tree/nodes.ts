@@ -161,6 +161,15 @@ export class MessageNode extends TreeNode {
     return this.last;
   }
 
+  /** With `path`, `uidValidity` and `summary`: a MessageRow for the triage commands (as a Search view hit). */
+  get accountId(): string {
+    return this.folderNode.accountId;
+  }
+
+  get path(): string {
+    return this.folderNode.path;
+  }
+
   get ref(): MessageRef {
     return { accountId: this.folderNode.accountId, path: this.folderNode.path, uid: this.last.uid, uidValidity: this.uidValidity };
   }
@@ -177,14 +186,8 @@ export class MessageNode extends TreeNode {
     const answered = flags.has('\\answered');
     const deleted = flags.has('\\deleted');
     const keywords = keywordsOf(m.flags);
-    const subject = plainLabel(m.subject) || vscode.l10n.t('(no subject)');
-    const sender = senderName(m.from);
-    const date = dates().short(m.date ?? m.internalDate);
-    const bySender = this.ctx.lead() === 'sender';
-    // Led by the sender (for a narrow sidebar), the date comes right after it and the name is cut
-    // short enough for the date to stay on screen; led by the subject, the sender and the date follow.
-    const item = this.item(uiPlain(bySender ? plainLabel(sender, 18) : subject));
-    const details = bySender ? [date, subject] : [sender, date];
+    const { label, details, subject, sender, date } = messageRowText(m, this.ctx.lead());
+    const item = this.item(label);
     setTreeText(item, {
       description: uiPlain([...details, deleted ? vscode.l10n.t('(deleted)') : '', m.hasAttachment ? '📎' : '', keywords.map((k) => plainLabel(k, 30)).join(', ')].filter(Boolean).join(' · '), 400),
       tooltip: uiLines(
@@ -224,6 +227,24 @@ export class MessageNode extends TreeNode {
     item.command = { command: 'imapExplorer.openMessage', title: vscode.l10n.t('Open Message') };
     return item;
   }
+}
+
+/** `imapExplorer.messageRow.lead`: what leads a message row in the Mail and the Search view. */
+export function configuredLead(): 'subject' | 'sender' {
+  return vscode.workspace.getConfiguration('imapExplorer').get<'subject' | 'sender'>('messageRow.lead', 'subject');
+}
+
+/**
+ * A message row's label and the details that follow it in its description, for both views.
+ * Led by the sender (for a narrow sidebar), the date comes right after it and the name is cut
+ * short enough for the date to stay on screen; led by the subject, the sender and the date follow.
+ */
+export function messageRowText(m: MessageSummary, lead: 'subject' | 'sender'): { label: UiText; details: string[]; subject: string; sender: string; date: string } {
+  const subject = plainLabel(m.subject) || vscode.l10n.t('(no subject)');
+  const sender = senderName(m.from);
+  const date = dates().short(m.date ?? m.internalDate);
+  const bySender = lead === 'sender';
+  return { label: uiPlain(bySender ? plainLabel(sender, 18) : subject), details: bySender ? [date, subject] : [sender, date], subject, sender, date };
 }
 
 /** User keywords of a message: every flag that is not a system flag (\\Seen...) nor $Forwarded-like noise. */

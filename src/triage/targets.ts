@@ -1,26 +1,33 @@
 // Which messages a triage command acts on: the rows it was invoked on (context menu, inline
-// icon: VS Code passes the clicked row and the whole selection), the tree selection (keyboard),
-// or the message shown in the message view (its toolbar, or the palette while it is active).
+// icon: VS Code passes the clicked row and the whole selection), the selection of the Mail or the
+// Search view (keyboard), or the message shown in the message view (its toolbar, or the palette
+// while it is active). Rows of both views are MessageRows (messageSets.ts).
 import { type AccountConfig } from '../core/account';
-import { type MessageSummary } from '../core/mail/headers';
+import { HitNode } from '../search/nodes';
 import { type MailModel } from '../tree/model';
-import { type MessageRef, MessageNode, type TreeNode } from '../tree/nodes';
+import { type MessageRef, MessageNode } from '../tree/nodes';
+import { groupMessages, type MessageRow, type MessageSet } from './messageSets';
 
-export interface MessageSet {
-  account: AccountConfig;
-  path: string;
-  uidValidity?: string;
-  /** What we know of each message: at least the UID; flags and Message-ID when the tree has them. */
-  messages: Array<Pick<MessageSummary, 'uid' | 'flags' | 'messageId' | 'subject'>>;
-}
+export { groupMessages, type MessageRow, type MessageSet } from './messageSets';
+
+/** Which view a keybinding was pressed in (its `args.source`): the Mail view ('tree') or the Search view. */
+export type SelectionSource = 'tree' | 'search';
 
 export interface TargetDeps {
   model: MailModel;
-  /** The tree's selection, once VS Code drew the rows it shows. */
-  selection(): Promise<readonly TreeNode[]>;
+  /**
+   * The selection of a view, once VS Code drew the rows it shows: of `source`, or without it of
+   * the view (Mail or Search) whose selection changed last.
+   */
+  selection(source?: SelectionSource): Promise<readonly unknown[]>;
   /** The message in the active message view, if one is active. */
   activeMessage(): { ref: MessageRef; flags: string[]; messageId?: string; subject?: string } | undefined;
   account(id: string): AccountConfig | undefined;
+}
+
+/** A message row of the Mail view or of the Search view. */
+export function isMessageRow(value: unknown): value is MessageRow & (MessageNode | HitNode) {
+  return value instanceof MessageNode || value instanceof HitNode;
 }
 
 function isRef(value: unknown): value is MessageRef {
@@ -28,32 +35,18 @@ function isRef(value: unknown): value is MessageRef {
   return Boolean(v) && typeof v!.accountId === 'string' && typeof v!.path === 'string' && Number.isInteger(v!.uid);
 }
 
-function fromTree(source: 'tree' | undefined, args: unknown[]): boolean {
-  return source === 'tree' || (args[0] as { source?: string } | undefined)?.source === 'tree';
-}
-
-/** Groups messages by folder: every action is one IMAP command per folder. */
-export function groupMessages(nodes: MessageNode[]): MessageSet[] {
-  const sets = new Map<string, MessageSet>();
-  for (const node of nodes) {
-    const key = `${node.account.id}\u0000${node.folderNode.path}`;
-    let set = sets.get(key);
-    if (!set) {
-      set = { account: node.account, path: node.folderNode.path, uidValidity: node.uidValidity, messages: [] };
-      sets.set(key, set);
-    }
-    set.messages.push(node.summary);
-  }
-  return [...sets.values()];
+function sourceOf(args: unknown[]): SelectionSource | undefined {
+  const source = (args[0] as { source?: string } | undefined)?.source;
+  return source === 'tree' || source === 'search' ? source : undefined;
 }
 
 export async function resolveTargets(args: unknown[], deps: TargetDeps): Promise<MessageSet[]> {
   const [first, second] = args;
-  if (first instanceof MessageNode) {
+  if (isMessageRow(first)) {
     // a context menu passes the clicked row and the selection; act on the selection when the
     // clicked row is part of it, as file explorers do
-    const selected = Array.isArray(second) ? second.filter((n): n is MessageNode => n instanceof MessageNode) : [];
-    return groupMessages(selected.includes(first) ? selected : [first]);
+    const selected = Array.isArray(second) ? second.filter(isMessageRow) : [];
+    return groupMessages(selected.includes(first) ? selected : [first], deps.account);
   }
   if (isRef(first)) {
     const account = deps.account(first.accountId);
@@ -73,10 +66,11 @@ export async function resolveTargets(args: unknown[], deps: TargetDeps): Promise
       messages: [known ?? { uid: first.uid, flags: flags ?? fallback?.flags ?? [], messageId: fallback?.messageId, subject: fallback?.subject ?? '' }],
     }];
   }
-  const active = fromTree(undefined, args) ? undefined : deps.activeMessage();
+  const source = sourceOf(args);
+  const active = source ? undefined : deps.activeMessage();
   if (active) {
     return resolveTargets([active.ref], deps);
   }
-  const selected = await deps.selection();
-  return groupMessages(selected.filter((n): n is MessageNode => n instanceof MessageNode));
+  const selected = await deps.selection(source);
+  return groupMessages(selected.filter(isMessageRow), deps.account);
 }

@@ -28,6 +28,8 @@ export interface TriageDeps {
   targets: TargetDeps;
   /** Tells the message view that its message left the folder. */
   moved(accountId: string, path: string, uids: number[], destination: string): void;
+  /** Messages came into a folder by our own hand (a move's destination, an undone move's source): results that cover it check them. */
+  arrived(accountId: string, path: string, uids: number[]): void;
 }
 
 const ROLE_NAMES: Record<FolderRole, string> = { archive: 'Archive', junk: 'Junk', trash: 'Trash', sent: 'Sent', drafts: 'Drafts' };
@@ -311,6 +313,10 @@ export class Triage {
         }
         this.deps.moved(set.account.id, set.path, moved, destination);
       }
+      const placed = [...outcome.placed.values()].filter((u): u is number => u !== undefined);
+      if (placed.length) {
+        this.deps.arrived(set.account.id, destination, placed);
+      }
       if (outcome.recovered) {
         this.deps.log.info(`A ${options.copy ? 'copy' : 'move'} to ${destination} lost its connection and was completed from the server's state.`);
         this.showServerTruth(set);
@@ -331,7 +337,13 @@ export class Triage {
       label: t('move of {0} to {1}', count(n), name),
       undo: async () => {
         for (const { set, plan, outcome } of done) {
-          await undoMove(this.session(set), plan, outcome);
+          const { left, restored } = await undoMove(this.session(set), plan, outcome);
+          if (left.length) {
+            this.deps.moved(set.account.id, destination, left, set.path);
+          }
+          if (restored.length) {
+            this.deps.arrived(set.account.id, set.path, restored);
+          }
           this.deps.model.invalidateFolder(set.account.id, set.path);
           this.deps.model.invalidateFolder(set.account.id, destination);
           this.deps.model.refreshCounts(set.account.id);
@@ -423,7 +435,7 @@ export class Triage {
     if (node instanceof FolderNode) {
       return node;
     }
-    const selected = (await this.deps.targets.selection())[0];
+    const selected = (await this.deps.targets.selection('tree'))[0];
     if (selected instanceof FolderNode) {
       return selected;
     }
@@ -431,7 +443,7 @@ export class Triage {
   }
 
   private async folderContext(node: unknown): Promise<{ account: AccountConfig; parent?: FolderNode['folder'] }> {
-    const target = node ?? (await this.deps.targets.selection())[0];
+    const target = node ?? (await this.deps.targets.selection('tree'))[0];
     if (target instanceof FolderNode) {
       return { account: target.account, parent: target.folder };
     }

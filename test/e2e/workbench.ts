@@ -215,3 +215,30 @@ export async function contextMenu(page: Page, row: Locator, item: string): Promi
   }
   throw new Error(`the context menu item ${item} could not be run`);
 }
+
+/**
+ * Adds the first account with the welcome view's "Add Account" form, as a user would: the given
+ * server's IMAPS port on localhost, no SMTP, and the password (Enter saves).
+ */
+export async function addAccountWithForm(page: Page, account: { email: string; port: number; user: string; password: string }): Promise<void> {
+  await openMailView(page);
+  await page.locator('.welcome-view-content').getByRole('button', { name: 'Add Account' }).click();
+  const form = await webviewFrame(page, '#f-email');
+  await form.locator('#f-email input').fill(account.email);
+  await form.locator('#f-host input').fill('localhost');
+  await form.locator('#f-port input').fill(String(account.port));
+  await form.locator('#f-user input').fill(account.user);
+  await form.locator('#f-smtpHost input').fill('');
+  await form.locator('#f-password input').fill(account.password);
+  await form.locator('#f-password input').press('Enter');
+}
+
+/** The Search view's pane. */
+export function searchPane(page: Page): Locator {
+  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Search/i }) });
+}
+
+/** A row of the Search view by its label. */
+export function searchRow(page: Page, name: string | RegExp): Locator {
+  return searchPane(page).locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
+}

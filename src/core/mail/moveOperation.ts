@@ -96,19 +96,23 @@ export async function reconcile(session: MailSession, plan: MovePlan): Promise<M
 
 /**
  * Undoes a move. Where the originals were only marked \Deleted (no UIDPLUS), moving the copies back
- * would duplicate them: the originals get their \Deleted flag back off and the copies are marked
- * instead. Otherwise the copies move back (their UIDs from COPYUID, or found by Message-ID).
+ * would duplicate them: the originals get their \Deleted flag back off and the copies are expunged
+ * instead. Otherwise the copies move back (their UIDs from COPYUID, or found by Message-ID). Returns which UIDs left
+ * `plan.to` and which UIDs the messages have in `plan.from` again (those the server told us:
+ * COPYUID, or the originals); views showing either folder follow from these.
  */
-export async function undoMove(session: MailSession, plan: MovePlan, outcome: MoveOutcome): Promise<void> {
+export async function undoMove(session: MailSession, plan: MovePlan, outcome: MoveOutcome): Promise<{ left: number[]; restored: number[] }> {
   if (!outcome.leftMarkedDeleted) {
-    await moveBack(session, plan, outcome);
-    return;
+    const back = await moveBack(session, plan, outcome);
+    return { left: [...back.placed.keys()], restored: [...back.placed.values()].filter((u): u is number => u !== undefined) };
   }
   const copies = await destinationUids(session, plan, outcome);
-  await session.withMailbox(plan.from, (client) => setFlags(target(session, client), plan.messages.map((m) => m.uid), ['\\Deleted'], false), { idempotent: true });
+  const originals = plan.messages.map((m) => m.uid);
+  await session.withMailbox(plan.from, (client) => setFlags(target(session, client), originals, ['\\Deleted'], false), { idempotent: true });
   if (copies.length) {
     await session.withMailbox(plan.to, (client) => expungeUids(target(session, client), copies), { idempotent: true });
   }
+  return { left: copies, restored: originals };
 }
 
 async function destinationUids(session: MailSession, plan: MovePlan, outcome: MoveOutcome): Promise<number[]> {
