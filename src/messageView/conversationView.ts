@@ -21,10 +21,9 @@ import { plainLabel } from '../core/text';
 import { type MessageRef } from '../tree/nodes';
 import { errorMessage } from '../util/commands';
 import { Disposable } from '../util/dispose';
-import { showError, uiPlain } from '../util/ui';
 import { shellHtml } from './html';
-import { confirmOpenLink, type MessageSource, type MessageViewDeps, senderOf } from './messageView';
-import { type CardAction, type ConversationAction, type ConversationCard, type HostToView, isStale, parseViewMessage, type ViewToHost } from './protocol';
+import { confirmOpenLink, dispatchViewMessage, type MessageSource, type MessageViewDeps, senderOf } from './messageView';
+import { type CardAction, type ConversationAction, type ConversationCard, type HostToView, isStale, type ViewToHost } from './protocol';
 
 /** Not restored after a reload: a conversation is rebuilt from the Search view. */
 export const CONVERSATION_VIEW_TYPE = 'imapExplorer.conversation';
@@ -255,19 +254,8 @@ export class ConversationView extends Disposable {
     }
   }
 
-  private async receive(raw: unknown): Promise<void> {
-    const message = parseViewMessage(raw);
-    if (!message) {
-      this.deps.log.warn('Conversation view sent an invalid message; ignored.');
-      return;
-    }
-    try {
-      await this.handle(message);
-    } catch (err) {
-      const text = uiPlain(errorMessage(err), 400);
-      this.deps.log.error(`Conversation view action ${message.type} failed: ${text}`);
-      void showError(text);
-    }
+  private receive(raw: unknown): Promise<void> {
+    return dispatchViewMessage(raw, 'Conversation view', this.deps.log, (message) => this.handle(message));
   }
 
   private async handle(message: ViewToHost): Promise<void> {

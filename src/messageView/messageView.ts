@@ -181,6 +181,26 @@ export class RemoteContentPolicy {
 export const ATTACHED_MESSAGE_VIEW_TYPE = 'imapExplorer.attachedMessage';
 const MAX_ATTACHED_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Hands a message from a message or conversation webview to `handle` once parseViewMessage()
+ * accepted it (anything else is logged and dropped); a failure of the action is logged and shown
+ * as an error, its text encoded for the notification.
+ */
+export async function dispatchViewMessage(raw: unknown, view: string, log: vscode.LogOutputChannel, handle: (message: ViewToHost) => Promise<void>): Promise<void> {
+  const message = parseViewMessage(raw);
+  if (!message) {
+    log.warn(`${view} sent an invalid message; ignored.`);
+    return;
+  }
+  try {
+    await handle(message);
+  } catch (err) {
+    const text = uiPlain(errorMessage(err), 400);
+    log.error(`${view} action ${message.type} failed: ${text}`);
+    void showError(text);
+  }
+}
+
 export class MessageView extends Disposable {
   private source: MessageSource | undefined;
   private loaded: LoadedMessage | undefined;
@@ -362,19 +382,8 @@ export class MessageView extends Disposable {
     }
   }
 
-  private async receive(raw: unknown): Promise<void> {
-    const message = parseViewMessage(raw);
-    if (!message) {
-      this.deps.log.warn('Message view sent an invalid message; ignored.');
-      return;
-    }
-    try {
-      await this.handle(message);
-    } catch (err) {
-      const text = uiPlain(errorMessage(err), 400);
-      this.deps.log.error(`Message view action ${message.type} failed: ${text}`);
-      void showError(text);
-    }
+  private receive(raw: unknown): Promise<void> {
+    return dispatchViewMessage(raw, 'Message view', this.deps.log, (message) => this.handle(message));
   }
 
   private async handle(message: ViewToHost): Promise<void> {
