@@ -31,8 +31,12 @@ const ACTION_COMMANDS: Record<MessageAction, string> = {
   addKeyword: 'imapExplorer.addKeyword',
 };
 
+/** The longest Message-ID kept in a tab's state (a header line's limit, RFC 5322 2.1.1). */
+const MAX_MESSAGE_ID = 998;
+
 export function encodeRef(ref: MessageRef): string {
-  return JSON.stringify({ a: ref.accountId, p: ref.path, u: ref.uid, v: ref.uidValidity ?? null });
+  const m = ref.messageId && ref.messageId.length <= MAX_MESSAGE_ID ? ref.messageId : null;
+  return JSON.stringify({ a: ref.accountId, p: ref.path, u: ref.uid, v: ref.uidValidity ?? null, ...(m ? { m } : {}) });
 }
 
 export function decodeRef(state: unknown): MessageRef | undefined {
@@ -44,7 +48,13 @@ export function decodeRef(state: unknown): MessageRef | undefined {
     if (typeof o.a !== 'string' || typeof o.p !== 'string' || !Number.isInteger(o.u) || (o.u as number) <= 0) {
       return undefined;
     }
-    return { accountId: o.a, path: o.p, uid: o.u as number, ...(typeof o.v === 'string' ? { uidValidity: o.v } : {}) };
+    return {
+      accountId: o.a,
+      path: o.p,
+      uid: o.u as number,
+      ...(typeof o.v === 'string' ? { uidValidity: o.v } : {}),
+      ...(typeof o.m === 'string' && o.m.length <= MAX_MESSAGE_ID ? { messageId: o.m } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -83,7 +93,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
     const summary = this.tree.summaryOf(ref);
     return {
       title: plainLabel(summary?.subject, 80) || vscode.l10n.t('Message'),
-      state: encodeRef(ref),
+      state: encodeRef(summary?.messageId && !ref.messageId ? { ...ref, messageId: summary.messageId } : ref),
       origin: 'imap',
       load: (options) =>
         session().withMailbox(ref.path, async (client, mailbox) => {
@@ -305,9 +315,54 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       panel.webview.html = `<!DOCTYPE html><html><body><p>${vscode.l10n.t('This message is no longer available.')}</p></body></html>`;
       return;
     }
-    const source = this.imapSource(ref);
+    this.deps.log.info(`Restoring a message tab: ${ref.path} UID ${ref.uid}${ref.messageId ? ' (with its Message-ID)' : ''}, from ${decodeRef((state as { ref?: unknown } | undefined)?.ref) ? 'its state' : 'its title'}.`);
+    // the state VS Code kept can be older than what the tab showed last (code-server stores it
+    // later): what we remembered for the tab's title is asked too, and the first one found wins
+    const remembered = this.remembered(panel.title);
+    let found: MessageRef | undefined;
+    for (const candidate of remembered && !sameMessage(remembered, ref) ? [ref, remembered] : [ref]) {
+      found = await this.relocate(candidate);
+      if (found) {
+        break;
+      }
+    }
+    const source = this.imapSource(found ?? ref);
     await view.show(source);
     this.remember(panel, source);
+  }
+
+  /**
+   * The message a restored tab names, where it is now: the same UID while the folder holds it,
+   * else the newest message of the folder with its Message-ID (one UID SEARCH HEADER Message-ID).
+   * VS Code can restore a tab with a state saved before its message moved and came back (Undo of a
+   * move gives it a new UID), and the tab then said the message was gone.
+   *
+   * @returns undefined when the folder holds neither (or cannot be read: the view then says why)
+   */
+  private async relocate(ref: MessageRef): Promise<MessageRef | undefined> {
+    if (!this.accounts.get(ref.accountId)) {
+      return undefined;
+    }
+    try {
+      return await this.sessions.get(ref.accountId).withMailbox(ref.path, async (client, mailbox) => {
+        if (ref.uidValidity && String(mailbox.uidValidity) !== ref.uidValidity) {
+          return undefined;
+        }
+        const same = await client.search({ uid: String(ref.uid) }, { uid: true });
+        if (Array.isArray(same) && same.includes(ref.uid)) {
+          return ref;
+        }
+        const messageId = ref.messageId;
+        const found = messageId ? await client.search({ header: { 'message-id': messageId } }, { uid: true }) : [];
+        const uid = Array.isArray(found) && found.length ? Math.max(...found) : undefined;
+        if (uid) {
+          this.deps.log.info(`A restored message tab found its message by Message-ID at UID ${uid} (it named UID ${ref.uid}).`);
+        }
+        return uid ? { ...ref, uid } : undefined;
+      }, { idempotent: true, readOnly: true });
+    } catch {
+      return undefined;
+    }
   }
 
   override dispose(): void {

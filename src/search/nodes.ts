@@ -127,8 +127,8 @@ export class HitNode extends SearchTreeNode {
     return this.summary.uid;
   }
 
-  get ref(): { accountId: string; path: string; uid: number; uidValidity?: string } {
-    return { accountId: this.accountId, path: this.path, uid: this.uid, ...(this.uidValidity ? { uidValidity: this.uidValidity } : {}) };
+  get ref(): { accountId: string; path: string; uid: number; uidValidity?: string; messageId?: string } {
+    return { accountId: this.accountId, path: this.path, uid: this.uid, ...(this.uidValidity ? { uidValidity: this.uidValidity } : {}), ...(this.summary.messageId ? { messageId: this.summary.messageId } : {}) };
   }
 
   treeItem(): vscode.TreeItem {

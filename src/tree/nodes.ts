@@ -21,6 +21,11 @@ export interface MessageRef {
   path: string;
   uid: number;
   uidValidity?: string;
+  /**
+   * The message's Message-ID (RFC 5322 3.6.4) when known: a message tab restored after a reload
+   * finds its message by it when the UID is gone (a move and its undo give the message a new UID).
+   */
+  messageId?: string;
 }
 
 /** What nodes read when they draw themselves. */
@@ -171,7 +176,7 @@ export class MessageNode extends TreeNode {
   }
 
   get ref(): MessageRef {
-    return { accountId: this.folderNode.accountId, path: this.folderNode.path, uid: this.last.uid, uidValidity: this.uidValidity };
+    return { accountId: this.folderNode.accountId, path: this.folderNode.path, uid: this.last.uid, uidValidity: this.uidValidity, ...(this.last.messageId ? { messageId: this.last.messageId } : {}) };
   }
 
   get account(): AccountConfig {

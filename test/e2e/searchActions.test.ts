@@ -96,6 +96,8 @@ describe('actions on search results in VS Code', { timeout: 10 * 60 * 1000 }, ()
 
       // two hits of two folders: click one, Ctrl+click the other; S flags both (one STORE per folder)
       await searchRow('Export writes an empty file').click();
+      // a click on a hit opens it, as in the Mail view
+      await messageBody(page, 'Export is empty.');
       await searchRow('Crash on resume').click({ modifiers: ['Control'] });
       assert.equal(await searchPane().locator('.monaco-list-row.selected').count(), 2);
       await journal.shot('two-selected');
