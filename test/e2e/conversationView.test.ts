@@ -13,7 +13,7 @@ import { appendMessages, otherClient } from '../support/append';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { contextMenu, expandRow, openMailView, recordStep, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { addAccountWithForm, contextMenu, expandRow, recordStep, setColorTheme, treeRow, webviewFrame } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -115,16 +115,7 @@ describe('the conversation view in VS Code', { timeout: 10 * 60 * 1000 }, () => 
 
   it('opens a conversation of three messages stacked, folds quotes, marks all read', async () => {
     await recordStep(page, vscode.logsDir, 'conversation-view', async (journal) => {
-      await openMailView(page);
-      await page.locator('.welcome-view-content').getByRole('button', { name: 'Add Account' }).click();
-      const form = await webviewFrame(page, '#f-email');
-      await form.locator('#f-email input').fill('alice@example.test');
-      await form.locator('#f-host input').fill('localhost');
-      await form.locator('#f-port input').fill(String(server.imapsPort));
-      await form.locator('#f-user input').fill(DEFAULT_USER.name);
-      await form.locator('#f-smtpHost input').fill('');
-      await form.locator('#f-password input').fill(DEFAULT_USER.password);
-      await form.locator('#f-password input').press('Enter');
+      await addAccountWithForm(page, { email: 'alice@example.test', port: server.imapsPort, user: DEFAULT_USER.name, password: DEFAULT_USER.password });
       await expandRow(page, 'alice@example.test');
       await treeRow(page, /^INBOX$/).waitFor({ timeout: 30000 });
       await treeRow(page, /^Sent$/).waitFor({ timeout: 30000 });

@@ -11,7 +11,7 @@ import { appendMessages } from '../support/append';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { contextMenu, expandRow, messageBody, openMailView, recordStep, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { addAccountWithForm, contextMenu, expandRow, messageBody, openMailView, recordStep, setColorTheme, treeRow } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -101,16 +101,7 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
 
   it('searches from:dana is:unread, opens a result, saves it, sees it after a restart, shows a conversation', async () => {
     await recordStep(page, vscode.logsDir, 'search-journey', async (journal) => {
-      await openMailView(page);
-      await page.locator('.welcome-view-content').getByRole('button', { name: 'Add Account' }).click();
-      const form = await webviewFrame(page, '#f-email');
-      await form.locator('#f-email input').fill('alice@example.test');
-      await form.locator('#f-host input').fill('localhost');
-      await form.locator('#f-port input').fill(String(server.imapsPort));
-      await form.locator('#f-user input').fill(DEFAULT_USER.name);
-      await form.locator('#f-smtpHost input').fill('');
-      await form.locator('#f-password input').fill(DEFAULT_USER.password);
-      await form.locator('#f-password input').press('Enter');
+      await addAccountWithForm(page, { email: 'alice@example.test', port: server.imapsPort, user: DEFAULT_USER.name, password: DEFAULT_USER.password });
       await expandRow(page, 'alice@example.test');
       await treeRow(page, /^INBOX$/).waitFor({ timeout: 30000 });
       await treeRow(page, /^Archive$/).waitFor();
