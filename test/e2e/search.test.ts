@@ -243,6 +243,7 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
       await inbox.locator('.label-name', { hasText: /^INBOX · Unread$/ }).waitFor({ timeout: 30000 });
       await journal.shot('filtered-unread-light');
       await inbox.locator('.action-label[aria-label="Clear Quick Filter"]').click();
+      await inbox.locator('.label-name', { hasText: /^INBOX$/ }).waitFor({ timeout: 30000 });
       await setColorTheme(page, 'Default Dark Modern');
     });
   });

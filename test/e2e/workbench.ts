@@ -88,10 +88,22 @@ export async function expandRow(page: Page, name: string | RegExp): Promise<void
 }
 
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+      await input.fill(`>${title}`, { timeout: 10000 });
+      break;
+    } catch (err) {
+      // the palette closed again at once: a view that was just redrawn (a row whose inline action
+      // was clicked) took the focus back, and the palette closes when it loses the focus
+      if (attempt === 3) {
+        throw err;
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
   await row.waitFor();
   await row.click();
