@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { type AccountStore } from '../accounts/accountStore';
 import { type SessionPool } from '../accounts/sessions';
 import { MailError } from '../core/errors';
+import { flattenFolders, listFolders } from '../core/mail/folders';
 import { downloadPart, loadImapMessage } from '../core/mail/messageLoader';
 import { plainLabel } from '../core/text';
 import { headerValues } from '../core/authResults';
@@ -59,6 +60,9 @@ export function decodeRef(state: unknown): MessageRef | undefined {
     return undefined;
   }
 }
+
+/** How many other folders a restored tab looks in for its message (by Message-ID). */
+const MAX_FOLDERS_SEARCHED = 50;
 
 /** Where the tabs' messages are remembered (by tab title), for a tab whose webview state was not kept. */
 const SHOWN_KEY = 'imapExplorer.messageTabs';
@@ -326,6 +330,8 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
         break;
       }
     }
+    // last, the message by its Message-ID in the account's other folders (it moved since)
+    found ??= await this.findElsewhere(ref);
     const source = this.imapSource(found ?? ref);
     await view.show(source);
     this.remember(panel, source);
@@ -363,6 +369,34 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * A restored tab's message in another folder of its account, by its Message-ID: one UID SEARCH
+   * HEADER Message-ID per selectable folder (at most MAX_FOLDERS_SEARCHED, INBOX first), until one
+   * holds it. Only when the tab's own folder does not; undefined without a Message-ID or on failure.
+   */
+  private async findElsewhere(ref: MessageRef): Promise<MessageRef | undefined> {
+    if (!ref.messageId || !this.accounts.get(ref.accountId)) {
+      return undefined;
+    }
+    try {
+      const session = this.sessions.get(ref.accountId);
+      const folders = this.tree.knownFolders(ref.accountId) ?? (await session.run((client) => listFolders(client), { idempotent: true }));
+      const paths = flattenFolders(folders).filter((f) => f.selectable && f.path !== ref.path).map((f) => f.path);
+      paths.sort((a, b) => Number(b.toUpperCase() === 'INBOX') - Number(a.toUpperCase() === 'INBOX'));
+      for (const path of paths.slice(0, MAX_FOLDERS_SEARCHED)) {
+        // UID 4294967295 (the largest, RFC 3501 nz-number) names no message: only the Message-ID search counts
+        const found = await this.relocate({ accountId: ref.accountId, path, uid: 4294967295, messageId: ref.messageId });
+        if (found) {
+          this.deps.log.info(`A restored message tab found its message in another folder (${path}).`);
+          return found;
+        }
+      }
+    } catch (err) {
+      this.deps.log.warn(`A restored message tab could not look for its message in other folders: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return undefined;
   }
 
   override dispose(): void {
