@@ -80,9 +80,17 @@ export class Triage {
     this.deps.undo.push(entry);
     const undo = t('Undo');
     void showInfo(text, undo).then(async (choice) => {
-      if (choice === undo && this.deps.undo.remove(entry)) {
-        await this.runUndo(entry);
+      if (choice !== undo) {
+        return;
       }
+      if (this.deps.undo.remove(entry)) {
+        await this.runUndo(entry);
+        return;
+      }
+      // a notification outlives its entry: Undo (Z or the palette) may have used it already
+      void showInfo(this.deps.undo.whyGone(entry) === 'undone'
+        ? t('Already undone: {0}', entry.label)
+        : t('This can no longer be undone: only the last {0} changes are kept.', this.deps.undo.limit));
     });
   }
 

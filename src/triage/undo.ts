@@ -9,8 +9,9 @@ export interface UndoEntry {
 
 export class UndoStack {
   private readonly entries: UndoEntry[] = [];
+  private readonly used = new WeakSet<UndoEntry>();
 
-  constructor(private readonly limit = 20) {}
+  constructor(readonly limit = 20) {}
 
   push(entry: UndoEntry): void {
     this.entries.push(entry);
@@ -20,7 +21,11 @@ export class UndoStack {
   }
 
   pop(): UndoEntry | undefined {
-    return this.entries.pop();
+    const entry = this.entries.pop();
+    if (entry) {
+      this.used.add(entry);
+    }
+    return entry;
   }
 
   /** Removes an entry once its own notification button used it. */
@@ -30,7 +35,20 @@ export class UndoStack {
       return false;
     }
     this.entries.splice(index, 1);
+    this.used.add(entry);
     return true;
+  }
+
+  /**
+   * Why `entry` can no longer be taken back, for a notification's Undo button pressed after the
+   * entry left the stack: 'undone' when Undo (the command or a button) already used it, 'expired'
+   * when newer changes pushed it out (only the last `limit` are kept), undefined while it can.
+   */
+  whyGone(entry: UndoEntry): 'undone' | 'expired' | undefined {
+    if (this.used.has(entry)) {
+      return 'undone';
+    }
+    return this.entries.includes(entry) ? undefined : 'expired';
   }
 
   get size(): number {
