@@ -218,8 +218,18 @@ describe('connection faults', () => {
     try {
       const session = testSession(server, { account: testAccount(server, { port: proxy.port, host: 'localhost' }) });
       await session.run((c) => listFolders(c));
+      // the next action must find the connection gone, not stumble on it mid-command (the next test)
+      const noticed = new Promise<void>((resolve) => {
+        const listener = session.onStateChange((state) => {
+          if (state === 'idle') {
+            listener.dispose();
+            resolve();
+          }
+        });
+      });
       proxy.cutAll();
-      await new Promise((r) => setTimeout(r, 100));
+      await noticed;
+      assert.equal(session.current, undefined);
       const page = await session.withMailbox('Bulk', (c, mb) => fetchHeaderPage(c, mb, 20), { idempotent: true });
       assert.equal(page.messages[0].uid, 300);
       assert.equal(proxy.connections, 2);

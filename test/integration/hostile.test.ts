@@ -125,6 +125,9 @@ describe('hostile mail in the message view', () => {
     for (const link of links) {
       await link.click();
     }
+    // each click reaches the host as a message: wait for them all, not for a fixed time
+    await view.page.waitForFunction(([from, count]) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.slice(from).filter((m) => m.type === 'openLink').length >= count, [before, links.length]);
+    // a navigation or a request would have no event to wait for: give one the time it would take
     await view.page.waitForTimeout(300);
     const opened = (await view.posted()).slice(before).filter((m) => m.type === 'openLink');
     assert.equal(opened.length, links.length);

@@ -45,13 +45,10 @@ export function parseMessageIds(header: string | undefined, limit = MAX_REFERENC
     if (close < 0) {
       break;
     }
-    const inner = header.slice(open + 1, close).trim();
-    const next = header.indexOf('<', open + 1);
-    if (next >= 0 && next < close) {
-      // "<a <b@c>": the first "<" was not the start of an id
-      i = next;
-      continue;
-    }
+    // "<a <b@c>": only the last "<" before the ">" can start the id. Found walking back from the
+    // ">", so each character is looked at a bounded number of times: a run of "<" stays linear.
+    const start = header.lastIndexOf('<', close);
+    const inner = header.slice(start + 1, close).trim();
     if (inner.includes('@') && !/\s/.test(inner)) {
       ids.push(`<${inner}>`);
     }
