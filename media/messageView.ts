@@ -639,6 +639,64 @@ function renderConversation(subject: string, cards: ConversationCard[], omitted:
   app.append(status);
 }
 
+/**
+ * The conversation view's keys, the message view's keys acting on the current card (the card that
+ * holds the focus, else the newest open one), plus J/K (next/previous card) and O (open/close).
+ * Not while typing, and never with Ctrl/Cmd/Alt (VS Code's own keys).
+ */
+const CARD_KEYS: Readonly<Record<string, CardAction>> = {
+  r: 'reply', a: 'replyAll', f: 'forward', s: 'toggleFlag', e: 'archive', '!': 'junk', v: 'moveTo', l: 'addKeyword',
+  I: 'markRead', U: 'markUnread', Delete: 'delete',
+};
+
+function currentCard(): HTMLElement | undefined {
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('.card') : null;
+  return focused ?? [...app.querySelectorAll<HTMLElement>('.card:not(.collapsed)')].pop() ?? undefined;
+}
+
+function focusCard(step: 1 | -1): void {
+  const headers = [...app.querySelectorAll<HTMLElement>('.card-header')];
+  if (!headers.length) {
+    return;
+  }
+  const current = currentCard();
+  const at = current ? headers.indexOf(current.querySelector<HTMLElement>('.card-header')!) : -1;
+  const next = headers[Math.min(headers.length - 1, Math.max(0, at < 0 ? (step > 0 ? 0 : headers.length - 1) : at + step))];
+  next.focus();
+  next.scrollIntoView({ block: 'nearest' });
+}
+
+document.addEventListener('keydown', (event) => {
+  if (!conversationCards.length || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
+    return;
+  }
+  const target = event.target instanceof HTMLElement ? event.target : undefined;
+  if (target?.closest('input, textarea, select, [contenteditable]')) {
+    return;
+  }
+  const key = event.key.length === 1 && !event.shiftKey ? event.key.toLowerCase() : event.key;
+  if (key === 'j' || key === 'k') {
+    event.preventDefault();
+    focusCard(key === 'j' ? 1 : -1);
+    return;
+  }
+  const card = currentCard();
+  if (!card) {
+    return;
+  }
+  if (key === 'o') {
+    event.preventDefault();
+    card.querySelector<HTMLElement>('.card-header')?.click();
+    return;
+  }
+  const action = CARD_KEYS[key];
+  // a card whose message left the folder has its actions disabled: its keys do nothing either
+  if (action && !card.querySelector('.card-actions vscode-toolbar-button[disabled]')) {
+    event.preventDefault();
+    post({ type: 'cardAction', index: Number(card.dataset.index), action, state: shownState });
+  }
+});
+
 function cardAt(index: number): HTMLElement | undefined {
   return app.querySelector<HTMLElement>(`.card[data-index="${index}"]`) ?? undefined;
 }

@@ -25,7 +25,7 @@ import { shellHtml } from './html';
 import { confirmOpenLink, dispatchViewMessage, type MessageSource, type MessageViewDeps, senderOf } from './messageView';
 import { type CardAction, type ConversationAction, type ConversationCard, type HostToView, isStale, type ViewToHost } from './protocol';
 
-/** Not restored after a reload: a conversation is rebuilt from the Search view. */
+/** Restored after a reload from what MessagePanels remembered for the tab's title. */
 export const CONVERSATION_VIEW_TYPE = 'imapExplorer.conversation';
 
 /** A message of the conversation, as the panels give it. */

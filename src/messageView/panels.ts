@@ -67,6 +67,10 @@ const MAX_FOLDERS_SEARCHED = 50;
 /** Where the tabs' messages are remembered (by tab title), for a tab whose webview state was not kept. */
 const SHOWN_KEY = 'imapExplorer.messageTabs';
 const SHOWN_MAX = 50;
+/** The conversation of each conversation tab (by title): [title, subject, folder path, encoded refs]. */
+const CONVERSATIONS_KEY = 'imapExplorer.conversationTabs';
+const CONVERSATIONS_MAX = 20;
+type RememberedConversation = [title: string, subject: string, path: string, refs: string[], omitted: number];
 
 function sameMessage(a: MessageRef | undefined, b: MessageRef): boolean {
   return Boolean(a) && a!.accountId === b.accountId && a!.path === b.path && a!.uid === b.uid && (!a!.uidValidity || !b.uidValidity || a!.uidValidity === b.uidValidity);
@@ -86,6 +90,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
   ) {
     super();
     this._register(vscode.window.registerWebviewPanelSerializer(MESSAGE_VIEW_TYPE, this));
+    this._register(vscode.window.registerWebviewPanelSerializer(CONVERSATION_VIEW_TYPE, { deserializeWebviewPanel: (panel) => this.restoreConversation(panel) }));
   }
 
   private imapSource(ref: MessageRef): MessageSource {
@@ -242,6 +247,32 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       enableCommandUris: false,
       retainContextWhenHidden: true,
     });
+    if (this.tabs) {
+      const kept = this.tabs.get<RememberedConversation[]>(CONVERSATIONS_KEY, []).filter((e) => Array.isArray(e) && e[0] !== title);
+      void this.tabs.update(CONVERSATIONS_KEY, [[title, subject, path, shown.map(encodeRef), messages.length - shown.length], ...kept].slice(0, CONVERSATIONS_MAX));
+    }
+    await this.showConversation(panel, subject, path, shown, messages.length - shown.length);
+  }
+
+  /**
+   * A conversation tab VS Code restored after a reload: shows the conversation remembered for its
+   * title, each message where it is now (relocate: same UID, else its Message-ID in the same
+   * folder; a card says when neither holds it). A tab with nothing remembered closes.
+   */
+  private async restoreConversation(panel: vscode.WebviewPanel): Promise<void> {
+    const entry = this.tabs?.get<RememberedConversation[]>(CONVERSATIONS_KEY, []).find((e) => Array.isArray(e) && e[0] === panel.title);
+    const refs = entry && Array.isArray(entry[3]) ? entry[3].map(decodeRef).filter((r): r is MessageRef => Boolean(r && this.accounts.get(r.accountId))) : [];
+    if (!entry || !refs.length) {
+      this.deps.log.info('A restored conversation tab names no conversation this window remembers: closed.');
+      panel.dispose();
+      return;
+    }
+    this.deps.log.info(`Restoring a conversation tab of ${refs.length} messages.`);
+    const found = await Promise.all(refs.map(async (ref) => (await this.relocate(ref)) ?? ref));
+    await this.showConversation(panel, String(entry[1]), String(entry[2]), found, Number(entry[4]) || 0);
+  }
+
+  private async showConversation(panel: vscode.WebviewPanel, subject: string, path: string, shown: MessageRef[], omitted: number): Promise<void> {
     panel.iconPath = this.icon;
     const view = new ConversationView(panel.webview, this.deps, {
       command: async (id, ref, flags) => {
@@ -255,7 +286,7 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
       this.conversations.delete(view);
       view.dispose();
     });
-    await view.show(subject, shown.map((ref) => ({ ref, source: this.imapSource(ref), ...(ref.path !== path ? { folder: this.tree.folderLabel(ref.accountId, ref.path) } : {}) })), messages.length - shown.length);
+    await view.show(subject, shown.map((ref) => ({ ref, source: this.imapSource(ref), ...(ref.path !== path ? { folder: this.tree.folderLabel(ref.accountId, ref.path) } : {}) })), omitted);
   }
 
   /** The message shown in the active panel, for commands run from the palette. */

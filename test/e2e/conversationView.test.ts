@@ -26,8 +26,8 @@ const CRASH = '<crash-1@reporter.test>';
 const REPLY = '<crash-reply@example.test>';
 const ANSWER = '<crash-2@reporter.test>';
 
-/** Message-ID to whether Dovecot holds \Seen on it, over INBOX and Sent (another IMAP client). */
-async function seenOnServer(): Promise<Record<string, boolean>> {
+/** Message-ID to whether Dovecot holds `flag` (\Seen by default) on it, over INBOX and Sent (another IMAP client). */
+async function seenOnServer(flag = '\\Seen'): Promise<Record<string, boolean>> {
   const client = await otherClient(server);
   const out: Record<string, boolean> = {};
   try {
@@ -36,7 +36,7 @@ async function seenOnServer(): Promise<Record<string, boolean>> {
       try {
         for await (const m of client.fetch('1:*', { envelope: true, flags: true })) {
           if (m.envelope?.messageId) {
-            out[m.envelope.messageId] = m.flags?.has('\\Seen') ?? false;
+            out[m.envelope.messageId] = m.flags?.has(flag) ?? false;
           }
         }
       } finally {
@@ -50,10 +50,10 @@ async function seenOnServer(): Promise<Record<string, boolean>> {
 }
 
 /** Waits until the server holds what `expected` says (the view's command runs after the click returns). */
-async function expectSeen(expected: Record<string, boolean>): Promise<void> {
+async function expectSeen(expected: Record<string, boolean>, flag = '\\Seen'): Promise<void> {
   let last: Record<string, boolean> = {};
   for (let i = 0; i < 100; i++) {
-    last = await seenOnServer();
+    last = await seenOnServer(flag);
     if (Object.entries(expected).every(([id, seen]) => last[id] === seen)) {
       return;
     }
@@ -113,7 +113,7 @@ describe('the conversation view in VS Code', { timeout: 10 * 60 * 1000 }, () => 
     await server?.stop();
   });
 
-  it('opens a conversation of three messages stacked, folds quotes, marks all read', async () => {
+  it('opens a conversation of three messages stacked, folds quotes, marks all read, and comes back after a reload', async () => {
     await recordStep(page, vscode.logsDir, 'conversation-view', async (journal) => {
       await addAccountWithForm(page, { email: 'alice@example.test', port: server.imapsPort, user: DEFAULT_USER.name, password: DEFAULT_USER.password });
       await expandRow(page, 'alice@example.test');
@@ -172,9 +172,38 @@ describe('the conversation view in VS Code', { timeout: 10 * 60 * 1000 }, () => 
       assert.equal(still['<ci-1@build.test>'], false, 'Mark All Read touched only the conversation');
       await journal.shot('all-read-dark');
 
+      // the keys act on the current card: K/J move the focus, O opens, S flags, Shift+U / Shift+I read state
+      await view.locator('h1.subject').click();
+      await page.keyboard.press('k');
+      const focusedCard = () => view.evaluate(() => document.activeElement?.closest('.card')?.getAttribute('data-index') ?? null);
+      assert.equal(await focusedCard(), '1', 'K goes from the newest open card to the one above');
+      await page.keyboard.press('o');
+      await view.locator('.card[data-index="1"]:not(.collapsed)').waitFor({ timeout: 30000 });
+      await page.keyboard.press('s');
+      await expectSeen({ [CRASH]: false, [REPLY]: true, [ANSWER]: false }, '\\Flagged');
+      await view.locator('.card.flagged[data-index="1"]').waitFor({ timeout: 30000 });
+      await page.keyboard.press('Shift+U');
+      await expectSeen({ [CRASH]: true, [REPLY]: false, [ANSWER]: true });
+      await page.keyboard.press('Shift+I');
+      await expectSeen({ [CRASH]: true, [REPLY]: true, [ANSWER]: true });
+      await page.keyboard.press('j');
+      assert.equal(await focusedCard(), '2');
+      await journal.shot('keys-dark');
+
       await setColorTheme(page, 'Light Modern');
       await journal.shot('all-read-light');
       await setColorTheme(page, 'Default Dark Modern');
+
+      // a reload brings the tab back with the same conversation, read from the server again
+      await page.reload();
+      await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+      await page.locator('.tab', { hasText: 'Re: Login crash on start' }).first().waitFor({ timeout: 30000 });
+      const restored = await webviewFrame(page, '.cards .card');
+      await restored.locator('.card').nth(2).waitFor({ timeout: 30000 });
+      assert.equal(await restored.locator('.card').count(), 3);
+      assert.deepEqual(await restored.locator('.card .card-from').allInnerTexts(), ['Dana Reporter', 'Alice', 'Dana Reporter']);
+      assert.deepEqual(await restored.locator('.card').evaluateAll((cards) => cards.map((c) => c.querySelector('.card-folder')?.textContent ?? '')), ['', 'Sent', '']);
+      await journal.shot('restored-after-reload');
     });
   });
 });
