@@ -105,6 +105,7 @@ export function doctorCommands(deps: DoctorDeps): CommandTable {
       }
     },
     'imapExplorer.testServer': async () => {
+      deps.log.info('Test a Mail Server: asking for the server to test.');
       const target = await showInputBox({
         title: t('Test a Mail Server'),
         prompt: t('imaps://user@host:993, imap://host:143 (STARTTLS), an email address or a domain'),

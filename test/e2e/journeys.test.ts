@@ -147,7 +147,8 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       await expandRow(page, 'INBOX');
       await treeRow(page, SUBJECTS.links).waitFor();
       const rows = page.locator('.pane-body .monaco-list-row[role="treeitem"][aria-level="3"]');
-      await page.waitForTimeout(500);
+      // the page is drawn once its "Load more" row is
+      await rows.filter({ has: page.locator('.label-name', { hasText: /Load more/ }) }).first().waitFor({ timeout: 30000 });
       const subjects = await rows.locator('.label-name').allInnerTexts();
       assert.equal(subjects.length, PAGE_SIZE + 1, subjects.join(' | '));
       assert.equal(subjects[0], SUBJECTS.links);
@@ -222,8 +223,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       assert.equal(await (await webviewFrame(page, '#subject')).locator('#subject').innerText(), SUBJECTS.plain);
       await journal.shot('eml-file');
       // INBOX unread count followed the messages that were read
-      await page.waitForTimeout(1000);
-      assert.equal((await treeRow(page, 'INBOX').locator('.label-description').innerText()).trim(), '6');
+      await treeRow(page, 'INBOX').locator('.label-description', { hasText: /^\s*6\s*$/ }).waitFor({ timeout: 30000 });
       const status = server.doveadm(['mailbox', 'status', '-u', DEFAULT_USER.name, 'unseen', 'INBOX']);
       assert.match(status, /unseen=6/);
       await onServer();
