@@ -8,7 +8,8 @@ import peggy from 'peggy';
 import { compileQuery, type CompiledSearch, renderKey, searchTokens, needsCharset } from '../../src/core/search/compile';
 import { completeQuery } from '../../src/core/search/complete';
 import { readSavedSearches, withSaved, withoutSaved } from '../../src/core/search/saved';
-import { parseQuery, type QueryNode, QueryError, quoteValue } from '../../src/core/search/query';
+import { MAX_NESTING, nestingDepth, parseQuery, type QueryNode, QueryError, quoteValue } from '../../src/core/search/query';
+import { assertLinear } from '../support/growth';
 import { UidSet } from '../../src/core/search/uidSet';
 
 /** The query as a compact S-expression, to compare trees by eye. */
@@ -140,20 +141,31 @@ describe('search query parser', () => {
     assert.equal(new QueryError('m', 4, 5).withColumn, 'm (at column 5)');
   });
 
-  it('costs linear time on hostile input', () => {
-    // nested parentheses, a long run of operators and a long unterminated phrase all parse or fail fast
-    const deep = `${'('.repeat(500)}a${')'.repeat(500)}`;
-    assert.equal(shape(parseQuery(deep).filter), '"a"');
-    const started = process.hrtime.bigint();
-    for (const q of [`${'-'.repeat(1999)}a`, `"${'\\'.repeat(1998)}`, `${'a OR '.repeat(300)}`, `${'('.repeat(1000)}`]) {
-      try {
-        parseQuery(q);
-      } catch (err) {
-        assert.ok(err instanceof QueryError);
-      }
+  it('costs linear time on hostile input, and refuses nesting deeper than the parser should recurse', async () => {
+    const deep = (n: number) => `${'('.repeat(n)}a${')'.repeat(n)}`;
+    assert.equal(shape(parseQuery(deep(MAX_NESTING)).filter), '"a"');
+    assert.doesNotThrow(() => parseQuery(`${'-'.repeat(MAX_NESTING - 1)}a`));
+    for (const [query, at] of [[deep(500), MAX_NESTING], [`${'-'.repeat(1999)}a`, MAX_NESTING], [`${'NOT '.repeat(400)}a`, 4 * MAX_NESTING], [`${'-('.repeat(300)}`, MAX_NESTING]] as const) {
+      assert.throws(() => parseQuery(query), (err: unknown) => err instanceof QueryError && /nests parentheses and negations too deep \(at most 32 levels\)/.test(err.message) && err.start === at, query.slice(0, 20));
     }
-    // a generous bound that only exponential backtracking would break (not a speed target)
-    assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 5000);
+    // what does not nest is not counted: a "-" inside a word or a phrase, NOT inside a word, siblings
+    assert.equal(nestingDepth(`a-b "${'('.repeat(50)}" NOTE ${'(a) '.repeat(50)}-x -y`).depth, 1);
+    assert.equal(nestingDepth('-(a -(b NOT c))').depth, 5);
+    // long input costs time linear in its length (CPU time at 1x and 4x), up to the 2,000-character
+    // cap: every construct at once, and the error path of an unterminated phrase full of escapes
+    const inputs: Array<[string, (n: number) => string]> = [
+      ['every construct', (n) => 'a OR "x\\"y" -b (c NOT d) from:e '.repeat(Math.floor(n / 34))],
+      ['escapes in an unterminated phrase', (n) => `"${'\\'.repeat(n - 1)}`],
+    ];
+    for (const [name, make] of inputs) {
+      await assertLinear(name, make, (q) => {
+        try {
+          parseQuery(q);
+        } catch (err) {
+          assert.ok(err instanceof QueryError, String(err));
+        }
+      }, 480);
+    }
   });
 
   it('quotes values that need it', () => {

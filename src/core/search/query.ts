@@ -82,6 +82,75 @@ export class QueryError extends Error {
 /** Queries longer than this are refused: nobody types them, and each term costs a server scan. */
 export const MAX_QUERY_LENGTH = 2000;
 const MAX_TERMS = 100;
+/** Most levels of parentheses and negations (`-`, `NOT`) one inside the other. */
+export const MAX_NESTING = 32;
+
+/**
+ * The deepest nesting of parentheses and negations in `input`, and where it is first reached, by
+ * one pass over the characters (phrases skipped with their escapes). The grammar parses by
+ * recursion, one level per "(", "-" or NOT: a run of 2,000 of them cost super-linear time (the
+ * garbage collector scans the deep stack at every allocation), so parseQuery refuses deep queries
+ * before parsing. Counts what the grammar nests: "-" only at the start of a term, "NOT" as a word.
+ *
+ * @returns the deepest nesting, and the offset (UTF-16) of the character that first goes deeper
+ *   than `limit`, or -1
+ */
+export function nestingDepth(input: string, limit = MAX_NESTING): { depth: number; overAt: number } {
+  let base = 0;
+  let chain = 0;
+  const saved: number[] = [];
+  let depth = 0;
+  let overAt = -1;
+  const note = (at: number) => {
+    depth = Math.max(depth, base + chain);
+    if (overAt < 0 && depth > limit) {
+      overAt = at;
+    }
+  };
+  let i = 0;
+  while (i < input.length) {
+    const c = input[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+    } else if (c === '"') {
+      i++;
+      while (i < input.length && input[i] !== '"') {
+        i += input[i] === '\\' ? 2 : 1;
+      }
+      i++;
+      chain = 0;
+    } else if (c === '(') {
+      saved.push(chain);
+      base += chain + 1;
+      chain = 0;
+      note(i);
+      i++;
+    } else if (c === ')') {
+      const outer = saved.pop();
+      if (outer !== undefined) {
+        base -= outer + 1;
+      }
+      chain = 0;
+      i++;
+    } else if (c === '-') {
+      chain++;
+      note(i);
+      i++;
+    } else {
+      const start = i;
+      while (i < input.length && !' \t\n\r"()'.includes(input[i])) {
+        i++;
+      }
+      if (input.slice(start, i) === 'NOT') {
+        chain++;
+        note(start);
+      } else {
+        chain = 0;
+      }
+    }
+  }
+  return { depth, overAt };
+}
 
 export const TEXT_FIELDS: readonly TextField[] = ['from', 'to', 'cc', 'subject', 'body'];
 export const IS_VALUES: Readonly<Record<string, FlagState>> = {
@@ -185,6 +254,10 @@ function grammarError(err: unknown, input: string, base = 0): QueryError {
 export function parseQuery(input: string): ParsedQuery {
   if (input.length > MAX_QUERY_LENGTH) {
     throw new QueryError(`The query is too long (${input.length} characters; at most ${MAX_QUERY_LENGTH})`, MAX_QUERY_LENGTH, input.length);
+  }
+  const nesting = nestingDepth(input);
+  if (nesting.overAt >= 0) {
+    throw new QueryError(`The query nests parentheses and negations too deep (at most ${MAX_NESTING} levels)`, nesting.overAt, nesting.overAt + 1);
   }
   let raw: RawNode | null;
   try {
