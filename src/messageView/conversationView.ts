@@ -39,10 +39,11 @@ export interface ConversationMember {
 /** What the view asks of the rest of the extension. */
 export interface ConversationOps {
   /**
-   * Runs a triage command on one message (imapExplorer.markRead, .archive, ...), with the flags
-   * the view loaded (the Mail view may not list the message, e.g. your reply in Sent).
+   * Runs a triage command (imapExplorer.markRead, .archive, ...) once on all `messages` (one IMAP
+   * command per folder, one notification and one Undo), each with the flags the view loaded (the
+   * Mail view may not list the message, e.g. your reply in Sent).
    */
-  command(id: string, ref: MessageRef, flags: readonly string[]): Promise<void>;
+  command(id: string, messages: ReadonlyArray<{ ref: MessageRef; flags: readonly string[] }>): Promise<void>;
   openInTab(ref: MessageRef): Promise<void>;
   /** The message's flags as the Mail view knows them now, if it lists the message. */
   flagsOf(ref: MessageRef): string[] | undefined;
@@ -289,21 +290,20 @@ export class ConversationView extends Disposable {
     }
   }
 
-  /** An action on every message still in its folder, one triage command per message, oldest first. */
+  /**
+   * An action on every message still in its folder that it changes: one triage command on all of
+   * them (one IMAP command per folder, one notification, one Undo).
+   */
   private async conversationAction(action: ConversationAction): Promise<void> {
     const { command, flag } = CONVERSATION_COMMANDS[action];
     const state = this.state;
-    for (const [index, card] of this.cards.entries()) {
-      if (state !== this.state) {
-        return;
-      }
-      if (card.gone || !card.loaded || (flag && hasFlag(card.loaded.flags, flag.name) === flag.on)) {
-        continue;
-      }
-      await this.ops.command(command, card.ref, card.loaded.flags);
-      if (flag) {
-        this.setCardFlag(index, flag.name, flag.on);
-      }
+    const targets = [...this.cards.entries()].filter(([, card]) => !card.gone && card.loaded && !(flag && hasFlag(card.loaded.flags, flag.name) === flag.on));
+    if (!targets.length) {
+      return;
+    }
+    await this.ops.command(command, targets.map(([, card]) => ({ ref: card.ref, flags: card.loaded!.flags })));
+    if (flag && state === this.state) {
+      targets.forEach(([index]) => this.setCardFlag(index, flag.name, flag.on));
     }
   }
 
@@ -312,7 +312,7 @@ export class ConversationView extends Disposable {
     if (!card?.loaded || card.gone) {
       return;
     }
-    const flag = (name: '\\Seen' | '\\Flagged', on: boolean) => this.ops.command(on ? FLAG_COMMANDS[name].on : FLAG_COMMANDS[name].off, card.ref, card.loaded!.flags).then(() => this.setCardFlag(index, name, on));
+    const flag = (name: '\\Seen' | '\\Flagged', on: boolean) => this.ops.command(on ? FLAG_COMMANDS[name].on : FLAG_COMMANDS[name].off, [{ ref: card.ref, flags: card.loaded!.flags }]).then(() => this.setCardFlag(index, name, on));
     switch (action) {
       case 'openInTab':
         return this.ops.openInTab(card.ref);

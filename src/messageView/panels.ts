@@ -275,8 +275,9 @@ export class MessagePanels extends Disposable implements vscode.WebviewPanelSeri
   private async showConversation(panel: vscode.WebviewPanel, subject: string, path: string, shown: MessageRef[], omitted: number): Promise<void> {
     panel.iconPath = this.icon;
     const view = new ConversationView(panel.webview, this.deps, {
-      command: async (id, ref, flags) => {
-        await vscode.commands.executeCommand(id, { ...ref, flags: [...flags] });
+      command: async (id, messages) => {
+        const refs = messages.map(({ ref, flags }) => ({ ...ref, flags: [...flags] }));
+        await vscode.commands.executeCommand(id, refs[0], refs);
       },
       openInTab: (ref) => this.open(ref, { newTab: true, preserveFocus: false }),
       flagsOf: (ref) => this.tree.summaryOf(ref)?.flags,

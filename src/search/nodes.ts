@@ -187,7 +187,8 @@ export class NoteNode extends SearchTreeNode {
   constructor(
     parent: SearchTreeNode | undefined,
     private readonly text: UiText,
-    private readonly key: string,
+    /** What the note is about (loading, error, none, failed:<account>:<folder>). */
+    readonly key: string,
     private readonly icon = 'info',
     private readonly tooltip?: UiText,
   ) {
@@ -196,7 +197,9 @@ export class NoteNode extends SearchTreeNode {
 
   treeItem(): vscode.TreeItem {
     const item = treeItem(this.text, vscode.TreeItemCollapsibleState.None);
-    item.id = `${this.parent?.treeItem().id ?? ''}/note:${this.key}`;
+    // no id: a note is a passing row ("Threading...", "Searching...") with nothing to keep across
+    // redraws, and VS Code refuses an id that two overlapping fetches of the same node both return
+    // ("Element with id ... is already registered", seen after a window reload)
     item.iconPath = new vscode.ThemeIcon(this.icon, this.icon === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
     setTreeText(item, { tooltip: this.tooltip ?? this.text });
     item.contextValue = 'searchNote';

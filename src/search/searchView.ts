@@ -75,6 +75,38 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getChildren(node?: SearchTreeNode): SearchTreeNode[] {
+    return this.stable(node, this.childrenOf(node));
+  }
+
+  /** The rows last returned under each node (the root under `this`), by tree item id. */
+  private readonly shown = new WeakMap<object, Map<string, SearchTreeNode>>();
+
+  /**
+   * The Mail tree's rule (issue 11) for this view too: the same object for the same id for as
+   * long as the row is shown. A row built again (a note, a hit, a conversation) is the earlier
+   * object with the new data copied in. VS Code refuses a second object under an id it holds
+   * ("Element with id ... is already registered"), which two overlapping getChildren calls of one
+   * node (a refresh while a reloaded window restores its expanded rows) produced.
+   */
+  private stable(parent: SearchTreeNode | undefined, fresh: SearchTreeNode[]): SearchTreeNode[] {
+    const key: object = parent ?? this;
+    const before = this.shown.get(key);
+    const now = new Map<string, SearchTreeNode>();
+    const rows = fresh.map((node) => {
+      const id = node.treeItem().id;
+      if (!id) {
+        return node;
+      }
+      const old = before?.get(id);
+      const kept = old && old !== node && old.constructor === node.constructor ? Object.assign(old, node) : node;
+      now.set(id, kept);
+      return kept;
+    });
+    this.shown.set(key, now);
+    return rows;
+  }
+
+  private childrenOf(node?: SearchTreeNode): SearchTreeNode[] {
     if (!node) {
       return [...this.results, ...(this.saved.length ? [this.group] : []), ...this.conversations, ...this.sorted];
     }
@@ -138,7 +170,9 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
       return [new NoteNode(node, uiPlain(node.error, 400), 'error', 'error')];
     }
     if (!node.conversations && !node.loading && !node.error) {
-      void this.thread(node);
+      // no event from inside getChildren: the "Threading..." row says it, and a refresh of the node
+      // being fetched makes VS Code fetch its children twice at once
+      void this.thread(node, { quiet: true });
     }
     if (!node.conversations) {
       return [new NoteNode(node, t('Threading...'), 'loading', 'loading~spin')];
@@ -360,10 +394,12 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
     return this.conversations;
   }
 
-  private async thread(node: ConversationsNode): Promise<void> {
+  private async thread(node: ConversationsNode, options: { quiet?: boolean } = {}): Promise<void> {
     node.loading = true;
     node.error = undefined;
-    this.fire(node);
+    if (!options.quiet) {
+      this.fire(node);
+    }
     const pool = this.sessions.searchPool(node.accountId);
     try {
       const folders = await this.folders(node.accountId).catch(() => [] as FolderInfo[]);

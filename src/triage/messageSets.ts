@@ -25,7 +25,7 @@ export interface MessageSet {
  * a UID selected twice (the same message under a result and a conversation) is taken once. Rows of
  * an account that is gone (`accountOf` gives undefined) are left out.
  */
-export function groupMessages(rows: readonly MessageRow[], accountOf: (accountId: string) => AccountConfig | undefined): MessageSet[] {
+export function groupMessages(rows: ReadonlyArray<Omit<MessageRow, 'summary'> & { readonly summary: MessageSet['messages'][number] }>, accountOf: (accountId: string) => AccountConfig | undefined): MessageSet[] {
   const sets = new Map<string, MessageSet>();
   for (const row of rows) {
     const account = accountOf(row.accountId);

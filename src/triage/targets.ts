@@ -49,22 +49,23 @@ export async function resolveTargets(args: unknown[], deps: TargetDeps): Promise
     return groupMessages(selected.includes(first) ? selected : [first], deps.account);
   }
   if (isRef(first)) {
-    const account = deps.account(first.accountId);
-    if (!account) {
-      return [];
-    }
-    const known = deps.model.summaryOf(first);
+    // a view that shows messages the Mail view has not listed (the conversation view) passes the
+    // reference with its flags, and for an action on several messages all of them as the second
+    // argument: one set per folder, so one command and one Undo for them all
+    const refs = Array.isArray(second) && second.some(isRef) ? second.filter(isRef) : [first];
     const active = deps.activeMessage();
-    const fallback = active && active.ref.uid === first.uid && active.ref.path === first.path ? active : undefined;
-    // a view that shows a message the Mail view has not listed (the conversation view) passes its flags with the reference
-    const given = (first as { flags?: unknown }).flags;
-    const flags = Array.isArray(given) && given.every((f) => typeof f === 'string') ? (given as string[]) : undefined;
-    return [{
-      account,
-      path: first.path,
-      ...(first.uidValidity ? { uidValidity: first.uidValidity } : {}),
-      messages: [known ?? { uid: first.uid, flags: flags ?? fallback?.flags ?? [], messageId: fallback?.messageId, subject: fallback?.subject ?? '' }],
-    }];
+    return groupMessages(refs.map((ref) => {
+      const known = deps.model.summaryOf(ref);
+      const fallback = active && active.ref.uid === ref.uid && active.ref.path === ref.path ? active : undefined;
+      const given = (ref as { flags?: unknown }).flags;
+      const flags = Array.isArray(given) && given.every((f) => typeof f === 'string') ? (given as string[]) : undefined;
+      return {
+        accountId: ref.accountId,
+        path: ref.path,
+        uidValidity: ref.uidValidity,
+        summary: known ?? { uid: ref.uid, flags: flags ?? fallback?.flags ?? [], messageId: fallback?.messageId, subject: fallback?.subject ?? '' },
+      };
+    }), deps.account);
   }
   const source = sourceOf(args);
   const active = source ? undefined : deps.activeMessage();
