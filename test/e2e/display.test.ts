@@ -11,7 +11,7 @@ import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovec
 import { saveMessage } from '../support/seed';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { expandRow, Journal, messageBody, openMailView, runCommand, setColorTheme, treeRow, webviewFrame, recordStep } from './workbench';
+import { expandRow, Journal, messageBody, openMailView, quickOpenFile, runCommand, setColorTheme, treeRow, webviewFrame, recordStep } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -128,9 +128,7 @@ describe('display of real-world mail in VS Code', { timeout: 10 * 60 * 1000 }, (
       await journal.shot('invitation-light');
 
       // 09 as an .eml file: the footer under the body, no attachment
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget input').fill('list-footer.eml');
-      await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'list-footer.eml' }).first().click();
+      await quickOpenFile(page, 'list-footer.eml');
       const eml = await messageBody(page, 'dev-list mailing list');
       assert.match(await eml.evaluate(() => document.body.innerText), /The nightly build is green again\.[\s\S]*dev-list mailing list/);
       const emlView = await webviewFrame(page, '#subject');

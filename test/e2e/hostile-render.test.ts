@@ -13,7 +13,7 @@ import { materialize } from '../support/hostile';
 import { type CountingServer, startCountingServer } from '../support/http';
 import { launchChromium, openWorkbench } from './browser';
 import { type CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
-import { Journal, messageBody, openMailView, webviewFrame } from './workbench';
+import { Journal, messageBody, openMailView, openQuickInput, webviewFrame } from './workbench';
 
 let remote: CountingServer;
 let vscode: CodeServer;
@@ -131,8 +131,7 @@ describe('hostile mail rendering in VS Code', { timeout: 10 * 60 * 1000 }, () =>
       const rendersBefore = renderEnds('worst-case.eml').length;
       await openFile('worst-case.eml');
       // the command is typed into the palette while the mail loads, and run once it renders
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').fill('>Mail: Test a Server...');
+      await openQuickInput(page, 'F1', '>Mail: Test a Server...');
       const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Mail: Test a Server\.\.\.$/ }) }).first();
       await row.waitFor();
       await webviewFrame(page, '.loading[data-phase="rendering"]', 120000);

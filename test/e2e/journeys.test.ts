@@ -19,7 +19,7 @@ import { type SmtpSink, startSmtpSink } from '../support/smtp';
 import { launchChromium, openWorkbench } from './browser';
 import { expectCacheHolds, expectServerState } from './oracle';
 import { type CodeServer, startCodeServer } from './codeServer';
-import { clickInBody, contextMenu, expandRow, Journal, messageBody, openMailView, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame, recordStep } from './workbench';
+import { clickInBody, contextMenu, expandRow, Journal, messageBody, openMailView, quickOpenFile, replaceUserSettings, runCommand, setColorTheme, treeRow, webviewFrame, recordStep } from './workbench';
 
 let server: DovecotServer;
 let remote: CountingServer;
@@ -216,9 +216,7 @@ describe('user journeys in VS Code', { timeout: 15 * 60 * 1000 }, () => {
       assert.equal(remote.requests.filter((r) => r.url === '/phish').length, 0, 'a cancelled link is not opened');
 
       // an .eml file in the workspace opens in the same message view
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget input').fill('saved.eml');
-      await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'saved.eml' }).first().click();
+      await quickOpenFile(page, 'saved.eml');
       await messageBody(page, 'at Parser.parse');
       assert.equal(await (await webviewFrame(page, '#subject')).locator('#subject').innerText(), SUBJECTS.plain);
       await journal.shot('eml-file');

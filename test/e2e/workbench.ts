@@ -87,23 +87,37 @@ export async function expandRow(page: Page, name: string | RegExp): Promise<void
   }
 }
 
-export async function runCommand(page: Page, title: string): Promise<void> {
+/**
+ * Opens the quick input with `key` (F1: commands, Control+P: files) and types `text` into it. VS Code
+ * closes the quick input when it loses the focus, and a focus VS Code gives back late (to a view
+ * just redrawn after an inline action, to the webview a dialog was opened from) can arrive after
+ * the key: then the key is pressed again, as a person would, at most three times.
+ */
+export async function openQuickInput(page: Page, key: 'F1' | 'Control+P', text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
+    await page.keyboard.press(key);
     try {
       await input.waitFor({ state: 'visible', timeout: 10000 });
-      await input.fill(`>${title}`, { timeout: 10000 });
-      break;
+      await input.fill(text, { timeout: 10000 });
+      return;
     } catch (err) {
-      // the palette closed again at once: a view that was just redrawn (a row whose inline action
-      // was clicked) took the focus back, and the palette closes when it loses the focus
       if (attempt === 3) {
         throw err;
       }
       await page.keyboard.press('Escape');
     }
   }
+}
+
+/** Opens a workspace file by name with Quick Open (Control+P), as a person would. */
+export async function quickOpenFile(page: Page, name: string): Promise<void> {
+  await openQuickInput(page, 'Control+P', name);
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: name }).first().click();
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await openQuickInput(page, 'F1', `>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
   await row.waitFor();
   await row.click();
