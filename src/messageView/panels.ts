@@ -67,7 +67,7 @@ const MAX_FOLDERS_SEARCHED = 50;
 /** Where the tabs' messages are remembered (by tab title), for a tab whose webview state was not kept. */
 const SHOWN_KEY = 'imapExplorer.messageTabs';
 const SHOWN_MAX = 50;
-/** The conversation of each conversation tab (by title): [title, subject, folder path, encoded refs]. */
+/** The conversation of each conversation tab (by title): [title, subject, folder path, encoded refs, messages left out]. */
 const CONVERSATIONS_KEY = 'imapExplorer.conversationTabs';
 const CONVERSATIONS_MAX = 20;
 type RememberedConversation = [title: string, subject: string, path: string, refs: string[], omitted: number];

@@ -10,10 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { compose } from '../fixtures/mail';
 import { appendMessages, otherClient } from '../support/append';
-import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
-import { launchChromium, openWorkbench } from './browser';
-import { type CodeServer, startCodeServer } from './codeServer';
-import { addAccountWithForm, contextMenu, expandRow, recordStep, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
+import { type DovecotServer, startDovecot } from '../support/dovecot';
+import { type CodeServer } from './codeServer';
+import { addAliceAccount, closeMailWorkbench, openMailWorkbench } from './mailWorkbench';
+import { contextMenu, recordStep, runCommand, setColorTheme, treeRow, webviewFrame } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -99,26 +99,16 @@ describe('the conversation view in VS Code', { timeout: 10 * 60 * 1000 }, () => 
       },
       { folder: 'INBOX', date: at(5), raw: await compose({ from: 'CI <ci@build.test>', to: 'alice@example.test', subject: 'Nightly build green', text: 'All 812 tests passed.', messageId: '<ci-1@build.test>' }) },
     ]);
-    vscode = await startCodeServer({
-      env: { NODE_EXTRA_CA_CERTS: `${server.dir}/ssl/ca.pem` },
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.markAsReadOnOpen': true },
-    });
-    browser = await launchChromium();
-    page = await openWorkbench(browser, vscode.url);
+    ({ vscode, browser, page } = await openMailWorkbench(server, { 'imapExplorer.markAsReadOnOpen': true }));
   });
 
   after(async () => {
-    await browser?.close();
-    await vscode?.stop();
-    await server?.stop();
+    await closeMailWorkbench({ browser, vscode }, server);
   });
 
   it('opens a conversation of three messages stacked, folds quotes, marks all read, and comes back after a reload', async () => {
     await recordStep(page, vscode.logsDir, 'conversation-view', async (journal) => {
-      await addAccountWithForm(page, { email: 'alice@example.test', port: server.imapsPort, user: DEFAULT_USER.name, password: DEFAULT_USER.password });
-      await expandRow(page, 'alice@example.test');
-      await treeRow(page, /^INBOX$/).waitFor({ timeout: 30000 });
-      await treeRow(page, /^Sent$/).waitFor({ timeout: 30000 });
+      await addAliceAccount(page, server, [/^INBOX$/, /^Sent$/]);
       await contextMenu(page, treeRow(page, /^INBOX$/), 'Show as Conversations');
       const thread = searchRow('Re: Login crash on start', 2);
       await thread.waitFor({ timeout: 30000 });

@@ -9,9 +9,9 @@ import { type Browser, type Locator, type Page } from 'playwright-core';
 import { compose } from '../fixtures/mail';
 import { appendMessages } from '../support/append';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
-import { launchChromium, openWorkbench } from './browser';
-import { type CodeServer, startCodeServer } from './codeServer';
-import { addAccountWithForm, contextMenu, expandRow, messageBody, openMailView, recordStep, setColorTheme, treeRow } from './workbench';
+import { type CodeServer } from './codeServer';
+import { addAliceAccount, closeMailWorkbench, openMailWorkbench } from './mailWorkbench';
+import { contextMenu, expandRow, messageBody, openMailView, recordStep, setColorTheme, treeRow } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -85,26 +85,16 @@ describe('search, saved searches and conversations in VS Code', { timeout: 10 * 
       { folder: 'INBOX', date: at(5), raw: await compose({ from: 'CI <ci@build.test>', to: 'alice@example.test', subject: 'Nightly build green', text: 'All 812 tests passed.', messageId: '<ci-1@build.test>' }) },
       { folder: 'Archive', date: at(1), raw: await compose({ from: DANA, to: 'alice@example.test', subject: 'Crash on resume', text: 'Older report, archived unread.', messageId: '<resume@reporter.test>' }) },
     ]);
-    vscode = await startCodeServer({
-      env: { NODE_EXTRA_CA_CERTS: `${server.dir}/ssl/ca.pem` },
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.markAsReadOnOpen': true },
-    });
-    browser = await launchChromium();
-    page = await openWorkbench(browser, vscode.url);
+    ({ vscode, browser, page } = await openMailWorkbench(server, { 'imapExplorer.markAsReadOnOpen': true }));
   });
 
   after(async () => {
-    await browser?.close();
-    await vscode?.stop();
-    await server?.stop();
+    await closeMailWorkbench({ browser, vscode }, server);
   });
 
   it('searches from:dana is:unread, opens a result, saves it, sees it after a restart, shows a conversation', async () => {
     await recordStep(page, vscode.logsDir, 'search-journey', async (journal) => {
-      await addAccountWithForm(page, { email: 'alice@example.test', port: server.imapsPort, user: DEFAULT_USER.name, password: DEFAULT_USER.password });
-      await expandRow(page, 'alice@example.test');
-      await treeRow(page, /^INBOX$/).waitFor({ timeout: 30000 });
-      await treeRow(page, /^Archive$/).waitFor();
+      await addAliceAccount(page, server, [/^INBOX$/, /^Archive$/]);
 
       // `/` in the Mail view opens the search input; completion offers the field names
       await treeRow(page, 'alice@example.test').click();

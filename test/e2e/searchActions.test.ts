@@ -11,9 +11,9 @@ import { type Browser, type Page } from 'playwright-core';
 import { compose } from '../fixtures/mail';
 import { appendMessages } from '../support/append';
 import { DEFAULT_USER, type DovecotServer, startDovecot } from '../support/dovecot';
-import { launchChromium, openWorkbench } from './browser';
-import { type CodeServer, startCodeServer } from './codeServer';
-import { addAccountWithForm, contextMenu, expandRow, messageBody, openMailView, recordStep, replaceUserSettings, searchPane as searchPaneOf, searchRow as searchRowOf, setColorTheme, treeRow } from './workbench';
+import { type CodeServer } from './codeServer';
+import { addAliceAccount, closeMailWorkbench, openMailWorkbench } from './mailWorkbench';
+import { contextMenu, expandRow, messageBody, openMailView, recordStep, replaceUserSettings, searchPane as searchPaneOf, searchRow as searchRowOf, setColorTheme, treeRow } from './workbench';
 
 let server: DovecotServer;
 let vscode: CodeServer;
@@ -61,25 +61,16 @@ describe('actions on search results in VS Code', { timeout: 10 * 60 * 1000 }, ()
       { folder: 'Archive', date: at(2), flags: ['\\Seen'], raw: await compose({ from: SAM, to: 'alice@example.test', subject: 'Crash on resume', text: 'Older report.', messageId: '<resume@reporter.test>' }) },
       { folder: 'Triage', date: at(1), flags: ['\\Seen'], raw: await compose({ from: 'Bo <bo@example.test>', to: 'alice@example.test', subject: 'Triage rules', text: 'How we triage.', messageId: '<rules@example.test>' }) },
     ]);
-    vscode = await startCodeServer({
-      env: { NODE_EXTRA_CA_CERTS: `${server.dir}/ssl/ca.pem` },
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'imapExplorer.markAsReadOnOpen': false },
-    });
-    browser = await launchChromium();
-    page = await openWorkbench(browser, vscode.url);
+    ({ vscode, browser, page } = await openMailWorkbench(server, { 'imapExplorer.markAsReadOnOpen': false }));
   });
 
   after(async () => {
-    await browser?.close();
-    await vscode?.stop();
-    await server?.stop();
+    await closeMailWorkbench({ browser, vscode }, server);
   });
 
   it('flags and moves two selected hits of two folders, undoes, drags a hit onto a folder, undoes', async () => {
     await recordStep(page, vscode.logsDir, 'search-actions', async (journal) => {
-      await addAccountWithForm(page, { email: 'alice@example.test', port: server.imapsPort, user: DEFAULT_USER.name, password: DEFAULT_USER.password });
-      await expandRow(page, 'alice@example.test');
-      await treeRow(page, /^Triage$/).waitFor({ timeout: 30000 });
+      await addAliceAccount(page, server, [/^Triage$/]);
 
       await treeRow(page, 'alice@example.test').click();
       await page.keyboard.press('/');
