@@ -75,38 +75,6 @@ export class SearchViewProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getChildren(node?: SearchTreeNode): SearchTreeNode[] {
-    return this.stable(node, this.childrenOf(node));
-  }
-
-  /** The rows last returned under each node (the root under `this`), by tree item id. */
-  private readonly shown = new WeakMap<object, Map<string, SearchTreeNode>>();
-
-  /**
-   * The Mail tree's rule (issue 11) for this view too: the same object for the same id for as
-   * long as the row is shown. A row built again (a note, a hit, a conversation) is the earlier
-   * object with the new data copied in. VS Code refuses a second object under an id it holds
-   * ("Element with id ... is already registered"), which two overlapping getChildren calls of one
-   * node (a refresh while a reloaded window restores its expanded rows) produced.
-   */
-  private stable(parent: SearchTreeNode | undefined, fresh: SearchTreeNode[]): SearchTreeNode[] {
-    const key: object = parent ?? this;
-    const before = this.shown.get(key);
-    const now = new Map<string, SearchTreeNode>();
-    const rows = fresh.map((node) => {
-      const id = node.treeItem().id;
-      if (!id) {
-        return node;
-      }
-      const old = before?.get(id);
-      const kept = old && old !== node && old.constructor === node.constructor ? Object.assign(old, node) : node;
-      now.set(id, kept);
-      return kept;
-    });
-    this.shown.set(key, now);
-    return rows;
-  }
-
-  private childrenOf(node?: SearchTreeNode): SearchTreeNode[] {
     if (!node) {
       return [...this.results, ...(this.saved.length ? [this.group] : []), ...this.conversations, ...this.sorted];
     }
